@@ -1,0 +1,80 @@
+# symrbm build.  Out-of-tree: `make BUILD=dir` puts every object and binary
+# under dir/ (default build/), so several builds (plain, asan) coexist.
+#
+#   make            the program, build/symrbm
+#   make check      install missing dependencies, build, run every Check suite
+#   make asan       the same suites under AddressSanitizer + UBSan
+#   make demo       install missing dependencies, run the main job on defaults
+#   make bench      the benchmarks the issues ask for
+#   make figures    the publication figure set into figures/out/
+
+BUILD   ?= build
+CC      ?= cc
+OPT     ?= -O2
+WERROR  ?=
+CFLAGS_ALL = -std=c11 $(OPT) -Wall -Wextra $(WERROR) -D_DEFAULT_SOURCE \
+             -I. $(shell pkg-config --cflags gsl fftw3 2>/dev/null) $(EXTRA_CFLAGS)
+LIBS    = $(shell pkg-config --libs gsl fftw3 2>/dev/null || echo -lgsl -lgslcblas -lfftw3) \
+          -lsundials_cvode -lsundials_nvecserial -lsundials_sunlinsolspgmr -lm $(EXTRA_LIBS)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lpthread -lm)
+
+LIB_SRC  = $(wildcard core/*.c theory/*.c sim/*.c compare/*.c) \
+           $(filter-out cli/main.c,$(wildcard cli/*.c))
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC = $(wildcard tests/*.c)
+TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
+BENCH_SRC = $(wildcard bench/*.c)
+
+.PHONY: all deps check asan demo bench figures clean
+all: $(BUILD)/symrbm
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libsymrbm.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Linked from the objects, not the archive: main() refers to the subcommands
+# weakly, and a weak reference does not pull a member out of an archive.
+$(BUILD)/symrbm: $(BUILD)/cli/main.o $(LIB_OBJ)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/run: $(TEST_OBJ) $(BUILD)/libsymrbm.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libsymrbm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS)
+
+deps:
+	@bash scripts/deps.sh
+
+# The suites find the program through SYMRBM_BIN (command-line tests) and
+# get a generous per-test timeout: some compare long integrations.
+check: deps
+	@$(MAKE) --no-print-directory $(BUILD)/symrbm $(BUILD)/tests/run
+	SYMRBM_BIN=$(BUILD)/symrbm CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-600} $(BUILD)/tests/run $(SUITES)
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  EXTRA_LIBS="-fsanitize=address,undefined" check SUITES="$(SUITES)"
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BUILD)/symrbm
+	@bash scripts/demo.sh $(BUILD)/symrbm
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/symrbm
+	@bash bench/run.sh $(BUILD)
+
+figures: deps
+	@$(MAKE) --no-print-directory $(BUILD)/symrbm
+	@bash figures/make.sh $(BUILD)/symrbm
+
+clean:
+	rm -rf build build-* demo-out figures/out
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/cli/main.d

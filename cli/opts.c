@@ -1,0 +1,219 @@
+#include "cli/opts.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+
+static const opt_spec *find(const opt_spec *spec, size_t n, const char *name, size_t len)
+{
+    for (size_t k = 0; k < n; k++)
+        if (strlen(spec[k].name) == len && !strncmp(spec[k].name, name, len))
+            return &spec[k];
+    return NULL;
+}
+
+static int parse_size(const char *name, const char *s, size_t *out, char *err)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-')
+        return sym_error(err, SYM_EINVAL, "--%s %s: expected a non-negative integer", name, s);
+    /* accept 1e5-style integers, common in physics scripts */
+    double d = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(d) || d < 0 || d != floor(d) || d > 1e18)
+        return sym_error(err, SYM_EINVAL, "--%s %s: expected a non-negative integer", name, s);
+    *out = (size_t)d;
+    return SYM_OK;
+}
+
+static int set_value(const opt_spec *o, const char *s, char *err)
+{
+    char *end;
+    switch (o->type) {
+    case OPT_DOUBLE: {
+        errno = 0;
+        double d = strtod(s, &end);
+        if (errno || end == s || *end || !isfinite(d))
+            return sym_error(err, SYM_EINVAL, "--%s %s: expected a finite number", o->name, s);
+        *(double *)o->dst = d;
+        return SYM_OK;
+    }
+    case OPT_SIZE:
+        return parse_size(o->name, s, (size_t *)o->dst, err);
+    case OPT_U64: {
+        errno = 0;
+        if (*s == '-')
+            return sym_error(err, SYM_EINVAL, "--%s %s: expected a non-negative integer", o->name, s);
+        unsigned long long u = strtoull(s, &end, 10);
+        if (errno || end == s || *end)
+            return sym_error(err, SYM_EINVAL, "--%s %s: expected a non-negative integer", o->name, s);
+        *(uint64_t *)o->dst = (uint64_t)u;
+        return SYM_OK;
+    }
+    case OPT_STRING:
+        if (!*s)
+            return sym_error(err, SYM_EINVAL, "--%s: empty value", o->name);
+        *(const char **)o->dst = s;
+        return SYM_OK;
+    case OPT_CHOICE: {
+        const char *c = o->choices;
+        size_t len = strlen(s);
+        while (c && *c) {
+            const char *bar = strchr(c, '|');
+            size_t clen = bar ? (size_t)(bar - c) : strlen(c);
+            if (clen == len && !strncmp(c, s, len)) {
+                *(const char **)o->dst = s;
+                return SYM_OK;
+            }
+            c = bar ? bar + 1 : NULL;
+        }
+        return sym_error(err, SYM_EINVAL, "--%s %s: expected one of %s", o->name, s, o->choices);
+    }
+    case OPT_SIZE_LIST: {
+        opt_list *l = o->dst;
+        l->n = 0;
+        const char *p = s;
+        while (*p) {
+            char buf[64];
+            size_t len = strcspn(p, ",");
+            if (len == 0 || len >= sizeof buf)
+                return sym_error(err, SYM_EINVAL, "--%s %s: expected integers separated by commas", o->name, s);
+            if (l->n == OPT_LIST_MAX)
+                return sym_error(err, SYM_EINVAL, "--%s: at most %d values", o->name, OPT_LIST_MAX);
+            memcpy(buf, p, len);
+            buf[len] = 0;
+            int st = parse_size(o->name, buf, &l->v[l->n], err);
+            if (st)
+                return st;
+            l->n++;
+            p += len;
+            if (*p == ',')
+                p++;
+        }
+        if (l->n == 0)
+            return sym_error(err, SYM_EINVAL, "--%s: empty list", o->name);
+        return SYM_OK;
+    }
+    case OPT_FLAG:
+        *(int *)o->dst = 1;
+        return SYM_OK;
+    }
+    return sym_error(err, SYM_EINVAL, "--%s: internal: unknown option type", o->name);
+}
+
+int opt_parse(int argc, char **argv, const opt_spec *spec, size_t nspec,
+              const char **pos, size_t maxpos, size_t *npos, int *help, char *err)
+{
+    size_t np = 0;
+    *help = 0;
+    for (int a = 1; a < argc; a++) {
+        const char *arg = argv[a];
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            *help = 1;
+            continue;
+        }
+        if (strncmp(arg, "--", 2)) {
+            if (arg[0] == '-' && arg[1] && !(arg[1] >= '0' && arg[1] <= '9'))
+                return sym_error(err, SYM_EINVAL, "unknown option '%s'", arg);
+            if (np == maxpos)
+                return sym_error(err, SYM_EINVAL, "unexpected argument '%s'", arg);
+            pos[np++] = arg;
+            continue;
+        }
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const opt_spec *o = find(spec, nspec, name, len);
+        if (!o)
+            return sym_error(err, SYM_EINVAL, "unknown option '--%.*s' (see --help)", (int)len, name);
+        const char *val;
+        if (o->type == OPT_FLAG) {
+            if (eq)
+                return sym_error(err, SYM_EINVAL, "--%s takes no value", o->name);
+            val = "";
+        } else if (eq) {
+            val = eq + 1;
+        } else {
+            if (a + 1 >= argc)
+                return sym_error(err, SYM_EINVAL, "--%s needs a value", o->name);
+            val = argv[++a];
+        }
+        int st = set_value(o, val, err);
+        if (st)
+            return st;
+        if (o->seen)
+            *o->seen = 1;
+    }
+    if (npos)
+        *npos = np;
+    return SYM_OK;
+}
+
+static void value_string(const opt_spec *o, char *buf, size_t len)
+{
+    switch (o->type) {
+    case OPT_DOUBLE:
+        snprintf(buf, len, "%.17g", *(double *)o->dst);
+        break;
+    case OPT_SIZE:
+        snprintf(buf, len, "%zu", *(size_t *)o->dst);
+        break;
+    case OPT_U64:
+        snprintf(buf, len, "%" PRIu64, *(uint64_t *)o->dst);
+        break;
+    case OPT_STRING:
+    case OPT_CHOICE: {
+        const char *s = *(const char **)o->dst;
+        snprintf(buf, len, "%s", s ? s : "");
+        break;
+    }
+    case OPT_FLAG:
+        snprintf(buf, len, "%d", *(int *)o->dst);
+        break;
+    case OPT_SIZE_LIST: {
+        const opt_list *l = o->dst;
+        size_t off = 0;
+        buf[0] = 0;
+        for (size_t k = 0; k < l->n && off < len; k++)
+            off += (size_t)snprintf(buf + off, len - off, k ? ",%zu" : "%zu", l->v[k]);
+        break;
+    }
+    }
+}
+
+void opt_usage(FILE *fp, const char *synopsis, const char *about,
+               const opt_spec *spec, size_t nspec)
+{
+    fprintf(fp, "usage: %s\n\n%s\n\noptions (default in brackets):\n", synopsis, about);
+    for (size_t k = 0; k < nspec; k++) {
+        char val[512], lhs[128];
+        value_string(&spec[k], val, sizeof val);
+        if (spec[k].type == OPT_FLAG)
+            snprintf(lhs, sizeof lhs, "--%s", spec[k].name);
+        else if (spec[k].type == OPT_CHOICE)
+            snprintf(lhs, sizeof lhs, "--%s %s", spec[k].name, spec[k].choices);
+        else
+            snprintf(lhs, sizeof lhs, "--%s X", spec[k].name);
+        if (spec[k].type == OPT_FLAG)
+            fprintf(fp, "  %-28s %s\n", lhs, spec[k].help);
+        else
+            fprintf(fp, "  %-28s %s [%s]\n", lhs, spec[k].help, val);
+    }
+    fprintf(fp, "  %-28s %s\n", "-h, --help", "this text");
+}
+
+int opt_header(traj_header *h, const opt_spec *spec, size_t nspec)
+{
+    for (size_t k = 0; k < nspec; k++) {
+        char val[512];
+        value_string(&spec[k], val, sizeof val);
+        int st = traj_header_set(h, spec[k].name, "%s", val);
+        if (st)
+            return st;
+    }
+    return SYM_OK;
+}

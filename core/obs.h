@@ -1,0 +1,44 @@
+/* obs: the order parameters of SPEC.md section 4, one definition shared by
+ * theory, sim and compare.
+ *
+ * For one weight profile w_0..w_{N-1}: norm2, Fourier amplitudes a_k
+ * (Parseval-normalised), participation ratio pr, localisation R, centre,
+ * the data model's symmetry-breaking parameter S, and the aligned overlap Q
+ * with a reference profile (max over cyclic shifts and sign, by FFT).
+ */
+#ifndef SYM_OBS_H
+#define SYM_OBS_H
+
+#include <stddef.h>
+#include "core/ring.h"
+
+#define OBS_NA 9   /* a_0 .. a_8 are written to trajectory files */
+
+typedef struct {
+    double norm2, pr, R, S, center;
+    double a[OBS_NA];      /* NAN for k >= N */
+} obs_values;
+
+typedef struct obs_ws obs_ws;
+
+/* FFT plans and buffers for profiles of length N; NULL when out of memory. */
+obs_ws *obs_alloc(size_t N);
+void obs_free(obs_ws *ws);
+
+/* All of obs_values for w; S follows the data model kind (R for ising,
+ * 2 a_1^2 / norm2 for bump).  A zero profile gives pr, R, S, center = NAN. */
+void obs_compute(obs_ws *ws, ring_kind kind, const double *w, obs_values *out);
+
+/* Every a_k, k = 0..N-1, into a[] (length N). */
+void obs_amplitudes(obs_ws *ws, const double *w, double *a);
+
+/* Q(w, u) = max over shifts s and sign of |sum_i w_i u_{i+s}| / (|w| |u|).
+ * shift (may be NULL) gets the maximising s, sign (may be NULL) +1 or -1. */
+double obs_overlap(obs_ws *ws, const double *w, const double *u, size_t *shift, int *sign);
+
+/* t_sb: the first t at which S(t) reaches half its final value S[n-1],
+ * interpolated linearly between snapshots; NAN if n == 0 or S[n-1] is not
+ * positive. */
+double obs_t_sb(const double *t, const double *S, size_t n);
+
+#endif

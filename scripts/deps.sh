@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install symrbm's build and test dependencies (Debian packages), idempotently:
+# every package already present is left alone; missing ones are installed with
+# apt-get when running as root, otherwise the exact command is printed and the
+# script fails.
+set -euo pipefail
+
+pkgs=(build-essential pkg-config libgsl-dev libsundials-dev libfftw3-dev check gnuplot-nox)
+
+missing=()
+for p in "${pkgs[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: missing packages: ${missing[*]}" >&2
+    echo "deps.sh: run as root:  apt-get update && $cmd" >&2
+    exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null
+echo "deps.sh: done" >&2

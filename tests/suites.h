@@ -1,0 +1,17 @@
+/* suites: one Check suite per module.  Each tests/test_MODULE.c defines
+ * MODULE_suite(); tests/run.c runs every suite that is linked in (weak
+ * symbols), or only those named on its command line. */
+#ifndef SYM_SUITES_H
+#define SYM_SUITES_H
+
+#include <check.h>
+
+#define SYM_SUITE_LIST(X) \
+    X(err) X(opts) X(ring) X(unit) X(obs) X(traj) X(marg) X(flow) X(phase) \
+    X(sample) X(train) X(rmt) X(compare) X(threshold) X(cli)
+
+#define SYM_DECLARE(name) Suite *name##_suite(void) __attribute__((weak));
+SYM_SUITE_LIST(SYM_DECLARE)
+#undef SYM_DECLARE
+
+#endif
