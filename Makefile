@@ -15,7 +15,7 @@ WERROR  ?=
 CFLAGS_ALL = -std=c11 $(OPT) -Wall -Wextra $(WERROR) -D_DEFAULT_SOURCE \
              -I. $(shell pkg-config --cflags gsl fftw3 2>/dev/null) $(EXTRA_CFLAGS)
 LIBS    = $(shell pkg-config --libs gsl fftw3 2>/dev/null || echo -lgsl -lgslcblas -lfftw3) \
-          -lsundials_cvode -lsundials_nvecserial -lsundials_sunlinsolspgmr -lm $(EXTRA_LIBS)
+          -lsundials_cvode -lsundials_nvecserial -lsundials_sunlinsolspgmr -lsundials_sunnonlinsolfixedpoint -lm $(EXTRA_LIBS)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lpthread -lm)
 
 LIB_SRC  = $(wildcard core/*.c theory/*.c sim/*.c compare/*.c) \
@@ -31,6 +31,10 @@ all: $(BUILD)/symrbm
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+# The vectorised kernels: fast-math lets GCC call glibc's vector exp, log1p
+# and tanh (libmvec); see core/kern.h.
+$(BUILD)/core/kern.o: CFLAGS_ALL += -ffast-math -fopenmp-simd
 
 $(BUILD)/libsymrbm.a: $(LIB_OBJ)
 	@rm -f $@

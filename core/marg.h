@@ -37,6 +37,18 @@ int marg_eval(marg_ws *ws, const unit_params *u, const double *w, const double *
 
 /* The quadrature of the last marg_eval: nodes h[n] and normalised weights
  * p[n] (sum p = 1) such that <f(h)> ≈ sum_n p[n] f(h[n]). */
-void marg_nodes(const marg_ws *ws, const double **h, const double **p, size_t *n);
+void marg_nodes(marg_ws *ws, const double **h, const double **p, size_t *n);
+
+/* The Jacobian J_ij = d<v_i h>/dw_j (fields held fixed) at the point of the
+ * last marg_eval, which must have computed m:
+ *   J = diag(d) + sum_n p_n a_n a_n^T - m m^T,
+ *   d_i = <h^2 sech^2(x_i)>,  a_ni = h_n tanh(x_i(h_n)),  x_i = g_i + w_i h.
+ * marg_jac_prepare tabulates a (N x nodes doubles; SYM_ENOMEM if more than
+ * MARG_JAC_MAX_DOUBLES), marg_jac_apply forms out = J v in O(N nodes) with
+ * no transcendental functions, and marg_jac_diag_mean returns mean_i d_i. */
+#define MARG_JAC_MAX_DOUBLES 50000000
+int marg_jac_prepare(marg_ws *ws, const double *w, const double *g, const double *m, char *err);
+void marg_jac_apply(marg_ws *ws, const double *v, double *out);
+double marg_jac_diag_mean(const marg_ws *ws);
 
 #endif

@@ -5,6 +5,9 @@
  * (Parseval-normalised), participation ratio pr, localisation R, centre,
  * the data model's symmetry-breaking parameter S, and the aligned overlap Q
  * with a reference profile (max over cyclic shifts and sign, by FFT).
+ * obs_alloc/obs_free make and destroy FFTW plans, which is NOT thread-safe in
+ * FFTW: serialise them (or call fftw_make_planner_thread_safe) when tasks run
+ * in threads.  obs_compute/obs_overlap on one workspace per thread are safe.
  */
 #ifndef SYM_OBS_H
 #define SYM_OBS_H

@@ -42,7 +42,8 @@ typedef struct {
 int traj_mkdir(const char *dir, char *err);
 
 /* Open dir/name for writing under a temporary name; writes the header lines
- * (if h != NULL). */
+ * (if h != NULL).  dir NULL or "" means name is the whole path.  The
+ * temporary file is ".NAME.tmp.PID.XXXXXX" beside the final name. */
 int traj_open(traj_file *f, const char *dir, const char *name, const traj_header *h, char *err);
 /* Flush, check for write errors, close and rename into place. On failure the
  * temporary file is removed and nothing is left at the final name. */

@@ -1,0 +1,207 @@
+/* obs: order parameters of one weight profile (SPEC.md section 4).
+ *
+ * Everything is O(N) except one real FFT per obs_compute and three per
+ * obs_overlap, so snapshots stay cheap at N = 10^6.  The plans are made once
+ * in obs_alloc with FFTW_ESTIMATE: planning with MEASURE would cost seconds at
+ * large N and overwrite the buffers, and a size-N r2c is called only once per
+ * snapshot, so a better plan would not pay for itself.
+ */
+#include "core/obs.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fftw3.h>
+
+struct obs_ws {
+    size_t N, nc;            /* length, number of r2c outputs N/2 + 1        */
+    double *win, *uin;       /* real inputs of the two forward transforms    */
+    fftw_complex *wout, *uout;
+    fftw_complex *prod;      /* conj(W) U, input of the backward transform   */
+    double *corr;            /* N x cross-correlation                        */
+    fftw_plan pw, pu, pc;    /* w -> W, u -> U, prod -> corr                 */
+    double *cosv, *sinv;     /* cos, sin (2 pi i / N): R and centre in O(N)  */
+};
+
+void obs_free(obs_ws *ws)
+{
+    if (!ws)
+        return;
+    if (ws->pw)
+        fftw_destroy_plan(ws->pw);
+    if (ws->pu)
+        fftw_destroy_plan(ws->pu);
+    if (ws->pc)
+        fftw_destroy_plan(ws->pc);
+    fftw_free(ws->win);
+    fftw_free(ws->uin);
+    fftw_free(ws->wout);
+    fftw_free(ws->uout);
+    fftw_free(ws->prod);
+    fftw_free(ws->corr);
+    free(ws->cosv);
+    free(ws->sinv);
+    free(ws);
+}
+
+obs_ws *obs_alloc(size_t N)
+{
+    /* FFTW takes the length as an int */
+    if (N == 0 || N > (size_t)INT_MAX)
+        return NULL;
+    obs_ws *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return NULL;
+    ws->N = N;
+    ws->nc = N / 2 + 1;
+    ws->win = fftw_malloc(N * sizeof(double));
+    ws->uin = fftw_malloc(N * sizeof(double));
+    ws->corr = fftw_malloc(N * sizeof(double));
+    ws->wout = fftw_malloc(ws->nc * sizeof(fftw_complex));
+    ws->uout = fftw_malloc(ws->nc * sizeof(fftw_complex));
+    ws->prod = fftw_malloc(ws->nc * sizeof(fftw_complex));
+    ws->cosv = malloc(N * sizeof(double));
+    ws->sinv = malloc(N * sizeof(double));
+    if (!ws->win || !ws->uin || !ws->corr || !ws->wout || !ws->uout || !ws->prod ||
+        !ws->cosv || !ws->sinv) {
+        obs_free(ws);
+        return NULL;
+    }
+    int n = (int)N;
+    ws->pw = fftw_plan_dft_r2c_1d(n, ws->win, ws->wout, FFTW_ESTIMATE);
+    ws->pu = fftw_plan_dft_r2c_1d(n, ws->uin, ws->uout, FFTW_ESTIMATE);
+    ws->pc = fftw_plan_dft_c2r_1d(n, ws->prod, ws->corr, FFTW_ESTIMATE);
+    if (!ws->pw || !ws->pu || !ws->pc) {
+        obs_free(ws);
+        return NULL;
+    }
+    /* Angles from min(i, N-i) and a reflected sine, so the table is exactly
+     * symmetric (cos_i = cos_{N-i}, sin_i = -sin_{N-i}): a mirror-symmetric
+     * profile then has its centre exactly on the mirror axis. */
+    for (size_t i = 0; i < N; i++) {
+        size_t j = i <= N - i ? i : N - i;
+        double th = 2.0 * M_PI * (double)j / (double)N;
+        ws->cosv[i] = cos(th);
+        ws->sinv[i] = i <= N - i ? sin(th) : -sin(th);
+    }
+    return ws;
+}
+
+/* |W_k| for any k in 0..N-1 from the half spectrum (W_{N-k} = conj W_k). */
+static double mode_abs(const obs_ws *ws, size_t k)
+{
+    size_t j = k < ws->nc ? k : ws->N - k;
+    return hypot(ws->wout[j][0], ws->wout[j][1]);
+}
+
+void obs_compute(obs_ws *ws, ring_kind kind, const double *w, obs_values *out)
+{
+    size_t N = ws->N;
+    double s2 = 0, s4 = 0, re = 0, im = 0;
+    for (size_t i = 0; i < N; i++) {
+        double q = w[i] * w[i];
+        s2 += q;
+        s4 += q * q;
+        re += q * ws->cosv[i];
+        im += q * ws->sinv[i];
+        ws->win[i] = w[i];
+    }
+    fftw_execute(ws->pw);
+    double rootN = sqrt((double)N);
+    for (size_t k = 0; k < OBS_NA; k++)
+        out->a[k] = k < N ? mode_abs(ws, k) / rootN : NAN;
+    out->norm2 = s2;
+    if (!(s2 > 0)) {
+        out->pr = out->R = out->S = out->center = NAN;
+        return;
+    }
+    out->pr = s2 * s2 / ((double)N * s4);
+    out->R = hypot(re, im) / s2;
+    double c = atan2(im, re) * (double)N / (2.0 * M_PI);
+    if (c < 0)
+        c += (double)N;
+    /* a tiny negative angle can round up to exactly N */
+    if (c >= (double)N)
+        c -= (double)N;
+    out->center = c;
+    if (kind == RING_BUMP) {
+        /* modes k = 1 and N-1 together: 2 a_1^2 / norm2 */
+        double a1 = N > 1 ? mode_abs(ws, 1) / rootN : 0.0;
+        out->S = 2.0 * a1 * a1 / s2;
+    } else {
+        out->S = out->R;
+    }
+}
+
+void obs_amplitudes(obs_ws *ws, const double *w, double *a)
+{
+    size_t N = ws->N;
+    memcpy(ws->win, w, N * sizeof(double));
+    fftw_execute(ws->pw);
+    double rootN = sqrt((double)N);
+    for (size_t k = 0; k < N; k++)
+        a[k] = mode_abs(ws, k) / rootN;
+}
+
+double obs_overlap(obs_ws *ws, const double *w, const double *u, size_t *shift, int *sign)
+{
+    size_t N = ws->N;
+    double nw = 0, nu = 0;
+    for (size_t i = 0; i < N; i++) {
+        nw += w[i] * w[i];
+        nu += u[i] * u[i];
+        ws->win[i] = w[i];
+        ws->uin[i] = u[i];
+    }
+    if (shift)
+        *shift = 0;
+    if (sign)
+        *sign = 1;
+    if (!(nw > 0) || !(nu > 0))
+        return NAN;
+    fftw_execute(ws->pw);
+    fftw_execute(ws->pu);
+    /* sum_i w_i u_{i+s} = (1/N) sum_k conj(W_k) U_k e^{+2 pi i k s / N}: the
+     * unnormalised c2r of conj(W) U gives N times the cross-correlation. */
+    for (size_t k = 0; k < ws->nc; k++) {
+        double a = ws->wout[k][0], b = ws->wout[k][1];
+        double c = ws->uout[k][0], d = ws->uout[k][1];
+        ws->prod[k][0] = a * c + b * d;
+        ws->prod[k][1] = a * d - b * c;
+    }
+    fftw_execute(ws->pc);
+    size_t best = 0;
+    double bmax = fabs(ws->corr[0]);
+    for (size_t s = 1; s < N; s++) {
+        double v = fabs(ws->corr[s]);
+        if (v > bmax) {
+            bmax = v;
+            best = s;
+        }
+    }
+    if (shift)
+        *shift = best;
+    if (sign)
+        *sign = ws->corr[best] < 0 ? -1 : 1;
+    return bmax / (double)N / sqrt(nw * nu);
+}
+
+double obs_t_sb(const double *t, const double *S, size_t n)
+{
+    if (n == 0 || !(S[n - 1] > 0) || !isfinite(S[n - 1]))
+        return NAN;
+    double half = 0.5 * S[n - 1];
+    if (S[0] >= half)
+        return t[0];
+    for (size_t k = 1; k < n; k++) {
+        if (!(S[k] >= half))
+            continue;
+        /* S[k-1] < half <= S[k] unless S[k-1] is NaN: then no bracket */
+        if (!(S[k - 1] < half))
+            return t[k];
+        return t[k - 1] + (half - S[k - 1]) * (t[k] - t[k - 1]) / (S[k] - S[k - 1]);
+    }
+    return t[n - 1];   /* not reached: S[n-1] >= half */
+}

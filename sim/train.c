@@ -1,0 +1,889 @@
+/* train: the stochastic RBM trainer of `symrbm sim` (SPEC.md 1, 4, 5).
+ *
+ * Hot loops are written as axpy sweeps over contiguous rows (never a dot
+ * product reduction) so the compiler vectorises them without reassociating
+ * sums: results do not depend on the vector width, hence the same seed gives
+ * the same bits on any x86-64.  Batches and chains are processed in blocks of
+ * TRAIN_BLOCK rows, converted from int8 to +-1.0 in two layouts (row-major
+ * for w^T-type products, column-major for the inputs I = w v).
+ */
+#include "sim/train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+
+#include "core/err.h"
+#include "core/marg.h"
+#include "core/snap.h"
+
+/* GCC at -O2 does not vectorise loops that need a scalar epilogue; the
+ * kernels here are plain axpy loops that are exact under vectorisation
+ * (no reassociation: -std=c11 also keeps fp-contract off), so ask for -O3
+ * in this file only, and an AVX2 clone of the kernels where supported.
+ * no-trapping-math lets selects on comparisons be if-converted; it changes
+ * only floating-point exception flags, never a result. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3", "no-trapping-math")
+#endif
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define TRAIN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define TRAIN_CLONES
+#endif
+
+/* Rows (samples or chains) per block: keeps the double work buffers
+ * (2 N TRAIN_BLOCK) in cache for N up to ~1000. */
+#define TRAIN_BLOCK 128
+
+/* interleaved xoshiro256+ lanes for the Gibbs uniforms (see below) */
+#define TRAIN_LANES 8
+
+typedef struct {
+    uint64_t s[4][TRAIN_LANES];
+} train_rng8;
+
+struct train_ws {
+    train_config c;
+    const int8_t *data;
+    size_t B;
+    double *vT;       /* N x TRAIN_BLOCK, column of rows: vT[i*BL + c]       */
+    double *vr;       /* TRAIN_BLOCK x N, rows: vr[c*N + i]                 */
+    double *I;        /* M x TRAIN_BLOCK                                    */
+    double *H;        /* M x TRAIN_BLOCK: Gamma'(I) or sampled h            */
+    int8_t *chain;    /* PCD: chains x N persistent; CD: a block scratch    */
+    size_t nchain;
+    double *Chat;     /* gaussian full batch: N x N empirical correlation   */
+    double *vbar;     /* N: empirical <v_i> over all B                      */
+    marg_ws *marg;
+    double *gw, *mw, *gg, *mg;  /* gradient buffers (M N, M N, N, N)         */
+    double *am, *as;  /* ADAM moments over (w, g)                           */
+    size_t *perm;     /* minibatch order                                    */
+    train_rng8 q;     /* Gibbs uniforms, re-seeded from the gsl stream      */
+    double *u;        /* uniforms: max(N, M TRAIN_BLOCK) + TRAIN_LANES      */
+    double *xs;       /* one sampled row as +-1.0 (N)                       */
+};
+
+static const char *const term_names[] = {"exact", "pcd", "cd", "enum"};
+
+const char *train_term_name(train_term t)
+{
+    return (unsigned)t < 4 ? term_names[t] : "unknown";
+}
+
+int train_term_parse(const char *s, train_term *t, char *err)
+{
+    for (unsigned k = 0; k < 4; k++)
+        if (s && !strcmp(s, term_names[k])) {
+            *t = (train_term)k;
+            return SYM_OK;
+        }
+    return sym_error(err, SYM_EINVAL, "model term '%s': expected exact|pcd|cd|enum", s ? s : "");
+}
+
+int train_opt_parse(const char *s, train_opt *o, char *err)
+{
+    if (s && !strcmp(s, "sgd"))
+        *o = TRAIN_SGD;
+    else if (s && !strcmp(s, "adam"))
+        *o = TRAIN_ADAM;
+    else
+        return sym_error(err, SYM_EINVAL, "optimizer '%s': expected sgd|adam", s ? s : "");
+    return SYM_OK;
+}
+
+int train_config_check(const train_config *c, char *err)
+{
+    if (c->N < 1)
+        return sym_error(err, SYM_EINVAL, "N = %zu: need N >= 1", c->N);
+    if (c->M < 1)
+        return sym_error(err, SYM_EINVAL, "M = %zu: need at least one hidden unit", c->M);
+    int st = unit_params_check(&c->unit, err);
+    if (st)
+        return sym_context(err, st, "hidden units");
+    if (!(c->lr > 0) || !isfinite(c->lr))
+        return sym_error(err, SYM_EINVAL, "lr = %g: must be > 0", c->lr);
+    if (!(c->l2 >= 0) || !isfinite(c->l2))
+        return sym_error(err, SYM_EINVAL, "l2 = %g: must be >= 0", c->l2);
+    switch (c->term) {
+    case TRAIN_EXACT:
+        if (c->M != 1)
+            return sym_error(err, SYM_EINVAL,
+                             "model term exact needs M = 1 (M = %zu: use pcd, cd or enum)", c->M);
+        break;
+    case TRAIN_ENUM:
+        if (c->N > TRAIN_ENUM_NMAX)
+            return sym_error(err, SYM_EINVAL, "model term enum needs N <= %d (N = %zu)",
+                             TRAIN_ENUM_NMAX, c->N);
+        break;
+    case TRAIN_PCD:
+        if (c->chains < 1)
+            return sym_error(err, SYM_EINVAL, "chains = 0: pcd needs at least one chain");
+        /* fall through */
+    case TRAIN_CD:
+        if (c->mc_steps < 1)
+            return sym_error(err, SYM_EINVAL, "mc-steps = 0: need at least one Gibbs step");
+        break;
+    default:
+        return sym_error(err, SYM_EINVAL, "unknown model term %d", (int)c->term);
+    }
+    if (c->opt != TRAIN_SGD && c->opt != TRAIN_ADAM)
+        return sym_error(err, SYM_EINVAL, "unknown optimizer %d", (int)c->opt);
+    return SYM_OK;
+}
+
+void train_free(train_ws *ws)
+{
+    if (!ws)
+        return;
+    free(ws->vT);
+    free(ws->vr);
+    free(ws->I);
+    free(ws->H);
+    free(ws->chain);
+    free(ws->Chat);
+    free(ws->vbar);
+    marg_free(ws->marg);
+    free(ws->gw);
+    free(ws->mw);
+    free(ws->gg);
+    free(ws->mg);
+    free(ws->am);
+    free(ws->as);
+    free(ws->perm);
+    free(ws->u);
+    free(ws->xs);
+    free(ws);
+}
+
+/* sum_b v_bi v_bj / B, accumulated exactly in integers per row block. */
+static int form_chat(train_ws *ws)
+{
+    size_t N = ws->c.N, B = ws->B;
+    int64_t *acc = calloc(N * N, sizeof *acc);
+    int32_t *blk = malloc(N * N * sizeof *blk);
+    if (!acc || !blk) {
+        free(acc);
+        free(blk);
+        return SYM_ENOMEM;
+    }
+    /* int32 partial sums over at most 2^20 rows cannot overflow */
+    const size_t rows = (size_t)1 << 20;
+    for (size_t b0 = 0; b0 < B; b0 += rows) {
+        size_t b1 = b0 + rows < B ? b0 + rows : B;
+        memset(blk, 0, N * N * sizeof *blk);
+        for (size_t b = b0; b < b1; b++) {
+            const int8_t *v = ws->data + b * N;
+            for (size_t i = 0; i < N; i++) {
+                int32_t vi = v[i];
+                int32_t *row = blk + i * N;
+                for (size_t j = i; j < N; j++)
+                    row[j] += vi * v[j];
+            }
+        }
+        for (size_t k = 0; k < N * N; k++)
+            acc[k] += blk[k];
+    }
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = i; j < N; j++)
+            ws->Chat[i * N + j] = ws->Chat[j * N + i] = (double)acc[i * N + j] / (double)B;
+    free(acc);
+    free(blk);
+    return SYM_OK;
+}
+
+int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B, gsl_rng *r,
+                char *err)
+{
+    *out = NULL;
+    int st = train_config_check(c, err);
+    if (st)
+        return st;
+    if (B < 1 || !v)
+        return sym_error(err, SYM_EINVAL, "B = %zu: need at least one training sample", B);
+    train_ws *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return sym_error(err, SYM_ENOMEM, "out of memory");
+    ws->c = *c;
+    ws->data = v;
+    ws->B = B;
+    size_t N = c->N, M = c->M, BL = TRAIN_BLOCK;
+    ws->vT = malloc(N * BL * sizeof(double));
+    ws->vr = malloc(N * BL * sizeof(double));
+    ws->I = malloc(M * BL * sizeof(double));
+    ws->H = malloc(M * BL * sizeof(double));
+    ws->vbar = calloc(N, sizeof(double));
+    ws->gw = malloc(M * N * sizeof(double));
+    ws->mw = malloc(M * N * sizeof(double));
+    ws->gg = malloc(N * sizeof(double));
+    ws->mg = malloc(N * sizeof(double));
+    ws->am = calloc(M * N + N, sizeof(double));
+    ws->as = calloc(M * N + N, sizeof(double));
+    ws->perm = malloc(B * sizeof(size_t));
+    size_t nu = (N > M * BL ? N : M * BL) + TRAIN_LANES;
+    ws->u = malloc(nu * sizeof(double));
+    ws->xs = malloc(N * sizeof(double));
+    ws->nchain = c->term == TRAIN_PCD ? c->chains : (c->term == TRAIN_CD ? BL : 0);
+    if (ws->nchain)
+        ws->chain = malloc(ws->nchain * N);
+    if (c->term == TRAIN_EXACT || c->M == 1)
+        ws->marg = marg_alloc(N);
+    int full = c->batch == 0 || c->batch >= B;
+    if (c->unit.kind == UNIT_GAUSSIAN && full)
+        ws->Chat = malloc(N * N * sizeof(double));
+    if (!ws->vT || !ws->vr || !ws->I || !ws->H || !ws->vbar || !ws->gw || !ws->mw || !ws->gg ||
+        !ws->mg || !ws->am || !ws->as || !ws->perm || !ws->u || !ws->xs || (ws->nchain && !ws->chain) ||
+        ((c->term == TRAIN_EXACT || c->M == 1) && !ws->marg) ||
+        (c->unit.kind == UNIT_GAUSSIAN && full && !ws->Chat)) {
+        train_free(ws);
+        return sym_error(err, SYM_ENOMEM, "out of memory (N = %zu, M = %zu, B = %zu)", N, M, B);
+    }
+    for (size_t b = 0; b < B; b++)
+        ws->perm[b] = b;
+    for (size_t b = 0; b < B; b++)
+        for (size_t i = 0; i < N; i++)
+            ws->vbar[i] += v[b * N + i];
+    for (size_t i = 0; i < N; i++)
+        ws->vbar[i] /= (double)B;
+    if (ws->Chat && form_chat(ws)) {
+        train_free(ws);
+        return sym_error(err, SYM_ENOMEM, "out of memory (correlation matrix N = %zu)", N);
+    }
+    if (c->term == TRAIN_PCD)
+        for (size_t k = 0; k < ws->nchain * N; k++)
+            ws->chain[k] = gsl_rng_uniform(r) < 0.5 ? -1 : 1;
+    *out = ws;
+    return SYM_OK;
+}
+
+/* ---- fast uniform draws and exp for the Gibbs sampler --------------------
+ * A Gibbs sweep needs one uniform per visible unit (2 x 10^7 for the PGM
+ * benchmark); a gsl_rng call per draw costs more than all the arithmetic.
+ * So the chains use TRAIN_LANES interleaved xoshiro256+ generators whose
+ * state is re-seeded from the caller's gsl_rng (the training stream) at every
+ * model-term evaluation: every draw still derives deterministically from
+ * the seeded gsl_rng, and the lanes vectorise.  Uniforms take the top 52 bits.
+ */
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void rng8_seed(train_rng8 *q, gsl_rng *r)
+{
+    /* 64 bits from the gsl stream, expanded by splitmix64 (never all zero) */
+    uint64_t x = ((uint64_t)gsl_rng_get(r) << 32) ^ (uint64_t)gsl_rng_get(r);
+    for (int k = 0; k < 4; k++)
+        for (int l = 0; l < TRAIN_LANES; l++)
+            q->s[k][l] = splitmix(&x);
+}
+
+/* n uniforms in [0, 1), n rounded up to a multiple of TRAIN_LANES */
+TRAIN_CLONES
+static void rng8_uniform(train_rng8 *restrict q, double *restrict u, size_t n)
+{
+    for (size_t j = 0; j < n; j += TRAIN_LANES)
+        for (int l = 0; l < TRAIN_LANES; l++) {
+            uint64_t s0 = q->s[0][l], s1 = q->s[1][l], s2 = q->s[2][l], s3 = q->s[3][l];
+            uint64_t res = s0 + s3, t = s1 << 17;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = (s3 << 45) | (s3 >> 19);
+            q->s[0][l] = s0;
+            q->s[1][l] = s1;
+            q->s[2][l] = s2;
+            q->s[3][l] = s3;
+            uint64_t bits = (res >> 12) | 0x3ff0000000000000ULL;
+            double d;
+            memcpy(&d, &bits, sizeof d);
+            u[j + l] = d - 1.0;
+        }
+}
+
+/* exp(x) for x <= 0, to a few ulp, branch-free so loops calling it
+ * vectorise: x = k ln2 + r, |r| <= ln2/2, degree-13 Taylor polynomial
+ * (truncation < 5e-18 relative), 2^k assembled in the exponent bits.
+ * x is clamped at EXP_NEG_MIN: exp(-700) ~ 1e-304 stands in for anything
+ * smaller, which changes probabilities by < 1e-300. */
+#define EXP_NEG_MIN (-700.0)
+static inline double exp_neg(double x)
+{
+    const double shifter = 6755399441055744.0;   /* 1.5 * 2^52: round to integer */
+    const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
+    x = x < EXP_NEG_MIN ? EXP_NEG_MIN : x;
+    double kd = x * 1.4426950408889634074 + shifter;
+    double k = kd - shifter;
+    double r = (x - k * ln2_hi) - k * ln2_lo;
+    double p = 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    uint64_t kb;
+    memcpy(&kb, &kd, sizeof kb);
+    uint64_t eb = (kb - 0x4338000000000000ULL + 1023ULL) << 52;
+    double sc;
+    memcpy(&sc, &eb, sizeof sc);
+    return p * sc;
+}
+
+/* ---- kernels ------------------------------------------------------------ */
+
+/* Load rows into vT (column layout, stride BL) and vr (row layout). */
+static void load_rows(size_t N, const int8_t *const *rows, size_t nr, double *vT, double *vr)
+{
+    for (size_t c = 0; c < nr; c++) {
+        const int8_t *x = rows[c];
+        for (size_t i = 0; i < N; i++) {
+            double d = x[i];
+            vr[c * N + i] = d;
+            vT[i * TRAIN_BLOCK + c] = d;
+        }
+    }
+}
+
+/* I[mu*BL + c] = sum_i w[mu*N+i] vT[i*BL + c] */
+TRAIN_CLONES
+static void kern_inputs(size_t N, size_t M, size_t nr, const double *restrict w,
+                        const double *restrict vT, double *restrict I)
+{
+    for (size_t mu = 0; mu < M; mu++) {
+        double *restrict Im = I + mu * TRAIN_BLOCK;
+        for (size_t c = 0; c < nr; c++)
+            Im[c] = 0.0;
+        const double *wm = w + mu * N;
+        for (size_t i = 0; i < N; i++) {
+            double a = wm[i];
+            const double *restrict x = vT + i * TRAIN_BLOCK;
+            for (size_t c = 0; c < nr; c++)
+                Im[c] += a * x[c];
+        }
+    }
+}
+
+/* acc[mu*N + i] += sum_c H[mu*BL + c] vr[c*N + i] */
+TRAIN_CLONES
+static void kern_outer(size_t N, size_t M, size_t nr, const double *restrict H,
+                       const double *restrict vr, double *restrict acc)
+{
+    for (size_t c = 0; c < nr; c++) {
+        const double *restrict x = vr + c * N;
+        for (size_t mu = 0; mu < M; mu++) {
+            double a = H[mu * TRAIN_BLOCK + c];
+            double *restrict y = acc + mu * N;
+            for (size_t i = 0; i < N; i++)
+                y[i] += a * x[i];
+        }
+    }
+}
+
+/* F[c*N + i] = g_i + sum_mu H[mu*BL + c] w[mu*N + i] */
+TRAIN_CLONES
+static void kern_fields(size_t N, size_t M, size_t nr, const double *restrict w,
+                        const double *restrict g, const double *restrict H, double *restrict F)
+{
+    for (size_t c = 0; c < nr; c++) {
+        double *restrict y = F + c * N;
+        if (g)
+            for (size_t i = 0; i < N; i++)
+                y[i] = g[i];
+        else
+            for (size_t i = 0; i < N; i++)
+                y[i] = 0.0;
+        for (size_t mu = 0; mu < M; mu++) {
+            double a = H[mu * TRAIN_BLOCK + c];
+            const double *restrict x = w + mu * N;
+            for (size_t i = 0; i < N; i++)
+                y[i] += a * x[i];
+        }
+    }
+}
+
+/* Gamma'(I) over a block, with the cheap kinds inline. */
+static void block_dgamma(const unit_params *u, size_t n, const double *I, double *out)
+{
+    switch (u->kind) {
+    case UNIT_GAUSSIAN:
+        for (size_t k = 0; k < n; k++)
+            out[k] = (I[k] - u->theta_p) / u->gamma_p;
+        break;
+    case UNIT_SPIN:
+        for (size_t k = 0; k < n; k++) {
+            /* tanh x = sign(x) (1 - e)/(1 + e), e = exp(-2|x|) */
+            double x = I[k] - u->theta_p;
+            double e = exp_neg(-2.0 * fabs(x));
+            double t = (1.0 - e) / (1.0 + e);
+            out[k] = x >= 0 ? t : -t;
+        }
+        break;
+    default:
+        for (size_t k = 0; k < n; k++)
+            out[k] = unit_dgamma(u, I[k]);
+    }
+}
+
+TRAIN_CLONES
+static void spin_draw(size_t n, double theta, const double *restrict I, const double *restrict u,
+                      double *restrict h)
+{
+    for (size_t k = 0; k < n; k++) {
+        /* h = sign(x) with probability 1/(1 + e^{-2|x|}) */
+        double x = I[k] - theta;
+        double q = 1.0 / (1.0 + exp_neg(-2.0 * fabs(x)));
+        double sg = x >= 0 ? 1.0 : -1.0;
+        h[k] = u[k] < q ? sg : -sg;
+    }
+}
+
+static void block_sample_h(train_ws *ws, size_t n, const double *I, double *h, gsl_rng *r)
+{
+    const unit_params *u = &ws->c.unit;
+    switch (u->kind) {
+    case UNIT_SPIN:
+        rng8_uniform(&ws->q, ws->u, n);
+        spin_draw(n, u->theta_p, I, ws->u, h);
+        break;
+    case UNIT_GAUSSIAN: {
+        double sd = 1.0 / sqrt(u->gamma_p);
+        for (size_t k = 0; k < n; k++)
+            h[k] = (I[k] - u->theta_p) / u->gamma_p + sd * gsl_ran_gaussian_ziggurat(r, 1.0);
+        break;
+    }
+    default:
+        for (size_t k = 0; k < n; k++)
+            h[k] = unit_sample(u, I[k], r);
+    }
+}
+
+/* One row: v_i = sign(f_i) with probability 1/(1 + e^{-2|f_i|}) into xs,
+ * and F replaced by E[v_i | h] = tanh(f_i). */
+TRAIN_CLONES
+static void visible_row(size_t N, double *restrict F, const double *restrict u, double *restrict xs)
+{
+    for (size_t i = 0; i < N; i++) {
+        double f = F[i];
+        double e = exp_neg(-2.0 * fabs(f));
+        double q = 1.0 / (1.0 + e);
+        double sg = f >= 0 ? 1.0 : -1.0;
+        xs[i] = u[i] < q ? sg : -sg;
+        F[i] = sg * ((1.0 - e) * q);
+    }
+}
+
+/* v given fields F (row layout): draw into x (int8 rows) and vT, and replace
+ * F by E[v | h]. */
+static void sample_visible(train_ws *ws, size_t nr, int8_t *x, double *F, double *vT)
+{
+    size_t N = ws->c.N;
+    for (size_t c = 0; c < nr; c++) {
+        rng8_uniform(&ws->q, ws->u, N);
+        visible_row(N, F + c * N, ws->u, ws->xs);
+        int8_t *xc = x + c * N;
+        for (size_t i = 0; i < N; i++) {
+            xc[i] = (int8_t)ws->xs[i];
+            vT[i * TRAIN_BLOCK + c] = ws->xs[i];
+        }
+    }
+}
+
+/* ---- gradient terms ------------------------------------------------------ */
+
+void train_data_term(train_ws *ws, const double *w, const double *g, const size_t *idx, size_t nb,
+                     double *dw, double *dg)
+{
+    (void)g;   /* the data term of w does not depend on the fields */
+    size_t N = ws->c.N, M = ws->c.M;
+    const unit_params *u = &ws->c.unit;
+    if (!idx && ws->Chat) {
+        /* gaussian, full batch: <v_i Gamma'(I)> = (C^ w - theta <v>)_i / gamma */
+        for (size_t mu = 0; mu < M; mu++) {
+            const double *wm = w + mu * N;
+            for (size_t i = 0; i < N; i++) {
+                const double *Ci = ws->Chat + i * N;
+                double s = 0;
+                for (size_t j = 0; j < N; j++)
+                    s += Ci[j] * wm[j];
+                dw[mu * N + i] = (s - u->theta_p * ws->vbar[i]) / u->gamma_p;
+            }
+        }
+        if (dg)
+            memcpy(dg, ws->vbar, N * sizeof *dg);
+        return;
+    }
+    if (!idx)
+        nb = ws->B;
+    memset(dw, 0, M * N * sizeof *dw);
+    const int8_t *rows[TRAIN_BLOCK];
+    for (size_t b0 = 0; b0 < nb; b0 += TRAIN_BLOCK) {
+        size_t nr = nb - b0 < TRAIN_BLOCK ? nb - b0 : TRAIN_BLOCK;
+        for (size_t c = 0; c < nr; c++)
+            rows[c] = ws->data + (idx ? idx[b0 + c] : b0 + c) * N;
+        load_rows(N, rows, nr, ws->vT, ws->vr);
+        kern_inputs(N, M, nr, w, ws->vT, ws->I);
+        for (size_t mu = 0; mu < M; mu++)
+            block_dgamma(u, nr, ws->I + mu * TRAIN_BLOCK, ws->H + mu * TRAIN_BLOCK);
+        kern_outer(N, M, nr, ws->H, ws->vr, dw);
+    }
+    double inv = 1.0 / (double)nb;
+    for (size_t k = 0; k < M * N; k++)
+        dw[k] *= inv;
+    if (dg) {
+        if (!idx) {
+            memcpy(dg, ws->vbar, N * sizeof *dg);
+        } else {
+            memset(dg, 0, N * sizeof *dg);
+            for (size_t b = 0; b < nb; b++)
+                for (size_t i = 0; i < N; i++)
+                    dg[i] += ws->data[idx[b] * N + i];
+            for (size_t i = 0; i < N; i++)
+                dg[i] *= inv;
+        }
+    }
+}
+
+/* mc_steps Gibbs steps on the nr int8 rows x, accumulating E[v|h] h and
+ * E[v|h] of the final half-step into mw, mg. */
+static void gibbs_block(train_ws *ws, const double *w, const double *g, int8_t *x, size_t nr,
+                        gsl_rng *r, double *mw, double *mg)
+{
+    size_t N = ws->c.N, M = ws->c.M;
+    const int8_t *rows[TRAIN_BLOCK];
+    for (size_t c = 0; c < nr; c++)
+        rows[c] = x + c * N;
+    load_rows(N, rows, nr, ws->vT, ws->vr);
+    for (size_t s = 0; s < ws->c.mc_steps; s++) {
+        kern_inputs(N, M, nr, w, ws->vT, ws->I);
+        for (size_t mu = 0; mu < M; mu++)
+            block_sample_h(ws, nr, ws->I + mu * TRAIN_BLOCK, ws->H + mu * TRAIN_BLOCK, r);
+        kern_fields(N, M, nr, w, g, ws->H, ws->vr);
+        sample_visible(ws, nr, x, ws->vr, ws->vT);
+    }
+    /* vr now holds E[v | h] */
+    kern_outer(N, M, nr, ws->H, ws->vr, mw);
+    if (mg)
+        for (size_t c = 0; c < nr; c++)
+            for (size_t i = 0; i < N; i++)
+                mg[i] += ws->vr[c * N + i];
+}
+
+int train_model_term(train_ws *ws, const double *w, const double *g, const size_t *idx, size_t nb,
+                     gsl_rng *r, double *mw, double *mg, char *err)
+{
+    size_t N = ws->c.N, M = ws->c.M;
+    int st;
+    switch (ws->c.term) {
+    case TRAIN_EXACT:
+        st = marg_eval(ws->marg, &ws->c.unit, w, g, mw, mg, NULL, err);
+        return st ? sym_context(err, st, "exact model term") : SYM_OK;
+    case TRAIN_ENUM:
+        return train_enum(N, M, &ws->c.unit, w, g, NULL, mw, mg, err);
+    case TRAIN_PCD: {
+        rng8_seed(&ws->q, r);
+        memset(mw, 0, M * N * sizeof *mw);
+        if (mg)
+            memset(mg, 0, N * sizeof *mg);
+        for (size_t c0 = 0; c0 < ws->nchain; c0 += TRAIN_BLOCK) {
+            size_t nr = ws->nchain - c0 < TRAIN_BLOCK ? ws->nchain - c0 : TRAIN_BLOCK;
+            gibbs_block(ws, w, g, ws->chain + c0 * N, nr, r, mw, mg);
+        }
+        nb = ws->nchain;
+        break;
+    }
+    case TRAIN_CD: {
+        rng8_seed(&ws->q, r);
+        if (!idx)
+            nb = ws->B;
+        memset(mw, 0, M * N * sizeof *mw);
+        if (mg)
+            memset(mg, 0, N * sizeof *mg);
+        for (size_t b0 = 0; b0 < nb; b0 += TRAIN_BLOCK) {
+            size_t nr = nb - b0 < TRAIN_BLOCK ? nb - b0 : TRAIN_BLOCK;
+            for (size_t c = 0; c < nr; c++)
+                memcpy(ws->chain + c * N, ws->data + (idx ? idx[b0 + c] : b0 + c) * N, N);
+            gibbs_block(ws, w, g, ws->chain, nr, r, mw, mg);
+        }
+        break;
+    }
+    default:
+        return sym_error(err, SYM_EINVAL, "unknown model term");
+    }
+    double inv = 1.0 / (double)nb;
+    for (size_t k = 0; k < M * N; k++)
+        mw[k] *= inv;
+    if (mg)
+        for (size_t i = 0; i < N; i++)
+            mg[i] *= inv;
+    return SYM_OK;
+}
+
+int train_enum(size_t N, size_t M, const unit_params *u, const double *w, const double *g,
+               double *logZ, double *mw, double *mg, char *err)
+{
+    if (N > TRAIN_ENUM_NMAX || N < 1)
+        return sym_error(err, SYM_EINVAL, "enumeration needs 1 <= N <= %d (N = %zu)", TRAIN_ENUM_NMAX, N);
+    double *I = malloc(M * sizeof *I), *d = malloc(M * sizeof *d);
+    double *aw = calloc(M * N, sizeof *aw), *ag = calloc(N, sizeof *ag);
+    int8_t *v = malloc(N);
+    if (!I || !d || !aw || !ag || !v) {
+        free(I); free(d); free(aw); free(ag); free(v);
+        return sym_error(err, SYM_ENOMEM, "out of memory");
+    }
+    /* running log-sum-exp: sums are kept relative to exp(ref) */
+    double ref = -INFINITY, Z = 0;
+    for (uint64_t s = 0; s < ((uint64_t)1 << N); s++) {
+        double E = 0;
+        for (size_t i = 0; i < N; i++) {
+            v[i] = (s >> i) & 1 ? 1 : -1;
+            if (g)
+                E += g[i] * v[i];
+        }
+        for (size_t mu = 0; mu < M; mu++) {
+            double a = 0;
+            for (size_t i = 0; i < N; i++)
+                a += w[mu * N + i] * v[i];
+            I[mu] = a;
+            E += unit_gamma(u, a);
+            d[mu] = unit_dgamma(u, a);
+        }
+        if (E > ref) {
+            double sc = exp(ref - E);
+            Z *= sc;
+            for (size_t k = 0; k < M * N; k++)
+                aw[k] *= sc;
+            for (size_t i = 0; i < N; i++)
+                ag[i] *= sc;
+            ref = E;
+        }
+        double p = exp(E - ref);
+        Z += p;
+        for (size_t mu = 0; mu < M; mu++)
+            for (size_t i = 0; i < N; i++)
+                aw[mu * N + i] += p * v[i] * d[mu];
+        for (size_t i = 0; i < N; i++)
+            ag[i] += p * v[i];
+    }
+    if (logZ)
+        *logZ = ref + log(Z);
+    if (mw)
+        for (size_t k = 0; k < M * N; k++)
+            mw[k] = aw[k] / Z;
+    if (mg)
+        for (size_t i = 0; i < N; i++)
+            mg[i] = ag[i] / Z;
+    free(I); free(d); free(aw); free(ag); free(v);
+    if (!isfinite(ref) || !(Z > 0))
+        return sym_error(err, SYM_ENUM, "enumeration: log Z not finite");
+    return SYM_OK;
+}
+
+int train_loglik(train_ws *ws, const double *w, const double *g, const int8_t *v, size_t B,
+                 double *ll, char *err)
+{
+    size_t N = ws->c.N, M = ws->c.M;
+    const unit_params *u = &ws->c.unit;
+    double logZ = NAN;
+    int st;
+    *ll = NAN;
+    if (M == 1 && ws->marg) {
+        marg_stats ms;
+        st = marg_eval(ws->marg, u, w, g, NULL, NULL, &ms, err);
+        if (st)
+            return sym_context(err, st, "log-likelihood");
+        logZ = ms.logZ;
+    } else if (N <= TRAIN_ENUM_NMAX) {
+        st = train_enum(N, M, u, w, g, &logZ, NULL, NULL, err);
+        if (st)
+            return sym_context(err, st, "log-likelihood");
+    } else {
+        return SYM_OK;
+    }
+    double gv = 0;
+    int gzero = 1;
+    for (size_t i = 0; g && i < N; i++)
+        gzero &= g[i] == 0.0;
+    if (!gzero && v == ws->data && B == ws->B) {
+        for (size_t i = 0; i < N; i++)
+            gv += g[i] * ws->vbar[i];
+    } else if (!gzero) {
+        /* g.<v> over the given samples */
+        for (size_t b = 0; b < B; b++)
+            for (size_t i = 0; i < N; i++)
+                gv += g[i] * v[b * N + i];
+        gv /= (double)B;
+    }
+    double sg = 0;
+    if (v == ws->data && B == ws->B && ws->Chat && M == 1) {
+        /* gaussian: <(I - theta)^2> = w C^ w - 2 theta w.<v> + theta^2 */
+        double q = 0, wv = 0;
+        for (size_t i = 0; i < N; i++) {
+            double s = 0;
+            for (size_t j = 0; j < N; j++)
+                s += ws->Chat[i * N + j] * w[j];
+            q += w[i] * s;
+            wv += w[i] * ws->vbar[i];
+        }
+        double th = u->theta_p;
+        sg = (q - 2 * th * wv + th * th) / (2 * u->gamma_p) + 0.5 * log(2 * M_PI / u->gamma_p);
+    } else {
+        const int8_t *rows[TRAIN_BLOCK];
+        for (size_t b0 = 0; b0 < B; b0 += TRAIN_BLOCK) {
+            size_t nr = B - b0 < TRAIN_BLOCK ? B - b0 : TRAIN_BLOCK;
+            for (size_t c = 0; c < nr; c++)
+                rows[c] = v + (b0 + c) * N;
+            load_rows(N, rows, nr, ws->vT, ws->vr);
+            kern_inputs(N, M, nr, w, ws->vT, ws->I);
+            for (size_t k = 0; k < M * TRAIN_BLOCK; k++) {
+                if (k % TRAIN_BLOCK < nr)
+                    sg += unit_gamma(u, ws->I[k]);
+            }
+        }
+        sg /= (double)B;
+    }
+    *ll = gv + sg - logZ;
+    return SYM_OK;
+}
+
+/* ---- optimiser and schedule ---------------------------------------------- */
+
+void train_adam_step(double *x, const double *grad, double *m, double *s, size_t n, size_t t,
+                     double lr)
+{
+    double c1 = 1.0 - pow(TRAIN_ADAM_BETA1, (double)t);
+    double c2 = 1.0 - pow(TRAIN_ADAM_BETA2, (double)t);
+    for (size_t k = 0; k < n; k++) {
+        m[k] = TRAIN_ADAM_BETA1 * m[k] + (1.0 - TRAIN_ADAM_BETA1) * grad[k];
+        s[k] = TRAIN_ADAM_BETA2 * s[k] + (1.0 - TRAIN_ADAM_BETA2) * grad[k] * grad[k];
+        double mh = m[k] / c1, sh = s[k] / c2;
+        x[k] += lr * mh / (sqrt(sh) + TRAIN_ADAM_EPS);
+    }
+}
+
+size_t train_snapshots(size_t K, double lr, size_t nsnap, int linear, double *tbuf, size_t *out)
+{
+    /* the theory's snapshot times (core/snap.h), rounded to whole updates */
+    snap_times(lr * (double)K, nsnap, linear, tbuf);
+    size_t n = 0;
+    out[n++] = 0;
+    for (size_t j = 1; j <= nsnap && K > 0; j++) {
+        double kd = tbuf[j] / lr;
+        size_t k = kd <= 0 ? 0 : (size_t)llround(kd);
+        if (k > K)
+            k = K;
+        if (k > out[n - 1])
+            out[n++] = k;
+    }
+    if (K > 0 && out[n - 1] != K)
+        out[n - 1] = K;   /* rounding never leaves the end short */
+    return n;
+}
+
+size_t train_updates_per_epoch(const train_config *c, size_t B)
+{
+    if (c->batch == 0 || c->batch >= B)
+        return 1;
+    return (B + c->batch - 1) / c->batch;
+}
+
+static int check_finite(const double *x, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!isfinite(x[k]))
+            return 0;
+    return 1;
+}
+
+int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *w, double *g,
+              gsl_rng *r, train_snap_fn fn, void *ctx, char *err)
+{
+    size_t N = ws->c.N, M = ws->c.M, MN = M * N;
+    int full = ws->c.batch == 0 || ws->c.batch >= ws->B;
+    size_t pos = 0, js = 0;
+    int st;
+    /* ADAM moves w and g together: one vector (w, g) through scratch */
+    double *x = NULL, *gr = NULL;
+    if (ws->c.opt == TRAIN_ADAM) {
+        x = malloc((MN + N) * sizeof *x);
+        gr = malloc((MN + N) * sizeof *gr);
+        if (!x || !gr) {
+            free(x);
+            free(gr);
+            return sym_error(err, SYM_ENOMEM, "out of memory");
+        }
+    }
+    st = SYM_OK;
+    while (js < nsnap && snap[js] == 0) {
+        if (fn && (st = fn(ctx, 0, w, g, err)))
+            goto done;
+        js++;
+    }
+    for (size_t k = 1; k <= K; k++) {
+        const size_t *idx = NULL;
+        size_t nb = ws->B;
+        if (!full) {
+            if (pos == 0)
+                gsl_ran_shuffle(r, ws->perm, ws->B, sizeof(size_t));
+            idx = ws->perm + pos;
+            nb = ws->B - pos < ws->c.batch ? ws->B - pos : ws->c.batch;
+            pos += nb;
+            if (pos == ws->B)
+                pos = 0;
+        }
+        train_data_term(ws, w, g, idx, nb, ws->gw, ws->gg);
+        st = train_model_term(ws, w, g, idx, nb, r, ws->mw, ws->mg, err);
+        if (st) {
+            sym_context(err, st, "update");
+            goto done;
+        }
+        for (size_t q = 0; q < MN; q++)
+            ws->gw[q] = ws->gw[q] - ws->mw[q] - ws->c.l2 * w[q];
+        for (size_t i = 0; i < N; i++)
+            ws->gg[i] = ws->c.learn_fields ? ws->gg[i] - ws->mg[i] : 0.0;
+        if (ws->c.opt == TRAIN_SGD) {
+            for (size_t q = 0; q < MN; q++)
+                w[q] += ws->c.lr * ws->gw[q];
+            if (ws->c.learn_fields)
+                for (size_t i = 0; i < N; i++)
+                    g[i] += ws->c.lr * ws->gg[i];
+        } else {
+            memcpy(x, w, MN * sizeof *x);
+            memcpy(x + MN, g, N * sizeof *x);
+            memcpy(gr, ws->gw, MN * sizeof *gr);
+            memcpy(gr + MN, ws->gg, N * sizeof *gr);
+            train_adam_step(x, gr, ws->am, ws->as, ws->c.learn_fields ? MN + N : MN, k, ws->c.lr);
+            memcpy(w, x, MN * sizeof *x);
+            if (ws->c.learn_fields)
+                memcpy(g, x + MN, N * sizeof *x);
+        }
+        if (!check_finite(w, MN) || !check_finite(g, N)) {
+            st = sym_error(err, SYM_ENUM, "NaN in weights at update %zu", k);
+            goto done;
+        }
+        while (js < nsnap && snap[js] == k) {
+            if (fn && (st = fn(ctx, k, w, g, err)))
+                goto done;
+            js++;
+        }
+    }
+done:
+    free(x);
+    free(gr);
+    return st;
+}

@@ -1,0 +1,108 @@
+/* train: stochastic training of a real RBM on B samples (SPEC.md 1, 4, 5).
+ *
+ * Visible spins v in {-1,+1} (samples stored as int8), M hidden units of one
+ * kind (core/unit.h), fields g fixed or learned, L2 penalty on w.  The
+ * gradient dL/dw_{i mu} = <v_i Gamma'(I_mu)>_data - <v_i h_mu>_model with the
+ * model term exact (M = 1, through core/marg), by PCD or CD Gibbs chains, or
+ * by enumerating all 2^N visible states (N <= TRAIN_ENUM_NMAX).  SGD uses the
+ * clock t = lr x updates shared with theory; ADAM is Kingma & Ba (2015).
+ */
+#ifndef SYM_TRAIN_H
+#define SYM_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+
+#include "core/unit.h"
+
+/* Largest N for the enumeration model term and log-likelihood (2^20 states
+ * x N x M work per evaluation: seconds at most). */
+#define TRAIN_ENUM_NMAX 20
+
+/* ADAM constants (Kingma & Ba 2015, their defaults). */
+#define TRAIN_ADAM_BETA1 0.9
+#define TRAIN_ADAM_BETA2 0.999
+#define TRAIN_ADAM_EPS 1e-8
+
+typedef enum { TRAIN_EXACT = 0, TRAIN_PCD = 1, TRAIN_CD = 2, TRAIN_ENUM = 3 } train_term;
+typedef enum { TRAIN_SGD = 0, TRAIN_ADAM = 1 } train_opt;
+
+typedef struct {
+    size_t N, M;
+    unit_params unit;
+    int learn_fields;     /* 0: g fixed, 1: g learned                        */
+    double l2;            /* dw/dt = dL/dw - l2 w (fields not penalised)     */
+    train_term term;
+    size_t chains;        /* PCD persistent chains                           */
+    size_t mc_steps;      /* Gibbs steps v -> h -> v per update (PCD, CD)    */
+    train_opt opt;
+    double lr;
+    size_t batch;         /* 0: full batch                                   */
+} train_config;
+
+typedef struct train_ws train_ws;
+
+/* Names <-> enums ("exact|pcd|cd|enum", "sgd|adam"). */
+int train_term_parse(const char *s, train_term *t, char *err);
+int train_opt_parse(const char *s, train_opt *o, char *err);
+const char *train_term_name(train_term t);
+
+/* Check c (N >= 1, M >= 1, unit, lr > 0, l2 >= 0, exact needs M = 1, enum
+ * needs N <= TRAIN_ENUM_NMAX, pcd needs chains >= 1, pcd/cd mc_steps >= 1). */
+int train_config_check(const train_config *c, char *err);
+
+/* Workspace for training on data v[b*N + i], b < B (kept by pointer, not
+ * copied; must outlive ws).  PCD chains start uniform at random from r.
+ * For gaussian hidden units with a full batch the empirical correlation
+ * matrix is formed once here (N^2 doubles). */
+int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B,
+                gsl_rng *r, char *err);
+void train_free(train_ws *ws);
+
+/* Data term over the rows idx[0..nb-1] (idx NULL: all B rows):
+ * dw[mu*N+i] = <v_i Gamma'_mu(I_mu)>, dg[i] = <v_i> (dg may be NULL). */
+void train_data_term(train_ws *ws, const double *w, const double *g, const size_t *idx, size_t nb,
+                     double *dw, double *dg);
+
+/* Model term mw[mu*N+i] = <v_i h_mu>, mg[i] = <v_i> (mg may be NULL) by the
+ * configured method; CD restarts its chains from the rows idx (NULL: all).
+ * PCD/CD estimate <v_i h_mu> by E[v_i | h] h_mu after the last half-step
+ * (Rao-Blackwellised over v).  g may be NULL (= 0). */
+int train_model_term(train_ws *ws, const double *w, const double *g, const size_t *idx, size_t nb,
+                     gsl_rng *r, double *mw, double *mg, char *err);
+
+/* Exact model averages and log Z = log sum_v exp(g.v + sum_mu Gamma(I_mu))
+ * by enumerating all 2^N states (N <= TRAIN_ENUM_NMAX). mw, mg may be NULL. */
+int train_enum(size_t N, size_t M, const unit_params *u, const double *w, const double *g,
+               double *logZ, double *mw, double *mg, char *err);
+
+/* Exact mean log-likelihood per sample of v[0..B-1] where computable
+ * (M = 1 through marg, or N <= TRAIN_ENUM_NMAX by enumeration); else NAN. */
+int train_loglik(train_ws *ws, const double *w, const double *g, const int8_t *v, size_t B,
+                 double *ll, char *err);
+
+/* One ADAM ascent step on x[0..n-1] with gradient grad, moments m, s, step
+ * count t >= 1 (after this update). */
+void train_adam_step(double *x, const double *grad, double *m, double *s, size_t n, size_t t,
+                     double lr);
+
+/* Snapshot update counts: 0, then the times of core/snap.h (log- or
+ * linearly spaced up to lr K, the theory's grid) rounded to whole updates,
+ * duplicates removed, the last = K.  tbuf and out need nsnap + 1 entries;
+ * returns the count. */
+size_t train_snapshots(size_t K, double lr, size_t nsnap, int linear, double *tbuf, size_t *out);
+
+/* Updates per epoch: 1 for a full batch, else ceil(B / batch). */
+size_t train_updates_per_epoch(const train_config *c, size_t B);
+
+/* Called at each snapshot with the update count k. */
+typedef int (*train_snap_fn)(void *ctx, size_t k, const double *w, const double *g, char *err);
+
+/* K updates from w (M*N) and g (N), snapshots at snap[0..nsnap-1] (ascending
+ * update counts, 0 allowed).  Minibatches are reshuffled each epoch from r.
+ * A non-finite weight is SYM_ENUM "NaN in weights at update k". */
+int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *w, double *g,
+              gsl_rng *r, train_snap_fn fn, void *ctx, char *err);
+
+#endif

@@ -1,0 +1,206 @@
+/* Suite cli: the program's contract for theory and phase (SPEC.md 5, 6):
+ * files written, read back and reproducible; every bad input exits 2 with
+ * one line on stderr naming the problem, leaving no partial file. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/traj.h"
+#include "tests/suites.h"
+#include "tests/tutil.h"
+
+static void tmpdir(char *buf, size_t len)
+{
+    snprintf(buf, len, "/tmp/symrbm_cli_XXXXXX");
+    ck_assert(mkdtemp(buf) != NULL);
+}
+
+START_TEST(test_theory_files)
+{
+    char d[64], err[4096], path[128];
+    tmpdir(d, sizeof d);
+    char *argv[] = {"", "theory", "--N", "24", "--beta", "0.9", "--T", "5", "--snapshots", "20",
+                    "--out", d, NULL};
+    ck_assert_msg(tutil_run(argv, err, sizeof err) == 0, "theory failed: %s", err);
+    traj_table t;
+    snprintf(path, sizeof path, "%s/trajectory.tsv", d);
+    ck_assert_msg(traj_read(path, &t, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(t.nrow, 21);
+    ck_assert_str_eq(traj_header_get(&t.header, "command"), "theory");
+    ck_assert_str_eq(traj_header_get(&t.header, "N"), "24");
+    ck_assert_str_eq(traj_header_get(&t.header, "beta"), "0.90000000000000002");
+    int ct = traj_table_col(&t, "t"), cn = traj_table_col(&t, "norm2");
+    ck_assert(ct >= 0 && cn >= 0);
+    ck_assert(t.x[ct] == 0.0 && t.x[(t.nrow - 1) * t.ncol + ct] == 5.0);
+    /* the flow grows the weights from w(0) */
+    ck_assert(t.x[(t.nrow - 1) * t.ncol + cn] > 100 * t.x[cn]);
+    traj_table_free(&t);
+    snprintf(path, sizeof path, "%s/weights.tsv", d);
+    ck_assert_msg(traj_read(path, &t, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(t.ncol, 2 + 24);
+    traj_table_free(&t);
+    traj_header kv;
+    snprintf(path, sizeof path, "%s/summary.tsv", d);
+    ck_assert_msg(traj_read_summary(path, &kv, err) == SYM_OK, "%s", err);
+    const char *keys[] = {"norm2", "pr", "R", "S", "center", "loglik", "kl", "t_sb",
+                          "wall_s", "n_rhs", "phase"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        ck_assert_msg(traj_header_get(&kv, keys[k]) != NULL, "summary lacks %s", keys[k]);
+    traj_header_free(&kv);
+    snprintf(path, sizeof path, "%s/spectrum.tsv", d);
+    ck_assert_msg(traj_read(path, &t, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(t.nrow, 24);
+    /* rate = lambda - 1 */
+    ck_assert(fabs(t.x[2] - (t.x[1] - 1.0)) < 1e-15 * t.x[1]);
+    traj_table_free(&t);
+    ck_assert(!tutil_has_temp(d));
+}
+END_TEST
+
+START_TEST(test_theory_reproducible)
+{
+    char d1[64], d2[64], err[4096], p1[128], p2[128];
+    tmpdir(d1, sizeof d1);
+    tmpdir(d2, sizeof d2);
+    char *a1[] = {"", "theory", "--N", "30", "--T", "3", "--snapshots", "10", "--seed", "5",
+                  "--out", d1, NULL};
+    char *a2[] = {"", "theory", "--N", "30", "--T", "3", "--snapshots", "10", "--seed", "5",
+                  "--out", d2, NULL};
+    ck_assert_msg(tutil_run(a1, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(tutil_run(a2, err, sizeof err) == 0, "%s", err);
+    const char *names[] = {"trajectory.tsv", "weights.tsv"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(p1, sizeof p1, "%s/%s", d1, names[k]);
+        snprintf(p2, sizeof p2, "%s/%s", d2, names[k]);
+        char *s1 = tutil_slurp(p1, NULL), *s2 = tutil_slurp(p2, NULL);
+        /* identical after the header line that records --out */
+        char *b1 = strstr(s1, "\nt\t"), *b2 = strstr(s2, "\nt\t");
+        ck_assert(b1 && b2);
+        ck_assert_msg(!strcmp(b1, b2), "%s differs between two runs with the same seed", names[k]);
+        free(s1);
+        free(s2);
+    }
+}
+END_TEST
+
+static void expect_bad(char *argv[], const char *needle)
+{
+    char err[4096];
+    int rc = tutil_run(argv, err, sizeof err);
+    ck_assert_msg(rc == 2, "%s %s: exit %d, expected 2 (stderr: %s)", argv[1], argv[2], rc, err);
+    ck_assert_msg(tutil_lines(err) == 1, "expected one line on stderr, got: %s", err);
+    ck_assert_msg(strstr(err, needle) != NULL, "stderr '%s' does not mention '%s'", err, needle);
+}
+
+START_TEST(test_bad_input)
+{
+    char d[64];
+    tmpdir(d, sizeof d);
+    {
+        char *a[] = {"", "theory", "--bogus", "1", "--out", d, NULL};
+        expect_bad(a, "--bogus");
+    }
+    {
+        char *a[] = {"", "theory", "--N", "2", "--out", d, NULL};
+        expect_bad(a, "N");
+    }
+    {
+        char *a[] = {"", "theory", "--beta", "-1", "--out", d, NULL};
+        expect_bad(a, "beta");
+    }
+    {
+        char *a[] = {"", "theory", "--data", "bump", "--eps", "0.7", "--out", d, NULL};
+        expect_bad(a, "eps");
+    }
+    {
+        char *a[] = {"", "theory", "--beta", "nan", "--out", d, NULL};
+        expect_bad(a, "beta");
+    }
+    {
+        char *a[] = {"", "theory", "--T", "abc", "--out", d, NULL};
+        expect_bad(a, "--T");
+    }
+    {
+        char *a[] = {"", "theory", "--N", "10", NULL};
+        expect_bad(a, "--out");
+    }
+    {
+        char *a[] = {"", "theory", "--data", "xy", "--out", d, NULL};
+        expect_bad(a, "--data");
+    }
+    {
+        char *a[] = {"", "phase", "--N", "50,2", NULL};
+        expect_bad(a, "N");
+    }
+    {
+        char *a[] = {"", "phase", "--beta-min", "3", "--beta-max", "1", NULL};
+        expect_bad(a, "beta");
+    }
+    {
+        char *a[] = {"", "nosuchcommand", NULL, NULL};
+        expect_bad(a, "nosuchcommand");
+    }
+    /* an output directory that cannot be made */
+    {
+        char *a[] = {"", "theory", "--N", "10", "--out", "/proc/symrbm/x", NULL};
+        expect_bad(a, "/proc/symrbm");
+    }
+    /* nothing half-written was left behind by any of these */
+    ck_assert(!tutil_has_temp(d));
+    char p[128];
+    snprintf(p, sizeof p, "%s/trajectory.tsv", d);
+    ck_assert(access(p, F_OK) != 0);
+}
+END_TEST
+
+START_TEST(test_nan_during_run)
+{
+    /* weights of order 1e200: the log-density overflows, the run must stop
+     * with a message, exit 2, and leave no trajectory behind */
+    char d[64];
+    tmpdir(d, sizeof d);
+    char *a[] = {"", "theory", "--N", "10", "--init-scale", "1e300", "--T", "1", "--out", d, NULL};
+    char err[4096];
+    ck_assert_int_eq(tutil_run(a, err, sizeof err), 2);
+    ck_assert_uint_eq(tutil_lines(err), 1);
+    char p[128];
+    snprintf(p, sizeof p, "%s/trajectory.tsv", d);
+    ck_assert(access(p, F_OK) != 0);
+    ck_assert(!tutil_has_temp(d));
+}
+END_TEST
+
+START_TEST(test_phase_table)
+{
+    char d[64], err[4096], p[128];
+    tmpdir(d, sizeof d);
+    snprintf(p, sizeof p, "%s/phase.tsv", d);
+    char *a[] = {"", "phase", "--N", "20,40", "--out", p, NULL};
+    ck_assert_msg(tutil_run(a, err, sizeof err) == 0, "%s", err);
+    traj_table t;
+    ck_assert_msg(traj_read(p, &t, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(t.nrow, 2);
+    int cb = traj_table_col(&t, "beta_c");
+    ck_assert(cb >= 0);
+    /* beta_c grows with N (the correlation length at beta_c scales with N) */
+    ck_assert(t.x[cb] > 0.3 && t.x[t.ncol + cb] > t.x[cb]);
+    traj_table_free(&t);
+}
+END_TEST
+
+Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("theory-phase");
+    tcase_add_test(tc, test_theory_files);
+    tcase_add_test(tc, test_theory_reproducible);
+    tcase_add_test(tc, test_bad_input);
+    tcase_add_test(tc, test_nan_during_run);
+    tcase_add_test(tc, test_phase_table);
+    suite_add_tcase(s, tc);
+    return s;
+}

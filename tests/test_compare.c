@@ -1,0 +1,587 @@
+/* Suite compare: symrbm compare (compare/cmp.h, cli/cmd_compare.c) on
+ * synthetic theory/sim directories whose relationship is known exactly:
+ * the theory profile is linear in t, u(t) = u0 + t u1 (so interpolating it
+ * linearly in t is exact), and a simulation is a cyclically shifted,
+ * sign-flipped (optionally noisy) copy of the theory taken at t + delta,
+ * sampled at the theory's times minus delta.  Then
+ *   - Q(t') is the brute-force max over shifts/sign of the overlap of the
+ *     sim profile with u(t') (computed here directly, O(N^2));
+ *   - S_sim(t'_j) = S_theory(t_j) exactly (noise-free), so
+ *     t_sb_sim = t_sb_theory - delta exactly;
+ *   - dR(t') = R_sim(t') - (theory R interpolated linearly at t').
+ * Plus: mismatched N / data model / beta, missing and truncated files exit 2
+ * with a message; seeds give _mean/_sd; the figure (when gnuplot exists). */
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "compare/cmp.h"
+#include "core/err.h"
+#include "core/obs.h"
+#include "core/rng.h"
+#include "core/traj.h"
+#include "tests/suites.h"
+
+/* Every expected value below is computed from the same doubles the files
+ * hold (%.17g round trip), by sums of N = 24 terms: agreement to ~1e-13. */
+#define TOL 1e-11
+
+enum { NN = 24, NT = 41, SHIFT = 7 };
+static const double DELTA = 0.05;
+
+static double theory_t(int j)
+{
+    return j == 0 ? 0.0 : pow(10.0, -2.0 + 3.0 * (j - 1) / (NT - 2));
+}
+
+/* u(t) = u0 + t u1: u0 uniform, u1 a bump at site 5 */
+static void theory_u(double t, size_t N, double *u)
+{
+    for (size_t i = 0; i < N; i++) {
+        double d = fabs((double)i - 5.0);
+        d = fmin(d, (double)N - d);
+        u[i] = 0.1 + t * exp(-d * d / 8.0);
+    }
+}
+
+/* sim profile at t': -u_{i+SHIFT}(t' + delta) + sigma z_i */
+static void sim_w(double tp, size_t N, double sigma, gsl_rng *r, double *w)
+{
+    double u[64];
+    theory_u(tp + DELTA, N, u);
+    for (size_t i = 0; i < N; i++)
+        w[i] = -u[(i + SHIFT) % N] + (sigma > 0 ? sigma * gsl_ran_gaussian(r, 1.0) : 0.0);
+}
+
+/* R = |sum w_i^2 e^{2 pi i i/N}| / sum w_i^2, directly */
+static double direct_R(const double *w, size_t N)
+{
+    double re = 0, im = 0, s = 0;
+    for (size_t i = 0; i < N; i++) {
+        double th = 2 * M_PI * (double)i / (double)N;
+        re += w[i] * w[i] * cos(th);
+        im += w[i] * w[i] * sin(th);
+        s += w[i] * w[i];
+    }
+    return hypot(re, im) / s;
+}
+
+/* max over s and sign of |sum_i w_i u_{i+s}| / (|w| |u|), brute force */
+static double direct_Q(const double *w, const double *u, size_t N, size_t *best_s, int *best_sign)
+{
+    double nw = 0, nu = 0, best = -1;
+    for (size_t i = 0; i < N; i++) {
+        nw += w[i] * w[i];
+        nu += u[i] * u[i];
+    }
+    for (size_t s = 0; s < N; s++) {
+        double c = 0;
+        for (size_t i = 0; i < N; i++)
+            c += w[i] * u[(i + s) % N];
+        if (fabs(c) > best) {
+            best = fabs(c);
+            *best_s = s;
+            *best_sign = c < 0 ? -1 : 1;
+        }
+    }
+    return best / sqrt(nw * nu);
+}
+
+typedef struct {
+    const char *data;
+    size_t N;
+    double beta;
+    int sim;            /* 0: theory profile; 1: sim profile */
+    double sigma;
+    uint64_t seed;
+} run_spec;
+
+/* Write dir/{trajectory,weights,summary}.tsv; times: theory_t(j) for a
+ * theory, theory_t(j) - delta (j >= first) for a sim. */
+static void make_run(const char *dir, const run_spec *rs, size_t *nsnap, double *ts, double *Rs, double *W)
+{
+    char err[SYM_ERRLEN];
+    traj_header h;
+    traj_header_init(&h);
+    traj_header_set(&h, "program", "symrbm");
+    traj_header_set(&h, "command", rs->sim ? "sim" : "theory");
+    traj_header_set(&h, "seed", "%llu", (unsigned long long)rs->seed);
+    traj_header_set(&h, "data", "%s", rs->data);
+    traj_header_set(&h, "N", "%zu", rs->N);
+    if (!strcmp(rs->data, "ising")) {
+        traj_header_set(&h, "beta", "%.17g", rs->beta);
+    } else {
+        traj_header_set(&h, "rho", "0.5");
+        traj_header_set(&h, "eps", "0.1");
+    }
+    ck_assert_int_eq(traj_mkdir(dir, err), SYM_OK);
+    traj_file ft, fw, fs;
+    ck_assert_msg(traj_open(&ft, dir, "trajectory.tsv", &h, err) == SYM_OK, "%s", err);
+    ck_assert_msg(traj_open(&fw, dir, "weights.tsv", &h, err) == SYM_OK, "%s", err);
+    traj_obs_columns(ft.fp);
+    traj_weights_columns(fw.fp, rs->N);
+    obs_ws *ows = obs_alloc(rs->N);
+    gsl_rng *r = rng_alloc(rs->seed, RNG_STREAM_AUX);
+    double w[64];
+    size_t n = 0;
+    /* the first sim time with t - delta > 0 */
+    for (int j = 0; j < NT; j++) {
+        double t = theory_t(j);
+        if (rs->sim) {
+            if (t - DELTA <= 0)
+                continue;
+            t -= DELTA;
+            sim_w(t, rs->N, rs->sigma, r, w);
+        } else {
+            theory_u(t, rs->N, w);
+        }
+        obs_values ov;
+        obs_compute(ows, strcmp(rs->data, "ising") ? RING_BUMP : RING_ISING, w, &ov);
+        traj_obs_row(ft.fp, t, 0, NAN, NAN, &ov);
+        traj_weights_row(fw.fp, t, 0, w, rs->N);
+        if (ts)
+            ts[n] = t;
+        if (Rs)
+            Rs[n] = direct_R(w, rs->N);
+        if (W)
+            memcpy(W + n * rs->N, w, rs->N * sizeof *w);
+        n++;
+    }
+    if (nsnap)
+        *nsnap = n;
+    ck_assert_int_eq(traj_close(&ft, err), SYM_OK);
+    ck_assert_int_eq(traj_close(&fw, err), SYM_OK);
+    ck_assert_int_eq(traj_open(&fs, dir, "summary.tsv", &h, err), SYM_OK);
+    traj_summary_num(fs.fp, "t_sb", NAN);
+    ck_assert_int_eq(traj_close(&fs, err), SYM_OK);
+    gsl_rng_free(r);
+    obs_free(ows);
+    traj_header_free(&h);
+}
+
+/* ---- running the program ---- */
+
+typedef struct {
+    int status;
+    char err[4096];
+    char out[4096];
+} run_result;
+
+static void slurp(const char *path, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return;
+    size_t n = fread(buf, 1, cap - 1, fp);
+    buf[n] = 0;
+    fclose(fp);
+}
+
+/* Run $SYMRBM_BIN with args (NULL-terminated); env_path (may be NULL)
+ * replaces PATH in the child. */
+static run_result run_bin(const char *tmp, const char *env_path, const char **args)
+{
+    const char *bin = getenv("SYMRBM_BIN");
+    ck_assert_msg(bin != NULL, "SYMRBM_BIN not set (run through make check)");
+    char fo[512], fe[512];
+    snprintf(fo, sizeof fo, "%s/stdout.txt", tmp);
+    snprintf(fe, sizeof fe, "%s/stderr.txt", tmp);
+    const char *argv[32];
+    size_t n = 0;
+    argv[n++] = bin;
+    for (; args[n - 1] && n < 31; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        int o = open(fo, O_WRONLY | O_CREAT | O_TRUNC, 0644), e = open(fe, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (o < 0 || e < 0)
+            _exit(126);
+        dup2(o, 1);
+        dup2(e, 2);
+        if (env_path)
+            setenv("PATH", env_path, 1);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    int ws;
+    ck_assert(waitpid(pid, &ws, 0) == pid);
+    run_result r;
+    r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+    slurp(fe, r.err, sizeof r.err);
+    slurp(fo, r.out, sizeof r.out);
+    return r;
+}
+
+static char *mktmp(void)
+{
+    char *d = strdup("/tmp/symrbm-test-compare-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(d));
+    return d;
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static double summary_get(const char *path, const char *key)
+{
+    char err[SYM_ERRLEN];
+    traj_header kv;
+    ck_assert_msg(traj_read_summary(path, &kv, err) == SYM_OK, "%s", err);
+    const char *v = traj_header_get(&kv, key);
+    ck_assert_msg(v != NULL, "%s: no key %s", path, key);
+    double x = strtod(v, NULL);
+    traj_header_free(&kv);
+    return x;
+}
+
+/* t_sb from a column, the SPEC.md 4 definition, written out here */
+static double expect_t_sb(const double *t, const double *S, size_t n)
+{
+    double half = 0.5 * S[n - 1];
+    if (S[0] >= half)
+        return t[0];
+    for (size_t k = 1; k < n; k++)
+        if (S[k] >= half)
+            return t[k - 1] + (half - S[k - 1]) * (t[k] - t[k - 1]) / (S[k] - S[k - 1]);
+    return NAN;
+}
+
+/* theory R interpolated linearly in t at tp */
+static double interp(const double *t, const double *y, size_t n, double tp)
+{
+    for (size_t k = 0; k + 1 < n; k++)
+        if (tp >= t[k] && tp <= t[k + 1])
+            return y[k] + (tp - t[k]) / (t[k + 1] - t[k]) * (y[k + 1] - y[k]);
+    return y[n - 1];
+}
+
+/* ---- library: interpolation and alignment ---- */
+START_TEST(test_lib_align)
+{
+    char *tmp = mktmp(), dth[600], dsim[600], err[SYM_ERRLEN];
+    snprintf(dth, sizeof dth, "%s/th", tmp);
+    snprintf(dsim, sizeof dsim, "%s/sim", tmp);
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1}, sm = {"ising", NN, 1.0, 1, 0, 2};
+    double W[NT * NN], ts[NT];
+    size_t ns;
+    make_run(dth, &th, NULL, NULL, NULL, NULL);
+    make_run(dsim, &sm, &ns, ts, NULL, W);
+    cmp_run a, b;
+    ck_assert_msg(cmp_run_load(&a, dth, 0, err) == SYM_OK, "%s", err);
+    ck_assert_msg(cmp_run_load(&b, dsim, 0, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(a.n, NT);
+    ck_assert_uint_eq(b.n, ns);
+
+    /* weights linear in t: interpolation reproduces u(t) */
+    double u[NN], want[NN], o[CMP_NOBS];
+    int have;
+    ck_assert_int_eq(cmp_interp(&a, 0.3337, o, u, &have, err), SYM_OK);
+    ck_assert(have);
+    theory_u(0.3337, NN, want);
+    for (size_t i = 0; i < NN; i++)
+        ck_assert_msg(fabs(u[i] - want[i]) < TOL, "w[%zu] %g want %g", i, u[i], want[i]);
+    ck_assert_int_eq(cmp_interp(&a, 10.5, o, u, &have, err), SYM_EINVAL);
+    ck_assert_int_eq(cmp_interp(&a, -0.1, o, u, &have, err), SYM_EINVAL);
+
+    obs_ws *ws = obs_alloc(NN);
+    cmp_result res;
+    ck_assert_msg(cmp_compare(ws, &a, &b, &res, err) == SYM_OK, "%s", err);
+    for (size_t s = 0; s < ns; s++) {
+        size_t bs;
+        int sg;
+        theory_u(ts[s], NN, u);
+        double q = direct_Q(W + s * NN, u, NN, &bs, &sg);
+        ck_assert_msg(fabs(res.Q[s] - q) < TOL, "t %g: Q %.15g want %.15g", ts[s], res.Q[s], q);
+    }
+    /* w_i = -u_{i+SHIFT}: the final alignment is shift SHIFT, sign -1 */
+    ck_assert_uint_eq(res.shift, SHIFT);
+    ck_assert_int_eq(res.sign, -1);
+    cmp_result_free(&res);
+    obs_free(ws);
+    cmp_run_free(&a);
+    cmp_run_free(&b);
+    rm_rf(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* ---- the program on one noise-free sim ---- */
+START_TEST(test_cli_single)
+{
+    char *tmp = mktmp(), dth[600], dsim[600], dout[600], path[700];
+    snprintf(dth, sizeof dth, "%s/th", tmp);
+    snprintf(dsim, sizeof dsim, "%s/sim", tmp);
+    snprintf(dout, sizeof dout, "%s/out", tmp);
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1}, sm = {"ising", NN, 1.0, 1, 0, 2};
+    double tth[NT], Rth[NT], tsim[NT], Rsim[NT], W[NT * NN];
+    size_t nth, ns;
+    make_run(dth, &th, &nth, tth, Rth, NULL);
+    make_run(dsim, &sm, &ns, tsim, Rsim, W);
+    const char *args[] = {"compare", dth, dsim, "--out", dout, "--no-plot", NULL};
+    run_result r = run_bin(tmp, NULL, args);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+
+    snprintf(path, sizeof path, "%s/summary.tsv", dout);
+    double tsb_th = expect_t_sb(tth, Rth, nth);   /* ising: S = R */
+    double tsb_sim = expect_t_sb(tsim, Rsim, ns);
+    ck_assert_msg(fabs(tsb_sim - (tsb_th - DELTA)) < 1e-9, "construction: %g vs %g", tsb_sim, tsb_th - DELTA);
+    ck_assert_msg(fabs(summary_get(path, "t_sb_theory") - tsb_th) < TOL, "t_sb_theory %.15g want %.15g",
+                  summary_get(path, "t_sb_theory"), tsb_th);
+    ck_assert_msg(fabs(summary_get(path, "t_sb_sim") - (tsb_th - DELTA)) < 1e-9, "t_sb_sim %.15g want %.15g",
+                  summary_get(path, "t_sb_sim"), tsb_th - DELTA);
+
+    double dRmax = 0, u[NN];
+    size_t bs;
+    int sg;
+    for (size_t s = 0; s < ns; s++)
+        dRmax = fmax(dRmax, fabs(Rsim[s] - interp(tth, Rth, nth, tsim[s])));
+    theory_u(tsim[ns - 1], NN, u);
+    double qf = direct_Q(W + (ns - 1) * NN, u, NN, &bs, &sg);
+    ck_assert_msg(fabs(summary_get(path, "dR_max") - dRmax) < TOL, "dR_max %.15g want %.15g",
+                  summary_get(path, "dR_max"), dRmax);
+    ck_assert_msg(fabs(summary_get(path, "Q_final") - qf) < TOL, "Q_final %.15g want %.15g",
+                  summary_get(path, "Q_final"), qf);
+
+    /* compare.tsv: one row per sim snapshot, header records the inputs */
+    char err[SYM_ERRLEN];
+    traj_table tb;
+    snprintf(path, sizeof path, "%s/compare.tsv", dout);
+    ck_assert_msg(traj_read(path, &tb, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(tb.nrow, ns);
+    int cq = traj_table_col(&tb, "Q"), cr = traj_table_col(&tb, "dR"), ct = traj_table_col(&tb, "t");
+    ck_assert(cq >= 0 && cr >= 0 && ct >= 0 && traj_table_col(&tb, "da8") >= 0 &&
+              traj_table_col(&tb, "dnorm2") >= 0 && traj_table_col(&tb, "dpr") >= 0);
+    double qmin = 1;
+    for (size_t s = 0; s < ns; s++) {
+        ck_assert(tb.x[s * tb.ncol + ct] == tsim[s]);
+        double want = Rsim[s] - interp(tth, Rth, nth, tsim[s]);
+        ck_assert_msg(fabs(tb.x[s * tb.ncol + cr] - want) < TOL, "dR at %g: %g want %g", tsim[s],
+                      tb.x[s * tb.ncol + cr], want);
+        theory_u(tsim[s], NN, u);
+        double q = direct_Q(W + s * NN, u, NN, &bs, &sg);
+        ck_assert_msg(fabs(tb.x[s * tb.ncol + cq] - q) < TOL, "Q at %g: %.15g want %.15g", tsim[s],
+                      tb.x[s * tb.ncol + cq], q);
+        qmin = fmin(qmin, q);
+    }
+    ck_assert_msg(qmin < 0.999, "test construction: the time offset should cost overlap early on (%g)", qmin);
+    ck_assert_str_eq(traj_header_get(&tb.header, "theory"), dth);
+    ck_assert_str_eq(traj_header_get(&tb.header, "sim_1"), dsim);
+    ck_assert_str_eq(traj_header_get(&tb.header, "data"), "ising");
+    ck_assert_str_eq(traj_header_get(&tb.header, "command"), "compare");
+    traj_table_free(&tb);
+    snprintf(path, sizeof path, "%s/overlay.png", dout);
+    ck_assert_msg(access(path, F_OK) != 0, "--no-plot wrote a figure");
+    rm_rf(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* ---- several noisy seeds: per-seed values, mean and sd ---- */
+START_TEST(test_cli_seeds)
+{
+    char *tmp = mktmp(), dth[600], ds[3][600], dout[600], path[700];
+    snprintf(dth, sizeof dth, "%s/th", tmp);
+    snprintf(dout, sizeof dout, "%s/out", tmp);
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1};
+    make_run(dth, &th, NULL, NULL, NULL, NULL);
+    double qf[3], u[NN], W[NT * NN], tsim[NT];
+    for (int k = 0; k < 3; k++) {
+        snprintf(ds[k], sizeof ds[k], "%s/sim%d", tmp, k);
+        run_spec sm = {"ising", NN, 1.0, 1, 0.02, (uint64_t)(10 + k)};
+        size_t ns, bs;
+        int sg;
+        make_run(ds[k], &sm, &ns, tsim, NULL, W);
+        theory_u(tsim[ns - 1], NN, u);
+        qf[k] = direct_Q(W + (ns - 1) * NN, u, NN, &bs, &sg);
+    }
+    int plot = system("gnuplot --version > /dev/null 2>&1") == 0;
+    const char *args[] = {"compare", dth, ds[0], ds[1], ds[2], "--out", dout, plot ? NULL : "--no-plot", NULL};
+    run_result r = run_bin(tmp, NULL, args);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    snprintf(path, sizeof path, "%s/summary.tsv", dout);
+    double mean = (qf[0] + qf[1] + qf[2]) / 3, var = 0;
+    for (int k = 0; k < 3; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "Q_final_%d", k + 1);
+        ck_assert_msg(fabs(summary_get(path, key) - qf[k]) < TOL, "%s %.15g want %.15g", key,
+                      summary_get(path, key), qf[k]);
+        var += (qf[k] - mean) * (qf[k] - mean) / 2;
+    }
+    ck_assert_msg(fabs(summary_get(path, "Q_final_mean") - mean) < TOL, "mean");
+    ck_assert_msg(fabs(summary_get(path, "Q_final_sd") - sqrt(var)) < 1e-9, "sd %g want %g",
+                  summary_get(path, "Q_final_sd"), sqrt(var));
+    ck_assert(sqrt(var) > 0);
+    summary_get(path, "t_sb_sim_mean");
+    summary_get(path, "dR_max_sd");
+    if (plot) {
+        const char *ext[] = {"png", "pdf"};
+        const unsigned char magic[2][4] = {{0x89, 'P', 'N', 'G'}, {'%', 'P', 'D', 'F'}};
+        for (int e = 0; e < 2; e++) {
+            snprintf(path, sizeof path, "%s/overlay.%s", dout, ext[e]);
+            FILE *fp = fopen(path, "rb");
+            ck_assert_msg(fp != NULL, "no %s", path);
+            unsigned char b[4] = {0};
+            ck_assert_uint_eq(fread(b, 1, 4, fp), 4);
+            fclose(fp);
+            ck_assert_msg(!memcmp(b, magic[e], 4), "%s is not a %s file", path, ext[e]);
+        }
+    }
+    rm_rf(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* ---- errors: exit 2 and a one-line message naming the problem ---- */
+static void expect_fail(const char *tmp, const char **args, const char *needle, const char *what)
+{
+    run_result r = run_bin(tmp, NULL, args);
+    ck_assert_msg(r.status == 2, "%s: exit %d (%s)", what, r.status, r.err);
+    ck_assert_msg(strstr(r.err, needle) != NULL, "%s: message '%s' lacks '%s'", what, r.err, needle);
+    ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "%s: not one line: '%s'", what, r.err);
+}
+
+START_TEST(test_cli_mismatch)
+{
+    char *tmp = mktmp(), dth[600], dn[600], dd[600], db[600], dout[600], path[700];
+    snprintf(dth, sizeof dth, "%s/th", tmp);
+    snprintf(dn, sizeof dn, "%s/simN", tmp);
+    snprintf(dd, sizeof dd, "%s/simdata", tmp);
+    snprintf(db, sizeof db, "%s/simbeta", tmp);
+    snprintf(dout, sizeof dout, "%s/out", tmp);
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1};
+    run_spec sn = {"ising", NN + 1, 1.0, 1, 0, 2}, sd = {"bump", NN, 1.0, 1, 0, 2}, sb = {"ising", NN, 1.5, 1, 0, 2};
+    make_run(dth, &th, NULL, NULL, NULL, NULL);
+    make_run(dn, &sn, NULL, NULL, NULL, NULL);
+    make_run(dd, &sd, NULL, NULL, NULL, NULL);
+    make_run(db, &sb, NULL, NULL, NULL, NULL);
+    const char *a1[] = {"compare", dth, dn, "--out", dout, "--no-plot", NULL};
+    expect_fail(tmp, a1, "N=25", "different N");
+    const char *a2[] = {"compare", dth, dd, "--out", dout, "--no-plot", NULL};
+    expect_fail(tmp, a2, "data=bump", "different data model");
+    const char *a3[] = {"compare", dth, db, "--out", dout, "--no-plot", NULL};
+    expect_fail(tmp, a3, "beta=1.5", "different beta");
+    const char *a4[] = {"compare", dth, "--out", dout, NULL};
+    expect_fail(tmp, a4, "SIM_DIR", "no sim dir");
+    const char *a5[] = {"compare", dth, db, NULL};
+    expect_fail(tmp, a5, "--out", "no --out");
+    /* nothing was written */
+    snprintf(path, sizeof path, "%s/compare.tsv", dout);
+    ck_assert_msg(access(path, F_OK) != 0, "a failed compare left %s", path);
+    rm_rf(tmp);
+    free(tmp);
+}
+END_TEST
+
+START_TEST(test_cli_missing_truncated)
+{
+    char *tmp = mktmp(), dth[600], ds[600], dout[600], path[700];
+    snprintf(dth, sizeof dth, "%s/th", tmp);
+    snprintf(ds, sizeof ds, "%s/sim", tmp);
+    snprintf(dout, sizeof dout, "%s/out", tmp);
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1}, sm = {"ising", NN, 1.0, 1, 0, 2};
+    make_run(dth, &th, NULL, NULL, NULL, NULL);
+    make_run(ds, &sm, NULL, NULL, NULL, NULL);
+    const char *args[] = {"compare", dth, ds, "--out", dout, "--no-plot", NULL};
+
+    /* a directory that does not exist */
+    char nod[700];
+    snprintf(nod, sizeof nod, "%s/nothere", tmp);
+    const char *a0[] = {"compare", dth, nod, "--out", dout, "--no-plot", NULL};
+    expect_fail(tmp, a0, "nothere/trajectory.tsv", "missing directory");
+
+    /* missing summary.tsv / weights.tsv */
+    char keep[700];
+    snprintf(path, sizeof path, "%s/summary.tsv", ds);
+    snprintf(keep, sizeof keep, "%s/summary.keep", ds);
+    ck_assert_int_eq(rename(path, keep), 0);
+    expect_fail(tmp, args, "summary.tsv", "missing summary.tsv");
+    ck_assert_int_eq(rename(keep, path), 0);
+    snprintf(path, sizeof path, "%s/weights.tsv", dth);
+    snprintf(keep, sizeof keep, "%s/weights.keep", dth);
+    ck_assert_int_eq(rename(path, keep), 0);
+    expect_fail(tmp, args, "weights.tsv", "missing theory weights.tsv");
+    ck_assert_int_eq(rename(keep, path), 0);
+
+    /* truncated mid-row: cut trajectory.tsv 30 bytes before its end */
+    snprintf(path, sizeof path, "%s/trajectory.tsv", ds);
+    struct stat sb;
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(truncate(path, sb.st_size - 30), 0);
+    expect_fail(tmp, args, "trajectory.tsv", "truncated trajectory.tsv");
+    /* truncated at a row boundary: weights.tsv then has more snapshots */
+    FILE *fp = fopen(path, "r");
+    char *buf = malloc((size_t)sb.st_size + 1);
+    size_t n = fread(buf, 1, (size_t)sb.st_size, fp);
+    fclose(fp);
+    buf[n] = 0;
+    char *last = strrchr(buf, '\n');
+    *last = 0;
+    last = strrchr(buf, '\n');   /* drop the cut row and one whole row */
+    last[1] = 0;
+    fp = fopen(path, "w");
+    fputs(buf, fp);
+    fclose(fp);
+    free(buf);
+    expect_fail(tmp, args, "weights.tsv", "row-truncated trajectory.tsv");
+
+    /* help works */
+    const char *ah[] = {"compare", "--help", NULL};
+    run_result r = run_bin(tmp, NULL, ah);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_msg(strstr(r.out, "usage:") && strstr(r.out, "--no-plot"), "help: %s", r.out);
+    rm_rf(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* No gnuplot on PATH: an error message, exit 2, no half figure. */
+START_TEST(test_cli_no_gnuplot)
+{
+    char *tmp = mktmp(), dth[600], ds[600], dout[600], path[700];
+    snprintf(dth, sizeof dth, "%s/th", tmp);
+    snprintf(ds, sizeof ds, "%s/sim", tmp);
+    snprintf(dout, sizeof dout, "%s/out", tmp);
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1}, sm = {"ising", NN, 1.0, 1, 0, 2};
+    make_run(dth, &th, NULL, NULL, NULL, NULL);
+    make_run(ds, &sm, NULL, NULL, NULL, NULL);
+    const char *args[] = {"compare", dth, ds, "--out", dout, NULL};
+    char empty[700];
+    snprintf(empty, sizeof empty, "%s/emptybin", tmp);
+    ck_assert_int_eq(mkdir(empty, 0755), 0);
+    run_result r = run_bin(tmp, empty, args);
+    ck_assert_msg(r.status == 2, "exit %d: %s", r.status, r.err);
+    ck_assert_msg(strstr(r.err, "gnuplot") && strstr(r.err, "--no-plot"), "message: %s", r.err);
+    snprintf(path, sizeof path, "%s/overlay.png", dout);
+    ck_assert(access(path, F_OK) != 0);
+    rm_rf(tmp);
+    free(tmp);
+}
+END_TEST
+
+Suite *compare_suite(void)
+{
+    Suite *s = suite_create("compare");
+    TCase *tc = tcase_create("compare");
+    tcase_add_test(tc, test_lib_align);
+    tcase_add_test(tc, test_cli_single);
+    tcase_add_test(tc, test_cli_seeds);
+    tcase_add_test(tc, test_cli_mismatch);
+    tcase_add_test(tc, test_cli_missing_truncated);
+    tcase_add_test(tc, test_cli_no_gnuplot);
+    suite_add_tcase(s, tc);
+    return s;
+}

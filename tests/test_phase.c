@@ -1,0 +1,147 @@
+/* Suite phase: the uniform fixed point and the phase boundary (theory/phase.c).
+ * - the fixed point a solves lambda_0 a = <h tanh(a h)> and the reported
+ *   <h^2 sech^2(a h)> is right, both checked by an independent dense
+ *   trapezoid integral over p(h) ∝ exp(-h^2/2 + N log 2cosh(a h));
+ * - the stability changes sign across the bisected beta_c;
+ * - long integrations of the full flow (N = 50) at beta_c - 0.05 end
+ *   localised (R > 0.2) and at beta_c + 0.05 end uniform (R < 1e-3).
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/err.h"
+#include "core/obs.h"
+#include "core/ring.h"
+#include "core/rng.h"
+#include "theory/flow.h"
+#include "theory/phase.h"
+#include "tests/suites.h"
+
+static ring_model *ising(size_t N, double beta)
+{
+    ring_params p;
+    ring_params_default(&p);
+    p.N = N;
+    p.beta = beta;
+    ring_model *rm = NULL;
+    char err[SYM_ERRLEN];
+    ck_assert_msg(ring_alloc(&rm, &p, err) == SYM_OK, "%s", err);
+    return rm;
+}
+
+/* <h tanh(a h)> and <h^2 sech^2(a h)> by a trapezoid rule on a fine grid */
+static void dense_uniform(size_t N, double a, double *m, double *s2)
+{
+    double hmax = (double)N * a + 20.0, dh = 1e-3, mx = -INFINITY;
+    size_t K = (size_t)(hmax / dh);
+    for (size_t k = 0; k <= 2 * K; k++) {
+        double h = ((double)k - (double)K) * dh, x = fabs(a * h);
+        mx = fmax(mx, -0.5 * h * h + (double)N * (x + log1p(exp(-2 * x))));
+    }
+    double z = 0, sm = 0, ss = 0;
+    for (size_t k = 0; k <= 2 * K; k++) {
+        double h = ((double)k - (double)K) * dh, x = fabs(a * h);
+        double p = exp(-0.5 * h * h + (double)N * (x + log1p(exp(-2 * x))) - mx);
+        double t = tanh(a * h);
+        z += p;
+        sm += p * h * t;
+        ss += p * h * h * (1 - t * t);
+    }
+    *m = sm / z;
+    *s2 = ss / z;
+}
+
+START_TEST(test_uniform_fixed_point)
+{
+    double betas[] = {0.5, 1.0, 1.5};
+    size_t Ns[] = {20, 50, 200};
+    for (size_t j = 0; j < 3; j++) {
+        ring_model *rm = ising(Ns[j], betas[j]);
+        phase_point pt;
+        char err[SYM_ERRLEN];
+        ck_assert_msg(phase_uniform(rm, &pt, err) == SYM_OK, "%s", err);
+        double m, s2;
+        dense_uniform(Ns[j], pt.a, &m, &s2);
+        ck_assert_msg(fabs(rm->lambda[0] * pt.a - m) < 1e-9 * m,
+                      "N=%zu: lambda_0 a = %.15g but <h tanh(a h)> = %.15g", Ns[j],
+                      rm->lambda[0] * pt.a, m);
+        ck_assert_msg(fabs(pt.sech2 - s2) < 1e-9 * s2, "N=%zu: <h^2 sech^2> %.15g vs dense %.15g",
+                      Ns[j], pt.sech2, s2);
+        ck_assert_msg(fabs(pt.mu_max - (rm->lambda[1] - s2)) < 1e-8 * fabs(rm->lambda[1]),
+                      "mu_max is not lambda_1 - <h^2 sech^2>");
+        ring_free(rm);
+    }
+}
+END_TEST
+
+START_TEST(test_beta_c_brackets_sign_change)
+{
+    double bc;
+    char err[SYM_ERRLEN];
+    ck_assert_msg(phase_beta_c(50, 0.05, 4.0, 80, 1e-7, &bc, err) == SYM_OK, "%s", err);
+    phase_point lo, hi;
+    ring_model *a = ising(50, bc - 1e-5), *b = ising(50, bc + 1e-5);
+    ck_assert_int_eq(phase_uniform(a, &lo, err), SYM_OK);
+    ck_assert_int_eq(phase_uniform(b, &hi, err), SYM_OK);
+    ck_assert_msg(lo.mu_max > 0 && hi.mu_max < 0, "mu_max %g below, %g above beta_c = %.9g",
+                  lo.mu_max, hi.mu_max, bc);
+    ring_free(a);
+    ring_free(b);
+}
+END_TEST
+
+static double final_R(size_t N, double beta, double T)
+{
+    ring_model *rm = ising(N, beta);
+    double *w = malloc(N * sizeof *w);
+    char err[SYM_ERRLEN];
+    rng_init_weights(1, N, 1, 0.01, w);
+    flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF};
+    flow *f;
+    ck_assert_int_eq(flow_alloc(&f, &fp, w, NULL, err), SYM_OK);
+    ck_assert_msg(flow_advance(f, T, err) == SYM_OK, "%s", err);
+    flow_state(f, w, NULL);
+    obs_ws *ow = obs_alloc(N);
+    obs_values ov;
+    obs_compute(ow, RING_ISING, w, &ov);
+    obs_free(ow);
+    flow_free(f);
+    ring_free(rm);
+    free(w);
+    return ov.R;
+}
+
+START_TEST(test_long_integrations_either_side)
+{
+    double bc;
+    char err[SYM_ERRLEN];
+    ck_assert_msg(phase_beta_c(50, 0.05, 4.0, 80, 1e-6, &bc, err) == SYM_OK, "%s", err);
+    double Rb = final_R(50, bc - 0.05, 200.0), Rs = final_R(50, bc + 0.05, 200.0);
+    ck_assert_msg(Rb > 0.2, "beta_c - 0.05 = %g: R = %g, expected localised", bc - 0.05, Rb);
+    ck_assert_msg(Rs < 1e-3, "beta_c + 0.05 = %g: R = %g, expected uniform", bc + 0.05, Rs);
+}
+END_TEST
+
+START_TEST(test_no_fixed_point_without_growth)
+{
+    /* beta = 0: lambda_k = 1, w = 0 is the only fixed point */
+    ring_model *rm = ising(20, 0.0);
+    phase_point pt;
+    char err[SYM_ERRLEN] = "";
+    ck_assert_int_eq(phase_uniform(rm, &pt, err), SYM_EINVAL);
+    ck_assert(err[0]);
+    ring_free(rm);
+}
+END_TEST
+
+Suite *phase_suite(void)
+{
+    Suite *s = suite_create("phase");
+    TCase *tc = tcase_create("phase");
+    tcase_add_test(tc, test_uniform_fixed_point);
+    tcase_add_test(tc, test_beta_c_brackets_sign_change);
+    tcase_add_test(tc, test_long_integrations_either_side);
+    tcase_add_test(tc, test_no_fixed_point_without_growth);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,545 @@
+/* Tests of sim/train and `symrbm sim`: the trainer's data and model terms
+ * against an independent brute-force enumeration of P(v) for tiny RBMs of
+ * every hidden kind (with fields), the enumerated log-likelihood's finite
+ * differences, PCD against enumeration within its Monte Carlo error, ADAM
+ * against a hand-worked two-step example, bit-for-bit reproducibility, bad
+ * input (exit 2), and the bridge to theory (same seed, N = 32). */
+#define _GNU_SOURCE
+#include <check.h>
+#include <math.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <gsl/gsl_randist.h>
+
+#include "core/err.h"
+#include "core/rng.h"
+#include "core/traj.h"
+#include "core/unit.h"
+#include "sim/train.h"
+#include "tests/suites.h"
+
+extern char **environ;
+
+#define TOL_EXACT 1e-9   /* trainer terms vs enumeration (marg claims 1e-10) */
+#define TOL_FD 1e-6      /* central differences of the enumerated L          */
+#define FD_STEP 1e-5
+
+static unit_params kind_params(unit_kind k)
+{
+    unit_params u;
+    unit_params_default(&u, k);
+    if (k == UNIT_DRELU) {
+        u.gamma_p = 1.2; u.theta_p = 0.3; u.gamma_m = 0.8; u.theta_m = -0.2;
+    } else if (k != UNIT_SPIN) {
+        u.gamma_p = u.gamma_m = 1.3; u.theta_p = u.theta_m = 0.2;
+    } else {
+        u.theta_p = u.theta_m = 0.1;
+    }
+    return u;
+}
+
+/* Independent enumeration: log Z, <v_i Gamma'(I_mu)>, <v_i> under
+ * P(v) ∝ exp(g.v + sum_mu Gamma(I_mu)), two passes (max, then sums). */
+static double brute(size_t N, size_t M, const unit_params *u, const double *w, const double *g,
+                    double *mw, double *mg)
+{
+    size_t S = (size_t)1 << N;
+    double *E = malloc(S * sizeof *E), mx = -INFINITY;
+    for (size_t s = 0; s < S; s++) {
+        double e = 0;
+        for (size_t i = 0; i < N; i++)
+            e += g[i] * (((s >> i) & 1) ? 1.0 : -1.0);
+        for (size_t mu = 0; mu < M; mu++) {
+            double I = 0;
+            for (size_t i = 0; i < N; i++)
+                I += w[mu * N + i] * (((s >> i) & 1) ? 1.0 : -1.0);
+            e += unit_gamma(u, I);
+        }
+        E[s] = e;
+        if (e > mx)
+            mx = e;
+    }
+    double Z = 0;
+    if (mw)
+        memset(mw, 0, M * N * sizeof *mw);
+    if (mg)
+        memset(mg, 0, N * sizeof *mg);
+    for (size_t s = 0; s < S; s++) {
+        double p = exp(E[s] - mx);
+        Z += p;
+        for (size_t mu = 0; mu < M && mw; mu++) {
+            double I = 0;
+            for (size_t i = 0; i < N; i++)
+                I += w[mu * N + i] * (((s >> i) & 1) ? 1.0 : -1.0);
+            double d = unit_dgamma(u, I);
+            for (size_t i = 0; i < N; i++)
+                mw[mu * N + i] += p * d * (((s >> i) & 1) ? 1.0 : -1.0);
+        }
+        for (size_t i = 0; i < N && mg; i++)
+            mg[i] += p * (((s >> i) & 1) ? 1.0 : -1.0);
+    }
+    for (size_t k = 0; mw && k < M * N; k++)
+        mw[k] /= Z;
+    for (size_t i = 0; mg && i < N; i++)
+        mg[i] /= Z;
+    free(E);
+    return mx + log(Z);
+}
+
+/* Mean log-likelihood of the data by enumeration. */
+static double brute_ll(size_t N, size_t M, const unit_params *u, const double *w, const double *g,
+                       const int8_t *v, size_t B)
+{
+    double logZ = brute(N, M, u, w, g, NULL, NULL), s = 0;
+    for (size_t b = 0; b < B; b++) {
+        for (size_t i = 0; i < N; i++)
+            s += g[i] * v[b * N + i];
+        for (size_t mu = 0; mu < M; mu++) {
+            double I = 0;
+            for (size_t i = 0; i < N; i++)
+                I += w[mu * N + i] * v[b * N + i];
+            s += unit_gamma(u, I);
+        }
+    }
+    return s / (double)B - logZ;
+}
+
+static void setup(size_t N, size_t M, size_t B, uint64_t seed, double *w, double *g, int8_t *v,
+                  double scale)
+{
+    gsl_rng *r = rng_alloc(seed, RNG_STREAM_AUX);
+    for (size_t k = 0; k < M * N; k++)
+        w[k] = scale * gsl_ran_gaussian(r, 1.0);
+    for (size_t i = 0; i < N; i++)
+        g[i] = 0.3 * gsl_ran_gaussian(r, 1.0);
+    for (size_t k = 0; k < B * N; k++)
+        v[k] = gsl_rng_uniform(r) < 0.6 ? 1 : -1;
+    gsl_rng_free(r);
+}
+
+static void near(const char *what, const double *a, const double *b, size_t n, double tol)
+{
+    double mx = 0;
+    for (size_t k = 0; k < n; k++)
+        mx = fmax(mx, fabs(b[k]));
+    for (size_t k = 0; k < n; k++)
+        ck_assert_msg(fabs(a[k] - b[k]) <= tol * fmax(mx, 1e-300), "%s[%zu]: %.15g vs %.15g", what, k,
+                      a[k], b[k]);
+}
+
+/* data term (full batch and a minibatch) and model terms exact/enum vs brute */
+static void check_terms(unit_kind kind, train_term term, size_t M)
+{
+    size_t N = 7, B = 40;
+    char err[SYM_ERRLEN];
+    double w[3 * 7], g[7], dw[3 * 7], dg[7], mw[3 * 7], mg[7], rw[3 * 7], rg[7];
+    int8_t v[40 * 7];
+    setup(N, M, B, 100 + (uint64_t)kind * 10 + M, w, g, v, 0.5);
+    train_config c = {0};
+    c.N = N; c.M = M; c.unit = kind_params(kind); c.learn_fields = 1; c.term = term;
+    c.chains = 1; c.mc_steps = 1; c.opt = TRAIN_SGD; c.lr = 0.01; c.batch = 0;
+    gsl_rng *r = rng_alloc(1, RNG_STREAM_TRAIN);
+    train_ws *ws;
+    ck_assert_int_eq(train_alloc(&ws, &c, v, B, r, err), SYM_OK);
+    /* data term over all rows */
+    train_data_term(ws, w, g, NULL, B, dw, dg);
+    for (size_t mu = 0; mu < M; mu++)
+        for (size_t i = 0; i < N; i++) {
+            double s = 0;
+            for (size_t b = 0; b < B; b++) {
+                double I = 0;
+                for (size_t j = 0; j < N; j++)
+                    I += w[mu * N + j] * v[b * N + j];
+                s += v[b * N + i] * unit_dgamma(&c.unit, I);
+            }
+            rw[mu * N + i] = s / B;
+        }
+    for (size_t i = 0; i < N; i++) {
+        double s = 0;
+        for (size_t b = 0; b < B; b++)
+            s += v[b * N + i];
+        rg[i] = s / B;
+    }
+    near("data dw", dw, rw, M * N, 1e-12);
+    near("data dg", dg, rg, N, 1e-12);
+    /* minibatch: rows 3, 17, 5 */
+    size_t idx[3] = {3, 17, 5};
+    train_data_term(ws, w, g, idx, 3, dw, dg);
+    for (size_t mu = 0; mu < M; mu++)
+        for (size_t i = 0; i < N; i++) {
+            double s = 0;
+            for (size_t q = 0; q < 3; q++) {
+                double I = 0;
+                for (size_t j = 0; j < N; j++)
+                    I += w[mu * N + j] * v[idx[q] * N + j];
+                s += v[idx[q] * N + i] * unit_dgamma(&c.unit, I);
+            }
+            rw[mu * N + i] = s / 3;
+        }
+    near("minibatch dw", dw, rw, M * N, 1e-12);
+    /* model term */
+    ck_assert_int_eq(train_model_term(ws, w, g, NULL, B, r, mw, mg, err), SYM_OK);
+    brute(N, M, &c.unit, w, g, rw, rg);
+    near("model mw", mw, rw, M * N, TOL_EXACT);
+    near("model mg", mg, rg, N, TOL_EXACT);
+    /* exact log-likelihood */
+    double ll;
+    ck_assert_int_eq(train_loglik(ws, w, g, v, B, &ll, err), SYM_OK);
+    double ref = brute_ll(N, M, &c.unit, w, g, v, B);
+    ck_assert_msg(fabs(ll - ref) <= 1e-9 * fabs(ref), "loglik %.15g vs %.15g", ll, ref);
+    train_free(ws);
+    gsl_rng_free(r);
+}
+
+START_TEST(test_terms_enum)
+{
+    for (int k = 0; k < 4; k++)
+        check_terms((unit_kind)k, TRAIN_ENUM, 3);
+}
+END_TEST
+
+START_TEST(test_terms_exact)
+{
+    for (int k = 0; k < 4; k++)
+        check_terms((unit_kind)k, TRAIN_EXACT, 1);
+}
+END_TEST
+
+/* the gradient equals central finite differences of the enumerated L */
+START_TEST(test_fd_loglik)
+{
+    size_t N = 6, M = 2, B = 30;
+    char err[SYM_ERRLEN];
+    for (int k = 0; k < 4; k++) {
+        double w[12], g[6], dw[12], dg[6], mw[12], mg[6];
+        int8_t v[30 * 6];
+        setup(N, M, B, 7 + (uint64_t)k, w, g, v, 0.4);
+        train_config c = {0};
+        c.N = N; c.M = M; c.unit = kind_params((unit_kind)k); c.learn_fields = 1;
+        c.term = TRAIN_ENUM; c.opt = TRAIN_SGD; c.lr = 0.01;
+        train_ws *ws;
+        ck_assert_int_eq(train_alloc(&ws, &c, v, B, NULL, err), SYM_OK);
+        train_data_term(ws, w, g, NULL, B, dw, dg);
+        ck_assert_int_eq(train_model_term(ws, w, g, NULL, B, NULL, mw, mg, err), SYM_OK);
+        for (size_t q = 0; q < M * N + N; q++) {
+            double *x = q < M * N ? &w[q] : &g[q - M * N];
+            double x0 = *x;
+            *x = x0 + FD_STEP;
+            double lp = brute_ll(N, M, &c.unit, w, g, v, B);
+            *x = x0 - FD_STEP;
+            double lm = brute_ll(N, M, &c.unit, w, g, v, B);
+            *x = x0;
+            double fd = (lp - lm) / (2 * FD_STEP);
+            double gr = q < M * N ? dw[q] - mw[q] : dg[q - M * N] - mg[q - M * N];
+            ck_assert_msg(fabs(fd - gr) <= TOL_FD * fmax(fabs(gr), 1e-3),
+                          "%s param %zu: FD %.12g vs gradient %.12g",
+                          unit_kind_name((unit_kind)k), q, fd, gr);
+        }
+        train_free(ws);
+    }
+}
+END_TEST
+
+/* PCD on N = 8: the mean of K independent-ish estimates (each over many
+ * chains, 60 Gibbs steps apart so that successive estimates are nearly
+ * independent even for the slow-mixing gaussian unit) is within 5 SE of the
+ * enumerated model term, for each hidden kind. */
+START_TEST(test_pcd_vs_enum)
+{
+    size_t N = 8, M = 2, B = 10, K = 20;
+    char err[SYM_ERRLEN];
+    for (int kind = 0; kind < 4; kind++) {
+        double w[16], g[8], mw[16], mg[8], rw[16], rg[8], s1[16] = {0}, s2[16] = {0};
+        int8_t v[80];
+        setup(N, M, B, 55 + (uint64_t)kind, w, g, v, 0.35);
+        train_config c = {0};
+        c.N = N; c.M = M; c.unit = kind_params((unit_kind)kind); c.term = TRAIN_PCD;
+        c.chains = 2000; c.mc_steps = 60; c.opt = TRAIN_SGD; c.lr = 0.01;
+        gsl_rng *r = rng_alloc(9 + (uint64_t)kind, RNG_STREAM_TRAIN);
+        train_ws *ws;
+        ck_assert_int_eq(train_alloc(&ws, &c, v, B, r, err), SYM_OK);
+        /* burn-in */
+        ck_assert_int_eq(train_model_term(ws, w, g, NULL, B, r, mw, mg, err), SYM_OK);
+        for (size_t k = 0; k < K; k++) {
+            ck_assert_int_eq(train_model_term(ws, w, g, NULL, B, r, mw, mg, err), SYM_OK);
+            for (size_t q = 0; q < M * N; q++) {
+                s1[q] += mw[q];
+                s2[q] += mw[q] * mw[q];
+            }
+        }
+        brute(N, M, &c.unit, w, g, rw, rg);
+        for (size_t q = 0; q < M * N; q++) {
+            double m = s1[q] / K, var = (s2[q] / K - m * m) * K / (K - 1);
+            double se = sqrt(var / K);
+            ck_assert_msg(fabs(m - rw[q]) <= 5 * se + 1e-12, "%s <v h>[%zu]: PCD %.6g vs exact %.6g (SE %.2g)",
+                          unit_kind_name((unit_kind)kind), q, m, rw[q], se);
+        }
+        train_free(ws);
+        gsl_rng_free(r);
+    }
+}
+END_TEST
+
+/* two ADAM steps worked by hand (x0 = (1, -2), lr 0.1, gradients (0.5, -0.1)
+ * then (-0.3, 0.2)): step 1 moves each by lr g/(|g| + eps); step 2 has
+ * m = (0.015, 0.011)/0.19, s = (0.00033975, 0.0000499...)/0.001999. */
+START_TEST(test_adam_hand)
+{
+    double x[2] = {1.0, -2.0}, m[2] = {0, 0}, s[2] = {0, 0};
+    double g1[2] = {0.5, -0.1}, g2[2] = {-0.3, 0.2};
+    train_adam_step(x, g1, m, s, 2, 1, 0.1);
+    ck_assert(fabs(x[0] - 1.099999998) < 1e-15);
+    ck_assert(fabs(x[1] - (-2.09999999)) < 1e-14);
+    train_adam_step(x, g2, m, s, 2, 2, 0.1);
+    ck_assert_msg(fabs(x[0] - 1.1191498010582246) < 1e-13, "x0 = %.17g", x[0]);
+    ck_assert_msg(fabs(x[1] - (-2.0633896396115112)) < 1e-13, "x1 = %.17g", x[1]);
+}
+END_TEST
+
+START_TEST(test_snapshots)
+{
+    size_t out[12];
+    double tb[12];
+    size_t n = train_snapshots(1000, 0.01, 10, 0, tb, out);
+    ck_assert_uint_eq(out[0], 0);
+    ck_assert_uint_eq(out[n - 1], 1000);
+    for (size_t k = 1; k < n; k++)
+        ck_assert(out[k] > out[k - 1]);
+    n = train_snapshots(10, 0.01, 10, 1, tb, out);
+    ck_assert_uint_eq(n, 11);   /* linear: every update */
+}
+END_TEST
+
+/* ---- through the program ---- */
+
+static int run_bin(char *const argv[], char *errbuf, size_t errlen)
+{
+    const char *bin = getenv("SYMRBM_BIN");
+    ck_assert_msg(bin != NULL, "SYMRBM_BIN not set");
+    char path[] = "/tmp/symrbm_train_errXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert(fd >= 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fd, 2);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    char **av = (char **)argv;
+    av[0] = (char *)bin;
+    ck_assert_int_eq(posix_spawn(&pid, bin, &fa, NULL, av, environ), 0);
+    int status;
+    waitpid(pid, &status, 0);
+    posix_spawn_file_actions_destroy(&fa);
+    if (errbuf) {
+        ssize_t n = pread(fd, errbuf, errlen - 1, 0);
+        errbuf[n > 0 ? n : 0] = 0;
+    }
+    close(fd);
+    unlink(path);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, fp);
+    s[got] = 0;
+    fclose(fp);
+    *len = got;
+    return s;
+}
+
+START_TEST(test_same_seed)
+{
+    char d1[] = "/tmp/symrbm_trainAXXXXXX", d2[] = "/tmp/symrbm_trainBXXXXXX";
+    ck_assert(mkdtemp(d1) && mkdtemp(d2));
+    const char *dirs[2] = {d1, d2};
+    for (int k = 0; k < 2; k++) {
+        char *argv[] = {"", "sim", "--data", "ising", "--N", "12", "--beta", "0.8", "--B", "300",
+                        "--hidden", "spin", "--M", "2", "--model-term", "pcd", "--chains", "50",
+                        "--optimizer", "adam", "--batch", "32", "--epochs", "4", "--fields", "learn",
+                        "--seed", "5", "--snapshots", "10", "--out", (char *)dirs[k], NULL};
+        char e[512];
+        ck_assert_msg(run_bin(argv, e, sizeof e) == 0, "sim failed: %s", e);
+    }
+    const char *files[] = {"trajectory.tsv", "weights.tsv", "summary.tsv"};
+    for (int f = 0; f < 3; f++) {
+        char p1[256], p2[256];
+        snprintf(p1, sizeof p1, "%s/%s", d1, files[f]);
+        snprintf(p2, sizeof p2, "%s/%s", d2, files[f]);
+        size_t n1, n2;
+        char *a = slurp(p1, &n1), *b = slurp(p2, &n2);
+        ck_assert_msg(a && b, "missing %s", files[f]);
+        (void)n1;
+        (void)n2;
+        /* line by line; only the output directory (command, out) and
+         * wall_s may differ */
+        char *sa, *sb, *la = strtok_r(a, "\n", &sa), *lb = strtok_r(b, "\n", &sb);
+        size_t lines = 0;
+        while (la && lb) {
+            if (strncmp(la, "# command=", 10) && strncmp(la, "# out=", 6) && strncmp(la, "wall_s", 6))
+                ck_assert_msg(!strcmp(la, lb), "%s: '%.80s' vs '%.80s'", files[f], la, lb);
+            la = strtok_r(NULL, "\n", &sa);
+            lb = strtok_r(NULL, "\n", &sb);
+            lines++;
+        }
+        ck_assert_msg(!la && !lb && lines > 10, "%s: different line counts", files[f]);
+        free(a);
+        free(b);
+    }
+}
+END_TEST
+
+START_TEST(test_bad_input)
+{
+    char dir[] = "/tmp/symrbm_trainBadXXXXXX";
+    ck_assert(mkdtemp(dir));
+    char bad[300];
+    snprintf(bad, sizeof bad, "%s/bad.txt", dir);
+    FILE *fp = fopen(bad, "w");
+    fprintf(fp, "# data=ising\n1 -1 1 1\n1 0 1 -1\n");
+    fclose(fp);
+    char out[300];
+    snprintf(out, sizeof out, "%s/out", dir);
+#define A(...) {"", "sim", __VA_ARGS__, "--out", out, NULL}
+    char *cases[][24] = {
+        A("--N", "2"),
+        A("--beta", "-1"),
+        A("--data", "bump", "--eps", "0.7"),
+        A("--B", "0"),
+        A("--M", "2", "--model-term", "exact"),
+        A("--N", "30", "--model-term", "enum"),
+        A("--hidden", "potts"),
+        A("--bogus", "1"),
+        A("--data-file", "/nonexistent/file.txt"),
+        A("--data-file", bad),
+        A("--gamma", "0"),
+        A("--lr", "0"),
+        A("--T", "1", "--epochs", "2"),
+        A("--model-term", "pcd", "--chains", "0"),
+        A("--model-term", "cd", "--mc-steps", "0"),
+        /* weights blow up: NaN/Inf during the run */
+        A("--N", "8", "--B", "50", "--hidden", "gaussian", "--gamma", "0.05", "--model-term", "enum",
+          "--lr", "5", "--T", "5000"),
+    };
+#undef A
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char e[1024];
+        int rc = run_bin(cases[k], e, sizeof e);
+        ck_assert_msg(rc == 2, "case %zu (%s %s): exit %d, stderr '%s'", k, cases[k][2], cases[k][3], rc, e);
+        size_t nl = 0;
+        for (char *p = e; *p; p++)
+            nl += *p == '\n';
+        ck_assert_msg(strlen(e) > 10 && nl == 1, "case %zu: want one line on stderr, got '%s'", k, e);
+        char tp[400];
+        snprintf(tp, sizeof tp, "%s/trajectory.tsv", out);
+        ck_assert_msg(access(tp, F_OK) != 0, "case %zu left %s", k, tp);
+    }
+    /* --help is not an error */
+    char *help[] = {"", "sim", "--help", NULL};
+    ck_assert_int_eq(run_bin(help, NULL, 0), 0);
+}
+END_TEST
+
+/* Linear interpolation of column y at x in a table sorted by x (rows mu = 0). */
+static double interp(const traj_table *t, int cx, int cy, int cmu, double x)
+{
+    double px = NAN, py = NAN;
+    for (size_t r = 0; r < t->nrow; r++) {
+        const double *row = t->x + r * t->ncol;
+        if (cmu >= 0 && row[cmu] != 0)
+            continue;
+        if (row[cx] >= x) {
+            if (isnan(px) || row[cx] == x)
+                return row[cy];
+            return py + (row[cy] - py) * (x - px) / (row[cx] - px);
+        }
+        px = row[cx];
+        py = row[cy];
+    }
+    return NAN;
+}
+
+/* The bridge: sim (exact model term, SGD, full batch, B = 2x10^5) follows
+ * theory's norm2(t) from the same seed.  Two errors separate them:
+ * finite B (the top eigenvalue of C^ differs from lambda_max by ~ lambda_max
+ * sqrt(2/B), so log norm2 drifts by ~ 2 t lambda_max sqrt(2/B), allowed 4x)
+ * and Euler steps of lr (log norm2 lags by ~ lr lambda_max^2 t, allowed 2x). */
+START_TEST(test_theory_bridge)
+{
+    char dir[] = "/tmp/symrbm_bridgeXXXXXX";
+    ck_assert(mkdtemp(dir));
+    char th[300], sm[300];
+    snprintf(th, sizeof th, "%s/theory", dir);
+    snprintf(sm, sizeof sm, "%s/sim", dir);
+    const double beta = 0.5, T = 4, lr = 0.01;
+    const double B = 2e5;
+    char *ta[] = {"", "theory", "--data", "ising", "--N", "32", "--beta", "0.5", "--T", "4",
+                  "--seed", "3", "--snapshots", "40", "--out", th, NULL};
+    char e[1024];
+    ck_assert_msg(run_bin(ta, e, sizeof e) == 0, "theory failed: %s", e);
+    char *sa[] = {"", "sim", "--data", "ising", "--N", "32", "--beta", "0.5", "--B", "200000",
+                  "--hidden", "gaussian", "--M", "1", "--model-term", "exact", "--optimizer", "sgd",
+                  "--lr", "0.01", "--batch", "0", "--T", "4", "--seed", "3", "--snapshots", "40",
+                  "--theory", th, "--out", sm, NULL};
+    ck_assert_msg(run_bin(sa, e, sizeof e) == 0, "sim failed: %s", e);
+    char p[400];
+    traj_table a, b;
+    char err[SYM_ERRLEN];
+    snprintf(p, sizeof p, "%s/trajectory.tsv", th);
+    ck_assert_msg(traj_read(p, &a, err) == 0, "%s", err);
+    snprintf(p, sizeof p, "%s/trajectory.tsv", sm);
+    ck_assert_msg(traj_read(p, &b, err) == 0, "%s", err);
+    int at = traj_table_col(&a, "t"), an = traj_table_col(&a, "norm2"), amu = traj_table_col(&a, "mu");
+    int bt = traj_table_col(&b, "t"), bn = traj_table_col(&b, "norm2");
+    ck_assert(at >= 0 && an >= 0 && bt >= 0 && bn >= 0);
+    /* ising, beta: lambda_max = sum_r C(r) at N = 32 */
+    double tb = tanh(beta), lmax = 0;
+    for (int r = 0; r < 32; r++)
+        lmax += (pow(tb, r) + pow(tb, 32 - r)) / (1 + pow(tb, 32));
+    size_t compared = 0;
+    for (size_t r = 0; r < b.nrow; r++) {
+        double t = b.x[r * b.ncol + bt], ns = b.x[r * b.ncol + bn];
+        double nt = interp(&a, at, an, amu, t);
+        if (!isfinite(nt))
+            continue;
+        double tol = 4 * 2 * t * lmax * sqrt(2 / B) + 2 * lr * lmax * lmax * t + 1e-3;
+        ck_assert_msg(fabs(log(ns / nt)) <= tol, "t = %g: norm2 sim %g vs theory %g (tol %g in log)",
+                      t, ns, nt, tol);
+        compared++;
+    }
+    ck_assert_uint_ge(compared, 20);
+    traj_table_free(&a);
+    traj_table_free(&b);
+    (void)T;
+}
+END_TEST
+
+Suite *train_suite(void)
+{
+    Suite *s = suite_create("train");
+    TCase *tc = tcase_create("train");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_terms_enum);
+    tcase_add_test(tc, test_terms_exact);
+    tcase_add_test(tc, test_fd_loglik);
+    tcase_add_test(tc, test_pcd_vs_enum);
+    tcase_add_test(tc, test_adam_hand);
+    tcase_add_test(tc, test_snapshots);
+    tcase_add_test(tc, test_same_seed);
+    tcase_add_test(tc, test_bad_input);
+    tcase_add_test(tc, test_theory_bridge);
+    suite_add_tcase(s, tc);
+    return s;
+}

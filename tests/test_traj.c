@@ -1,0 +1,567 @@
+/* Suite traj: file headers, atomic output files and the table reader
+ * (core/traj.h, SPEC.md 5).  Every number written must read back to the last
+ * bit; an abandoned or failed write must leave nothing behind; malformed
+ * input must give an error naming the file and line. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/rng.h"
+#include "core/traj.h"
+#include "tests/suites.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static void make_tmpdir(char *buf, size_t len)
+{
+    snprintf(buf, len, "/tmp/symrbm-traj-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(buf));
+}
+
+static void rm_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (d) {
+            struct dirent *e;
+            while ((e = readdir(d))) {
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                    continue;
+                char sub[4096];
+                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+                rm_tree(sub);
+            }
+            closedir(d);
+        }
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+/* Number of entries in dir (without . and ..); the first name into first. */
+static int count_entries(const char *dir, char *first, size_t len)
+{
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (n == 0 && first)
+            snprintf(first, len, "%s", e->d_name);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(text, fp);
+    ck_assert_int_eq(fclose(fp), 0);
+}
+
+static char *read_text(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    ck_assert_ptr_nonnull(fp);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    buf[n] = 0;
+    fclose(fp);
+    return buf;
+}
+
+/* Same double to the last bit; every NaN counts as equal to every NaN. */
+static int same_double(double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        return isnan(a) && isnan(b);
+    return !memcmp(&a, &b, sizeof a);
+}
+
+/* Awkward numbers: thirds, extremes, signed zero, denormals, non-finite. */
+static const double odd[] = {
+    1.0 / 3.0, -2.0 / 3.0, 1e-300, -0.0, 0.0, NAN, INFINITY, -INFINITY,
+    4.9406564584124654e-324, 2.2250738585072009e-308, DBL_MIN, DBL_MAX, -DBL_MAX,
+    0.1, 1e22, 123456789012345678.0, 1.0000000000000002, M_PI * 1e100, -1e-310,
+};
+#define NODD (sizeof odd / sizeof odd[0])
+
+/* a finite double with random bits */
+static double random_bits(gsl_rng *r)
+{
+    for (;;) {
+        uint64_t u = ((uint64_t)gsl_rng_get(r) << 32) ^ (uint64_t)gsl_rng_get(r);
+        double d;
+        memcpy(&d, &u, sizeof d);
+        if (isfinite(d))
+            return d;
+    }
+}
+
+/* ---------------------------------------------------------------- tests */
+
+START_TEST(test_header_set_get)
+{
+    traj_header h;
+    traj_header_init(&h);
+    ck_assert_int_eq(traj_header_set(&h, "N", "%zu", (size_t)100), SYM_OK);
+    ck_assert_int_eq(traj_header_set(&h, "beta", "%.17g", 0.1), SYM_OK);
+    ck_assert_str_eq(traj_header_get(&h, "N"), "100");
+    ck_assert_str_eq(traj_header_get(&h, "beta"), "0.10000000000000001");
+    ck_assert_ptr_null(traj_header_get(&h, "n"));
+    /* replacing keeps one entry, in its place */
+    ck_assert_int_eq(traj_header_set(&h, "N", "%d", 7), SYM_OK);
+    ck_assert_uint_eq(h.n, 2);
+    ck_assert_str_eq(h.key[0], "N");
+    ck_assert_str_eq(traj_header_get(&h, "N"), "7");
+    /* growth past the first allocation; long values */
+    char big[5000];
+    memset(big, 'v', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    for (int k = 0; k < 100; k++) {
+        char key[16];
+        snprintf(key, sizeof key, "k%d", k);
+        ck_assert_int_eq(traj_header_set(&h, key, "%d:%s", k, k == 50 ? big : ""), SYM_OK);
+    }
+    ck_assert_uint_eq(h.n, 102);
+    ck_assert_str_eq(traj_header_get(&h, "k99"), "99:");
+    ck_assert_uint_eq(strlen(traj_header_get(&h, "k50")), 3 + sizeof big - 1);
+    traj_header_free(&h);
+    ck_assert_uint_eq(h.n, 0);
+    traj_header_free(&h);   /* twice is harmless */
+}
+END_TEST
+
+START_TEST(test_put_spelling)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(fp);
+    const double x[] = {NAN, -NAN, INFINITY, -INFINITY, -0.0, 0.1, 1.0 / 3.0, 1e-300, 5e-324};
+    for (size_t k = 0; k < sizeof x / sizeof x[0]; k++) {
+        traj_put(fp, x[k]);
+        fputc(' ', fp);
+    }
+    fclose(fp);
+    ck_assert_str_eq(buf, "nan nan inf -inf -0 0.10000000000000001 0.33333333333333331 "
+                          "1e-300 4.9406564584124654e-324 ");
+    free(buf);
+}
+END_TEST
+
+static const char *const obs_cols[] = {
+    "t", "mu", "norm2", "pr", "R", "S", "center", "loglik", "kl",
+    "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8"};
+#define NOBSCOL (sizeof obs_cols / sizeof obs_cols[0])
+
+START_TEST(test_trajectory_roundtrip)
+{
+    char dir[64], path[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    traj_header h;
+    traj_header_init(&h);
+    traj_header_set(&h, "program", "symrbm theory");
+    traj_header_set(&h, "version", "%s", SYM_VERSION);
+    traj_header_set(&h, "command", "symrbm theory --N 10 --beta=1");   /* '=' in a value */
+    traj_header_set(&h, "multi", "line one\nline two");
+    traj_header_set(&h, "seed", "%d", 42);
+
+    /* rows built from the odd numbers, cycling them through every column */
+    const size_t nrow = 2 * NODD;
+    double want[2 * NODD][NOBSCOL];
+    traj_file f;
+    ck_assert_int_eq(traj_open(&f, dir, "trajectory.tsv", &h, err), SYM_OK);
+    traj_obs_columns(f.fp);
+    for (size_t r = 0; r < nrow; r++) {
+        size_t c = 0;
+        for (size_t k = 0; k < NOBSCOL; k++)
+            want[r][k] = odd[(r + 3 * k) % NODD];
+        want[r][1] = (double)(r % 3);   /* mu is an integer */
+        obs_values o;
+        o.norm2 = want[r][2];
+        o.pr = want[r][3];
+        o.R = want[r][4];
+        o.S = want[r][5];
+        o.center = want[r][6];
+        for (c = 0; c < OBS_NA; c++)
+            o.a[c] = want[r][9 + c];
+        traj_obs_row(f.fp, want[r][0], r % 3, want[r][7], want[r][8], &o);
+    }
+    ck_assert_int_eq(traj_close(&f, err), SYM_OK);
+
+    snprintf(path, sizeof path, "%s/trajectory.tsv", dir);
+    /* the literal layout: "# key=value" lines, then the tab-separated column line */
+    const char *text = read_text(path);
+    ck_assert(!strncmp(text, "# program=symrbm theory\n# version=", 34));
+    ck_assert_ptr_nonnull(strstr(text, "\n# multi=line one line two\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\nt\tmu\tnorm2\tpr\tR\tS\tcenter\tloglik\tkl\ta0\ta1\ta2"
+                                       "\ta3\ta4\ta5\ta6\ta7\ta8\n"));
+
+    traj_table t;
+    ck_assert_int_eq(traj_read(path, &t, err), SYM_OK);
+    ck_assert_uint_eq(t.ncol, NOBSCOL);
+    ck_assert_uint_eq(t.nrow, nrow);
+    for (size_t k = 0; k < NOBSCOL; k++) {
+        ck_assert_str_eq(t.col[k], obs_cols[k]);
+        ck_assert_int_eq(traj_table_col(&t, obs_cols[k]), (int)k);
+    }
+    ck_assert_int_eq(traj_table_col(&t, "a9"), -1);
+    for (size_t r = 0; r < nrow; r++)
+        for (size_t k = 0; k < NOBSCOL; k++)
+            ck_assert_msg(same_double(t.x[r * t.ncol + k], want[r][k]),
+                          "row %zu col %zu: %.17g != %.17g", r, k, t.x[r * t.ncol + k], want[r][k]);
+    ck_assert_str_eq(traj_header_get(&t.header, "program"), "symrbm theory");
+    ck_assert_str_eq(traj_header_get(&t.header, "version"), SYM_VERSION);
+    ck_assert_str_eq(traj_header_get(&t.header, "command"), "symrbm theory --N 10 --beta=1");
+    ck_assert_str_eq(traj_header_get(&t.header, "seed"), "42");
+    traj_table_free(&t);
+    ck_assert_ptr_null(t.x);
+    traj_header_free(&h);
+    rm_tree(dir);
+}
+END_TEST
+
+START_TEST(test_weights_roundtrip)
+{
+    char dir[64], path[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    gsl_rng *r = rng_alloc(5, RNG_STREAM_AUX);
+    const size_t N = 37, M = 3, T = 4;
+    double w[4][3][37], times[4] = {0, 1.0 / 3.0, 1e-300, 40};
+    for (size_t s = 0; s < T; s++)
+        for (size_t mu = 0; mu < M; mu++)
+            for (size_t i = 0; i < N; i++)
+                w[s][mu][i] = (i + mu + s) % 4 ? random_bits(r) : odd[(i + 7 * mu + s) % NODD];
+    traj_file f;
+    ck_assert_int_eq(traj_open(&f, dir, "weights.tsv", NULL, err), SYM_OK);
+    traj_weights_columns(f.fp, N);
+    for (size_t s = 0; s < T; s++)
+        for (size_t mu = 0; mu < M; mu++)
+            traj_weights_row(f.fp, times[s], mu, w[s][mu], N);
+    ck_assert_int_eq(traj_close(&f, err), SYM_OK);
+    snprintf(path, sizeof path, "%s/weights.tsv", dir);
+    traj_table t;
+    ck_assert_int_eq(traj_read(path, &t, err), SYM_OK);
+    ck_assert_uint_eq(t.ncol, N + 2);
+    ck_assert_uint_eq(t.nrow, T * M);
+    ck_assert_uint_eq(t.header.n, 0);
+    ck_assert_str_eq(t.col[0], "t");
+    ck_assert_str_eq(t.col[1], "mu");
+    ck_assert_str_eq(t.col[2], "w_0");
+    ck_assert_str_eq(t.col[N + 1], "w_36");
+    for (size_t s = 0; s < T; s++)
+        for (size_t mu = 0; mu < M; mu++) {
+            const double *row = t.x + (s * M + mu) * t.ncol;
+            ck_assert(same_double(row[0], times[s]));
+            ck_assert(same_double(row[1], (double)mu));
+            for (size_t i = 0; i < N; i++)
+                ck_assert_msg(same_double(row[2 + i], w[s][mu][i]), "w %zu %zu %zu", s, mu, i);
+        }
+    traj_table_free(&t);
+    gsl_rng_free(r);
+    rm_tree(dir);
+}
+END_TEST
+
+START_TEST(test_summary_roundtrip)
+{
+    char dir[64], path[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    traj_header h;
+    traj_header_init(&h);
+    traj_header_set(&h, "program", "symrbm sim");
+    traj_header_set(&h, "data", "ising");
+    traj_file f;
+    ck_assert_int_eq(traj_open(&f, dir, "summary.tsv", &h, err), SYM_OK);
+    char key[NODD][16];
+    for (size_t k = 0; k < NODD; k++) {
+        snprintf(key[k], sizeof key[k], "x%zu", k);
+        traj_summary_num(f.fp, key[k], odd[k]);
+    }
+    traj_summary_str(f.fp, "phase", "broken");
+    traj_summary_str(f.fp, "note", "two words");
+    traj_summary_str(f.fp, "empty", "");
+    ck_assert_int_eq(traj_close(&f, err), SYM_OK);
+    snprintf(path, sizeof path, "%s/summary.tsv", dir);
+    traj_header kv;
+    ck_assert_int_eq(traj_read_summary(path, &kv, err), SYM_OK);
+    ck_assert_str_eq(traj_header_get(&kv, "program"), "symrbm sim");
+    ck_assert_str_eq(traj_header_get(&kv, "data"), "ising");
+    for (size_t k = 0; k < NODD; k++) {
+        const char *v = traj_header_get(&kv, key[k]);
+        ck_assert_ptr_nonnull(v);
+        ck_assert_msg(same_double(strtod(v, NULL), odd[k]), "%s = %s", key[k], v);
+    }
+    ck_assert_str_eq(traj_header_get(&kv, "phase"), "broken");
+    ck_assert_str_eq(traj_header_get(&kv, "note"), "two words");
+    ck_assert_str_eq(traj_header_get(&kv, "empty"), "");
+    ck_assert_uint_eq(kv.n, 2 + NODD + 3);
+    traj_header_free(&kv);
+    traj_header_free(&h);
+    rm_tree(dir);
+}
+END_TEST
+
+START_TEST(test_atomic_abort)
+{
+    char dir[64], path[256], name[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/out.tsv", dir);
+    traj_file f;
+    ck_assert_int_eq(traj_open(&f, dir, "out.tsv", NULL, err), SYM_OK);
+    fputs("partial\n", f.fp);
+    /* while writing: nothing at the final name, one hidden temporary file */
+    ck_assert(!exists(path));
+    ck_assert_int_eq(count_entries(dir, name, sizeof name), 1);
+    ck_assert(!strncmp(name, ".out.tsv.tmp.", 13));
+    traj_abort(&f);
+    ck_assert_ptr_null(f.fp);
+    ck_assert_int_eq(count_entries(dir, NULL, 0), 0);
+    traj_abort(&f);   /* twice is harmless */
+
+    /* replacing an existing file: the old one stays until close, and an
+     * abandoned rewrite leaves it untouched */
+    write_text(path, "old\n");
+    ck_assert_int_eq(traj_open(&f, dir, "out.tsv", NULL, err), SYM_OK);
+    fputs("new\n", f.fp);
+    fflush(f.fp);
+    ck_assert_str_eq(read_text(path), "old\n");
+    traj_abort(&f);
+    ck_assert_str_eq(read_text(path), "old\n");
+    ck_assert_int_eq(count_entries(dir, NULL, 0), 1);
+    ck_assert_int_eq(traj_open(&f, dir, "out.tsv", NULL, err), SYM_OK);
+    fputs("new\n", f.fp);
+    ck_assert_int_eq(traj_close(&f, err), SYM_OK);
+    ck_assert_str_eq(read_text(path), "new\n");
+    ck_assert_int_eq(count_entries(dir, NULL, 0), 1);
+    /* the result is readable by others (mkstemp alone would give 0600) */
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0644);
+    rm_tree(dir);
+}
+END_TEST
+
+START_TEST(test_atomic_failed_close)
+{
+    char dir[64], path[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/trajectory.tsv", dir);
+
+    /* a write error: the stream's descriptor is swapped for a read-only one,
+     * so the final flush fails as a full disk would */
+    traj_file f;
+    ck_assert_int_eq(traj_open(&f, dir, "trajectory.tsv", NULL, err), SYM_OK);
+    traj_obs_columns(f.fp);
+    int ro = open("/dev/null", O_RDONLY);
+    ck_assert_int_ge(ro, 0);
+    ck_assert_int_ge(dup2(ro, fileno(f.fp)), 0);
+    close(ro);
+    err[0] = 0;
+    ck_assert_int_eq(traj_close(&f, err), SYM_EIO);
+    ck_assert_ptr_nonnull(strstr(err, path));
+    ck_assert_ptr_null(f.fp);
+    ck_assert_int_eq(count_entries(dir, NULL, 0), 0);
+
+    /* the rename fails: a non-empty directory sits at the final name */
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/inner", path);
+    ck_assert_int_eq(traj_mkdir(sub, err), SYM_OK);
+    ck_assert_int_eq(traj_open(&f, dir, "trajectory.tsv", NULL, err), SYM_OK);
+    traj_obs_columns(f.fp);
+    err[0] = 0;
+    ck_assert_int_eq(traj_close(&f, err), SYM_EIO);
+    ck_assert_ptr_nonnull(strstr(err, path));
+    ck_assert_int_eq(count_entries(dir, NULL, 0), 1);   /* only the directory */
+
+    /* a directory that does not exist: error naming the path, nothing made */
+    char missing[300];
+    snprintf(missing, sizeof missing, "%s/nope", dir);
+    err[0] = 0;
+    ck_assert_int_eq(traj_open(&f, missing, "x.tsv", NULL, err), SYM_EIO);
+    ck_assert_ptr_nonnull(strstr(err, "nope/x.tsv"));
+    ck_assert_ptr_null(f.fp);
+    ck_assert(!exists(missing));
+    rm_tree(dir);
+}
+END_TEST
+
+START_TEST(test_open_without_dir)
+{
+    /* dir NULL: name is the whole path, the temporary file sits beside it */
+    char dir[64], path[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/samples.txt", dir);
+    traj_file f;
+    ck_assert_int_eq(traj_open(&f, NULL, path, NULL, err), SYM_OK);
+    ck_assert_int_eq(count_entries(dir, NULL, 0), 1);
+    fputs("1 -1 1\n", f.fp);
+    ck_assert_int_eq(traj_close(&f, err), SYM_OK);
+    ck_assert_str_eq(read_text(path), "1 -1 1\n");
+    ck_assert_int_eq(count_entries(dir, NULL, 0), 1);
+    ck_assert_int_eq(traj_open(&f, dir, "", NULL, err), SYM_EINVAL);
+    rm_tree(dir);
+}
+END_TEST
+
+START_TEST(test_mkdir)
+{
+    char dir[64], p[512], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(p, sizeof p, "%s/a/b//c/", dir);
+    ck_assert_int_eq(traj_mkdir(p, err), SYM_OK);
+    snprintf(p, sizeof p, "%s/a/b/c", dir);
+    struct stat st;
+    ck_assert_int_eq(stat(p, &st), 0);
+    ck_assert(S_ISDIR(st.st_mode));
+    ck_assert_int_eq(traj_mkdir(p, err), SYM_OK);   /* already there */
+    /* a file in the way, as the target or as a parent */
+    snprintf(p, sizeof p, "%s/file", dir);
+    write_text(p, "x");
+    err[0] = 0;
+    ck_assert_int_eq(traj_mkdir(p, err), SYM_EIO);
+    ck_assert_ptr_nonnull(strstr(err, "file"));
+    snprintf(p, sizeof p, "%s/file/sub", dir);
+    err[0] = 0;
+    ck_assert_int_eq(traj_mkdir(p, err), SYM_EIO);
+    ck_assert_ptr_nonnull(strstr(err, "file"));
+    ck_assert_int_ne(traj_mkdir("", err), SYM_OK);
+    rm_tree(dir);
+}
+END_TEST
+
+/* traj_read of text must fail with an error containing every piece of want */
+static void expect_read_error(const char *dir, const char *text, int code, const char *want1,
+                              const char *want2)
+{
+    char path[256], err[SYM_ERRLEN] = "";
+    snprintf(path, sizeof path, "%s/bad.tsv", dir);
+    write_text(path, text);
+    traj_table t;
+    ck_assert_int_eq(traj_read(path, &t, err), code);
+    ck_assert_msg(strstr(err, want1) && (!want2 || strstr(err, want2)), "message: %s", err);
+    ck_assert_ptr_null(strstr(err, "\n"));
+    /* the table is left empty and safe to free */
+    ck_assert_uint_eq(t.ncol, 0);
+    ck_assert_uint_eq(t.nrow, 0);
+    ck_assert_ptr_null(t.x);
+    traj_table_free(&t);
+}
+
+START_TEST(test_read_malformed)
+{
+    char dir[64], path[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    expect_read_error(dir, "# a=1\nt x y\n1 2 3\n\n1 2\n", SYM_EINVAL,
+                      "bad.tsv:5: expected 3 fields, found 2", NULL);
+    expect_read_error(dir, "t x y\n1 2 3 4\n", SYM_EINVAL,
+                      "bad.tsv:2: expected 3 fields, found 4", NULL);
+    expect_read_error(dir, "# a=1\nt x y\n1 2 3\n1 2.5x 3\n", SYM_EINVAL,
+                      "bad.tsv:4:", "2.5x");
+    expect_read_error(dir, "t x\n1 --3\n", SYM_EINVAL, "bad.tsv:2:", "--3");
+    expect_read_error(dir, "t x\n1 1e400\n", SYM_EINVAL, "bad.tsv:2:", "1e400");
+    expect_read_error(dir, "# program=symrbm\n# N=10\n", SYM_EINVAL, "bad.tsv:2:", "column line");
+    expect_read_error(dir, "", SYM_EINVAL, "bad.tsv: empty file", "column line");
+    expect_read_error(dir, "# comment\n\n   \n", SYM_EINVAL, "bad.tsv:3:", "column line");
+    snprintf(path, sizeof path, "%s/missing.tsv", dir);
+    traj_table t;
+    err[0] = 0;
+    ck_assert_int_eq(traj_read(path, &t, err), SYM_EIO);
+    ck_assert_ptr_nonnull(strstr(err, path));
+    ck_assert_ptr_null(t.x);
+    /* a directory where a file should be */
+    err[0] = 0;
+    ck_assert_int_eq(traj_read(dir, &t, err), SYM_EIO);
+    ck_assert_ptr_nonnull(strstr(err, dir));
+    traj_header kv;
+    err[0] = 0;
+    ck_assert_int_eq(traj_read_summary(path, &kv, err), SYM_EIO);
+    ck_assert_ptr_nonnull(strstr(err, path));
+    /* a summary line without a value */
+    snprintf(path, sizeof path, "%s/summary.tsv", dir);
+    write_text(path, "# a=1\nnorm2\t1\nphase\n");
+    err[0] = 0;
+    ck_assert_int_eq(traj_read_summary(path, &kv, err), SYM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "summary.tsv:3:"));
+    ck_assert_uint_eq(kv.n, 0);
+    rm_tree(dir);
+}
+END_TEST
+
+START_TEST(test_read_lenient)
+{
+    /* CRLF line ends, blank lines, comments without '=', comments after the
+     * column line, spaces as separators, "nan"/"inf" spellings, header
+     * keys with blanks around them */
+    char dir[64], path[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/ok.tsv", dir);
+    write_text(path, "# just a comment\r\n#  key =v=w \r\n\r\nt  mu\tx\r\n"
+                     "0 1 nan\r\n# late=1\n\n  2\t3  -inf  \n4 5 INF\n");
+    traj_table t;
+    ck_assert_int_eq(traj_read(path, &t, err), SYM_OK);
+    ck_assert_uint_eq(t.ncol, 3);
+    ck_assert_uint_eq(t.nrow, 3);
+    ck_assert_str_eq(traj_header_get(&t.header, "key"), "v=w ");
+    ck_assert_str_eq(traj_header_get(&t.header, "late"), "1");
+    ck_assert_uint_eq(t.header.n, 2);
+    ck_assert_double_eq(t.x[0], 0);
+    ck_assert_double_eq(t.x[1], 1);
+    ck_assert(isnan(t.x[2]));
+    ck_assert_double_eq(t.x[3], 2);
+    ck_assert(isinf(t.x[5]) && t.x[5] < 0);
+    ck_assert(isinf(t.x[8]) && t.x[8] > 0);
+    traj_table_free(&t);
+    /* a column line and no rows is a valid, empty table */
+    write_text(path, "# a=1\nt mu\n");
+    ck_assert_int_eq(traj_read(path, &t, err), SYM_OK);
+    ck_assert_uint_eq(t.ncol, 2);
+    ck_assert_uint_eq(t.nrow, 0);
+    traj_table_free(&t);
+    rm_tree(dir);
+}
+END_TEST
+
+Suite *traj_suite(void)
+{
+    Suite *s = suite_create("traj");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_header_set_get);
+    tcase_add_test(tc, test_put_spelling);
+    tcase_add_test(tc, test_trajectory_roundtrip);
+    tcase_add_test(tc, test_weights_roundtrip);
+    tcase_add_test(tc, test_summary_roundtrip);
+    tcase_add_test(tc, test_atomic_abort);
+    tcase_add_test(tc, test_atomic_failed_close);
+    tcase_add_test(tc, test_open_without_dir);
+    tcase_add_test(tc, test_mkdir);
+    tcase_add_test(tc, test_read_malformed);
+    tcase_add_test(tc, test_read_lenient);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,35 @@
+/* phase: the uniform fixed point of the flow, its per-mode stability and the
+ * phase boundary beta_c(N) of symmetry breaking (SPEC.md section 3).
+ *
+ * At a uniform profile w_i = a the Jacobian of the flow is circulant: mode
+ * k != 0 has eigenvalue mu_k = lambda_k - <h^2 sech^2(a h)>_p, with
+ * p(h) ∝ exp(-h^2/2 + N log 2cosh(a h)).  The uniform fixed point solves
+ * lambda_0 a = <h tanh(a h)>_p.  The symmetric state is unstable (the
+ * receptive field localises) where max_{k != 0} mu_k > 0.
+ */
+#ifndef SYM_PHASE_H
+#define SYM_PHASE_H
+
+#include <stddef.h>
+#include "core/ring.h"
+
+typedef struct {
+    double a;          /* uniform weight at the fixed point                  */
+    double norm2;      /* N a^2                                              */
+    double sech2;      /* <h^2 sech^2(a h)>_p                                */
+    double mu_max;     /* max_{k != 0} (lambda_k - sech2): > 0 is unstable   */
+    size_t k_max;      /* the mode that attains it                           */
+} phase_point;
+
+/* The uniform fixed point of the data model m (needs lambda_0 > 1, else
+ * SYM_EINVAL: w = 0 is then the only fixed point) and its stability. */
+int phase_uniform(const ring_model *m, phase_point *pt, char *err);
+
+/* beta_c(N) for ising: the largest beta in [beta_lo, beta_hi] where mu_max
+ * changes sign (unstable below, stable above), located on a scan of
+ * `scan` points and refined by bisection to tol.  SYM_ENUM if no sign
+ * change is found. */
+int phase_beta_c(size_t N, double beta_lo, double beta_hi, size_t scan, double tol,
+                 double *beta_c, char *err);
+
+#endif

@@ -1,0 +1,484 @@
+#include "theory/rmt.h"
+
+#include <complex.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
+
+#include "core/err.h"
+
+/* Tolerances (all relative unless said otherwise). */
+#define RMT_ROOT_TOL 1e-13      /* edge and B_c roots: far below any finite-N effect   */
+#define RMT_ROOT_ITER 400       /* brent iterations: bisection-safe for 1e-13 from 2^k */
+#define RMT_NEWTON_TOL 1e-13    /* complex Newton step |dm| <= tol |m|                 */
+#define RMT_NEWTON_ITER 60
+#define RMT_ETA_REL 1e-10       /* Im z used for densities on the real axis, x scale   */
+#define RMT_BC_BMIN 1e-3        /* B_c scan: from c = 1e3 N (ov_grow at its B->0 value) */
+#define RMT_BC_BMAX 1e18        /* ... to where every spectrum here is resolved         */
+/* A top group of at most RMT_SPIKE_MULT equal eigenvalues can be a finite-rank
+ * spike (ring modes come in pairs k, N-k); a larger group carries a finite
+ * fraction of the spectrum and is a bulk component, handled by the edge. */
+#define RMT_SPIKE_MULT 4
+
+struct rmt_ws {
+    size_t N, ng;
+    double *lam;   /* distinct eigenvalues, descending */
+    size_t *n;     /* multiplicities                   */
+};
+
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+int rmt_alloc(rmt_ws **out, const double *lambda, size_t N, char *err)
+{
+    *out = NULL;
+    if (N < 1)
+        return sym_error(err, SYM_EINVAL, "rmt_alloc: empty spectrum");
+    double *s = malloc(N * sizeof *s);
+    rmt_ws *ws = calloc(1, sizeof *ws);
+    if (!s || !ws) {
+        free(s);
+        free(ws);
+        return sym_error(err, SYM_ENOMEM, "rmt_alloc: out of memory");
+    }
+    for (size_t k = 0; k < N; k++) {
+        if (!isfinite(lambda[k])) {
+            free(s);
+            free(ws);
+            return sym_error(err, SYM_EINVAL, "rmt_alloc: eigenvalue %zu is not finite", k);
+        }
+        s[k] = lambda[k];
+    }
+    qsort(s, N, sizeof *s, cmp_desc);
+    double tol = RMT_DEGEN_TOL * fmax(1.0, s[0]);
+    if (s[N - 1] < -tol) {
+        double bad = s[N - 1];
+        free(s);
+        free(ws);
+        return sym_error(err, SYM_EINVAL, "rmt_alloc: negative eigenvalue %g", bad);
+    }
+    ws->lam = malloc(N * sizeof *ws->lam);
+    ws->n = malloc(N * sizeof *ws->n);
+    if (!ws->lam || !ws->n) {
+        free(s);
+        rmt_free(ws);
+        return sym_error(err, SYM_ENOMEM, "rmt_alloc: out of memory");
+    }
+    ws->N = N;
+    for (size_t k = 0; k < N;) {
+        /* a group: every value within tol of its first member; its value
+         * is the group mean (exactly degenerate modes differ by rounding) */
+        size_t j = k;
+        double sum = 0;
+        while (j < N && s[k] - s[j] <= tol)
+            sum += s[j++];
+        double v = sum / (double)(j - k);
+        ws->lam[ws->ng] = fabs(v) <= tol ? 0.0 : v;
+        ws->n[ws->ng] = j - k;
+        ws->ng++;
+        k = j;
+    }
+    free(s);
+    *out = ws;
+    return SYM_OK;
+}
+
+void rmt_free(rmt_ws *ws)
+{
+    if (!ws)
+        return;
+    free(ws->lam);
+    free(ws->n);
+    free(ws);
+}
+
+double rmt_bbp(const double *lambda, size_t N)
+{
+    double lmax = -INFINITY;
+    for (size_t k = 0; k < N; k++)
+        lmax = fmax(lmax, lambda[k]);
+    if (!(lmax > 1))
+        return INFINITY;
+    return (double)N / ((lmax - 1) * (lmax - 1));
+}
+
+static int growing(double lam)
+{
+    return lam > 1 + RMT_DEGEN_TOL;
+}
+
+size_t rmt_growing(const rmt_ws *ws, double *ov_zero)
+{
+    size_t ng = 0;
+    double sum = 0;
+    for (size_t g = 0; g < ws->ng; g++)
+        if (growing(ws->lam[g])) {
+            ng += ws->n[g];
+            sum += (double)ws->n[g] * ws->lam[g];
+        }
+    if (ov_zero)
+        *ov_zero = sum / (double)ws->N;
+    return ng;
+}
+
+/* ---- the right edge: minimum of z(m) on (-1/lambda_max, 0) ----
+ * Variable u = 1 + lambda_max m in (0, 1): the top group's denominator is u
+ * itself, every other one is ((l - lam) + lam u) / l, free of cancellation.
+ * z is convex there (every term of z'' is positive), so z'(u) has one root. */
+typedef struct {
+    const rmt_ws *ws;
+    double c;
+} edge_par;
+
+static double edge_den(const rmt_ws *ws, size_t g, double u)
+{
+    double l = ws->lam[0];
+    return g == 0 ? u : ((l - ws->lam[g]) + ws->lam[g] * u) / l;
+}
+
+static double edge_dz(double u, void *p)
+{
+    const edge_par *e = p;
+    const rmt_ws *ws = e->ws;
+    double l = ws->lam[0], s = 0;
+    for (size_t g = 0; g < ws->ng; g++) {
+        double d = edge_den(ws, g, u);
+        s += (double)ws->n[g] * ws->lam[g] * ws->lam[g] / (d * d);
+    }
+    return l * l / ((1 - u) * (1 - u)) - e->c / (double)ws->N * s;
+}
+
+static double edge_z(const rmt_ws *ws, double c, double u)
+{
+    double l = ws->lam[0], s = 0;
+    for (size_t g = 0; g < ws->ng; g++)
+        s += (double)ws->n[g] * ws->lam[g] / edge_den(ws, g, u);
+    return l / (1 - u) + c / (double)ws->N * s;
+}
+
+/* Brent on f over [lo, hi] (f(lo) < 0 < f(hi)). */
+static int brent(double (*f)(double, void *), void *par, double lo, double hi,
+                 double *root, char *err)
+{
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    if (!s) {
+        gsl_set_error_handler(old);
+        return sym_error(err, SYM_ENOMEM, "out of memory");
+    }
+    gsl_function F = {f, par};
+    int st = gsl_root_fsolver_set(s, &F, lo, hi);
+    int it = 0;
+    while (st == GSL_SUCCESS && it++ < RMT_ROOT_ITER) {
+        st = gsl_root_fsolver_iterate(s);
+        if (st)
+            break;
+        lo = gsl_root_fsolver_x_lower(s);
+        hi = gsl_root_fsolver_x_upper(s);
+        if (gsl_root_test_interval(lo, hi, 0, RMT_ROOT_TOL) == GSL_SUCCESS)
+            break;
+    }
+    *root = gsl_root_fsolver_root(s);
+    gsl_root_fsolver_free(s);
+    gsl_set_error_handler(old);
+    if (st != GSL_SUCCESS || !isfinite(*root))
+        return sym_error(err, SYM_ENUM, "root finder failed (%s)", gsl_strerror(st));
+    return SYM_OK;
+}
+
+static int check_B(const rmt_ws *ws, double B, double *c, char *err)
+{
+    if (!(B > 0) || !isfinite(B))
+        return sym_error(err, SYM_EINVAL, "B = %g: need a finite B > 0", B);
+    if (!(ws->lam[0] > 0))
+        return sym_error(err, SYM_EINVAL, "spectrum is identically zero");
+    *c = (double)ws->N / B;
+    return SYM_OK;
+}
+
+/* u at the right edge. */
+static int edge_solve(const rmt_ws *ws, double c, double *u_out, char *err)
+{
+    edge_par e = {ws, c};
+    double lo = 0.5, hi = 0.5;
+    for (int k = 0; edge_dz(lo, &e) >= 0; k++) {
+        if (k > 2000)
+            return sym_error(err, SYM_ENUM, "right edge: no bracket near the top eigenvalue");
+        lo *= 0.5;
+    }
+    for (int k = 0; edge_dz(hi, &e) <= 0; k++) {
+        if (k > 60)
+            return sym_error(err, SYM_ENUM, "right edge: no bracket near m = 0");
+        hi = 1 - (1 - hi) * 0.5;
+    }
+    int st = brent(edge_dz, &e, lo, hi, u_out, err);
+    return st ? sym_context(err, st, "right edge") : SYM_OK;
+}
+
+/* ---- the left edge (c < 1): maximum of z(m) on (-inf, -1/lambda_min) ----
+ * m = -(1 + v) / lmin, v > 0, lmin the smallest positive eigenvalue;
+ * denominators 1 + lam m = ((lmin - lam) - lam v) / lmin < 0. */
+typedef struct {
+    const rmt_ws *ws;
+    double c, lmin;
+} left_par;
+
+static double left_dz(double v, void *p)
+{
+    const left_par *e = p;
+    const rmt_ws *ws = e->ws;
+    double m = -(1 + v) / e->lmin, s = 0;
+    for (size_t g = 0; g < ws->ng; g++) {
+        if (ws->lam[g] == 0)
+            continue;
+        double d = ((e->lmin - ws->lam[g]) - ws->lam[g] * v) / e->lmin;
+        if (ws->lam[g] == e->lmin)
+            d = -v;
+        s += (double)ws->n[g] * ws->lam[g] * ws->lam[g] / (d * d);
+    }
+    return 1 / (m * m) - e->c / (double)ws->N * s;
+}
+
+int rmt_edges(const rmt_ws *ws, double B, double *left, double *right, char *err)
+{
+    double c, u;
+    int st = check_B(ws, B, &c, err);
+    if (st || (st = edge_solve(ws, c, &u, err)))
+        return sym_context(err, st, "rmt_edges");
+    *right = edge_z(ws, c, u);
+    size_t nz = 0;
+    double lmin = 0;
+    for (size_t g = 0; g < ws->ng; g++)
+        if (ws->lam[g] > 0) {
+            nz += ws->n[g];
+            lmin = ws->lam[g];
+        }
+    *left = 0;
+    /* as v -> inf, z' -> (1 - c nz/N) / m^2: an interval away from 0 exists
+     * only when the nonzero part has fewer dimensions than samples */
+    if (c * (double)nz / (double)ws->N >= 1)
+        return SYM_OK;
+    left_par e = {ws, c, lmin};
+    double lo = 1, hi = 1;
+    for (int k = 0; left_dz(lo, &e) >= 0; k++) {
+        if (k > 2000)
+            return sym_error(err, SYM_ENUM, "rmt_edges: left edge: no bracket");
+        lo *= 0.5;
+    }
+    for (int k = 0; left_dz(hi, &e) <= 0; k++) {
+        if (k > 200)
+            return sym_error(err, SYM_ENUM, "rmt_edges: left edge: no bracket at large |m|");
+        hi *= 2;
+    }
+    double v;
+    if ((st = brent(left_dz, &e, lo, hi, &v, err)))
+        return sym_context(err, st, "rmt_edges: left edge");
+    double m = -(1 + v) / lmin, z = -1 / m;
+    for (size_t g = 0; g < ws->ng; g++)
+        if (ws->lam[g] > 0)
+            z += c / (double)ws->N * (double)ws->n[g] * ws->lam[g] /
+                 (ws->lam[g] == lmin ? -v : ((lmin - ws->lam[g]) - ws->lam[g] * v) / lmin);
+    *left = z;
+    return SYM_OK;
+}
+
+/* ---- Silverstein's equation off the real axis ---- */
+static double complex silv_F(const rmt_ws *ws, double c, double complex m, double complex z,
+                             double complex *dF)
+{
+    double complex s = 0, ds = 0;
+    for (size_t g = 0; g < ws->ng; g++) {
+        double complex d = 1 + ws->lam[g] * m;
+        s += (double)ws->n[g] * ws->lam[g] / d;
+        ds += (double)ws->n[g] * ws->lam[g] * ws->lam[g] / (d * d);
+    }
+    double a = c / (double)ws->N;
+    *dF = 1 / (m * m) - a * ds;
+    return -1 / m + a * s - z;
+}
+
+static int newton(const rmt_ws *ws, double c, double complex z, double complex *m)
+{
+    double complex x = *m;
+    for (int it = 0; it < RMT_NEWTON_ITER; it++) {
+        double complex dF, F = silv_F(ws, c, x, z, &dF);
+        double complex step = F / dF;
+        if (!isfinite(creal(step)) || !isfinite(cimag(step)))
+            return -1;
+        x -= step;
+        if (cimag(x) <= 0)
+            return -1;   /* left the upper half plane: wrong branch */
+        if (cabs(step) <= RMT_NEWTON_TOL * cabs(x)) {
+            *m = x;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int rmt_stieltjes(const rmt_ws *ws, double B, double zr, double zi,
+                  double *mr, double *mi, char *err)
+{
+    double c;
+    int st = check_B(ws, B, &c, err);
+    if (st)
+        return sym_context(err, st, "rmt_stieltjes");
+    if (!(zi > 0) || !isfinite(zr) || !isfinite(zi))
+        return sym_error(err, SYM_EINVAL, "rmt_stieltjes: need Im z > 0");
+    /* Start far above the spectrum, where m_ ~ -1/z, and walk Im z down
+     * to its target, each Newton solve starting from the last solution;
+     * a failed step is retried shorter. */
+    double scale = 1 + fabs(zr) + ws->lam[0] * (1 + c);
+    double eta = fmax(zi, 10 * scale);
+    double complex m = -1 / (zr + I * eta);
+    if (newton(ws, c, zr + I * eta, &m))
+        return sym_error(err, SYM_ENUM, "rmt_stieltjes: no convergence far from the axis");
+    double f = 0.5;
+    while (eta > zi) {
+        double next = fmax(zi, eta * f);
+        double complex trial = m;
+        if (newton(ws, c, zr + I * next, &trial) == 0) {
+            m = trial;
+            eta = next;
+            f = fmax(0.05, f * f);   /* speed up while it works */
+        } else {
+            f = sqrt(f);
+            if (f > 0.999)
+                return sym_error(err, SYM_ENUM,
+                                 "rmt_stieltjes: continuation stalled at z = %g + %gi", zr, next);
+        }
+    }
+    *mr = creal(m);
+    *mi = cimag(m);
+    return SYM_OK;
+}
+
+int rmt_density(const rmt_ws *ws, double B, double x, double *rho, char *err)
+{
+    double c, mr, mi;
+    int st = check_B(ws, B, &c, err);
+    if (st)
+        return sym_context(err, st, "rmt_density");
+    double eta = RMT_ETA_REL * fmax(1.0, fabs(x));
+    if ((st = rmt_stieltjes(ws, B, x, eta, &mr, &mi, err)))
+        return sym_context(err, st, "rmt_density");
+    /* m = (m_ + (1 - c)/z) / c for the N x N matrix */
+    double complex z = x + I * eta;
+    double complex m = (mr + I * mi + (1 - c) / z) / c;
+    *rho = cimag(m) / M_PI;
+    return SYM_OK;
+}
+
+int rmt_top_eval(const rmt_ws *ws, double B, rmt_top *out, char *err)
+{
+    double c, u;
+    int st = check_B(ws, B, &c, err);
+    if (st || (st = edge_solve(ws, c, &u, err)))
+        return sym_context(err, st, "rmt_top_eval");
+    const double a = c / (double)ws->N, l = ws->lam[0];
+    out->B = B;
+    out->c = c;
+    out->mult = ws->n[0];
+    out->lambda_max = l;
+
+    /* Right edge of the full finite-N measure, Ledoit-Peche there:
+     * N |<u_top, e_k>|^2 = c lam_k / (x (1 + lam_k m_)^2). */
+    double x = edge_z(ws, c, u), ov_top_e = 0, ov_grow_e = 0;
+    for (size_t g = 0; g < ws->ng; g++) {
+        double d = edge_den(ws, g, u);
+        double o = a * (double)ws->n[g] * ws->lam[g] / (x * d * d);
+        if (g == 0)
+            ov_top_e = o;
+        if (growing(ws->lam[g]))
+            ov_grow_e += o;
+    }
+    out->x_edge = x;
+    out->ov_grow_edge = ov_grow_e;
+
+    /* The top group as a spike against the rest:
+     *   psi(l) = l + (c/N) sum_rest lam l / (l - lam),  psi' = 1 - (c/N) sum lam^2/(l - lam)^2,
+     * an outlier at psi(l) when psi'(l) > 0, overlap l psi'/psi with its own
+     * eigenspace and (c/N) lam l^2 / (psi (l - lam)^2) with each other mode
+     * (residues of the resolvent's deterministic equivalent at the outlier). */
+    double psi = l, dpsi = 1;
+    for (size_t g = 1; g < ws->ng; g++) {
+        double d = l - ws->lam[g];
+        psi += a * (double)ws->n[g] * ws->lam[g] * l / d;
+        dpsi -= a * (double)ws->n[g] * ws->lam[g] * ws->lam[g] / (d * d);
+    }
+    out->psi = psi;
+    out->dpsi = dpsi;
+    out->spiked = ws->ng > 1 && ws->n[0] <= RMT_SPIKE_MULT && dpsi > 0;
+    if (out->spiked) {
+        out->x_top = psi;
+        out->ov_top = l * dpsi / psi;
+        out->ov_grow = growing(l) ? out->ov_top : 0;
+        for (size_t g = 1; g < ws->ng; g++)
+            if (growing(ws->lam[g])) {
+                double d = l - ws->lam[g];
+                out->ov_grow += a * (double)ws->n[g] * ws->lam[g] * l * l / (psi * d * d);
+            }
+    } else {
+        out->x_top = x;
+        out->ov_top = ov_top_e;
+        out->ov_grow = ov_grow_e;
+    }
+    return SYM_OK;
+}
+
+typedef struct {
+    const rmt_ws *ws;
+    double half;
+    int st;
+    char *err;
+} bc_par;
+
+static double bc_f(double logB, void *p)
+{
+    bc_par *b = p;
+    rmt_top t;
+    int st = rmt_top_eval(b->ws, exp(logB), &t, b->err);
+    if (st) {
+        b->st = st;
+        return NAN;
+    }
+    return t.ov_grow - b->half;
+}
+
+int rmt_bc(const rmt_ws *ws, double *Bc, char *err)
+{
+    double ov0;
+    if (rmt_growing(ws, &ov0) == 0)
+        return sym_error(err, SYM_EINVAL, "rmt_bc: no growing mode (lambda_max = %g <= 1)", ws->lam[0]);
+    bc_par p = {ws, 0.5 * (ov0 + 1), SYM_OK, err};
+    /* Scan a log grid (factor 2) for the first crossing, then Brent there:
+     * ov_grow rises from ov0 to 1 with B, and the first crossing is the one
+     * the measured order parameter is compared with. */
+    double lo = log(RMT_BC_BMIN), flo = bc_f(lo, &p);
+    if (p.st)
+        return sym_context(err, p.st, "rmt_bc");
+    if (flo >= 0)
+        return sym_error(err, SYM_ENUM, "rmt_bc: overlap already above half-way at B = %g", RMT_BC_BMIN);
+    for (double hi = lo + M_LN2; hi <= log(RMT_BC_BMAX); hi += M_LN2) {
+        double fhi = bc_f(hi, &p);
+        if (p.st)
+            return sym_context(err, p.st, "rmt_bc");
+        if (fhi >= 0) {
+            double r;
+            int st = brent(bc_f, &p, lo, hi, &r, err);
+            if (p.st)
+                return sym_context(err, p.st, "rmt_bc");
+            if (st)
+                return sym_context(err, st, "rmt_bc");
+            *Bc = exp(r);
+            return SYM_OK;
+        }
+        lo = hi;
+    }
+    return sym_error(err, SYM_ENUM, "rmt_bc: overlap never reaches half-way up to B = %g", RMT_BC_BMAX);
+}
