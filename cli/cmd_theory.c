@@ -150,9 +150,16 @@ static int run(const theory_opts *o, const ring_model *rm, const traj_header *h,
     traj_summary_num(sf.fp, "center", ov.center);
     traj_summary_num(sf.fp, "loglik", L);
     traj_summary_num(sf.fp, "kl", kl);
-    traj_summary_num(sf.fp, "t_sb", obs_t_sb(ts, Sv, S + 1));
+    /* t_sb is the time symmetry breaks: undefined when it does not */
+    traj_summary_num(sf.fp, "t_sb", ov.S > THEORY_BROKEN_S ? obs_t_sb(ts, Sv, S + 1) : NAN);
     traj_summary_num(sf.fp, "wall_s", now() - t0);
-    traj_summary_num(sf.fp, "n_rhs", (double)flow_nrhs(f));
+    flow_counters fc;
+    flow_stats(f, &fc);
+    traj_summary_num(sf.fp, "n_rhs", (double)fc.rhs);
+    traj_summary_num(sf.fp, "n_steps", (double)fc.steps);
+    traj_summary_num(sf.fp, "n_newton", (double)fc.newton);
+    traj_summary_num(sf.fp, "n_krylov", (double)fc.krylov);
+    traj_summary_num(sf.fp, "n_jacobian", (double)fc.psetups);
     traj_summary_str(sf.fp, "phase", ov.S > THEORY_BROKEN_S ? "broken" : "symmetric");
     st = traj_close(&sf, err);
 done:

@@ -31,4 +31,9 @@ void kern_node_sums(const double *w, const double *g, size_t N, const double *h,
 void kern_tanh_table(const double *w, const double *g, size_t N, const double *h, size_t n,
                      double *T);
 
+/* out = diag(d) v - m (m.v) + sum_k p_k A_k (A_k . v), A is n x N row-major;
+ * Av (length n) is scratch.  The Jacobian-vector product of core/marg. */
+void kern_jac_apply(const double *A, const double *p, const double *d, const double *m,
+                    size_t n, size_t N, const double *v, double *out, double *Av);
+
 #endif

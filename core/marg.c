@@ -36,8 +36,8 @@
  * MARG_PANEL_D0 + MARG_PANEL_D1 * L: far panels carry little mass and need
  * less relative accuracy. */
 #define MARG_GL 12
-#define MARG_PANEL_D0 2.0
-#define MARG_PANEL_D1 0.4
+#define MARG_PANEL_D0 4.0
+#define MARG_PANEL_D1 1.0
 /* Curvature floor (fraction of gamma) for the first step off a flat peak
  * (near sum w^2 = gamma the peak is quartic, width ~ N^(1/4)). */
 #define MARG_CURV_FLOOR 1e-2
@@ -586,25 +586,7 @@ int marg_jac_prepare(marg_ws *ws, const double *w, const double *g, const double
 
 void marg_jac_apply(marg_ws *ws, const double *v, double *out)
 {
-    size_t N = ws->N, n = ws->jn;
-    double mv = 0.0;
-    for (size_t i = 0; i < N; i++)
-        mv += ws->jm[i] * v[i];
-    for (size_t k = 0; k < n; k++) {
-        const double *Ak = ws->jA + k * N;
-        double s = 0.0;
-        for (size_t i = 0; i < N; i++)
-            s += Ak[i] * v[i];
-        ws->jAv[k] = ws->jp[k] * s;
-    }
-    for (size_t i = 0; i < N; i++)
-        out[i] = ws->jd[i] * v[i] - ws->jm[i] * mv;
-    for (size_t k = 0; k < n; k++) {
-        const double *Ak = ws->jA + k * N;
-        double c = ws->jAv[k];
-        for (size_t i = 0; i < N; i++)
-            out[i] += c * Ak[i];
-    }
+    kern_jac_apply(ws->jA, ws->jp, ws->jd, ws->jm, ws->jn, ws->N, v, out, ws->jAv);
 }
 
 double marg_jac_diag_mean(const marg_ws *ws)

@@ -282,11 +282,10 @@ END_TEST
 
 /* Sampled C(r) and <v> within N_SE standard errors, the error estimated from
  * the per-configuration averages (configurations are independent). */
-static void check_sampled_moments(const ring_model *m, size_t B, uint64_t seed)
+static void check_sampled_moments_with(const ring_model *m, size_t B, gsl_rng *r)
 {
     size_t N = m->p.N;
     int8_t *v = malloc(B * N);
-    gsl_rng *r = rng_alloc(seed, RNG_STREAM_DATA);
     char err[SYM_ERRLEN];
     ck_assert_int_eq(ring_sample(m, r, B, v, err), SYM_OK);
     for (size_t r0 = 0; r0 <= N; r0++) {   /* r0 = N: the mean */
@@ -309,8 +308,14 @@ static void check_sampled_moments(const ring_model *m, size_t B, uint64_t seed)
     }
     for (size_t k = 0; k < B * N; k++)
         REQUIRE(v[k] == 1 || v[k] == -1, "v[%zu] = %d", k, v[k]);
-    gsl_rng_free(r);
     free(v);
+}
+
+static void check_sampled_moments(const ring_model *m, size_t B, uint64_t seed)
+{
+    gsl_rng *r = rng_alloc(seed, RNG_STREAM_DATA);
+    check_sampled_moments_with(m, B, r);
+    gsl_rng_free(r);
 }
 
 START_TEST(test_ising_sampler_moments)
@@ -335,6 +340,61 @@ START_TEST(test_bump_sampler_moments)
     m = make(RING_BUMP, 15, 1, 0.5, 0.0);
     check_sampled_moments(m, 200000, 4);
     ring_free(m);
+}
+END_TEST
+
+/* The mt19937 fast path compares raw 32-bit draws with integer thresholds;
+ * it must give exactly the samples of the textbook rule "uniform < p" with
+ * gsl_rng_uniform on the same stream.  Other generators take the textbook
+ * path: check their statistics too. */
+START_TEST(test_sampler_generators)
+{
+    size_t N = 30, B = 2000;
+    ring_model *m = make(RING_ISING, N, 0.9, 0.5, 0.1);
+    double *p = malloc(sizeof(double) * 2 * N);
+    char err[SYM_ERRLEN];
+    ck_assert_int_eq(ring_ising_conditionals(m, p, err), SYM_OK);
+    int8_t *v = malloc(B * N), *w = malloc(B * N);
+    gsl_rng *r1 = rng_alloc(21, RNG_STREAM_DATA), *r2 = rng_alloc(21, RNG_STREAM_DATA);
+    ck_assert_int_eq(ring_sample(m, r1, B, v, err), SYM_OK);
+    for (size_t b = 0; b < B; b++) {
+        int8_t *x = w + b * N;
+        x[0] = gsl_rng_uniform(r2) < 0.5 ? 1 : -1;
+        for (size_t i = 1; i < N; i++)
+            x[i] = gsl_rng_uniform(r2) < p[2 * i + (x[i - 1] != x[0])] ? x[i - 1] : (int8_t)-x[i - 1];
+    }
+    ck_assert_msg(!memcmp(v, w, B * N), "ising fast path differs from uniform < p");
+    ring_free(m);
+    m = make(RING_BUMP, N, 1, 0.3, 0.2);
+    gsl_rng_set(r1, 5);
+    gsl_rng_set(r2, 5);
+    ck_assert_int_eq(ring_sample(m, r1, B, v, err), SYM_OK);
+    for (size_t b = 0; b < B; b++) {
+        int8_t *x = w + b * N;
+        size_t x0 = (size_t)gsl_rng_uniform_int(r2, N);
+        for (size_t i = 0; i < N; i++)
+            x[i] = (i + N - x0) % N < m->L ? 1 : -1;
+        for (size_t i = 0; i < N; i++)
+            if (gsl_rng_uniform(r2) < 0.2)
+                x[i] = (int8_t)-x[i];
+    }
+    ck_assert_msg(!memcmp(v, w, B * N), "bump fast path differs from uniform < eps");
+    gsl_rng_free(r1);
+    gsl_rng_free(r2);
+    free(v);
+    free(w);
+    free(p);
+    ring_free(m);
+
+    gsl_rng *t = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(t, 77);
+    m = make(RING_ISING, 10, 0.8, 0.5, 0.1);
+    check_sampled_moments_with(m, 100000, t);
+    ring_free(m);
+    m = make(RING_BUMP, 10, 1, 0.3, 0.2);
+    check_sampled_moments_with(m, 100000, t);
+    ring_free(m);
+    gsl_rng_free(t);
 }
 END_TEST
 
@@ -582,6 +642,7 @@ Suite *ring_suite(void)
     tcase_add_test(ts, test_ising_walls);
     tcase_add_test(ts, test_bump_positions);
     tcase_add_test(ts, test_sampler_reproducible);
+    tcase_add_test(ts, test_sampler_generators);
     suite_add_tcase(s, ts);
     return s;
 }

@@ -361,20 +361,18 @@ long flow_nrhs(const flow *f)
     return f->nrhs;
 }
 
-void flow_stats(const flow *f, FILE *fp)
+void flow_stats(const flow *f, flow_counters *c)
 {
-    long nst = 0, nni = 0, nli = 0, nps = 0, npe = 0, ncf = 0;
-    CVodeGetNumSteps(f->cv, &nst);
-    CVodeGetNumNonlinSolvIters(f->cv, &nni);
-    CVodeGetNumNonlinSolvConvFails(f->cv, &ncf);
+    long v = 0;
+    *c = (flow_counters){0, 0, 0, 0, f->nrhs};
+    CVodeGetNumSteps(f->cv, &c->steps);
+    CVodeGetNumNonlinSolvIters(f->cv, &c->newton);
     if (f->ls) {
-        CVodeGetNumLinIters(f->cv, &nli);
-        CVodeGetNumPrecSolves(f->cv, &nps);
-        CVodeGetNumPrecEvals(f->cv, &npe);
+        CVodeGetNumLinIters(f->cv, &v);
+        c->krylov = v;
+        CVodeGetNumPrecEvals(f->cv, &v);
+        c->psetups = v;
     }
-    fprintf(fp, "steps %ld  rhs %ld  nonlin-iters %ld  nonlin-fails %ld  lin-iters %ld  "
-                "prec-evals %ld  prec-solves %ld\n",
-            nst, f->nrhs, nni, ncf, nli, npe, nps);
 }
 
 int flow_loglik(flow *f, const double *w, const double *g, double *L, char *err)

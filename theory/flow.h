@@ -42,8 +42,12 @@ void flow_state(flow *f, double *w, double *g);
  * and with BDF also its difference-quotient Jacobian-vector products). */
 long flow_nrhs(const flow *f);
 
-/* One line of CVODE counters (steps, RHS, Newton and Krylov iterations). */
-void flow_stats(const flow *f, FILE *fp);
+/* CVODE counters: steps, Newton iterations, Krylov iterations (0 for
+ * Adams), preconditioner set-ups (Jacobian tabulations). */
+typedef struct {
+    long steps, newton, krylov, psetups, rhs;
+} flow_counters;
+void flow_stats(const flow *f, flow_counters *c);
 
 /* Real-space gradient flow at (w, g): dw = C w - m(w, g) - l2 w,
  * dg = <v>_data - <v>_model (dg may be NULL). */

@@ -1,0 +1,57 @@
+/* kern_sim: the vectorised inner loops of the stochastic trainer (SPEC.md 1).
+ *
+ * One row at a time (a data sample or a Gibbs chain, int8 spins): the inputs
+ * I_mu = sum_i w_{mu i} v_i, the outer-product accumulation of a gradient
+ * term, the fused visible half-step of Gibbs sampling, the hidden draws, and
+ * the uniform random numbers they use.  Compiled apart with -ffast-math
+ * -fopenmp-simd (Makefile) so GCC vectorises the reductions and calls glibc's
+ * vector exp (libmvec); an x86-64-v3 (AVX2 + FMA) clone is picked at load
+ * time.  Results are deterministic for a given binary on a given machine.
+ */
+#ifndef SYM_KERN_SIM_H
+#define SYM_KERN_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+
+/* Interleaved xoshiro256++ generators (one per vector lane). */
+#define KERN_SIM_LANES 8
+/* Uniforms come in multiples of this many (two 32-bit halves per draw). */
+#define KERN_SIM_UCHUNK (2 * KERN_SIM_LANES)
+
+typedef struct {
+    uint64_t s[4][KERN_SIM_LANES];
+} kern_sim_rng;
+
+/* Seed all lanes from 64 bits drawn from the GSL stream r (splitmix64
+ * expansion; never the all-zero state). */
+void kern_sim_rng_seed(kern_sim_rng *q, gsl_rng *r);
+
+/* u[0..n'-1] uniform on [0, 1) with resolution 2^-32, n' = n rounded up to
+ * a multiple of KERN_SIM_UCHUNK (u must have room for n'). */
+void kern_sim_uniform(kern_sim_rng *q, double *u, size_t n);
+
+/* I[mu] = sum_i w[mu*N + i] x[i] for mu < M. */
+void kern_sim_inputs(size_t N, size_t M, const double *w, const int8_t *x, double *I);
+
+/* acc[mu*N + i] += h[mu] x[i] for mu < M. */
+void kern_sim_outer(size_t N, size_t M, const double *h, const int8_t *x, double *acc);
+
+/* acc[mu*N + i] += h[mu] y[i] for mu < M (y real). */
+void kern_sim_outer_d(size_t N, size_t M, const double *h, const double *y, double *acc);
+
+/* The visible half-step for one chain: f_i = g_i + sum_mu h[mu] w[mu*N+i]
+ * (g may be NULL), x_i = +1 with probability (1 + tanh f_i)/2 using u[i],
+ * and f[i] = tanh(f_i) = E[v_i | h] on return (f is scratch of N). */
+void kern_sim_visible(size_t N, size_t M, const double *w, const double *g, const double *h,
+                      const double *u, int8_t *x, double *f);
+
+/* Spin hidden units: h[k] = +1 with probability (1 + tanh(I[k] - theta))/2
+ * using u[k], for k < n. */
+void kern_sim_spin_draw(size_t n, double theta, const double *I, const double *u, double *h);
+
+/* out[k] = tanh(I[k] - theta), k < n (Gamma' of a spin unit). */
+void kern_sim_tanh(size_t n, double theta, const double *I, double *out);
+
+#endif
