@@ -1,10 +1,19 @@
 /* bench_sim: wall times of the simulator benchmarks of issue 3 (training only,
- * data drawn beforehand): PGM-equivalent PCD runs (N = 100 and 1000, M = 5,
- * 10^4 samples, batch 100, 100 chains, 1 Gibbs step, ADAM, 20 epochs; spin
- * and gaussian hidden units) and the exact-model-term acceptance run (N = 100,
- * B = 10^5, gaussian, SGD lr 0.01, full batch, 4000 updates). */
+ * data drawn beforehand; train_alloc is timed, as PGM's fit includes its
+ * setup): PGM-equivalent PCD runs (N = 100 and 1000, M = 5, 10^4 samples,
+ * batch 100, 100 chains, 1 Gibbs step, ADAM, 20 epochs; spin and gaussian
+ * hidden units) and the exact-model-term acceptance run (N = 100, B = 10^5,
+ * gaussian, SGD lr 0.01, full batch, 4000 updates = T 40).
+ *
+ * One line per configuration on stdout, for bench/run.sh:
+ *   bench sim <name>: <seconds> s (target <t> s)
+ * The seconds are the best wall time of BENCH_REPS runs (the machine is
+ * shared; the minimum is the least disturbed); the CPU time of that run
+ * follows on stderr.  An optional argument runs only the configurations
+ * whose name contains it. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/err.h"
@@ -12,52 +21,95 @@
 #include "core/rng.h"
 #include "sim/train.h"
 
-static double now(void)
+#define BENCH_REPS 3
+
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int bench(const char *name, size_t N, size_t M, unit_kind kind, train_term term,
-                 train_opt opt, size_t B, size_t batch, size_t K, double lr)
+typedef struct {
+    const char *name;
+    double target;     /* seconds; the issue's 10x-PGM goals, 0: none */
+    size_t N, M;
+    unit_kind kind;
+    train_term term;
+    train_opt opt;
+    size_t B, batch, K;
+    double lr;
+} bench_cfg;
+
+static int bench(const bench_cfg *b)
 {
     char err[SYM_ERRLEN];
     ring_params rp;
     ring_params_default(&rp);
-    rp.N = N;
+    rp.N = b->N;
     ring_model *m;
     if (ring_alloc(&m, &rp, err))
         return fprintf(stderr, "bench_sim: %s\n", err), 1;
-    int8_t *v = malloc(B * N);
-    gsl_rng *rd = rng_alloc(1, RNG_STREAM_DATA), *rt = rng_alloc(1, RNG_STREAM_TRAIN);
-    double *w = malloc(M * N * sizeof *w), *g = calloc(N, sizeof *g);
-    if (!v || !rd || !rt || !w || !g || ring_sample(m, rd, B, v, err) || rng_init_weights(1, N, M, 0.01, w))
+    int8_t *v = malloc(b->B * b->N);
+    gsl_rng *rd = rng_alloc(1, RNG_STREAM_DATA);
+    double *w = malloc(b->M * b->N * sizeof *w), *g = calloc(b->N, sizeof *g);
+    if (!v || !rd || !w || !g || ring_sample(m, rd, b->B, v, err))
         return fprintf(stderr, "bench_sim: setup failed %s\n", err), 1;
     train_config c = {0};
-    c.N = N; c.M = M; unit_params_default(&c.unit, kind); c.term = term; c.chains = 100;
-    c.mc_steps = 1; c.opt = opt; c.lr = lr; c.batch = batch;
-    train_ws *ws;
-    double t0 = now();
-    if (train_alloc(&ws, &c, v, B, rt, err) || train_run(ws, K, NULL, 0, w, g, rt, NULL, NULL, err))
-        return fprintf(stderr, "bench_sim: %s\n", err), 1;
-    double t1 = now();
-    printf("%-52s %8.3f s  (%zu updates)\n", name, t1 - t0, K);
-    train_free(ws);
+    c.N = b->N;
+    c.M = b->M;
+    unit_params_default(&c.unit, b->kind);
+    c.term = b->term;
+    c.chains = 100;
+    c.mc_steps = 1;
+    c.opt = b->opt;
+    c.lr = b->lr;
+    c.batch = b->batch;
+    double best = 1e300, cpu = 0;
+    for (int rep = 0; rep < BENCH_REPS; rep++) {
+        gsl_rng *rt = rng_alloc(1, RNG_STREAM_TRAIN);
+        if (!rt || rng_init_weights(1, b->N, b->M, 0.01, w))
+            return fprintf(stderr, "bench_sim: out of memory\n"), 1;
+        train_ws *ws;
+        double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+        if (train_alloc(&ws, &c, v, b->B, rt, err) ||
+            train_run(ws, b->K, NULL, 0, w, g, rt, NULL, NULL, err))
+            return fprintf(stderr, "bench_sim: %s\n", err), 1;
+        double t1 = clock_s(CLOCK_MONOTONIC), c1 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+        train_free(ws);
+        gsl_rng_free(rt);
+        if (t1 - t0 < best) {
+            best = t1 - t0;
+            cpu = c1 - c0;
+        }
+    }
+    if (b->target > 0)
+        printf("bench sim %s: %.3f s (target %.3f s)\n", b->name, best, b->target);
+    else
+        printf("bench sim %s: %.3f s (target none)\n", b->name, best);
+    fprintf(stderr, "  %s: cpu %.3f s, %zu updates\n", b->name, cpu, b->K);
+    fflush(stdout);
     ring_free(m);
     gsl_rng_free(rd);
-    gsl_rng_free(rt);
-    free(v); free(w); free(g);
+    free(v);
+    free(w);
+    free(g);
     return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* 20 epochs of 10^4 samples in batches of 100: 2000 updates.  Targets
+     * are PGM's times on this machine over 10 (0.99, 1.45, 5.6 s). */
+    static const bench_cfg cfg[] = {
+        {"pcd_N100_M5_spin_adam", 0.10, 100, 5, UNIT_SPIN, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01},
+        {"pcd_N100_M5_gaussian_adam", 0.145, 100, 5, UNIT_GAUSSIAN, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01},
+        {"pcd_N1000_M5_spin_adam", 0.56, 1000, 5, UNIT_SPIN, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01},
+        {"exact_N100_B1e5_gaussian_sgd_T40", 0, 100, 1, UNIT_GAUSSIAN, TRAIN_EXACT, TRAIN_SGD, 100000, 0, 4000, 0.01},
+    };
     int st = 0;
-    /* 20 epochs of 10^4 samples in batches of 100: 2000 updates */
-    st |= bench("pcd N=100 M=5 spin adam (PGM 0.99 s)", 100, 5, UNIT_SPIN, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01);
-    st |= bench("pcd N=100 M=5 gaussian adam (PGM 1.45 s)", 100, 5, UNIT_GAUSSIAN, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01);
-    st |= bench("pcd N=1000 M=5 spin adam (PGM 5.6 s)", 1000, 5, UNIT_SPIN, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01);
-    st |= bench("exact N=100 B=1e5 gaussian sgd full batch T=40", 100, 1, UNIT_GAUSSIAN, TRAIN_EXACT, TRAIN_SGD, 100000, 0, 4000, 0.01);
+    for (size_t k = 0; k < sizeof cfg / sizeof cfg[0]; k++)
+        if (argc < 2 || strstr(cfg[k].name, argv[1]))
+            st |= bench(&cfg[k]);
     return st;
 }

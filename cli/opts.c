@@ -153,11 +153,12 @@ int opt_parse(int argc, char **argv, const opt_spec *spec, size_t nspec,
     return SYM_OK;
 }
 
-static void value_string(const opt_spec *o, char *buf, size_t len)
+/* exact (%.17g, for file headers) or short (%g, for --help) */
+static void value_string(const opt_spec *o, char *buf, size_t len, int exact)
 {
     switch (o->type) {
     case OPT_DOUBLE:
-        snprintf(buf, len, "%.17g", *(double *)o->dst);
+        snprintf(buf, len, exact ? "%.17g" : "%g", *(double *)o->dst);
         break;
     case OPT_SIZE:
         snprintf(buf, len, "%zu", *(size_t *)o->dst);
@@ -191,7 +192,7 @@ void opt_usage(FILE *fp, const char *synopsis, const char *about,
     fprintf(fp, "usage: %s\n\n%s\n\noptions (default in brackets):\n", synopsis, about);
     for (size_t k = 0; k < nspec; k++) {
         char val[512], lhs[128];
-        value_string(&spec[k], val, sizeof val);
+        value_string(&spec[k], val, sizeof val, 0);
         if (spec[k].type == OPT_FLAG)
             snprintf(lhs, sizeof lhs, "--%s", spec[k].name);
         else if (spec[k].type == OPT_CHOICE)
@@ -210,7 +211,7 @@ int opt_header(traj_header *h, const opt_spec *spec, size_t nspec)
 {
     for (size_t k = 0; k < nspec; k++) {
         char val[512];
-        value_string(&spec[k], val, sizeof val);
+        value_string(&spec[k], val, sizeof val, 1);
         int st = traj_header_set(h, spec[k].name, "%s", val);
         if (st)
             return st;

@@ -32,14 +32,17 @@ void kern_sim_rng_seed(kern_sim_rng *q, gsl_rng *r);
  * a multiple of KERN_SIM_UCHUNK (u must have room for n'). */
 void kern_sim_uniform(kern_sim_rng *q, double *u, size_t n);
 
+/* y[i] = x[i] as double, i < n. */
+void kern_sim_to_double(size_t n, const int8_t *x, double *y);
+
 /* I[mu] = sum_i w[mu*N + i] x[i] for mu < M. */
-void kern_sim_inputs(size_t N, size_t M, const double *w, const int8_t *x, double *I);
+void kern_sim_inputs(size_t N, size_t M, const double *w, const double *x, double *I);
 
-/* acc[mu*N + i] += h[mu] x[i] for mu < M. */
-void kern_sim_outer(size_t N, size_t M, const double *h, const int8_t *x, double *acc);
+/* acc[mu*N + i] += sum_{c < nr} H[c*M + mu] X[c*N + i] (rows X of N). */
+void kern_sim_outer(size_t N, size_t M, size_t nr, const double *H, const double *X, double *acc);
 
-/* acc[mu*N + i] += h[mu] y[i] for mu < M (y real). */
-void kern_sim_outer_d(size_t N, size_t M, const double *h, const double *y, double *acc);
+/* acc[i] += sum_{c < nr} X[c*N + i]. */
+void kern_sim_colsum(size_t N, size_t nr, const double *X, double *acc);
 
 /* The visible half-step for one chain: f_i = g_i + sum_mu h[mu] w[mu*N+i]
  * (g may be NULL), x_i = +1 with probability (1 + tanh f_i)/2 using u[i],

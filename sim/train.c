@@ -1,11 +1,13 @@
 /* train: the stochastic RBM trainer of `symrbm sim` (SPEC.md 1, 4, 5).
  *
- * Hot loops are written as axpy sweeps over contiguous rows (never a dot
- * product reduction) so the compiler vectorises them without reassociating
- * sums: results do not depend on the vector width, hence the same seed gives
- * the same bits on any x86-64.  Batches and chains are processed in blocks of
- * TRAIN_BLOCK rows, converted from int8 to +-1.0 in two layouts (row-major
- * for w^T-type products, column-major for the inputs I = w v).
+ * Everything works on rows in their natural layout: a data sample or a
+ * Gibbs chain is N int8 spins, the weights are M rows of N doubles, and the
+ * three products of an update (inputs I = w v, the field sum_mu h_mu w_mu
+ * of the visible half-step, the outer products h v of the gradient) are
+ * per-row reductions and axpy sweeps done by sim/kern_sim.c, which is built
+ * with vector math.  Nothing is transposed or converted to double first.
+ * Rows are taken in blocks of TRAIN_BLOCK so that the hidden-unit work
+ * (Gamma', draws) runs vectorised over a whole block.
  */
 #include "sim/train.h"
 
@@ -17,42 +19,24 @@
 #include "core/err.h"
 #include "core/marg.h"
 #include "core/snap.h"
+#include "sim/kern_sim.h"
 
-/* GCC at -O2 does not vectorise loops that need a scalar epilogue; the
- * kernels here are plain axpy loops that are exact under vectorisation
- * (no reassociation: -std=c11 also keeps fp-contract off), so ask for -O3
- * in this file only, and an AVX2 clone of the kernels where supported.
- * no-trapping-math lets selects on comparisons be if-converted; it changes
- * only floating-point exception flags, never a result. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("O3", "no-trapping-math")
-#endif
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define TRAIN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define TRAIN_CLONES
-#endif
+/* Rows (samples or chains) per block: the block as doubles (N TRAIN_BLOCK)
+ * stays in L2 up to N ~ 2000, and the hidden-unit work still runs over
+ * M TRAIN_BLOCK values at a time. */
+#define TRAIN_BLOCK 32
 
-/* Rows (samples or chains) per block: keeps the double work buffers
- * (2 N TRAIN_BLOCK) in cache for N up to ~1000. */
-#define TRAIN_BLOCK 128
-
-/* interleaved xoshiro256+ lanes for the Gibbs uniforms (see below) */
-#define TRAIN_LANES 8
-
-typedef struct {
-    uint64_t s[4][TRAIN_LANES];
-} train_rng8;
+/* Uniforms drawn per refill of the pool (at least; see train_alloc): large
+ * enough that the discarded tail of a refill (< one row) costs little. */
+#define TRAIN_UPOOL 4096
 
 struct train_ws {
     train_config c;
     const int8_t *data;
     size_t B;
-    double *vT;       /* N x TRAIN_BLOCK, column of rows: vT[i*BL + c]       */
-    double *vr;       /* TRAIN_BLOCK x N, rows: vr[c*N + i]                 */
-    double *I;        /* M x TRAIN_BLOCK                                    */
-    double *H;        /* M x TRAIN_BLOCK: Gamma'(I) or sampled h            */
+    double *I;        /* TRAIN_BLOCK x M inputs, I[c*M + mu]                */
+    double *H;        /* TRAIN_BLOCK x M: Gamma'(I) or sampled h            */
+    double *X;        /* TRAIN_BLOCK x N: rows as +-1.0, or E[v | h]        */
     int8_t *chain;    /* PCD: chains x N persistent; CD: a block scratch    */
     size_t nchain;
     double *Chat;     /* gaussian full batch: N x N empirical correlation   */
@@ -61,9 +45,9 @@ struct train_ws {
     double *gw, *mw, *gg, *mg;  /* gradient buffers (M N, M N, N, N)         */
     double *am, *as;  /* ADAM moments over (w, g)                           */
     size_t *perm;     /* minibatch order                                    */
-    train_rng8 q;     /* Gibbs uniforms, re-seeded from the gsl stream      */
-    double *u;        /* uniforms: max(N, M TRAIN_BLOCK) + TRAIN_LANES      */
-    double *xs;       /* one sampled row as +-1.0 (N)                       */
+    kern_sim_rng q;   /* Gibbs uniforms, re-seeded from the gsl stream      */
+    double *u;        /* uniform pool of nu entries, next unused at upos    */
+    size_t nu, upos;
 };
 
 static const char *const term_names[] = {"exact", "pcd", "cd", "enum"};
@@ -138,10 +122,9 @@ void train_free(train_ws *ws)
 {
     if (!ws)
         return;
-    free(ws->vT);
-    free(ws->vr);
     free(ws->I);
     free(ws->H);
+    free(ws->X);
     free(ws->chain);
     free(ws->Chat);
     free(ws->vbar);
@@ -154,7 +137,6 @@ void train_free(train_ws *ws)
     free(ws->as);
     free(ws->perm);
     free(ws->u);
-    free(ws->xs);
     free(ws);
 }
 
@@ -210,10 +192,9 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     ws->data = v;
     ws->B = B;
     size_t N = c->N, M = c->M, BL = TRAIN_BLOCK;
-    ws->vT = malloc(N * BL * sizeof(double));
-    ws->vr = malloc(N * BL * sizeof(double));
     ws->I = malloc(M * BL * sizeof(double));
     ws->H = malloc(M * BL * sizeof(double));
+    ws->X = malloc(N * BL * sizeof(double));
     ws->vbar = calloc(N, sizeof(double));
     ws->gw = malloc(M * N * sizeof(double));
     ws->mw = malloc(M * N * sizeof(double));
@@ -222,9 +203,12 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     ws->am = calloc(M * N + N, sizeof(double));
     ws->as = calloc(M * N + N, sizeof(double));
     ws->perm = malloc(B * sizeof(size_t));
-    size_t nu = (N > M * BL ? N : M * BL) + TRAIN_LANES;
-    ws->u = malloc(nu * sizeof(double));
-    ws->xs = malloc(N * sizeof(double));
+    /* the pool serves one request of up to max(N, M BL) uniforms at a time */
+    size_t nu = N > M * BL ? N : M * BL;
+    nu = nu > TRAIN_UPOOL ? nu : TRAIN_UPOOL;
+    ws->nu = (nu + KERN_SIM_UCHUNK - 1) / KERN_SIM_UCHUNK * KERN_SIM_UCHUNK;
+    ws->upos = ws->nu;
+    ws->u = malloc(ws->nu * sizeof(double));
     ws->nchain = c->term == TRAIN_PCD ? c->chains : (c->term == TRAIN_CD ? BL : 0);
     if (ws->nchain)
         ws->chain = malloc(ws->nchain * N);
@@ -233,8 +217,8 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     int full = c->batch == 0 || c->batch >= B;
     if (c->unit.kind == UNIT_GAUSSIAN && full)
         ws->Chat = malloc(N * N * sizeof(double));
-    if (!ws->vT || !ws->vr || !ws->I || !ws->H || !ws->vbar || !ws->gw || !ws->mw || !ws->gg ||
-        !ws->mg || !ws->am || !ws->as || !ws->perm || !ws->u || !ws->xs || (ws->nchain && !ws->chain) ||
+    if (!ws->I || !ws->H || !ws->X || !ws->vbar || !ws->gw || !ws->mw || !ws->gg ||
+        !ws->mg || !ws->am || !ws->as || !ws->perm || !ws->u || (ws->nchain && !ws->chain) ||
         ((c->term == TRAIN_EXACT || c->M == 1) && !ws->marg) ||
         (c->unit.kind == UNIT_GAUSSIAN && full && !ws->Chat)) {
         train_free(ws);
@@ -258,166 +242,22 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     return SYM_OK;
 }
 
-/* ---- fast uniform draws and exp for the Gibbs sampler --------------------
- * A Gibbs sweep needs one uniform per visible unit (2 x 10^7 for the PGM
- * benchmark); a gsl_rng call per draw costs more than all the arithmetic.
- * So the chains use TRAIN_LANES interleaved xoshiro256+ generators whose
- * state is re-seeded from the caller's gsl_rng (the training stream) at every
- * model-term evaluation: every draw still derives deterministically from
- * the seeded gsl_rng, and the lanes vectorise.  Uniforms take the top 52 bits.
- */
+/* ---- blocks of rows -------------------------------------------------------- */
 
-static uint64_t splitmix(uint64_t *x)
+/* n uniforms from the pool (n <= ws->nu), refilled from the lanes when short;
+ * the unused tail of a pool is discarded (deterministically). */
+static const double *uniforms(train_ws *ws, size_t n)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static void rng8_seed(train_rng8 *q, gsl_rng *r)
-{
-    /* 64 bits from the gsl stream, expanded by splitmix64 (never all zero) */
-    uint64_t x = ((uint64_t)gsl_rng_get(r) << 32) ^ (uint64_t)gsl_rng_get(r);
-    for (int k = 0; k < 4; k++)
-        for (int l = 0; l < TRAIN_LANES; l++)
-            q->s[k][l] = splitmix(&x);
-}
-
-/* n uniforms in [0, 1), n rounded up to a multiple of TRAIN_LANES */
-TRAIN_CLONES
-static void rng8_uniform(train_rng8 *restrict q, double *restrict u, size_t n)
-{
-    for (size_t j = 0; j < n; j += TRAIN_LANES)
-        for (int l = 0; l < TRAIN_LANES; l++) {
-            uint64_t s0 = q->s[0][l], s1 = q->s[1][l], s2 = q->s[2][l], s3 = q->s[3][l];
-            uint64_t res = s0 + s3, t = s1 << 17;
-            s2 ^= s0;
-            s3 ^= s1;
-            s1 ^= s2;
-            s0 ^= s3;
-            s2 ^= t;
-            s3 = (s3 << 45) | (s3 >> 19);
-            q->s[0][l] = s0;
-            q->s[1][l] = s1;
-            q->s[2][l] = s2;
-            q->s[3][l] = s3;
-            uint64_t bits = (res >> 12) | 0x3ff0000000000000ULL;
-            double d;
-            memcpy(&d, &bits, sizeof d);
-            u[j + l] = d - 1.0;
-        }
-}
-
-/* exp(x) for x <= 0, to a few ulp, branch-free so loops calling it
- * vectorise: x = k ln2 + r, |r| <= ln2/2, degree-13 Taylor polynomial
- * (truncation < 5e-18 relative), 2^k assembled in the exponent bits.
- * x is clamped at EXP_NEG_MIN: exp(-700) ~ 1e-304 stands in for anything
- * smaller, which changes probabilities by < 1e-300. */
-#define EXP_NEG_MIN (-700.0)
-static inline double exp_neg(double x)
-{
-    const double shifter = 6755399441055744.0;   /* 1.5 * 2^52: round to integer */
-    const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
-    x = x < EXP_NEG_MIN ? EXP_NEG_MIN : x;
-    double kd = x * 1.4426950408889634074 + shifter;
-    double k = kd - shifter;
-    double r = (x - k * ln2_hi) - k * ln2_lo;
-    double p = 1.0 / 6227020800.0;
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    uint64_t kb;
-    memcpy(&kb, &kd, sizeof kb);
-    uint64_t eb = (kb - 0x4338000000000000ULL + 1023ULL) << 52;
-    double sc;
-    memcpy(&sc, &eb, sizeof sc);
-    return p * sc;
-}
-
-/* ---- kernels ------------------------------------------------------------ */
-
-/* Load rows into vT (column layout, stride BL) and vr (row layout). */
-static void load_rows(size_t N, const int8_t *const *rows, size_t nr, double *vT, double *vr)
-{
-    for (size_t c = 0; c < nr; c++) {
-        const int8_t *x = rows[c];
-        for (size_t i = 0; i < N; i++) {
-            double d = x[i];
-            vr[c * N + i] = d;
-            vT[i * TRAIN_BLOCK + c] = d;
-        }
+    if (ws->nu - ws->upos < n) {
+        kern_sim_uniform(&ws->q, ws->u, ws->nu);
+        ws->upos = 0;
     }
+    const double *p = ws->u + ws->upos;
+    ws->upos += n;
+    return p;
 }
 
-/* I[mu*BL + c] = sum_i w[mu*N+i] vT[i*BL + c] */
-TRAIN_CLONES
-static void kern_inputs(size_t N, size_t M, size_t nr, const double *restrict w,
-                        const double *restrict vT, double *restrict I)
-{
-    for (size_t mu = 0; mu < M; mu++) {
-        double *restrict Im = I + mu * TRAIN_BLOCK;
-        for (size_t c = 0; c < nr; c++)
-            Im[c] = 0.0;
-        const double *wm = w + mu * N;
-        for (size_t i = 0; i < N; i++) {
-            double a = wm[i];
-            const double *restrict x = vT + i * TRAIN_BLOCK;
-            for (size_t c = 0; c < nr; c++)
-                Im[c] += a * x[c];
-        }
-    }
-}
-
-/* acc[mu*N + i] += sum_c H[mu*BL + c] vr[c*N + i] */
-TRAIN_CLONES
-static void kern_outer(size_t N, size_t M, size_t nr, const double *restrict H,
-                       const double *restrict vr, double *restrict acc)
-{
-    for (size_t c = 0; c < nr; c++) {
-        const double *restrict x = vr + c * N;
-        for (size_t mu = 0; mu < M; mu++) {
-            double a = H[mu * TRAIN_BLOCK + c];
-            double *restrict y = acc + mu * N;
-            for (size_t i = 0; i < N; i++)
-                y[i] += a * x[i];
-        }
-    }
-}
-
-/* F[c*N + i] = g_i + sum_mu H[mu*BL + c] w[mu*N + i] */
-TRAIN_CLONES
-static void kern_fields(size_t N, size_t M, size_t nr, const double *restrict w,
-                        const double *restrict g, const double *restrict H, double *restrict F)
-{
-    for (size_t c = 0; c < nr; c++) {
-        double *restrict y = F + c * N;
-        if (g)
-            for (size_t i = 0; i < N; i++)
-                y[i] = g[i];
-        else
-            for (size_t i = 0; i < N; i++)
-                y[i] = 0.0;
-        for (size_t mu = 0; mu < M; mu++) {
-            double a = H[mu * TRAIN_BLOCK + c];
-            const double *restrict x = w + mu * N;
-            for (size_t i = 0; i < N; i++)
-                y[i] += a * x[i];
-        }
-    }
-}
-
-/* Gamma'(I) over a block, with the cheap kinds inline. */
+/* Gamma'(I) over a block, with the cheap kinds vectorised. */
 static void block_dgamma(const unit_params *u, size_t n, const double *I, double *out)
 {
     switch (u->kind) {
@@ -426,13 +266,7 @@ static void block_dgamma(const unit_params *u, size_t n, const double *I, double
             out[k] = (I[k] - u->theta_p) / u->gamma_p;
         break;
     case UNIT_SPIN:
-        for (size_t k = 0; k < n; k++) {
-            /* tanh x = sign(x) (1 - e)/(1 + e), e = exp(-2|x|) */
-            double x = I[k] - u->theta_p;
-            double e = exp_neg(-2.0 * fabs(x));
-            double t = (1.0 - e) / (1.0 + e);
-            out[k] = x >= 0 ? t : -t;
-        }
+        kern_sim_tanh(n, u->theta_p, I, out);
         break;
     default:
         for (size_t k = 0; k < n; k++)
@@ -440,26 +274,13 @@ static void block_dgamma(const unit_params *u, size_t n, const double *I, double
     }
 }
 
-TRAIN_CLONES
-static void spin_draw(size_t n, double theta, const double *restrict I, const double *restrict u,
-                      double *restrict h)
-{
-    for (size_t k = 0; k < n; k++) {
-        /* h = sign(x) with probability 1/(1 + e^{-2|x|}) */
-        double x = I[k] - theta;
-        double q = 1.0 / (1.0 + exp_neg(-2.0 * fabs(x)));
-        double sg = x >= 0 ? 1.0 : -1.0;
-        h[k] = u[k] < q ? sg : -sg;
-    }
-}
-
+/* h ~ P(h | I) over a block. */
 static void block_sample_h(train_ws *ws, size_t n, const double *I, double *h, gsl_rng *r)
 {
     const unit_params *u = &ws->c.unit;
     switch (u->kind) {
     case UNIT_SPIN:
-        rng8_uniform(&ws->q, ws->u, n);
-        spin_draw(n, u->theta_p, I, ws->u, h);
+        kern_sim_spin_draw(n, u->theta_p, I, uniforms(ws, n), h);
         break;
     case UNIT_GAUSSIAN: {
         double sd = 1.0 / sqrt(u->gamma_p);
@@ -470,37 +291,6 @@ static void block_sample_h(train_ws *ws, size_t n, const double *I, double *h, g
     default:
         for (size_t k = 0; k < n; k++)
             h[k] = unit_sample(u, I[k], r);
-    }
-}
-
-/* One row: v_i = sign(f_i) with probability 1/(1 + e^{-2|f_i|}) into xs,
- * and F replaced by E[v_i | h] = tanh(f_i). */
-TRAIN_CLONES
-static void visible_row(size_t N, double *restrict F, const double *restrict u, double *restrict xs)
-{
-    for (size_t i = 0; i < N; i++) {
-        double f = F[i];
-        double e = exp_neg(-2.0 * fabs(f));
-        double q = 1.0 / (1.0 + e);
-        double sg = f >= 0 ? 1.0 : -1.0;
-        xs[i] = u[i] < q ? sg : -sg;
-        F[i] = sg * ((1.0 - e) * q);
-    }
-}
-
-/* v given fields F (row layout): draw into x (int8 rows) and vT, and replace
- * F by E[v | h]. */
-static void sample_visible(train_ws *ws, size_t nr, int8_t *x, double *F, double *vT)
-{
-    size_t N = ws->c.N;
-    for (size_t c = 0; c < nr; c++) {
-        rng8_uniform(&ws->q, ws->u, N);
-        visible_row(N, F + c * N, ws->u, ws->xs);
-        int8_t *xc = x + c * N;
-        for (size_t i = 0; i < N; i++) {
-            xc[i] = (int8_t)ws->xs[i];
-            vT[i * TRAIN_BLOCK + c] = ws->xs[i];
-        }
     }
 }
 
@@ -531,16 +321,15 @@ void train_data_term(train_ws *ws, const double *w, const double *g, const size_
     if (!idx)
         nb = ws->B;
     memset(dw, 0, M * N * sizeof *dw);
-    const int8_t *rows[TRAIN_BLOCK];
     for (size_t b0 = 0; b0 < nb; b0 += TRAIN_BLOCK) {
         size_t nr = nb - b0 < TRAIN_BLOCK ? nb - b0 : TRAIN_BLOCK;
-        for (size_t c = 0; c < nr; c++)
-            rows[c] = ws->data + (idx ? idx[b0 + c] : b0 + c) * N;
-        load_rows(N, rows, nr, ws->vT, ws->vr);
-        kern_inputs(N, M, nr, w, ws->vT, ws->I);
-        for (size_t mu = 0; mu < M; mu++)
-            block_dgamma(u, nr, ws->I + mu * TRAIN_BLOCK, ws->H + mu * TRAIN_BLOCK);
-        kern_outer(N, M, nr, ws->H, ws->vr, dw);
+        for (size_t c = 0; c < nr; c++) {
+            double *xc = ws->X + c * N;
+            kern_sim_to_double(N, ws->data + (idx ? idx[b0 + c] : b0 + c) * N, xc);
+            kern_sim_inputs(N, M, w, xc, ws->I + c * M);
+        }
+        block_dgamma(u, nr * M, ws->I, ws->H);
+        kern_sim_outer(N, M, nr, ws->H, ws->X, dw);
     }
     double inv = 1.0 / (double)nb;
     for (size_t k = 0; k < M * N; k++)
@@ -559,29 +348,28 @@ void train_data_term(train_ws *ws, const double *w, const double *g, const size_
     }
 }
 
-/* mc_steps Gibbs steps on the nr int8 rows x, accumulating E[v|h] h and
- * E[v|h] of the final half-step into mw, mg. */
+/* mc_steps Gibbs steps v -> h -> v on the nr int8 rows x, accumulating
+ * E[v|h] h and E[v|h] of the final half-step into mw, mg. */
 static void gibbs_block(train_ws *ws, const double *w, const double *g, int8_t *x, size_t nr,
                         gsl_rng *r, double *mw, double *mg)
 {
     size_t N = ws->c.N, M = ws->c.M;
-    const int8_t *rows[TRAIN_BLOCK];
-    for (size_t c = 0; c < nr; c++)
-        rows[c] = x + c * N;
-    load_rows(N, rows, nr, ws->vT, ws->vr);
     for (size_t s = 0; s < ws->c.mc_steps; s++) {
-        kern_inputs(N, M, nr, w, ws->vT, ws->I);
-        for (size_t mu = 0; mu < M; mu++)
-            block_sample_h(ws, nr, ws->I + mu * TRAIN_BLOCK, ws->H + mu * TRAIN_BLOCK, r);
-        kern_fields(N, M, nr, w, g, ws->H, ws->vr);
-        sample_visible(ws, nr, x, ws->vr, ws->vT);
-    }
-    /* vr now holds E[v | h] */
-    kern_outer(N, M, nr, ws->H, ws->vr, mw);
-    if (mg)
+        int last = s + 1 == ws->c.mc_steps;
+        for (size_t c = 0; c < nr; c++) {
+            kern_sim_to_double(N, x + c * N, ws->X + c * N);
+            kern_sim_inputs(N, M, w, ws->X + c * N, ws->I + c * M);
+        }
+        block_sample_h(ws, nr * M, ws->I, ws->H, r);
         for (size_t c = 0; c < nr; c++)
-            for (size_t i = 0; i < N; i++)
-                mg[i] += ws->vr[c * N + i];
+            kern_sim_visible(N, M, w, g, ws->H + c * M, uniforms(ws, N), x + c * N, ws->X + c * N);
+        if (last) {
+            /* X now holds E[v | h] row by row */
+            kern_sim_outer(N, M, nr, ws->H, ws->X, mw);
+            if (mg)
+                kern_sim_colsum(N, nr, ws->X, mg);
+        }
+    }
 }
 
 int train_model_term(train_ws *ws, const double *w, const double *g, const size_t *idx, size_t nb,
@@ -595,35 +383,32 @@ int train_model_term(train_ws *ws, const double *w, const double *g, const size_
         return st ? sym_context(err, st, "exact model term") : SYM_OK;
     case TRAIN_ENUM:
         return train_enum(N, M, &ws->c.unit, w, g, NULL, mw, mg, err);
-    case TRAIN_PCD: {
-        rng8_seed(&ws->q, r);
-        memset(mw, 0, M * N * sizeof *mw);
-        if (mg)
-            memset(mg, 0, N * sizeof *mg);
+    case TRAIN_PCD:
+    case TRAIN_CD:
+        break;
+    default:
+        return sym_error(err, SYM_EINVAL, "unknown model term");
+    }
+    kern_sim_rng_seed(&ws->q, r);
+    ws->upos = ws->nu;
+    memset(mw, 0, M * N * sizeof *mw);
+    if (mg)
+        memset(mg, 0, N * sizeof *mg);
+    if (ws->c.term == TRAIN_PCD) {
         for (size_t c0 = 0; c0 < ws->nchain; c0 += TRAIN_BLOCK) {
             size_t nr = ws->nchain - c0 < TRAIN_BLOCK ? ws->nchain - c0 : TRAIN_BLOCK;
             gibbs_block(ws, w, g, ws->chain + c0 * N, nr, r, mw, mg);
         }
         nb = ws->nchain;
-        break;
-    }
-    case TRAIN_CD: {
-        rng8_seed(&ws->q, r);
+    } else {
         if (!idx)
             nb = ws->B;
-        memset(mw, 0, M * N * sizeof *mw);
-        if (mg)
-            memset(mg, 0, N * sizeof *mg);
         for (size_t b0 = 0; b0 < nb; b0 += TRAIN_BLOCK) {
             size_t nr = nb - b0 < TRAIN_BLOCK ? nb - b0 : TRAIN_BLOCK;
             for (size_t c = 0; c < nr; c++)
                 memcpy(ws->chain + c * N, ws->data + (idx ? idx[b0 + c] : b0 + c) * N, N);
             gibbs_block(ws, w, g, ws->chain, nr, r, mw, mg);
         }
-        break;
-    }
-    default:
-        return sym_error(err, SYM_EINVAL, "unknown model term");
     }
     double inv = 1.0 / (double)nb;
     for (size_t k = 0; k < M * N; k++)
@@ -743,17 +528,11 @@ int train_loglik(train_ws *ws, const double *w, const double *g, const int8_t *v
         double th = u->theta_p;
         sg = (q - 2 * th * wv + th * th) / (2 * u->gamma_p) + 0.5 * log(2 * M_PI / u->gamma_p);
     } else {
-        const int8_t *rows[TRAIN_BLOCK];
-        for (size_t b0 = 0; b0 < B; b0 += TRAIN_BLOCK) {
-            size_t nr = B - b0 < TRAIN_BLOCK ? B - b0 : TRAIN_BLOCK;
-            for (size_t c = 0; c < nr; c++)
-                rows[c] = v + (b0 + c) * N;
-            load_rows(N, rows, nr, ws->vT, ws->vr);
-            kern_inputs(N, M, nr, w, ws->vT, ws->I);
-            for (size_t k = 0; k < M * TRAIN_BLOCK; k++) {
-                if (k % TRAIN_BLOCK < nr)
-                    sg += unit_gamma(u, ws->I[k]);
-            }
+        for (size_t b = 0; b < B; b++) {
+            kern_sim_to_double(N, v + b * N, ws->X);
+            kern_sim_inputs(N, M, w, ws->X, ws->I);
+            for (size_t mu = 0; mu < M; mu++)
+                sg += unit_gamma(u, ws->I[mu]);
         }
         sg /= (double)B;
     }
@@ -846,8 +625,10 @@ int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *
             if (pos == ws->B)
                 pos = 0;
         }
-        train_data_term(ws, w, g, idx, nb, ws->gw, ws->gg);
-        st = train_model_term(ws, w, g, idx, nb, r, ws->mw, ws->mg, err);
+        /* field gradients only when fields are learned */
+        double *dg = ws->c.learn_fields ? ws->gg : NULL, *mg = ws->c.learn_fields ? ws->mg : NULL;
+        train_data_term(ws, w, g, idx, nb, ws->gw, dg);
+        st = train_model_term(ws, w, g, idx, nb, r, ws->mw, mg, err);
         if (st) {
             sym_context(err, st, "update");
             goto done;

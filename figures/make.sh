@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# make figures: regenerate the figure set from nothing into figures/out/
+# (PNG and PDF).  Runs the theory, the simulations and the phase scan it needs
+# under figures/out/data/, then gnuplot.  Captions: figures/README.md.
+set -euo pipefail
+bin=${1:-build/symrbm}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+out=$root/figures/out
+data=$out/data
+mkdir -p "$out" "$data"
+cd "$root"
+log() { [ -t 2 ] && echo "figures: $*" >&2 || true; }
+
+plot() { # plot SCRIPT NAME [gnuplot -e assignments]
+    local script=$1 name=$2; shift 2
+    for t in png pdf; do
+        gnuplot -e "term='$t'; out='$out/$name'; $*" "figures/$script"
+    done
+}
+
+# weights.tsv -> "i t w" triples for a heat map (blank line between times)
+triples() { awk '!/^#/ && $1 != "t" { for (i = 3; i <= NF; i++) print i - 3, $1, $i; print "" }' "$1"; }
+# final rows of a weights.tsv -> columns "i w_mu0 w_mu1 ..."
+final_columns() {
+    awk '!/^#/ && $1 != "t" { t = $1; row[$2] = $0 } END {
+        n = 0; for (m in row) n++
+        split(row[0], a); N = length(a) - 2
+        for (i = 0; i < N; i++) { line = i; for (m = 0; m < n; m++) { split(row[m], b); line = line " " b[i + 3] } print line } }' "$1"
+}
+
+# (1)-(3): theory and simulation of ising N = 100 beta = 1
+log "theory"
+"$bin" theory --data ising --N 100 --beta 1 --T 40 --seed 1 --out "$data/theory"
+for B in 10000 100000; do
+    log "simulation B = $B"
+    "$bin" sim --data ising --N 100 --beta 1 --B $B --hidden gaussian --M 1 --model-term exact \
+        --optimizer sgd --lr 0.01 --batch 0 --T 40 --seed 1 --theory "$data/theory" \
+        --out "$data/sim_B$B"
+done
+triples "$data/theory/weights.tsv" > "$data/heatmap.dat"
+plot fig1_heatmap.gp fig1_receptive_field "dat='$data/heatmap.dat'"
+tr="trajectory.tsv"
+plot fig2_modes.gp fig2_modes "th='$data/theory/$tr'; s4='$data/sim_B10000/$tr'; s5='$data/sim_B100000/$tr'"
+plot fig3_order.gp fig3_order_parameters "th='$data/theory/$tr'; s4='$data/sim_B10000/$tr'; s5='$data/sim_B100000/$tr'"
+
+# (4): beta_c(N) and long integrations on either side
+log "phase boundary"
+Ns="25 50 100 200 400"
+"$bin" phase --data ising --N "$(echo $Ns | tr ' ' ',')" --out "$data/phase.tsv" > /dev/null
+awk '!/^#/ && $1 != "N" && NF == 4 { print $1, $2 }' "$data/phase.tsv" > "$data/beta_c.dat"
+: > "$data/phase_points.dat"
+while read -r N bc; do
+    for d in -0.1 0.1; do
+        b=$(awk -v x="$bc" -v d="$d" 'BEGIN { printf "%.6f", x + d }')
+        "$bin" theory --data ising --N "$N" --beta "$b" --T 300 --weights none --snapshots 10 \
+            --out "$data/phase_N${N}_b$b" > /dev/null
+        R=$(awk -F'\t' '$1 == "R" { print $2 }' "$data/phase_N${N}_b$b/summary.tsv")
+        echo "$N $b $R" >> "$data/phase_points.dat"
+    done
+done < "$data/beta_c.dat"
+plot fig4_phase.gp fig4_phase_boundary "pb='$data/beta_c.dat'; pts='$data/phase_points.dat'"
+
+# (6): M = 5 spin hidden units, PCD, at beta = 1 and 1.5
+for b in 1 1.5; do
+    log "M = 5 receptive fields, beta = $b"
+    "$bin" sim --data ising --N 100 --beta $b --B 10000 --hidden spin --M 5 --model-term pcd \
+        --chains 100 --mc-steps 1 --optimizer adam --lr 0.01 --batch 100 --epochs 20 --seed 1 \
+        --out "$data/fields_beta$b"
+    final_columns "$data/fields_beta$b/weights.tsv" > "$data/fields_beta$b.dat"
+done
+plot fig6_fields.gp fig6_receptive_fields "w1='$data/fields_beta1.dat'; w15='$data/fields_beta1.5.dat'"
+
+# (5): critical sample sizes, when the threshold sweep is part of the build
+if [ -x figures/threshold.sh ]; then
+    bash figures/threshold.sh "$bin" "$data" "$out"
+fi
+log "done: $out"
