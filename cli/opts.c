@@ -16,10 +16,25 @@ static const opt_spec *find(const opt_spec *spec, size_t n, const char *name, si
     return NULL;
 }
 
+/* strtod that accepts underflow to a denormal or zero but not overflow */
+static int to_double(const char *s, double *d)
+{
+    char *end;
+    errno = 0;
+    *d = strtod(s, &end);
+    if (end == s || *end || !isfinite(*d))
+        return -1;
+    if (errno == ERANGE && fabs(*d) > 1.0)
+        return -1;
+    return 0;
+}
+
 static int parse_size(const char *name, const char *s, size_t *out, char *err)
 {
     char *end;
     errno = 0;
+    while (*s == ' ' || *s == '\t')
+        s++;
     if (*s == '-')
         return sym_error(err, SYM_EINVAL, "--%s %s: expected a non-negative integer", name, s);
     /* accept 1e5-style integers, common in physics scripts */
@@ -35,9 +50,8 @@ static int set_value(const opt_spec *o, const char *s, char *err)
     char *end;
     switch (o->type) {
     case OPT_DOUBLE: {
-        errno = 0;
-        double d = strtod(s, &end);
-        if (errno || end == s || *end || !isfinite(d))
+        double d;
+        if (to_double(s, &d))
             return sym_error(err, SYM_EINVAL, "--%s %s: expected a finite number", o->name, s);
         *(double *)o->dst = d;
         return SYM_OK;
@@ -46,7 +60,7 @@ static int set_value(const opt_spec *o, const char *s, char *err)
         return parse_size(o->name, s, (size_t *)o->dst, err);
     case OPT_U64: {
         errno = 0;
-        if (*s == '-')
+        if (strchr(s, '-') || strchr(s, ' ') || strchr(s, '\t'))
             return sym_error(err, SYM_EINVAL, "--%s %s: expected a non-negative integer", o->name, s);
         unsigned long long u = strtoull(s, &end, 10);
         if (errno || end == s || *end)
@@ -91,8 +105,8 @@ static int set_value(const opt_spec *o, const char *s, char *err)
                 return st;
             l->n++;
             p += len;
-            if (*p == ',')
-                p++;
+            if (*p == ',' && !*++p)
+                return sym_error(err, SYM_EINVAL, "--%s %s: trailing comma", o->name, s);
         }
         if (l->n == 0)
             return sym_error(err, SYM_EINVAL, "--%s: empty list", o->name);

@@ -38,6 +38,10 @@ void kern_sim_to_double(size_t n, const int8_t *x, double *y);
 /* I[mu] = sum_i w[mu*N + i] x[i] for mu < M. */
 void kern_sim_inputs(size_t N, size_t M, const double *w, const double *x, double *I);
 
+/* I[c*M + mu] = sum_i w[mu*N + i] X[c*N + i] for c < nr rows of X. */
+void kern_sim_inputs_block(size_t N, size_t M, size_t nr, const double *w, const double *X,
+                           double *I);
+
 /* acc[mu*N + i] += sum_{c < nr} H[c*M + mu] X[c*N + i] (rows X of N). */
 void kern_sim_outer(size_t N, size_t M, size_t nr, const double *H, const double *X, double *acc);
 
@@ -56,5 +60,10 @@ void kern_sim_spin_draw(size_t n, double theta, const double *I, const double *u
 
 /* out[k] = tanh(I[k] - theta), k < n (Gamma' of a spin unit). */
 void kern_sim_tanh(size_t n, double theta, const double *I, double *out);
+
+/* One ADAM ascent step (Kingma & Ba 2015) on x[0..n-1]: moments m, s with
+ * rates b1, b2, bias corrections c1 = 1 - b1^t, c2 = 1 - b2^t. */
+void kern_sim_adam(size_t n, double *x, const double *grad, double *m, double *s, double b1,
+                   double b2, double c1, double c2, double eps, double lr);
 
 #endif

@@ -244,6 +244,16 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
 
 /* ---- blocks of rows -------------------------------------------------------- */
 
+/* Minibatch rows are scattered over the whole data set (10 MB at N = 1000,
+ * B = 10^4): ask for them this many rows ahead of use. */
+#define TRAIN_PREFETCH_ROWS 4
+
+static void prefetch_row(const int8_t *p, size_t N)
+{
+    for (size_t i = 0; i < N; i += 64)
+        __builtin_prefetch(p + i);
+}
+
 /* n uniforms from the pool (n <= ws->nu), refilled from the lanes when short;
  * the unused tail of a pool is discarded (deterministically). */
 static const double *uniforms(train_ws *ws, size_t n)
@@ -325,9 +335,11 @@ void train_data_term(train_ws *ws, const double *w, const double *g, const size_
         size_t nr = nb - b0 < TRAIN_BLOCK ? nb - b0 : TRAIN_BLOCK;
         for (size_t c = 0; c < nr; c++) {
             double *xc = ws->X + c * N;
+            if (idx && b0 + c + TRAIN_PREFETCH_ROWS < nb)
+                prefetch_row(ws->data + idx[b0 + c + TRAIN_PREFETCH_ROWS] * N, N);
             kern_sim_to_double(N, ws->data + (idx ? idx[b0 + c] : b0 + c) * N, xc);
-            kern_sim_inputs(N, M, w, xc, ws->I + c * M);
         }
+        kern_sim_inputs_block(N, M, nr, w, ws->X, ws->I);
         block_dgamma(u, nr * M, ws->I, ws->H);
         kern_sim_outer(N, M, nr, ws->H, ws->X, dw);
     }
@@ -356,10 +368,8 @@ static void gibbs_block(train_ws *ws, const double *w, const double *g, int8_t *
     size_t N = ws->c.N, M = ws->c.M;
     for (size_t s = 0; s < ws->c.mc_steps; s++) {
         int last = s + 1 == ws->c.mc_steps;
-        for (size_t c = 0; c < nr; c++) {
-            kern_sim_to_double(N, x + c * N, ws->X + c * N);
-            kern_sim_inputs(N, M, w, ws->X + c * N, ws->I + c * M);
-        }
+        kern_sim_to_double(nr * N, x, ws->X);
+        kern_sim_inputs_block(N, M, nr, w, ws->X, ws->I);
         block_sample_h(ws, nr * M, ws->I, ws->H, r);
         for (size_t c = 0; c < nr; c++)
             kern_sim_visible(N, M, w, g, ws->H + c * M, uniforms(ws, N), x + c * N, ws->X + c * N);
@@ -547,12 +557,7 @@ void train_adam_step(double *x, const double *grad, double *m, double *s, size_t
 {
     double c1 = 1.0 - pow(TRAIN_ADAM_BETA1, (double)t);
     double c2 = 1.0 - pow(TRAIN_ADAM_BETA2, (double)t);
-    for (size_t k = 0; k < n; k++) {
-        m[k] = TRAIN_ADAM_BETA1 * m[k] + (1.0 - TRAIN_ADAM_BETA1) * grad[k];
-        s[k] = TRAIN_ADAM_BETA2 * s[k] + (1.0 - TRAIN_ADAM_BETA2) * grad[k] * grad[k];
-        double mh = m[k] / c1, sh = s[k] / c2;
-        x[k] += lr * mh / (sqrt(sh) + TRAIN_ADAM_EPS);
-    }
+    kern_sim_adam(n, x, grad, m, s, TRAIN_ADAM_BETA1, TRAIN_ADAM_BETA2, c1, c2, TRAIN_ADAM_EPS, lr);
 }
 
 size_t train_snapshots(size_t K, double lr, size_t nsnap, int linear, double *tbuf, size_t *out)
@@ -596,17 +601,6 @@ int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *
     int full = ws->c.batch == 0 || ws->c.batch >= ws->B;
     size_t pos = 0, js = 0;
     int st;
-    /* ADAM moves w and g together: one vector (w, g) through scratch */
-    double *x = NULL, *gr = NULL;
-    if (ws->c.opt == TRAIN_ADAM) {
-        x = malloc((MN + N) * sizeof *x);
-        gr = malloc((MN + N) * sizeof *gr);
-        if (!x || !gr) {
-            free(x);
-            free(gr);
-            return sym_error(err, SYM_ENOMEM, "out of memory");
-        }
-    }
     st = SYM_OK;
     while (js < nsnap && snap[js] == 0) {
         if (fn && (st = fn(ctx, 0, w, g, err)))
@@ -627,6 +621,9 @@ int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *
         }
         /* field gradients only when fields are learned */
         double *dg = ws->c.learn_fields ? ws->gg : NULL, *mg = ws->c.learn_fields ? ws->mg : NULL;
+        if (idx)
+            for (size_t b = 0; b < nb && b < TRAIN_PREFETCH_ROWS; b++)
+                prefetch_row(ws->data + idx[b] * N, N);
         train_data_term(ws, w, g, idx, nb, ws->gw, dg);
         st = train_model_term(ws, w, g, idx, nb, r, ws->mw, mg, err);
         if (st) {
@@ -644,14 +641,11 @@ int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *
                 for (size_t i = 0; i < N; i++)
                     g[i] += ws->c.lr * ws->gg[i];
         } else {
-            memcpy(x, w, MN * sizeof *x);
-            memcpy(x + MN, g, N * sizeof *x);
-            memcpy(gr, ws->gw, MN * sizeof *gr);
-            memcpy(gr + MN, ws->gg, N * sizeof *gr);
-            train_adam_step(x, gr, ws->am, ws->as, ws->c.learn_fields ? MN + N : MN, k, ws->c.lr);
-            memcpy(w, x, MN * sizeof *x);
+            /* ADAM is elementwise: w and g with their own slices of the
+             * moments (am, as hold w's M N entries, then g's N) */
+            train_adam_step(w, ws->gw, ws->am, ws->as, MN, k, ws->c.lr);
             if (ws->c.learn_fields)
-                memcpy(g, x + MN, N * sizeof *x);
+                train_adam_step(g, ws->gg, ws->am + MN, ws->as + MN, N, k, ws->c.lr);
         }
         if (!check_finite(w, MN) || !check_finite(g, N)) {
             st = sym_error(err, SYM_ENUM, "NaN in weights at update %zu", k);
@@ -664,7 +658,5 @@ int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *
         }
     }
 done:
-    free(x);
-    free(gr);
     return st;
 }

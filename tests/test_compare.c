@@ -101,6 +101,7 @@ typedef struct {
     int sim;            /* 0: theory profile; 1: sim profile */
     double sigma;
     uint64_t seed;
+    int weights_final;  /* weights.tsv rows at the first and last snapshot only */
 } run_spec;
 
 /* Write dir/{trajectory,weights,summary}.tsv; times: theory_t(j) for a
@@ -145,7 +146,8 @@ static void make_run(const char *dir, const run_spec *rs, size_t *nsnap, double 
         obs_values ov;
         obs_compute(ows, strcmp(rs->data, "ising") ? RING_BUMP : RING_ISING, w, &ov);
         traj_obs_row(ft.fp, t, 0, NAN, NAN, &ov);
-        traj_weights_row(fw.fp, t, 0, w, rs->N);
+        if (!rs->weights_final || j == 0 || j == NT - 1)
+            traj_weights_row(fw.fp, t, 0, w, rs->N);
         if (ts)
             ts[n] = t;
         if (Rs)
@@ -270,12 +272,38 @@ static double interp(const double *t, const double *y, size_t n, double tp)
 }
 
 /* ---- library: interpolation and alignment ---- */
+/* theory --weights final: the profile exists at the ends only */
+START_TEST(test_lib_weights_final)
+{
+    char *tmp = mktmp(), dth[600], err[SYM_ERRLEN];
+    snprintf(dth, sizeof dth, "%s/th", tmp);
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1, 1};
+    make_run(dth, &th, NULL, NULL, NULL, NULL);
+    cmp_run a;
+    ck_assert_msg(cmp_run_load(&a, dth, 0, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(a.n, NT);
+    ck_assert_uint_eq(a.nw, 2);
+    double u[NN], want[NN], o[CMP_NOBS];
+    int have = 1;
+    ck_assert_int_eq(cmp_interp(&a, 0.5, o, u, &have, err), SYM_OK);
+    ck_assert_int_eq(have, 0);
+    ck_assert_int_eq(cmp_interp(&a, theory_t(NT - 1), o, u, &have, err), SYM_OK);
+    ck_assert_int_eq(have, 1);
+    theory_u(theory_t(NT - 1), NN, want);
+    for (size_t i = 0; i < NN; i++)
+        ck_assert_msg(fabs(u[i] - want[i]) < TOL, "w[%zu] %g want %g", i, u[i], want[i]);
+    cmp_run_free(&a);
+    rm_rf(tmp);
+    free(tmp);
+}
+END_TEST
+
 START_TEST(test_lib_align)
 {
     char *tmp = mktmp(), dth[600], dsim[600], err[SYM_ERRLEN];
     snprintf(dth, sizeof dth, "%s/th", tmp);
     snprintf(dsim, sizeof dsim, "%s/sim", tmp);
-    run_spec th = {"ising", NN, 1.0, 0, 0, 1}, sm = {"ising", NN, 1.0, 1, 0, 2};
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1, 0}, sm = {"ising", NN, 1.0, 1, 0, 2, 0};
     double W[NT * NN], ts[NT];
     size_t ns;
     make_run(dth, &th, NULL, NULL, NULL, NULL);
@@ -326,7 +354,7 @@ START_TEST(test_cli_single)
     snprintf(dth, sizeof dth, "%s/th", tmp);
     snprintf(dsim, sizeof dsim, "%s/sim", tmp);
     snprintf(dout, sizeof dout, "%s/out", tmp);
-    run_spec th = {"ising", NN, 1.0, 0, 0, 1}, sm = {"ising", NN, 1.0, 1, 0, 2};
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1, 0}, sm = {"ising", NN, 1.0, 1, 0, 2, 0};
     double tth[NT], Rth[NT], tsim[NT], Rsim[NT], W[NT * NN];
     size_t nth, ns;
     make_run(dth, &th, &nth, tth, Rth, NULL);
@@ -396,12 +424,12 @@ START_TEST(test_cli_seeds)
     char *tmp = mktmp(), dth[600], ds[3][600], dout[600], path[700];
     snprintf(dth, sizeof dth, "%s/th", tmp);
     snprintf(dout, sizeof dout, "%s/out", tmp);
-    run_spec th = {"ising", NN, 1.0, 0, 0, 1};
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1, 0};
     make_run(dth, &th, NULL, NULL, NULL, NULL);
     double qf[3], u[NN], W[NT * NN], tsim[NT];
     for (int k = 0; k < 3; k++) {
         snprintf(ds[k], sizeof ds[k], "%s/sim%d", tmp, k);
-        run_spec sm = {"ising", NN, 1.0, 1, 0.02, (uint64_t)(10 + k)};
+        run_spec sm = {"ising", NN, 1.0, 1, 0.02, (uint64_t)(10 + k), 0};
         size_t ns, bs;
         int sg;
         make_run(ds[k], &sm, &ns, tsim, NULL, W);
@@ -462,8 +490,8 @@ START_TEST(test_cli_mismatch)
     snprintf(dd, sizeof dd, "%s/simdata", tmp);
     snprintf(db, sizeof db, "%s/simbeta", tmp);
     snprintf(dout, sizeof dout, "%s/out", tmp);
-    run_spec th = {"ising", NN, 1.0, 0, 0, 1};
-    run_spec sn = {"ising", NN + 1, 1.0, 1, 0, 2}, sd = {"bump", NN, 1.0, 1, 0, 2}, sb = {"ising", NN, 1.5, 1, 0, 2};
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1, 0};
+    run_spec sn = {"ising", NN + 1, 1.0, 1, 0, 2, 0}, sd = {"bump", NN, 1.0, 1, 0, 2, 0}, sb = {"ising", NN, 1.5, 1, 0, 2, 0};
     make_run(dth, &th, NULL, NULL, NULL, NULL);
     make_run(dn, &sn, NULL, NULL, NULL, NULL);
     make_run(dd, &sd, NULL, NULL, NULL, NULL);
@@ -492,7 +520,7 @@ START_TEST(test_cli_missing_truncated)
     snprintf(dth, sizeof dth, "%s/th", tmp);
     snprintf(ds, sizeof ds, "%s/sim", tmp);
     snprintf(dout, sizeof dout, "%s/out", tmp);
-    run_spec th = {"ising", NN, 1.0, 0, 0, 1}, sm = {"ising", NN, 1.0, 1, 0, 2};
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1, 0}, sm = {"ising", NN, 1.0, 1, 0, 2, 0};
     make_run(dth, &th, NULL, NULL, NULL, NULL);
     make_run(ds, &sm, NULL, NULL, NULL, NULL);
     const char *args[] = {"compare", dth, ds, "--out", dout, "--no-plot", NULL};
@@ -555,7 +583,7 @@ START_TEST(test_cli_no_gnuplot)
     snprintf(dth, sizeof dth, "%s/th", tmp);
     snprintf(ds, sizeof ds, "%s/sim", tmp);
     snprintf(dout, sizeof dout, "%s/out", tmp);
-    run_spec th = {"ising", NN, 1.0, 0, 0, 1}, sm = {"ising", NN, 1.0, 1, 0, 2};
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1, 0}, sm = {"ising", NN, 1.0, 1, 0, 2, 0};
     make_run(dth, &th, NULL, NULL, NULL, NULL);
     make_run(ds, &sm, NULL, NULL, NULL, NULL);
     const char *args[] = {"compare", dth, ds, "--out", dout, NULL};
@@ -577,6 +605,7 @@ Suite *compare_suite(void)
     Suite *s = suite_create("compare");
     TCase *tc = tcase_create("compare");
     tcase_add_test(tc, test_lib_align);
+    tcase_add_test(tc, test_lib_weights_final);
     tcase_add_test(tc, test_cli_single);
     tcase_add_test(tc, test_cli_seeds);
     tcase_add_test(tc, test_cli_mismatch);

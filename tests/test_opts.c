@@ -281,6 +281,26 @@ START_TEST(test_help)
 }
 END_TEST
 
+/* edge cases: underflow to a denormal is a number, a trailing comma and a
+ * negative seed hidden behind white space are not */
+START_TEST(test_edge_numbers)
+{
+    opts_t o;
+    char err[SYM_ERRLEN];
+    int help;
+    const char *a1[] = {"--beta", "1e-320", NULL};
+    ck_assert_int_eq(parse(&o, a1, NULL, 0, NULL, &help, err), SYM_OK);
+    ck_assert(o.beta > 0 && o.beta < 1e-300);
+    const char *a2[] = {"--Ns", "50,100,", NULL};
+    expect_fail(a2, "--Ns");
+    const char *a3[] = {"--seed", " -1", NULL};
+    expect_fail(a3, "--seed");
+    const char *a4[] = {"--beta", "1e-400", NULL};
+    ck_assert_int_eq(parse(&o, a4, NULL, 0, NULL, &help, err), SYM_OK);
+    ck_assert(o.beta == 0.0);
+}
+END_TEST
+
 START_TEST(test_header_record)
 {
     opts_t o;
@@ -333,6 +353,7 @@ Suite *opts_suite(void)
     tcase_add_test(tc, test_positionals);
     tcase_add_test(tc, test_help);
     tcase_add_test(tc, test_header_record);
+    tcase_add_test(tc, test_edge_numbers);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -7,12 +7,9 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <math.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <gsl/gsl_randist.h>
 
@@ -21,13 +18,15 @@
 #include "core/traj.h"
 #include "core/unit.h"
 #include "sim/train.h"
+#include "sim/kern_sim.h"
 #include "tests/suites.h"
-
-extern char **environ;
+#include "tests/tutil.h"
 
 #define TOL_EXACT 1e-9   /* trainer terms vs enumeration (marg claims 1e-10) */
 #define TOL_FD 1e-6      /* central differences of the enumerated L          */
 #define FD_STEP 1e-5
+#define TOL_TANH_REL 4e-16   /* kernel tanh: a few ulp ...                    */
+#define TOL_TANH_ABS 3e-16   /* ... plus the cancellation in 1 - e near f = 0   */
 
 static unit_params kind_params(unit_kind k)
 {
@@ -285,6 +284,175 @@ START_TEST(test_pcd_vs_enum)
 }
 END_TEST
 
+/* ---- the vector kernels of sim/kern_sim against plain loops ---- */
+
+/* Inputs and outer products for every group/remainder path (M = 1..9,
+ * rows 1..9, odd N), against straightforward sums in long double. */
+START_TEST(test_kern_products)
+{
+    gsl_rng *r = rng_alloc(21, RNG_STREAM_AUX);
+    const size_t Ns[] = {1, 3, 7, 37, 101};
+    for (size_t a = 0; a < sizeof Ns / sizeof Ns[0]; a++) {
+        size_t N = Ns[a];
+        for (size_t M = 1; M <= 9; M++) {
+            double *w = malloc(M * N * sizeof *w), *X = malloc(9 * N * sizeof *X);
+            double *H = malloc(9 * M * sizeof *H), *acc = malloc(M * N * sizeof *acc), I[9];
+            int8_t *x8 = malloc(9 * N);
+            for (size_t k = 0; k < M * N; k++)
+                w[k] = gsl_ran_gaussian(r, 1.0);
+            for (size_t k = 0; k < 9 * N; k++)
+                x8[k] = gsl_rng_uniform(r) < 0.5 ? -1 : 1;
+            for (size_t k = 0; k < 9 * M; k++)
+                H[k] = gsl_ran_gaussian(r, 1.0);
+            kern_sim_to_double(9 * N, x8, X);
+            for (size_t k = 0; k < 9 * N; k++)
+                ck_assert(X[k] == (double)x8[k]);
+            double IB[9 * 9];
+            kern_sim_inputs_block(N, M, 9, w, X, IB);
+            for (size_t c = 0; c < 9; c++) {
+                kern_sim_inputs(N, M, w, X + c * N, I);
+                for (size_t mu = 0; mu < M; mu++) {
+                    ck_assert_msg(fabs(IB[c * M + mu] - I[mu]) <= 1e-15 * (fabs(I[mu]) + N),
+                                  "N %zu M %zu block inputs row %zu", N, M, c);
+                    long double ref = 0, mag = 0;
+                    for (size_t i = 0; i < N; i++) {
+                        ref += (long double)w[mu * N + i] * x8[c * N + i];
+                        mag += fabs(w[mu * N + i]);
+                    }
+                    ck_assert_msg(fabsl(I[mu] - ref) <= 1e-15L * mag, "N %zu M %zu I[%zu]: %.17g vs %.17Lg",
+                                  N, M, mu, I[mu], ref);
+                }
+            }
+            for (size_t nr = 1; nr <= 9; nr++) {
+                for (size_t k = 0; k < M * N; k++)
+                    acc[k] = 0.5;
+                kern_sim_outer(N, M, nr, H, X, acc);
+                for (size_t mu = 0; mu < M; mu++)
+                    for (size_t i = 0; i < N; i++) {
+                        long double ref = 0.5L, mag = 0.5L;
+                        for (size_t c = 0; c < nr; c++) {
+                            ref += (long double)H[c * M + mu] * x8[c * N + i];
+                            mag += fabs(H[c * M + mu]);
+                        }
+                        ck_assert_msg(fabsl(acc[mu * N + i] - ref) <= 1e-15L * mag,
+                                      "N %zu M %zu rows %zu outer[%zu,%zu]", N, M, nr, mu, i);
+                    }
+            }
+            free(w); free(X); free(H); free(acc); free(x8);
+        }
+    }
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* The visible half-step: E[v|h] equals tanh(g + sum_mu h_mu w_mu) to a few
+ * ulp (libm's tanh as reference; tanh f = (1 - e)/(1 + e) with e = exp(-2|f|)
+ * loses relative accuracy as f -> 0, so the bound has an absolute part), for every M path; and over K draws each
+ * site is +1 with frequency (1 + tanh f_i)/2 within 5 standard errors. */
+START_TEST(test_kern_visible)
+{
+    gsl_rng *r = rng_alloc(22, RNG_STREAM_AUX);
+    const size_t N = 37, K = 20000;
+    double w[9 * 37], g[37], h[9], f[37], fr[37], u[37 + KERN_SIM_UCHUNK];
+    int8_t x[37];
+    for (size_t M = 1; M <= 9; M++) {
+        for (size_t k = 0; k < M * N; k++)
+            w[k] = 0.3 * gsl_ran_gaussian(r, 1.0);
+        for (size_t i = 0; i < N; i++)
+            g[i] = 0.2 * gsl_ran_gaussian(r, 1.0);
+        for (size_t mu = 0; mu < M; mu++)
+            h[mu] = gsl_rng_uniform(r) < 0.5 ? -1.0 : 1.0;
+        for (size_t i = 0; i < N; i++) {
+            double s = g[i];
+            for (size_t mu = 0; mu < M; mu++)
+                s += h[mu] * w[mu * N + i];
+            fr[i] = tanh(s);
+        }
+        for (int withg = 0; withg < 2; withg++) {
+            for (size_t i = 0; i < N; i++)
+                u[i] = 0.5;
+            kern_sim_visible(N, M, w, withg ? g : NULL, h, u, x, f);
+            for (size_t i = 0; i < N; i++) {
+                double s = withg ? g[i] : 0.0;
+                for (size_t mu = 0; mu < M; mu++)
+                    s += h[mu] * w[mu * N + i];
+                double ref = withg ? fr[i] : tanh(s);
+                ck_assert_msg(fabs(f[i] - ref) <= TOL_TANH_REL * fabs(ref) + TOL_TANH_ABS,
+                              "M %zu E[v_%zu|h] %.17g vs tanh %.17g", M, i, f[i], ref);
+                ck_assert(x[i] == (ref > 0 ? 1 : -1));   /* u = 1/2: the likelier sign */
+            }
+        }
+    }
+    /* frequencies, M = 6 (a group of four and a remainder of two) */
+    size_t M = 6;
+    long cnt[37] = {0};
+    kern_sim_rng q;
+    kern_sim_rng_seed(&q, r);
+    for (size_t k = 0; k < K; k++) {
+        kern_sim_uniform(&q, u, N);
+        kern_sim_visible(N, M, w, g, h, u, x, f);
+        for (size_t i = 0; i < N; i++)
+            cnt[i] += x[i] > 0;
+    }
+    for (size_t i = 0; i < N; i++) {
+        double s = g[i];
+        for (size_t mu = 0; mu < M; mu++)
+            s += h[mu] * w[mu * N + i];
+        double p = 0.5 * (1 + tanh(s)), se = sqrt(p * (1 - p) / K);
+        ck_assert_msg(fabs(cnt[i] / (double)K - p) <= 5 * se, "site %zu: P(+1) %.5f vs %.5f (SE %.1e)", i,
+                      cnt[i] / (double)K, p, se);
+    }
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* Uniforms: multiples of 2^-32 in [0, 1); 16-bin chi-square, mean and the
+ * lag-1 correlation within 5 standard errors; the spin-unit draw and
+ * Gamma' of a spin unit against tanh. */
+START_TEST(test_kern_uniform)
+{
+    gsl_rng *r = rng_alloc(23, RNG_STREAM_AUX);
+    kern_sim_rng q;
+    kern_sim_rng_seed(&q, r);
+    const size_t n = 1 << 20;
+    double *u = malloc((n + KERN_SIM_UCHUNK) * sizeof *u);
+    kern_sim_uniform(&q, u, n);
+    long bins[16] = {0};
+    double m = 0, c1 = 0;
+    for (size_t k = 0; k < n; k++) {
+        ck_assert(u[k] >= 0 && u[k] < 1);
+        double s = ldexp(u[k], 32);
+        ck_assert(s == floor(s));
+        bins[(int)(u[k] * 16)]++;
+        m += u[k];
+        if (k)
+            c1 += (u[k] - 0.5) * (u[k - 1] - 0.5);
+    }
+    double chi = 0, e = n / 16.0;
+    for (int b = 0; b < 16; b++)
+        chi += (bins[b] - e) * (bins[b] - e) / e;
+    ck_assert_msg(chi < 15 + 5 * sqrt(30.0), "chi-square %g with 15 dof", chi);
+    ck_assert_msg(fabs(m / n - 0.5) <= 5 * sqrt(1.0 / 12 / n), "mean %g", m / n);
+    ck_assert_msg(fabs(c1 / (n - 1)) <= 5 * (1.0 / 12) / sqrt((double)n), "lag-1 covariance %g", c1 / (n - 1));
+    /* Gamma' of a spin unit and the spin draw at u = 1/2 */
+    double I[64], out[64], hh[64], half[64];
+    for (int k = 0; k < 64; k++) {
+        I[k] = (k - 32) * 0.37;
+        half[k] = 0.5;
+    }
+    kern_sim_tanh(64, 0.1, I, out);
+    kern_sim_spin_draw(64, 0.1, I, half, hh);
+    for (int k = 0; k < 64; k++) {
+        double ref = tanh(I[k] - 0.1);
+        ck_assert_msg(fabs(out[k] - ref) <= TOL_TANH_REL * fabs(ref) + TOL_TANH_ABS, "tanh(%g) %.17g vs %.17g",
+                      I[k] - 0.1, out[k], ref);
+        ck_assert(hh[k] == (ref >= 0 ? 1.0 : -1.0));
+    }
+    free(u);
+    gsl_rng_free(r);
+}
+END_TEST
+
 /* two ADAM steps worked by hand (x0 = (1, -2), lr 0.1, gradients (0.5, -0.1)
  * then (-0.3, 0.2)): step 1 moves each by lr g/(|g| + eps); step 2 has
  * m = (0.015, 0.011)/0.19, s = (0.00033975, 0.0000499...)/0.001999. */
@@ -317,49 +485,6 @@ END_TEST
 
 /* ---- through the program ---- */
 
-static int run_bin(char *const argv[], char *errbuf, size_t errlen)
-{
-    const char *bin = getenv("SYMRBM_BIN");
-    ck_assert_msg(bin != NULL, "SYMRBM_BIN not set");
-    char path[] = "/tmp/symrbm_train_errXXXXXX";
-    int fd = mkstemp(path);
-    ck_assert(fd >= 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fd, 2);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    char **av = (char **)argv;
-    av[0] = (char *)bin;
-    ck_assert_int_eq(posix_spawn(&pid, bin, &fa, NULL, av, environ), 0);
-    int status;
-    waitpid(pid, &status, 0);
-    posix_spawn_file_actions_destroy(&fa);
-    if (errbuf) {
-        ssize_t n = pread(fd, errbuf, errlen - 1, 0);
-        errbuf[n > 0 ? n : 0] = 0;
-    }
-    close(fd);
-    unlink(path);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, fp);
-    s[got] = 0;
-    fclose(fp);
-    *len = got;
-    return s;
-}
-
 START_TEST(test_same_seed)
 {
     char d1[] = "/tmp/symrbm_trainAXXXXXX", d2[] = "/tmp/symrbm_trainBXXXXXX";
@@ -371,7 +496,7 @@ START_TEST(test_same_seed)
                         "--optimizer", "adam", "--batch", "32", "--epochs", "4", "--fields", "learn",
                         "--seed", "5", "--snapshots", "10", "--out", (char *)dirs[k], NULL};
         char e[512];
-        ck_assert_msg(run_bin(argv, e, sizeof e) == 0, "sim failed: %s", e);
+        ck_assert_msg(tutil_run(argv, e, sizeof e) == 0, "sim failed: %s", e);
     }
     const char *files[] = {"trajectory.tsv", "weights.tsv", "summary.tsv"};
     for (int f = 0; f < 3; f++) {
@@ -379,7 +504,7 @@ START_TEST(test_same_seed)
         snprintf(p1, sizeof p1, "%s/%s", d1, files[f]);
         snprintf(p2, sizeof p2, "%s/%s", d2, files[f]);
         size_t n1, n2;
-        char *a = slurp(p1, &n1), *b = slurp(p2, &n2);
+        char *a = tutil_slurp(p1, &n1), *b = tutil_slurp(p2, &n2);
         ck_assert_msg(a && b, "missing %s", files[f]);
         (void)n1;
         (void)n2;
@@ -436,7 +561,7 @@ START_TEST(test_bad_input)
 #undef A
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char e[1024];
-        int rc = run_bin(cases[k], e, sizeof e);
+        int rc = tutil_run(cases[k], e, sizeof e);
         ck_assert_msg(rc == 2, "case %zu (%s %s): exit %d, stderr '%s'", k, cases[k][2], cases[k][3], rc, e);
         size_t nl = 0;
         for (char *p = e; *p; p++)
@@ -448,7 +573,7 @@ START_TEST(test_bad_input)
     }
     /* --help is not an error */
     char *help[] = {"", "sim", "--help", NULL};
-    ck_assert_int_eq(run_bin(help, NULL, 0), 0);
+    ck_assert_int_eq(tutil_run(help, NULL, 0), 0);
 }
 END_TEST
 
@@ -488,12 +613,12 @@ START_TEST(test_theory_bridge)
     char *ta[] = {"", "theory", "--data", "ising", "--N", "32", "--beta", "0.5", "--T", "4",
                   "--seed", "3", "--snapshots", "40", "--out", th, NULL};
     char e[1024];
-    ck_assert_msg(run_bin(ta, e, sizeof e) == 0, "theory failed: %s", e);
+    ck_assert_msg(tutil_run(ta, e, sizeof e) == 0, "theory failed: %s", e);
     char *sa[] = {"", "sim", "--data", "ising", "--N", "32", "--beta", "0.5", "--B", "200000",
                   "--hidden", "gaussian", "--M", "1", "--model-term", "exact", "--optimizer", "sgd",
                   "--lr", "0.01", "--batch", "0", "--T", "4", "--seed", "3", "--snapshots", "40",
                   "--theory", th, "--out", sm, NULL};
-    ck_assert_msg(run_bin(sa, e, sizeof e) == 0, "sim failed: %s", e);
+    ck_assert_msg(tutil_run(sa, e, sizeof e) == 0, "sim failed: %s", e);
     char p[400];
     traj_table a, b;
     char err[SYM_ERRLEN];
@@ -535,6 +660,9 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_terms_exact);
     tcase_add_test(tc, test_fd_loglik);
     tcase_add_test(tc, test_pcd_vs_enum);
+    tcase_add_test(tc, test_kern_products);
+    tcase_add_test(tc, test_kern_visible);
+    tcase_add_test(tc, test_kern_uniform);
     tcase_add_test(tc, test_adam_hand);
     tcase_add_test(tc, test_snapshots);
     tcase_add_test(tc, test_same_seed);

@@ -21,9 +21,12 @@
  * spike (ring modes come in pairs k, N-k); a larger group carries a finite
  * fraction of the spectrum and is a bulk component, handled by the edge. */
 #define RMT_SPIKE_MULT 4
+/* The top eigenvalue's classical location: the quantile (j - 1/2)/N, j = 1. */
+#define RMT_QUANTILE 0.5
 
 struct rmt_ws {
     size_t N, ng;
+    double m4;     /* top pair's amplitude moment; 0: no finite-B shift */
     double *lam;   /* distinct eigenvalues, descending */
     size_t *n;     /* multiplicities                   */
 };
@@ -105,6 +108,30 @@ double rmt_bbp(const double *lambda, size_t N)
     if (!(lmax > 1))
         return INFINITY;
     return (double)N / ((lmax - 1) * (lmax - 1));
+}
+
+int rmt_set_m4(rmt_ws *ws, double m4, char *err)
+{
+    if (isinf(m4))
+        return sym_error(err, SYM_EINVAL, "rmt_set_m4: m4 = %g", m4);
+    ws->m4 = m4 > 0 ? m4 : 0;
+    return SYM_OK;
+}
+
+double rmt_ring_m4(const ring_model *m)
+{
+    if (m->p.kind != RING_BUMP || m->p.N < 3)
+        return NAN;
+    size_t N = m->p.N, kt = 1;
+    for (size_t k = 1; k < N; k++)
+        if (m->lambda[k] > m->lambda[kt])
+            kt = k;
+    /* v^_k = signal (fixed modulus A, uniform phase) + noise eta with
+     * E|eta|^2 = N b, b = 1 - (1-2 eps)^2, circular Gaussian by the CLT:
+     * E|v^|^4 = A^4 + 4 A^2 N b + 2 (N b)^2, E|v^|^2 = A^2 + N b = N lambda */
+    double a = (1 - 2 * m->p.eps) * (1 - 2 * m->p.eps), b = 1 - a, l = m->lambda[kt];
+    double A2 = l - b;   /* per N */
+    return (A2 * A2 + 4 * A2 * b + 2 * b * b) / (l * l);
 }
 
 static int growing(double lam)
@@ -400,15 +427,47 @@ int rmt_top_eval(const rmt_ws *ws, double B, rmt_top *out, char *err)
     out->x_edge = x;
     out->ov_grow_edge = ov_grow_e;
 
+    /* At finite N the top eigenvalue is not at the edge but near its
+     * classical location x_q, where the density above holds RMT_QUANTILE/N
+     * of the spectrum.  With z(m) = x+ + z''(m*) (m - m*)^2 / 2 near the edge,
+     * Im m_(x+ - D) = sqrt(2 D / z''), the mass above is
+     * (2/(3 pi c)) sqrt(2/z'') D^{3/2}, so D = (3 pi c q / (2 N) sqrt(z''/2))^{2/3};
+     * m_ there is polished by Newton, and Ledoit-Peche applies with
+     * |1 + lam m_|^2.  Against GSL eigendecompositions (ising, N = 150) this
+     * halves the edge formula's excess. */
+    double ms = (u - 1) / l, z2 = -2 / (ms * ms * ms);
+    for (size_t g = 0; g < ws->ng; g++) {
+        double d = edge_den(ws, g, u);
+        z2 += 2 * a * (double)ws->n[g] * ws->lam[g] * ws->lam[g] * ws->lam[g] / (d * d * d);
+    }
+    double D = pow(3 * M_PI * c * RMT_QUANTILE / (2.0 * (double)ws->N) * sqrt(0.5 * z2), 2.0 / 3);
+    double xq = x - D, ov_top_q = ov_top_e, ov_grow_q = ov_grow_e;
+    double complex mq = ms + I * sqrt(2 * D / z2);
+    if (isfinite(D) && D > 0 && xq > 0 && newton(ws, c, xq + I * RMT_ETA_REL * xq, &mq) == 0) {
+        ov_top_q = ov_grow_q = 0;
+        for (size_t g = 0; g < ws->ng; g++) {
+            double complex d = 1 + ws->lam[g] * mq;
+            double o = a * (double)ws->n[g] * ws->lam[g] / (xq * creal(d * conj(d)));
+            if (g == 0)
+                ov_top_q = o;
+            if (growing(ws->lam[g]))
+                ov_grow_q += o;
+        }
+    } else {
+        xq = x;
+    }
+
     /* The top group as a spike against the rest:
      *   psi(l) = l + (c/N) sum_rest lam l / (l - lam),  psi' = 1 - (c/N) sum lam^2/(l - lam)^2,
      * an outlier at psi(l) when psi'(l) > 0, overlap l psi'/psi with its own
      * eigenspace and (c/N) lam l^2 / (psi (l - lam)^2) with each other mode
-     * (residues of the resolvent's deterministic equivalent at the outlier). */
-    double psi = l, dpsi = 1;
+     * (residues of the resolvent's deterministic equivalent at the outlier).
+     * A degenerate pair's top outlier sees l (1 + delta) (rmt_set_m4). */
+    out->delta = ws->n[0] == 2 && ws->m4 > 0 ? 0.5 * sqrt(M_PI * ws->m4 / B) : 0;
+    double le = l * (1 + out->delta), psi = le, dpsi = 1;
     for (size_t g = 1; g < ws->ng; g++) {
-        double d = l - ws->lam[g];
-        psi += a * (double)ws->n[g] * ws->lam[g] * l / d;
+        double d = le - ws->lam[g];
+        psi += a * (double)ws->n[g] * ws->lam[g] * le / d;
         dpsi -= a * (double)ws->n[g] * ws->lam[g] * ws->lam[g] / (d * d);
     }
     out->psi = psi;
@@ -416,17 +475,17 @@ int rmt_top_eval(const rmt_ws *ws, double B, rmt_top *out, char *err)
     out->spiked = ws->ng > 1 && ws->n[0] <= RMT_SPIKE_MULT && dpsi > 0;
     if (out->spiked) {
         out->x_top = psi;
-        out->ov_top = l * dpsi / psi;
+        out->ov_top = le * dpsi / psi;
         out->ov_grow = growing(l) ? out->ov_top : 0;
         for (size_t g = 1; g < ws->ng; g++)
             if (growing(ws->lam[g])) {
-                double d = l - ws->lam[g];
-                out->ov_grow += a * (double)ws->n[g] * ws->lam[g] * l * l / (psi * d * d);
+                double d = le - ws->lam[g];
+                out->ov_grow += a * (double)ws->n[g] * ws->lam[g] * le * le / (psi * d * d);
             }
     } else {
-        out->x_top = x;
-        out->ov_top = ov_top_e;
-        out->ov_grow = ov_grow_e;
+        out->x_top = xq;
+        out->ov_top = ov_top_q;
+        out->ov_grow = ov_grow_q;
     }
     return SYM_OK;
 }

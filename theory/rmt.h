@@ -16,6 +16,7 @@
 #define SYM_RMT_H
 
 #include <stddef.h>
+#include "core/ring.h"
 
 /* Two population eigenvalues closer than RMT_DEGEN_TOL * max(1, lambda_max)
  * are one degenerate group (k and N-k are equal up to FFT rounding, ~1e-13). */
@@ -32,6 +33,7 @@ typedef struct {
     double x_top;         /* predicted top sample eigenvalue                  */
     double x_edge;        /* right edge of the support (full spectrum)        */
     double psi, dpsi;     /* psi(l), psi'(l) against the rest of the spectrum */
+    double delta;         /* finite-B shift of a degenerate pair: l -> l (1 + delta) */
     double ov_top;        /* squared overlap with the top population eigenspace */
     double ov_grow;       /* squared overlap with the growing modes lambda_k > 1 */
     double ov_grow_edge;  /* the edge formula's ov_grow, whichever case holds   */
@@ -42,6 +44,20 @@ typedef struct {
  * N < 1, a non-finite or negative eigenvalue. */
 int rmt_alloc(rmt_ws **out, const double *lambda, size_t N, char *err);
 void rmt_free(rmt_ws *ws);
+
+/* Finite-B correction for a doubly degenerate top spike (a ring's k, N-k
+ * pair).  The B samples split the pair's two outliers by the fluctuation of
+ * the 2x2 sample block l (1 + Delta); the top one sees the larger spike
+ * l (1 + delta), E delta = (sqrt(pi)/2) sqrt(m4 / B) (phase uniform by
+ * translation invariance, |Z| Rayleigh), with m4 = E|v^_k|^4 / (E|v^_k|^2)^2
+ * of the mode's amplitude (1: fixed amplitude, 2: Gaussian).  m4 <= 0 or NaN
+ * (the default) turns it off and gives the B -> infinity formulas. */
+int rmt_set_m4(rmt_ws *ws, double m4, char *err);
+
+/* m4 of the model's top mode: bump, exactly for a fixed-amplitude signal
+ * plus circular Gaussian flip noise (CLT in N); NAN for ising (its top mode
+ * k = 0 is not degenerate, no correction). */
+double rmt_ring_m4(const ring_model *m);
 
 /* (a) BBP estimate N / (lambda_max - 1)^2; INFINITY when lambda_max <= 1. */
 double rmt_bbp(const double *lambda, size_t N);

@@ -1,0 +1,542 @@
+/* Suite threshold: compare/thr (grid, half-way crossing, bootstrap, linear-
+ * regime overlap) against exact answers, and `symrbm threshold` end to end
+ * (resumability, parameter mismatch, bad input). */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "compare/thr.h"
+#include "core/err.h"
+#include "core/ring.h"
+#include "core/rng.h"
+#include "core/traj.h"
+#include "tests/suites.h"
+#include "tests/tutil.h"
+
+/* ---- grid ---- */
+
+START_TEST(test_grid)
+{
+    char err[SYM_ERRLEN];
+    size_t B[16], n;
+    ck_assert_int_eq(thr_grid(10, 1000, 3, B, &n, err), SYM_OK);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(B[0], 10);
+    ck_assert_uint_eq(B[1], 100);
+    ck_assert_uint_eq(B[2], 1000);
+    /* 10 log-spaced points in [1, 3] round to 1, 2, 3 only */
+    ck_assert_int_eq(thr_grid(1, 3, 10, B, &n, err), SYM_OK);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(B[0], 1);
+    ck_assert_uint_eq(B[1], 2);
+    ck_assert_uint_eq(B[2], 3);
+    ck_assert_int_eq(thr_grid(0.5, 3, 4, B, &n, err), SYM_EINVAL);
+    ck_assert_int_eq(thr_grid(10, 5, 4, B, &n, err), SYM_EINVAL);
+    ck_assert_int_eq(thr_grid(10, 50, 0, B, &n, err), SYM_EINVAL);
+}
+END_TEST
+
+/* ---- half-way crossing ---- */
+
+START_TEST(test_crossing_linear)
+{
+    /* y = a + b log B is linear in log B, so the interpolated crossing is
+     * exact: log B_c = (half - a) / b. */
+    char err[SYM_ERRLEN];
+    double B[7], y[7], a = -0.3, b = 0.11, lo = 0.05, hi = 0.9, Bc;
+    for (size_t j = 0; j < 7; j++) {
+        B[j] = 3.0 * pow(4.0, (double)j);
+        y[j] = a + b * log(B[j]);
+    }
+    ck_assert_int_eq(thr_crossing(B, y, 7, lo, hi, &Bc, err), SYM_OK);
+    double want = exp((0.5 * (lo + hi) - a) / b);
+    ck_assert_msg(fabs(Bc / want - 1) < 1e-12, "Bc %.17g want %.17g", Bc, want);
+    /* a falling curve: hi < lo */
+    for (size_t j = 0; j < 7; j++)
+        y[j] = -y[j];
+    ck_assert_int_eq(thr_crossing(B, y, 7, -lo, -hi, &Bc, err), SYM_OK);
+    ck_assert_msg(fabs(Bc / want - 1) < 1e-12, "falling: Bc %.17g want %.17g", Bc, want);
+}
+END_TEST
+
+START_TEST(test_crossing_first_and_none)
+{
+    char err[SYM_ERRLEN];
+    double B[5] = {1, 10, 100, 1000, 10000}, Bc;
+    /* crosses up between 10 and 100 (at 0.5: 1/4 of the way in log B), falls
+     * back and crosses again later: the first crossing counts */
+    double y[5] = {0.0, 0.4, 0.8, 0.3, 0.9};
+    ck_assert_int_eq(thr_crossing(B, y, 5, 0, 1, &Bc, err), SYM_OK);
+    ck_assert_msg(fabs(Bc / pow(10.0, 1.25) - 1) < 1e-12, "Bc %g", Bc);
+    /* a point exactly at the level is the crossing */
+    double y2[5] = {0.0, 0.2, 0.5, 0.7, 1.0};
+    ck_assert_int_eq(thr_crossing(B, y2, 5, 0, 1, &Bc, err), SYM_OK);
+    ck_assert_msg(fabs(Bc / 100 - 1) < 1e-12, "Bc %g", Bc);
+    /* never half-way */
+    double y3[5] = {0.0, 0.1, 0.2, 0.3, 0.4};
+    ck_assert_int_eq(thr_crossing(B, y3, 5, 0, 1, &Bc, err), SYM_ENUM);
+    ck_assert(isnan(Bc));
+    /* already across at the smallest B */
+    double y4[5] = {0.6, 0.7, 0.8, 0.9, 1.0};
+    ck_assert_int_eq(thr_crossing(B, y4, 5, 0, 1, &Bc, err), SYM_ENUM);
+    /* no rise, not finite, too short */
+    ck_assert_int_eq(thr_crossing(B, y2, 5, 1, 1, &Bc, err), SYM_ENUM);
+    y2[3] = NAN;
+    ck_assert_int_eq(thr_crossing(B, y2, 5, 0, 1, &Bc, err), SYM_ENUM);
+    ck_assert_int_eq(thr_crossing(B, y, 1, 0, 1, &Bc, err), SYM_EINVAL);
+}
+END_TEST
+
+START_TEST(test_crossing_logistic)
+{
+    /* A smooth sigmoid in log B with midpoint B0 on a fine grid (factor
+     * 1.05): linear interpolation is accurate to second order, |error| in
+     * log B below h^2 max|y''| / (8 |y'|) ~ 1e-4 here. */
+    char err[SYM_ERRLEN];
+    double B[200], y[200], B0 = 737.0, Bc;
+    for (size_t j = 0; j < 200; j++) {
+        B[j] = 5 * pow(1.05, (double)j);
+        y[j] = 0.2 + 0.7 / (1 + exp(-(log(B[j]) - log(B0)) / 0.6));
+    }
+    thr_levels lv = {1, 1, NAN, NAN};
+    double lo, hi;
+    thr_levels_apply(&lv, y, 200, &lo, &hi);
+    ck_assert_double_eq(lo, y[0]);
+    ck_assert_double_eq(hi, y[199]);
+    ck_assert_int_eq(thr_crossing(B, y, 200, 0.2, 0.9, &Bc, err), SYM_OK);
+    ck_assert_msg(fabs(log(Bc / B0)) < 1e-3, "Bc %g want %g", Bc, B0);
+}
+END_TEST
+
+/* ---- bootstrap ---- */
+
+START_TEST(test_bootstrap_exact)
+{
+    /* Two sample sizes, fixed levels 0 and 1.  At B0 every seed is 0; at B1
+     * the two seeds are 0.6 and 1.0, so a replicate's mean there is 0.6, 0.8
+     * or 1.0 with probabilities 1/4, 1/2, 1/4 and its crossing is
+     * B0 (B1/B0)^(0.5/m).  The 2.5% and 97.5% quantiles of 4000 replicates
+     * fall deep inside the outer blocks (each ~1000 replicates), so they are
+     * exactly the values for m = 1.0 and m = 0.6. */
+    char err[SYM_ERRLEN];
+    double B[2] = {20, 2000}, y[4] = {0, 0, 0.6, 1.0};
+    thr_levels lv = {0, 0, 0.0, 1.0};
+    gsl_rng *r = rng_alloc(7, RNG_STREAM_AUX);
+    double lo, hi;
+    size_t nv;
+    ck_assert_int_eq(thr_bootstrap(B, y, 2, 2, &lv, 4000, r, &lo, &hi, &nv, err), SYM_OK);
+    ck_assert_uint_eq(nv, 4000);
+    double want_lo = 20 * pow(100.0, 0.5 / 1.0), want_hi = 20 * pow(100.0, 0.5 / 0.6);
+    ck_assert_msg(fabs(lo / want_lo - 1) < 1e-12, "lo %.17g want %.17g", lo, want_lo);
+    ck_assert_msg(fabs(hi / want_hi - 1) < 1e-12, "hi %.17g want %.17g", hi, want_hi);
+
+    /* seeds 0.4 and 0.4 at B1 never reach 0.5: no replicate crosses */
+    double y2[4] = {0, 0, 0.4, 0.4};
+    ck_assert_int_eq(thr_bootstrap(B, y2, 2, 2, &lv, 100, r, &lo, &hi, &nv, err), SYM_OK);
+    ck_assert_uint_eq(nv, 0);
+    ck_assert(isnan(lo) && isnan(hi));
+    gsl_rng_free(r);
+}
+END_TEST
+
+START_TEST(test_bootstrap_noiseless)
+{
+    /* identical seeds: every replicate is the full-sample curve, so the
+     * interval collapses onto the point estimate (data-derived levels) */
+    char err[SYM_ERRLEN];
+    double B[4] = {10, 100, 1000, 10000}, m[4] = {0.1, 0.3, 0.7, 0.95}, y[12];
+    for (size_t j = 0; j < 4; j++)
+        for (size_t s = 0; s < 3; s++)
+            y[j * 3 + s] = m[j];
+    thr_levels lv = {1, 1, NAN, NAN};
+    double Bc, lo, hi;
+    size_t nv;
+    ck_assert_int_eq(thr_crossing(B, m, 4, 0.1, 0.95, &Bc, err), SYM_OK);
+    /* half = 0.525, between 0.3 and 0.7: 0.5625 of the decade after 100 */
+    ck_assert_msg(fabs(Bc / pow(10.0, 2.5625) - 1) < 1e-12, "Bc %g", Bc);
+    gsl_rng *r = rng_alloc(3, RNG_STREAM_AUX);
+    ck_assert_int_eq(thr_bootstrap(B, y, 4, 3, &lv, 200, r, &lo, &hi, &nv, err), SYM_OK);
+    gsl_rng_free(r);
+    ck_assert_uint_eq(nv, 200);
+    ck_assert_msg(fabs(lo / Bc - 1) < 1e-12 && fabs(hi / Bc - 1) < 1e-12, "CI [%g, %g] Bc %g", lo,
+                  hi, Bc);
+}
+END_TEST
+
+/* ---- linear-regime overlap ---- */
+
+/* Reference: squared overlap of unit vector u with the modes in grow[],
+ * by explicit DFT sums (independent of FFTW and of core/obs). */
+static double ref_proj(const double *u, size_t N, const unsigned char *grow)
+{
+    double g = 0, n2 = 0;
+    for (size_t i = 0; i < N; i++)
+        n2 += u[i] * u[i];
+    for (size_t k = 0; k < N; k++) {
+        if (!grow[k])
+            continue;
+        double re = 0, im = 0;
+        for (size_t i = 0; i < N; i++) {
+            double ph = 2 * M_PI * (double)((k * i) % N) / (double)N;
+            re += u[i] * cos(ph);
+            im -= u[i] * sin(ph);
+        }
+        g += (re * re + im * im) / (double)N;
+    }
+    return g / n2;
+}
+
+START_TEST(test_lin_single_configuration)
+{
+    /* B copies of one configuration v0: C^ = v0 v0^T, top eigenvector
+     * v0 / sqrt(N), eigenvalue N. */
+    char err[SYM_ERRLEN];
+    enum { N = 18, B = 5 };
+    double lambda[N];
+    unsigned char grow[N];
+    int8_t v[B * N];
+    double u[N];
+    for (size_t k = 0; k < N; k++) {
+        size_t kk = k < N - k ? k : N - k;
+        lambda[k] = kk <= 2 ? 1.5 : (kk == 3 ? 1.0 : 0.4);   /* k = 3: not growing (== 1) */
+        grow[k] = kk <= 2;
+    }
+    for (size_t i = 0; i < N; i++) {
+        int s = (i * 7 + 3) % 5 < 2 ? -1 : 1;
+        u[i] = s / sqrt((double)N);
+        for (size_t b = 0; b < B; b++)
+            v[b * N + i] = (int8_t)s;
+    }
+    thr_lin *ws;
+    ck_assert_int_eq(thr_lin_alloc(&ws, N, lambda, err), SYM_OK);
+    ck_assert_uint_eq(thr_lin_ngrow(ws), 5);
+    double ov, top, uu[N];
+    ck_assert_int_eq(thr_lin_overlap(ws, v, B, &ov, &top, uu, err), SYM_OK);
+    ck_assert_msg(fabs(top - N) < 1e-10, "top %g", top);
+    double want = ref_proj(u, N, grow);
+    ck_assert_msg(fabs(ov - want) < 1e-12, "ov %.17g want %.17g", ov, want);
+    double dot = 0;
+    for (size_t i = 0; i < N; i++)
+        dot += uu[i] * u[i];
+    ck_assert_msg(fabs(fabs(dot) - 1) < 1e-12, "eigenvector overlap %g", dot);
+    /* a value other than +-1 is bad input */
+    v[3] = 0;
+    ck_assert_int_eq(thr_lin_overlap(ws, v, B, &ov, &top, NULL, err), SYM_EINVAL);
+    thr_lin_free(ws);
+}
+END_TEST
+
+/* Top eigenvector of the dense matrix C (n x n) by shifted power iteration,
+ * independent of GSL's eigensolver; returns the residual |C u - l u|. */
+static double ref_top(const double *C, size_t n, double *u, double *l)
+{
+    double *x = malloc(n * sizeof *x), res = 0;
+    for (size_t i = 0; i < n; i++)
+        u[i] = 1.0 + 0.01 * (double)i;
+    for (int it = 0; it < 200000; it++) {
+        double nn = 0;
+        for (size_t i = 0; i < n; i++) {
+            double s = 0;
+            for (size_t j = 0; j < n; j++)
+                s += C[i * n + j] * u[j];
+            x[i] = s;
+            nn += s * s;
+        }
+        nn = sqrt(nn);
+        double lam = 0;
+        for (size_t i = 0; i < n; i++) {
+            u[i] = x[i] / nn;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double s = 0;
+            for (size_t j = 0; j < n; j++)
+                s += C[i * n + j] * u[j];
+            x[i] = s;
+            lam += u[i] * s;
+        }
+        res = 0;
+        for (size_t i = 0; i < n; i++)
+            res += (x[i] - lam * u[i]) * (x[i] - lam * u[i]);
+        res = sqrt(res);
+        *l = lam;
+        if (res < 1e-13)
+            break;
+    }
+    free(x);
+    return res;
+}
+
+START_TEST(test_lin_model_data)
+{
+    /* Samples of the ising chain (top population mode k = 0): C^ against a
+     * double loop over the samples (exact: integers / B), and ov against
+     * power iteration plus explicit DFT. */
+    char err[SYM_ERRLEN];
+    ring_params p;
+    ring_params_default(&p);
+    p.kind = RING_ISING;
+    p.N = 24;
+    p.beta = 0.8;
+    ring_model *m;
+    ck_assert_int_eq(ring_alloc(&m, &p, err), SYM_OK);
+    size_t N = p.N, B = 300;
+    int8_t *v = malloc(B * N);
+    gsl_rng *r = rng_alloc(11, RNG_STREAM_DATA);
+    ck_assert_int_eq(ring_sample(m, r, B, v, err), SYM_OK);
+    gsl_rng_free(r);
+    double *C = calloc(N * N, sizeof *C), *Cref = calloc(N * N, sizeof *Cref);
+    thr_lin *ws;
+    ck_assert_int_eq(thr_lin_alloc(&ws, N, m->lambda, err), SYM_OK);
+    ck_assert_int_eq(thr_lin_corr(ws, v, B, C, err), SYM_OK);
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < N; j++) {
+            long s = 0;
+            for (size_t b = 0; b < B; b++)
+                s += v[b * N + i] * v[b * N + j];
+            Cref[i * N + j] = (double)s / (double)B;
+            ck_assert_msg(C[i * N + j] == Cref[i * N + j], "C[%zu][%zu] %g want %g", i, j,
+                          C[i * N + j], Cref[i * N + j]);
+        }
+    double u[24], l, ov, top;
+    double res = ref_top(Cref, N, u, &l);
+    ck_assert_msg(res < 1e-10, "power iteration did not converge (residual %g)", res);
+    unsigned char grow[24];
+    for (size_t k = 0; k < N; k++)
+        grow[k] = m->lambda[k] > 1 + THR_GROW_TOL;
+    ck_assert_int_eq(thr_lin_overlap(ws, v, B, &ov, &top, NULL, err), SYM_OK);
+    ck_assert_msg(fabs(top - l) < 1e-9 * l, "top %.17g power %.17g", top, l);
+    double want = ref_proj(u, N, grow);
+    ck_assert_msg(fabs(ov - want) < 1e-8, "ov %.17g want %.17g", ov, want);
+    /* the data are far above threshold here: most weight in growing modes */
+    ck_assert_msg(ov > 0.9, "ov %g", ov);
+    thr_lin_free(ws);
+    free(C);
+    free(Cref);
+    free(v);
+    ring_free(m);
+}
+END_TEST
+
+/* ---- the program ---- */
+
+static char *mkscratch(void)
+{
+    char tmpl[] = "/tmp/symrbm_thr_XXXXXX";
+    char *d = mkdtemp(tmpl);
+    ck_assert(d != NULL);
+    return strdup(d);
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static double summary_get(const char *path, const char *key)
+{
+    traj_header kv;
+    char err[SYM_ERRLEN];
+    ck_assert_msg(traj_read_summary(path, &kv, err) == SYM_OK, "%s", err);
+    const char *s = traj_header_get(&kv, key);
+    ck_assert_msg(s != NULL, "%s: no %s", path, key);
+    double x = strtod(s, NULL);
+    traj_header_free(&kv);
+    return x;
+}
+
+/* the tiny sweep: 3 sample sizes x 2 seeds = 6 tasks, a second or so */
+#define SWEEP_ARGS(T)                                                                            \
+    "threshold", "--data", "bump", "--N", "16", "--eps", "0.2", "--Bmin", "4", "--Bmax", "100", \
+        "--points", "3", "--seeds", "2", "--T", T, "--lr", "0.01", "--boot", "50", "--jobs", "2"
+
+static const size_t sweepB[3] = {4, 20, 100};
+
+static void task_path(char *p, size_t len, const char *dir, size_t B, size_t s)
+{
+    snprintf(p, len, "%s/tasks/%zu_%zu/result.tsv", dir, B, s);
+}
+
+START_TEST(test_cli_sweep_resume)
+{
+    char *dir = mkscratch(), errbuf[2048], p[4200];
+    char *argv[] = {NULL, SWEEP_ARGS("2"), "--out", dir, NULL};
+    int rc = tutil_run(argv, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errbuf);
+    snprintf(p, sizeof p, "%s/summary.tsv", dir);
+    ck_assert_double_eq(summary_get(p, "tasks"), 6);
+    ck_assert_double_eq(summary_get(p, "tasks_run"), 6);
+    double bbp = summary_get(p, "Bc_bbp");
+    snprintf(p, sizeof p, "%s/threshold.tsv", dir);
+    traj_table tb;
+    char err[SYM_ERRLEN];
+    ck_assert_msg(traj_read(p, &tb, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(tb.nrow, 3);
+    int cB = traj_table_col(&tb, "B"), cQ = traj_table_col(&tb, "Q_mean");
+    ck_assert(cB >= 0 && cQ >= 0 && traj_table_col(&tb, "ov_grow_rmt") >= 0);
+    for (size_t j = 0; j < 3; j++) {
+        ck_assert_double_eq(tb.x[j * tb.ncol + (size_t)cB], (double)sweepB[j]);
+        double q = tb.x[j * tb.ncol + (size_t)cQ];
+        ck_assert_msg(q >= 0 && q <= 1 + 1e-12, "Q %g", q);
+    }
+    ck_assert_str_eq(traj_header_get(&tb.header, "data"), "bump");
+    traj_table_free(&tb);
+    ck_assert(!tutil_has_temp(dir));
+
+    /* BBP against the model's spectrum directly */
+    ring_params rp;
+    ring_params_default(&rp);
+    rp.kind = RING_BUMP;
+    rp.N = 16;
+    rp.eps = 0.2;
+    ring_model *m;
+    ck_assert_int_eq(ring_alloc(&m, &rp, err), SYM_OK);
+    double lmax = 0;
+    for (size_t k = 0; k < 16; k++)
+        lmax = fmax(lmax, m->lambda[k]);
+    ck_assert_msg(fabs(bbp / (16 / ((lmax - 1) * (lmax - 1))) - 1) < 1e-12, "Bc_bbp %g", bbp);
+
+    /* each task's ov_lin is that of the data `sim --seed task_seed` draws,
+     * recomputed here from the seed in its header */
+    struct stat sb[6];
+    char *before = NULL;
+    size_t compared = 0;
+    for (size_t t = 0; t < 6; t++) {
+        task_path(p, sizeof p, dir, sweepB[t / 2], t % 2);
+        ck_assert_int_eq(stat(p, &sb[t]), 0);
+        if (t == 3)
+            before = tutil_slurp(p, NULL);
+        traj_header kv;
+        ck_assert_int_eq(traj_read_summary(p, &kv, err), SYM_OK);
+        uint64_t ts = strtoull(traj_header_get(&kv, "task_seed"), NULL, 10);
+        double ov = strtod(traj_header_get(&kv, "ov_lin"), NULL);
+        traj_header_free(&kv);
+        size_t B = sweepB[t / 2];
+        int8_t *v = malloc(B * 16);
+        gsl_rng *r = rng_alloc(ts, RNG_STREAM_DATA);
+        ck_assert_int_eq(ring_sample(m, r, B, v, err), SYM_OK);
+        gsl_rng_free(r);
+        double C[256], u[16], l;
+        for (size_t i = 0; i < 16; i++)
+            for (size_t j = 0; j < 16; j++) {
+                long s = 0;
+                for (size_t b = 0; b < B; b++)
+                    s += v[b * 16 + i] * v[b * 16 + j];
+                C[i * 16 + j] = (double)s / (double)B;
+            }
+        free(v);
+        unsigned char grow[16];
+        for (size_t k = 0; k < 16; k++)
+            grow[k] = m->lambda[k] > 1 + THR_GROW_TOL;
+        /* B = 4 < N: C^ has a clear top eigenvalue in practice; if the power
+         * iteration cannot separate a (near-)degenerate top pair the
+         * comparison is meaningless, so it must converge */
+        double res = ref_top(C, 16, u, &l);
+        if (res < 1e-10) {
+            double want = ref_proj(u, 16, grow);
+            ck_assert_msg(fabs(ov - want) < 1e-7, "task %zu: ov_lin %.17g want %.17g", t, ov, want);
+            compared++;
+        }
+    }
+    ck_assert_msg(compared >= 4, "only %zu of 6 tasks had a separated top eigenvalue", compared);
+    ring_free(m);
+
+    /* remove one task, rerun: only it is recomputed, identically */
+    snprintf(p, sizeof p, "%s/tasks/%zu_%zu", dir, sweepB[1], (size_t)1);
+    rm_rf(p);
+    usleep(20000);
+    rc = tutil_run(argv, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 0, "rerun exit %d: %s", rc, errbuf);
+    snprintf(p, sizeof p, "%s/summary.tsv", dir);
+    ck_assert_double_eq(summary_get(p, "tasks_run"), 1);
+    for (size_t t = 0; t < 6; t++) {
+        struct stat s2;
+        task_path(p, sizeof p, dir, sweepB[t / 2], t % 2);
+        ck_assert_int_eq(stat(p, &s2), 0);
+        int same = s2.st_mtim.tv_sec == sb[t].st_mtim.tv_sec &&
+                   s2.st_mtim.tv_nsec == sb[t].st_mtim.tv_nsec;
+        ck_assert_msg(same == (t != 3), "task %zu: mtime %s", t, same ? "unchanged" : "changed");
+    }
+    task_path(p, sizeof p, dir, sweepB[1], 1);
+    char *after = tutil_slurp(p, NULL);
+    /* identical apart from the wall_s line */
+    char *wb = strstr(before, "wall_s"), *wa = strstr(after, "wall_s");
+    ck_assert(wb && wa);
+    *wb = *wa = 0;
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+
+    /* the same directory with another T: a mismatch, not a silent reuse */
+    char *argv2[] = {NULL, SWEEP_ARGS("3"), "--out", dir, NULL};
+    rc = tutil_run(argv2, errbuf, sizeof errbuf);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(errbuf, "mismatch") && strstr(errbuf, "T="), "stderr: %s", errbuf);
+    ck_assert_uint_eq(tutil_lines(errbuf), 1);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_cli_bad_input)
+{
+    char *dir = mkscratch(), errbuf[2048];
+    static const char *const bad[][4] = {
+        {"--Bmin", "0", NULL, NULL},        {"--Bmax", "2", NULL, NULL},
+        {"--points", "1", NULL, NULL},      {"--seeds", "0", NULL, NULL},
+        {"--data", "xy", NULL, NULL},       {"--eps", "0.7", NULL, NULL},
+        {"--jobs", "0", NULL, NULL},        {"--N", "2", NULL, NULL},
+        {"--lr", "-1", NULL, NULL},         {"--frobnicate", "1", NULL, NULL},
+        {"--T", "nan", NULL, NULL},         {"--Bmin", "5", "--Bmax", "5.4"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char *argv[16] = {NULL, "threshold", "--Bmin", "4", "--Bmax", "100", "--out", dir};
+        size_t n = 8;
+        for (size_t a = 0; a < 4 && bad[k][a]; a++)
+            argv[n++] = (char *)bad[k][a];
+        argv[n] = NULL;
+        int rc = tutil_run(argv, errbuf, sizeof errbuf);
+        ck_assert_msg(rc == 2, "case %zu (%s): exit %d", k, bad[k][0], rc);
+        ck_assert_msg(tutil_lines(errbuf) == 1, "case %zu: stderr '%s'", k, errbuf);
+    }
+    char *argv[] = {NULL, "threshold", "--Bmin", "4", NULL};
+    ck_assert_int_eq(tutil_run(argv, errbuf, sizeof errbuf), 2);
+    ck_assert_msg(strstr(errbuf, "--out"), "stderr: %s", errbuf);
+    char *argvh[] = {NULL, "threshold", "--help", NULL};
+    ck_assert_int_eq(tutil_run(argvh, errbuf, sizeof errbuf), 0);
+    /* nothing was run into the directory */
+    char p[4200];
+    snprintf(p, sizeof p, "%s/summary.tsv", dir);
+    ck_assert(access(p, F_OK) != 0);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+Suite *threshold_suite(void)
+{
+    Suite *s = suite_create("threshold");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_grid);
+    tcase_add_test(tc, test_crossing_linear);
+    tcase_add_test(tc, test_crossing_first_and_none);
+    tcase_add_test(tc, test_crossing_logistic);
+    tcase_add_test(tc, test_bootstrap_exact);
+    tcase_add_test(tc, test_bootstrap_noiseless);
+    tcase_add_test(tc, test_lin_single_configuration);
+    tcase_add_test(tc, test_lin_model_data);
+    suite_add_tcase(s, tc);
+    TCase *tcli = tcase_create("cli");
+    tcase_set_timeout(tcli, 300);
+    tcase_add_test(tcli, test_cli_sweep_resume);
+    tcase_add_test(tcli, test_cli_bad_input);
+    suite_add_tcase(s, tcli);
+    return s;
+}
