@@ -1,5 +1,5 @@
 /* symrbm sample: exact samples from a ring data model into one file
- * (SPEC.md 2, 5, 6; the formats are described in docs/sample.md). */
+ * (SPEC.md 2, 5, 6; the formats are described in README.md, section symrbm sample). */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>

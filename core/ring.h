@@ -62,7 +62,7 @@ int ring_sample(const ring_model *m, gsl_rng *r, size_t B, int8_t *v, char *err)
  * are NAN).  p holds 2N doubles.  SYM_EINVAL for a bump model. */
 int ring_ising_conditionals(const ring_model *m, double *p, char *err);
 
-/* Sample files (SPEC.md 5, docs/sample.md).  Text: "# key=value" header
+/* Sample files (SPEC.md 5, README.md, section symrbm sample).  Text: "# key=value" header
  * lines, then one configuration per line, +1/-1 separated by spaces.
  * Binary: RING_SAMPLES_MAGIC, "key=value\n" header lines (N and B among
  * them), a line "end\n", then B rows of ceil(N/8) bytes, spin i of a row in
