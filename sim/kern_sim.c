@@ -1,18 +1,24 @@
-/* Compiled with -ffast-math -fopenmp-simd (see Makefile): reductions are
- * reassociated into vector lanes and exp goes to libmvec.  Nothing here
- * relies on NaN or Inf semantics: callers check that w, g and the inputs
- * are finite (train_run stops at the first non-finite weight).
+/* Compiled with -fopenmp-simd -ffp-contract=fast -fno-math-errno
+ * -fno-trapping-math -mprefer-vector-width=512 (see Makefile), deliberately
+ * not -ffast-math: the `omp simd reduction` pragmas are what license the
+ * vector reductions, and -fassociative-math would fold the round-to-integer
+ * trick of exp_neg ((x + 1.5 2^52) - 1.5 2^52) into x, which the gradient
+ * tests caught.  Each kernel has an AVX-512, an AVX2+FMA and a baseline
+ * clone; the loader picks one per machine, so results are bit-for-bit
+ * reproducible on a given machine (not across machines).
  *
  * Why not a GSL generator for the Gibbs uniforms: the PGM benchmark (N = 100,
- * 100 chains, 2000 updates) needs 2 x 10^7 uniforms, N = 1000 needs 2 x 10^8.
- * Measured on this machine (CPU time for 2 x 10^7 draws): gsl_rng_gfsr4
- * 0.049 s, taus113 0.055 s, taus2 0.055 s, mt19937 0.126 s, ranlxs0 0.55 s,
- * against 0.021 s for 8 interleaved xoshiro256 lanes giving 53-bit doubles
- * and about half that giving two 32-bit uniforms per draw (this file).  The
- * fastest GSL type alone would take half of the 0.10 s target of the whole
- * run.  So the lanes below are re-seeded from the run's GSL stream at every
- * model-term evaluation (kern_sim_rng_seed): every draw still derives
- * deterministically from the seeded gsl_rng of core/rng.h. */
+ * 100 chains, 2000 updates) draws 2 x 10^7 uniforms, N = 1000 draws 2 x 10^8.
+ * bench/bench_sim, CPU seconds on this machine, built as is / built with
+ * -DTRAIN_GSL_UNIFORMS=gsl_rng_<type> (same pool, one gsl_rng_get per
+ * uniform, generator seeded from the training stream at each model term):
+ *   N = 100 spin    0.089 | taus2 0.19, mt19937 0.27, gfsr4 1.18 (its seeding)
+ *   N = 1000 spin   0.77  | taus2 1.74, mt19937 2.35, gfsr4 2.64
+ * The fastest GSL type more than doubles the run (> 50% of it), far beyond
+ * the ~20% the project allows, so the uniforms come from 8 interleaved
+ * xoshiro256++ lanes, re-seeded from the run's GSL stream (core/rng.h) at
+ * every model-term evaluation: every draw still derives deterministically
+ * from the seeded gsl_rng. */
 #include "sim/kern_sim.h"
 
 #include <math.h>
@@ -79,6 +85,14 @@ void kern_sim_rng_seed(kern_sim_rng *q, gsl_rng *r)
     for (int k = 0; k < 4; k++)
         for (int l = 0; l < KERN_SIM_LANES; l++)
             q->s[k][l] = splitmix(&x);
+}
+
+/* tanh x = sign(x) (1 - e)/(1 + e), e = exp(-2|x|) <= 1: no overflow */
+static inline double tanh_from(double x)
+{
+    double e = exp_neg(-2.0 * fabs(x));
+    double t = (1.0 - e) / (1.0 + e);
+    return x >= 0.0 ? t : -t;
 }
 
 /* Exact k 2^-32 for a 32-bit k: put k under the exponent of 1.0, subtract 1. */
@@ -288,8 +302,7 @@ void kern_sim_visible(size_t N, size_t M, const double *restrict w, const double
                       double *restrict f)
 {
     /* f = g + the weight rows in groups of four, leaving the last 1..4 rows
-     * to the sampling loop (one sweep less); a missing row there enters
-     * with coefficient 0, which adds exactly 0 */
+     * to the tanh loop (one sweep less) */
     const double *base = g;
     size_t mu = 0;
     for (; mu + 4 < M; mu += 4) {
@@ -311,20 +324,37 @@ void kern_sim_visible(size_t N, size_t M, const double *restrict w, const double
         memset(f, 0, N * sizeof *f);
         base = f;
     }
-    size_t r = M - mu;   /* 1..4 */
-    const double *restrict w0 = w + mu * N;
-    const double *restrict w1 = r > 1 ? w0 + N : w0;
-    const double *restrict w2 = r > 2 ? w0 + 2 * N : w0;
-    const double *restrict w3 = r > 3 ? w0 + 3 * N : w0;
-    double a0 = h[mu], a1 = r > 1 ? h[mu + 1] : 0.0;
-    double a2 = r > 2 ? h[mu + 2] : 0.0, a3 = r > 3 ? h[mu + 3] : 0.0;
-    /* tanh f = sign(f) (1 - e)/(1 + e), e = exp(-2|f|) <= 1: no overflow */
+    /* tanh f = sign(f) (1 - e)/(1 + e), e = exp(-2|f|) <= 1: no overflow.
+     * One loop per remainder 1..4 so no multiply-add is spent on a zero */
+    const double *restrict w0 = w + mu * N, *restrict w1 = w0 + N;
+    const double *restrict w2 = w1 + N, *restrict w3 = w2 + N;
+    double a0 = h[mu];
+    switch (M - mu) {
+    case 1:
 #pragma omp simd
-    for (size_t i = 0; i < N; i++) {
-        double fi = base[i] + ((a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i]));
-        double e = exp_neg(-2.0 * fabs(fi));
-        double t = (1.0 - e) / (1.0 + e);
-        f[i] = fi >= 0.0 ? t : -t;
+        for (size_t i = 0; i < N; i++)
+            f[i] = tanh_from(base[i] + a0 * w0[i]);
+        break;
+    case 2: {
+        double a1 = h[mu + 1];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            f[i] = tanh_from(base[i] + (a0 * w0[i] + a1 * w1[i]));
+        break;
+    }
+    case 3: {
+        double a1 = h[mu + 1], a2 = h[mu + 2];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            f[i] = tanh_from(base[i] + ((a0 * w0[i] + a1 * w1[i]) + a2 * w2[i]));
+        break;
+    }
+    default: {
+        double a1 = h[mu + 1], a2 = h[mu + 2], a3 = h[mu + 3];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            f[i] = tanh_from(base[i] + ((a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i])));
+    }
     }
     /* P(x = +1) = (1 + tanh f)/2, i.e. x = +1 iff 2u - 1 < tanh f (2u - 1
      * is exact for u = k 2^-32).  A loop of its own: the int8 store would
@@ -332,6 +362,34 @@ void kern_sim_visible(size_t N, size_t M, const double *restrict w, const double
 #pragma omp simd
     for (size_t i = 0; i < N; i++)
         x[i] = (int8_t)(2.0 * u[i] - 1.0 < f[i] ? 1 : -1);
+}
+
+/* Four rows per sweep over the upper triangle of blk (N x N int32). */
+KSIM_CLONES
+void kern_sim_corr_accum(size_t N, size_t nr, const int8_t *restrict X, int32_t *restrict blk)
+{
+    size_t c = 0;
+    for (; c + 4 <= nr; c += 4) {
+        const int8_t *restrict x0 = X + c * N, *restrict x1 = x0 + N;
+        const int8_t *restrict x2 = x1 + N, *restrict x3 = x2 + N;
+        for (size_t i = 0; i < N; i++) {
+            int32_t a0 = x0[i], a1 = x1[i], a2 = x2[i], a3 = x3[i];
+            int32_t *restrict row = blk + i * N;
+#pragma omp simd
+            for (size_t j = i; j < N; j++)
+                row[j] += (a0 * x0[j] + a1 * x1[j]) + (a2 * x2[j] + a3 * x3[j]);
+        }
+    }
+    for (; c < nr; c++) {
+        const int8_t *restrict x0 = X + c * N;
+        for (size_t i = 0; i < N; i++) {
+            int32_t a0 = x0[i];
+            int32_t *restrict row = blk + i * N;
+#pragma omp simd
+            for (size_t j = i; j < N; j++)
+                row[j] += a0 * x0[j];
+        }
+    }
 }
 
 /* ADAM (Kingma & Ba 2015) on x[0..n-1]: c1, c2 the bias corrections. */
@@ -366,10 +424,6 @@ KSIM_CLONES
 void kern_sim_tanh(size_t n, double theta, const double *restrict I, double *restrict out)
 {
 #pragma omp simd
-    for (size_t k = 0; k < n; k++) {
-        double a = I[k] - theta;
-        double e = exp_neg(-2.0 * fabs(a));
-        double t = (1.0 - e) / (1.0 + e);
-        out[k] = a >= 0.0 ? t : -t;
-    }
+    for (size_t k = 0; k < n; k++)
+        out[k] = tanh_from(I[k] - theta);
 }

@@ -3,10 +3,10 @@
  * One row at a time (a data sample or a Gibbs chain, int8 spins): the inputs
  * I_mu = sum_i w_{mu i} v_i, the outer-product accumulation of a gradient
  * term, the fused visible half-step of Gibbs sampling, the hidden draws, and
- * the uniform random numbers they use.  Compiled apart with -ffast-math
- * -fopenmp-simd (Makefile) so GCC vectorises the reductions and calls glibc's
- * vector exp (libmvec); an x86-64-v3 (AVX2 + FMA) clone is picked at load
- * time.  Results are deterministic for a given binary on a given machine.
+ * the uniform random numbers they use.  Compiled apart with vector flags
+ * (Makefile; sim/kern_sim.c says which and why) with AVX-512 and AVX2+FMA
+ * clones picked at load time.  Results are deterministic for a given binary
+ * on a given machine.
  */
 #ifndef SYM_KERN_SIM_H
 #define SYM_KERN_SIM_H
@@ -60,6 +60,10 @@ void kern_sim_spin_draw(size_t n, double theta, const double *I, const double *u
 
 /* out[k] = tanh(I[k] - theta), k < n (Gamma' of a spin unit). */
 void kern_sim_tanh(size_t n, double theta, const double *I, double *out);
+
+/* blk[i*N + j] += sum_{c < nr} X[c*N + i] X[c*N + j] for j >= i (int8 rows;
+ * the caller keeps the partial sums below 2^31). */
+void kern_sim_corr_accum(size_t N, size_t nr, const int8_t *X, int32_t *blk);
 
 /* One ADAM ascent step (Kingma & Ba 2015) on x[0..n-1]: moments m, s with
  * rates b1, b2, bias corrections c1 = 1 - b1^t, c2 = 1 - b2^t. */

@@ -26,6 +26,12 @@
  * M TRAIN_BLOCK values at a time. */
 #define TRAIN_BLOCK 32
 
+/* The Gibbs uniforms come from interleaved xoshiro256++ lanes (sim/kern_sim.c
+ * says why) re-seeded from the training stream at every model term.  Built
+ * with -DTRAIN_GSL_UNIFORMS=gsl_rng_taus2 (or any gsl_rng type) they come
+ * from that GSL generator instead, seeded the same way: the benchmark
+ * variant behind the choice (bench/bench_sim, numbers in kern_sim.c). */
+
 /* Uniforms drawn per refill of the pool (at least; see train_alloc): large
  * enough that the discarded tail of a refill (< one row) costs little. */
 #define TRAIN_UPOOL 4096
@@ -46,6 +52,9 @@ struct train_ws {
     double *am, *as;  /* ADAM moments over (w, g)                           */
     size_t *perm;     /* minibatch order                                    */
     kern_sim_rng q;   /* Gibbs uniforms, re-seeded from the gsl stream      */
+#ifdef TRAIN_GSL_UNIFORMS
+    gsl_rng *gq;      /* the benchmark variant: a GSL generator instead     */
+#endif
     double *u;        /* uniform pool of nu entries, next unused at upos    */
     size_t nu, upos;
 };
@@ -137,6 +146,10 @@ void train_free(train_ws *ws)
     free(ws->as);
     free(ws->perm);
     free(ws->u);
+#ifdef TRAIN_GSL_UNIFORMS
+    if (ws->gq)
+        gsl_rng_free(ws->gq);
+#endif
     free(ws);
 }
 
@@ -156,15 +169,7 @@ static int form_chat(train_ws *ws)
     for (size_t b0 = 0; b0 < B; b0 += rows) {
         size_t b1 = b0 + rows < B ? b0 + rows : B;
         memset(blk, 0, N * N * sizeof *blk);
-        for (size_t b = b0; b < b1; b++) {
-            const int8_t *v = ws->data + b * N;
-            for (size_t i = 0; i < N; i++) {
-                int32_t vi = v[i];
-                int32_t *row = blk + i * N;
-                for (size_t j = i; j < N; j++)
-                    row[j] += vi * v[j];
-            }
-        }
+        kern_sim_corr_accum(N, b1 - b0, ws->data + b0 * N, blk);
         for (size_t k = 0; k < N * N; k++)
             acc[k] += blk[k];
     }
@@ -209,6 +214,13 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     ws->nu = (nu + KERN_SIM_UCHUNK - 1) / KERN_SIM_UCHUNK * KERN_SIM_UCHUNK;
     ws->upos = ws->nu;
     ws->u = malloc(ws->nu * sizeof(double));
+#ifdef TRAIN_GSL_UNIFORMS
+    ws->gq = gsl_rng_alloc(TRAIN_GSL_UNIFORMS);
+    if (!ws->gq) {
+        train_free(ws);
+        return sym_error(err, SYM_ENOMEM, "out of memory");
+    }
+#endif
     ws->nchain = c->term == TRAIN_PCD ? c->chains : (c->term == TRAIN_CD ? BL : 0);
     if (ws->nchain)
         ws->chain = malloc(ws->nchain * N);
@@ -259,7 +271,13 @@ static void prefetch_row(const int8_t *p, size_t N)
 static const double *uniforms(train_ws *ws, size_t n)
 {
     if (ws->nu - ws->upos < n) {
+#ifdef TRAIN_GSL_UNIFORMS
+        /* the same 32-bit resolution, one GSL call per uniform */
+        for (size_t k = 0; k < ws->nu; k++)
+            ws->u[k] = (double)(gsl_rng_get(ws->gq) & 0xffffffffUL) * 0x1p-32;
+#else
         kern_sim_uniform(&ws->q, ws->u, ws->nu);
+#endif
         ws->upos = 0;
     }
     const double *p = ws->u + ws->upos;
@@ -315,14 +333,11 @@ void train_data_term(train_ws *ws, const double *w, const double *g, const size_
     if (!idx && ws->Chat) {
         /* gaussian, full batch: <v_i Gamma'(I)> = (C^ w - theta <v>)_i / gamma */
         for (size_t mu = 0; mu < M; mu++) {
-            const double *wm = w + mu * N;
-            for (size_t i = 0; i < N; i++) {
-                const double *Ci = ws->Chat + i * N;
-                double s = 0;
-                for (size_t j = 0; j < N; j++)
-                    s += Ci[j] * wm[j];
-                dw[mu * N + i] = (s - u->theta_p * ws->vbar[i]) / u->gamma_p;
-            }
+            double *dm = dw + mu * N;
+            /* (C^ w)_i: the rows of C^ against w, the product of the inputs */
+            kern_sim_inputs(N, N, ws->Chat, w + mu * N, dm);
+            for (size_t i = 0; i < N; i++)
+                dm[i] = (dm[i] - u->theta_p * ws->vbar[i]) / u->gamma_p;
         }
         if (dg)
             memcpy(dg, ws->vbar, N * sizeof *dg);
@@ -399,7 +414,11 @@ int train_model_term(train_ws *ws, const double *w, const double *g, const size_
     default:
         return sym_error(err, SYM_EINVAL, "unknown model term");
     }
+#ifdef TRAIN_GSL_UNIFORMS
+    gsl_rng_set(ws->gq, gsl_rng_get(r));
+#else
     kern_sim_rng_seed(&ws->q, r);
+#endif
     ws->upos = ws->nu;
     memset(mw, 0, M * N * sizeof *mw);
     if (mg)

@@ -286,8 +286,9 @@ END_TEST
 
 /* ---- the vector kernels of sim/kern_sim against plain loops ---- */
 
-/* Inputs and outer products for every group/remainder path (M = 1..9,
- * rows 1..9, odd N), against straightforward sums in long double. */
+/* Inputs, outer products and correlation counts for every group/remainder
+ * path (M = 1..9, rows 1..9, odd N), against straightforward sums (long
+ * double for the real ones, exact for the integer counts). */
 START_TEST(test_kern_products)
 {
     gsl_rng *r = rng_alloc(21, RNG_STREAM_AUX);
@@ -338,6 +339,20 @@ START_TEST(test_kern_products)
                                       "N %zu M %zu rows %zu outer[%zu,%zu]", N, M, nr, mu, i);
                     }
             }
+            if (M == 1)   /* the correlation counts of C^, every row remainder */
+                for (size_t nr = 1; nr <= 9; nr++) {
+                    int32_t *blk = calloc(N * N, sizeof *blk);
+                    kern_sim_corr_accum(N, nr, x8, blk);
+                    for (size_t i = 0; i < N; i++)
+                        for (size_t j = i; j < N; j++) {
+                            int32_t ref = 0;
+                            for (size_t c = 0; c < nr; c++)
+                                ref += x8[c * N + i] * x8[c * N + j];
+                            ck_assert_msg(blk[i * N + j] == ref, "N %zu rows %zu C[%zu,%zu] %d vs %d", N,
+                                          nr, i, j, (int)blk[i * N + j], (int)ref);
+                        }
+                    free(blk);
+                }
             free(w); free(X); free(H); free(acc); free(x8);
         }
     }
