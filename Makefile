@@ -35,6 +35,9 @@ $(BUILD)/%.o: %.c
 # The vectorised kernels: fast-math lets GCC call glibc's vector exp, log1p
 # and tanh (libmvec); see core/kern.h.
 $(BUILD)/core/kern.o: CFLAGS_ALL += -ffast-math -fopenmp-simd
+# The trainer's inner loops (sim/kern_sim.h): vectorised without -ffast-math,
+# which would cancel the rounding step of their exp; AVX-512/AVX2 clones are
+# chosen at load time.
 $(BUILD)/sim/kern_sim.o: CFLAGS_ALL += -fopenmp-simd -ffp-contract=fast -fno-math-errno -fno-trapping-math -mprefer-vector-width=512
 
 $(BUILD)/libsymrbm.a: $(LIB_OBJ)

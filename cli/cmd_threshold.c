@@ -35,10 +35,13 @@ extern char **environ;
 #define THR_PATH 4096
 /* grid points at most: the seed means live in fixed arrays */
 #define THR_MAXPOINTS 1000
-/* the order parameters of a task, in result.tsv and threshold.tsv order */
-enum { OP_LIN = 0, OP_Q = 1, OP_S = 2, OP_N = 3 };
-static const char *const op_key[OP_N] = {"ov_lin", "Q", "S"};
-static const char *const op_name[OP_N] = {"lin", "Q", "S"};
+/* the order parameters of a task, in result.tsv and threshold.tsv order.
+ * The first OP_STORED are stored per task; Q2 = Q^2 is derived: a squared
+ * overlap, like ov_lin and rmt's ov_grow, whereas Q is an overlap (its
+ * half-way point lies at smaller B because sqrt rises faster). */
+enum { OP_LIN = 0, OP_Q = 1, OP_S = 2, OP_STORED = 3, OP_Q2 = 3, OP_N = 4 };
+static const char *const op_key[OP_N] = {"ov_lin", "Q", "S", "Q2"};
+static const char *const op_name[OP_N] = {"lin", "Q", "S", "Q2"};
 
 typedef struct {
     const char *data, *out;
@@ -356,7 +359,7 @@ static int task_load(const thr_opts *o, size_t B, size_t s, int *have, double *v
     traj_header_init(&want);
     st = task_header(&want, o, B, s) ? sym_error(err, SYM_ENOMEM, "out of memory") : SYM_OK;
     st = st ? st : header_check(&want, &kv, task_keys, NTASK_KEYS, path, err);
-    for (size_t k = 0; k < OP_N && !st; k++)
+    for (size_t k = 0; k < OP_STORED && !st; k++)
         st = summary_num(&kv, op_key[k], path, &val[k], err);
     if (!st)
         st = summary_num(&kv, "top_eval", path, top, err);
@@ -500,7 +503,7 @@ int cmd_threshold(int argc, char **argv, char *err)
     o.points = 10;
     o.seeds = 8;
     o.T = 40;
-    o.lr = 0.05;
+    o.lr = 0.01;
     o.init_scale = 0.01;
     o.snapshots = 1;
     o.boot = 1000;
@@ -643,8 +646,9 @@ int cmd_threshold(int argc, char **argv, char *err)
             st = sym_error(err, SYM_EIO, "task B=%zu seed %zu left no result", Bs[t / ns], t % ns);
             goto done;
         }
-        for (size_t k = 0; k < OP_N; k++)
+        for (size_t k = 0; k < OP_STORED; k++)
             y[k * nt + t] = val[k];
+        y[OP_Q2 * nt + t] = val[OP_Q] * val[OP_Q];
     }
 
     /* ---- predictions ---- */
@@ -661,7 +665,7 @@ int cmd_threshold(int argc, char **argv, char *err)
      * (1/N) sum lambda_k; B -> infinity: 1), the same ones rmt_bc uses.
      * Q, S: no closed-form limits at finite T, so the seed means at the
      * smallest and largest B of the grid (the grid must reach both plateaus). */
-    thr_levels lv[OP_N] = {{0, 0, ov0, 1.0}, {1, 1, NAN, NAN}, {1, 1, NAN, NAN}};
+    thr_levels lv[OP_N] = {{0, 0, ov0, 1.0}, {1, 1, NAN, NAN}, {1, 1, NAN, NAN}, {1, 1, NAN, NAN}};
     static_assert(THR_MAXPOINTS >= 2, "the grid needs two points");
     double mean[OP_N][THR_MAXPOINTS], sd[OP_N][THR_MAXPOINTS];
     double Bc[OP_N], lo[OP_N], hi[OP_N], cl[OP_N], ch[OP_N];

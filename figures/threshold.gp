@@ -1,59 +1,61 @@
 # Figure (5) of issue 4: critical sample size B_c against beta (ising) and
-# against eps (bump, rho = 1/2), SPEC.md section 7: BBP estimate (dashed),
-# random-matrix prediction (solid), measured from the linear-regime overlap
-# (filled) and from the trained aligned overlap Q (open), 95% bootstrap bars.
-# Input: DATADIR/threshold_<model>_N<N>/bc.tsv (figures/threshold_collect.sh).
+# against eps (bump, rho = 1/2), N = 100 (top) and 400 (bottom); SPEC.md 7.
+# Lines: BBP estimate N/(lambda_max-1)^2 (dashed) and the random-matrix
+# prediction (solid).  Points with 95% bootstrap bars: measured from the
+# linear-regime overlap ov_lin (filled), from the trained squared overlap Q^2
+# (open squares) and from the trained overlap Q (open triangles).
+# Input: DATADIR/threshold_<model>_N<N>/bc.tsv (figures/threshold_collect.sh);
+# columns 1 x, 2 BBP, 3 RMT, 4-6 lin, 7-9 Q, 10-12 S, 13 lambda_max, 14-16 Q2.
 #   gnuplot -e "datadir='figures/data'; outdir='figures/out'" figures/threshold.gp
 if (!exists("datadir")) datadir = 'figures/data'
 if (!exists("outdir")) outdir = 'figures/out'
 system('mkdir -p ' . outdir)
 
 f(m, n) = sprintf('%s/threshold_%s_N%d/bc.tsv', datadir, m, n)
-# one colour per N; one line/point style per estimate
-c100 = '#1f77b4'; c400 = '#d62728'
+cb = '#555555'; cr = '#000000'; cl = '#1f77b4'; cq2 = '#d62728'; cq = '#2ca02c'
 
 do for [term = 0:1] {
     if (term == 0) {
-        set terminal pngcairo size 1500,620 enhanced font 'Helvetica,19' linewidth 2
+        set terminal pngcairo size 1400,1100 enhanced font 'Helvetica,20' linewidth 2
         set output outdir . '/threshold.png'
     } else {
-        set terminal pdfcairo size 7.2in,3.0in enhanced font 'Helvetica,10' linewidth 1
+        set terminal pdfcairo size 6.5in,5.2in enhanced font 'Helvetica,11' linewidth 1
         set output outdir . '/threshold.pdf'
     }
-    set multiplot layout 1,2
+    set multiplot layout 2,2 margins 0.10,0.98,0.09,0.95 spacing 0.08,0.10
     set logscale y
     set format y '10^{%L}'
-    set ylabel 'critical sample size B_c'
-    set grid ytics mytics lc rgb '#dddddd'
-    set key top right samplen 2 spacing 1.0 font ',0.8'
+    set yrange [2:1e6]
+    set grid ytics lc rgb '#dddddd'
     set bars small
-    set yrange [1:3e5]
-
-    set title 'ising ring'
-    set xlabel 'coupling {/Symbol b}'
-    set xrange [0:1.1]
-    set key top right
-    plot f('ising',100) u 1:2 w lp dt 2 pt 1 ps 0.8 lc rgb c100 t 'BBP, N=100', \
-         f('ising',100) u 1:3 w lp dt 1 pt 0 lc rgb c100 t 'RMT, N=100', \
-         f('ising',100) u 1:4:5:6 w yerrorbars pt 7 ps 0.9 lc rgb c100 t 'ov_{lin}, N=100', \
-         f('ising',100) u ($1+0.012):7:8:9 w yerrorbars pt 6 ps 0.9 lc rgb c100 t 'Q, N=100', \
-         f('ising',400) u 1:2 w lp dt 2 pt 1 ps 0.8 lc rgb c400 t 'BBP, N=400', \
-         f('ising',400) u 1:3 w lp dt 1 pt 0 lc rgb c400 t 'RMT, N=400', \
-         f('ising',400) u 1:4:5:6 w yerrorbars pt 5 ps 0.9 lc rgb c400 t 'ov_{lin}, N=400', \
-         f('ising',400) u ($1+0.012):7:8:9 w yerrorbars pt 4 ps 0.9 lc rgb c400 t 'Q, N=400'
-
-    set title 'bump ({/Symbol r} = 1/2)'
-    set xlabel 'flip noise {/Symbol e}'
-    set xrange [0.34:0.485]
-    set key top left
-    plot f('bump',100) u 1:2 w lp dt 2 pt 1 ps 0.8 lc rgb c100 t 'BBP, N=100', \
-         f('bump',100) u 1:3 w lp dt 1 pt 0 lc rgb c100 t 'RMT, N=100', \
-         f('bump',100) u 1:4:5:6 w yerrorbars pt 7 ps 0.9 lc rgb c100 t 'ov_{lin}, N=100', \
-         f('bump',100) u ($1+0.0015):7:8:9 w yerrorbars pt 6 ps 0.9 lc rgb c100 t 'Q, N=100', \
-         f('bump',400) u 1:2 w lp dt 2 pt 1 ps 0.8 lc rgb c400 t 'BBP, N=400', \
-         f('bump',400) u 1:3 w lp dt 1 pt 0 lc rgb c400 t 'RMT, N=400', \
-         f('bump',400) u 1:4:5:6 w yerrorbars pt 5 ps 0.9 lc rgb c400 t 'ov_{lin}, N=400', \
-         f('bump',400) u ($1+0.0015):7:8:9 w yerrorbars pt 4 ps 0.9 lc rgb c400 t 'Q, N=400'
+    set key top right samplen 1.5 spacing 1.0 font ',0.85'
+    do for [row = 0:1] {
+        n = row == 0 ? 100 : 400
+        # ising panel
+        set title sprintf('ising, N = %d', n)
+        set xlabel 'coupling {/Symbol b}'
+        set ylabel 'critical sample size B_c'
+        set xrange [0:1.05]
+        dx = 0.012
+        if (row == 0) { set key top right } else { unset key }
+        plot f('ising',n) u 1:2 w lp dt 2 pt 1 ps 0.7 lc rgb cb t 'BBP', \
+             f('ising',n) u 1:3 w lp dt 1 pt 0 lc rgb cr t 'random matrix', \
+             f('ising',n) u 1:4:5:6 w yerrorbars pt 7 ps 0.9 lc rgb cl t 'measured ov_{lin}', \
+             f('ising',n) u ($1+dx):14:15:16 w yerrorbars pt 4 ps 0.9 lc rgb cq2 t 'measured Q^2', \
+             f('ising',n) u ($1-dx):7:8:9 w yerrorbars pt 8 ps 0.9 lc rgb cq t 'measured Q'
+        # bump panel
+        set title sprintf('bump ({/Symbol r} = 1/2), N = %d', n)
+        set xlabel 'flip noise {/Symbol e}'
+        unset ylabel
+        set xrange [0.34:0.485]
+        dx = 0.0015
+        unset key
+        plot f('bump',n) u 1:2 w lp dt 2 pt 1 ps 0.7 lc rgb cb t 'BBP', \
+             f('bump',n) u 1:3 w lp dt 1 pt 0 lc rgb cr t 'random matrix', \
+             f('bump',n) u 1:4:5:6 w yerrorbars pt 7 ps 0.9 lc rgb cl t 'measured ov_{lin}', \
+             f('bump',n) u ($1+dx):14:15:16 w yerrorbars pt 4 ps 0.9 lc rgb cq2 t 'measured Q^2', \
+             f('bump',n) u ($1-dx):7:8:9 w yerrorbars pt 8 ps 0.9 lc rgb cq t 'measured Q'
+    }
     unset multiplot
     unset output
 }

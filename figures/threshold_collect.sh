@@ -4,7 +4,7 @@
 # the table figures/threshold.gp draws (figure 5; docs/threshold.md).
 set -euo pipefail
 data=${1:-figures/data}
-keys="Bc_bbp Bc_rmt Bc_lin Bc_lin_lo Bc_lin_hi Bc_Q Bc_Q_lo Bc_Q_hi Bc_S Bc_S_lo Bc_S_hi lambda_max"
+keys="Bc_bbp Bc_rmt Bc_lin Bc_lin_lo Bc_lin_hi Bc_Q Bc_Q_lo Bc_Q_hi Bc_S Bc_S_lo Bc_S_hi lambda_max Bc_Q2 Bc_Q2_lo Bc_Q2_hi"
 for d in "$data"/threshold_*_N*/; do
     out="$d/bc.tsv"
     tmp=$(mktemp "$d/.bc.tsv.XXXXXX")

@@ -387,6 +387,21 @@ START_TEST(test_cli_sweep_resume)
         ck_assert_msg(q >= 0 && q <= 1 + 1e-12, "Q %g", q);
     }
     ck_assert_str_eq(traj_header_get(&tb.header, "data"), "bump");
+    /* Q2_mean is the seed mean of Q^2 from the task results */
+    int cQ2 = traj_table_col(&tb, "Q2_mean");
+    ck_assert(cQ2 >= 0);
+    for (size_t j = 0; j < 3; j++) {
+        double s2 = 0;
+        for (size_t s = 0; s < 2; s++) {
+            char rp[4200];
+            snprintf(rp, sizeof rp, "%s/tasks/%zu_%zu/result.tsv", dir, sweepB[j], s);
+            double q = summary_get(rp, "Q");
+            s2 += q * q / 2;
+        }
+        double got = tb.x[j * tb.ncol + (size_t)cQ2];
+        ck_assert_msg(fabs(got - s2) <= 1e-14 * (1 + s2), "B %zu: Q2_mean %.17g want %.17g",
+                      sweepB[j], got, s2);
+    }
     traj_table_free(&tb);
     ck_assert(!tutil_has_temp(dir));
 
