@@ -1,5 +1,5 @@
 /* symrbm compare THEORY_DIR SIM_DIR... --out DIR: theory against simulation
- * (SPEC.md 4, 5, 6; issue 4; docs/compare.md). */
+ * (SPEC.md 4, 5, 6; issue 4; README.md, section symrbm compare). */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>

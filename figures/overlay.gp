@@ -1,5 +1,5 @@
 # overlay.gp: theory (lines) against simulation (points, error bars = spread
-# over seeds) for `symrbm compare` (SPEC.md 4; docs/compare.md).
+# over seeds) for `symrbm compare` (SPEC.md 4; README.md, section symrbm compare).
 #
 # Called by symrbm compare as
 #   gnuplot -e "th='overlay_theory.tsv'; sim='overlay_sim.tsv'; png='x.png'; pdf='x.pdf'" overlay.gp
