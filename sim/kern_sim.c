@@ -9,7 +9,8 @@
  *
  * Why not a GSL generator for the Gibbs uniforms: the PGM benchmark (N = 100,
  * 100 chains, 2000 updates) draws 2 x 10^7 uniforms, N = 1000 draws 2 x 10^8.
- * bench/bench_sim, CPU seconds on this machine, built as is / built with
+ * bench/bench_sim, CPU seconds on this machine (before the float Gibbs
+ * path, which brought N = 1000 spin to 0.48 s), built as is / built with
  * -DTRAIN_GSL_UNIFORMS=gsl_rng_<type> (same pool, one gsl_rng_get per
  * uniform, generator seeded from the training stream at each model term):
  *   N = 100 spin    0.089 | taus2 0.19, mt19937 0.27, gfsr4 1.18 (its seeding)
@@ -59,6 +60,45 @@ static inline double exp_neg(double x)
     double sc;
     memcpy(&sc, &eb, sizeof sc);
     return p * sc;
+}
+
+/* The single-precision exp(x), x <= 0, of the float visible half-step
+ * (kern_sim_visible_f): x = k ln2 + r, |r| <= ln2/2, degree-7 Taylor
+ * polynomial (truncation r^8/8! < 8e-9 relative, under the float rounding
+ * 2^-24 = 6e-8), ln2 split Cephes-style so k ln2_hi is exact; 2^k in the
+ * exponent bits.  x is clamped at EXPF_NEG_MIN: exp(-87) ~ 1.6e-38 is the
+ * smallest normal float, and a probability 1/(1 + e) moves by < 2e-38. */
+#define EXPF_NEG_MIN (-87.0f)
+static inline float expf_neg(float x)
+{
+    const float shifter = 12582912.0f;   /* 1.5 * 2^23: round to integer */
+    const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f;
+    x = x < EXPF_NEG_MIN ? EXPF_NEG_MIN : x;
+    float kd = x * 1.44269504088896341f + shifter;
+    float k = kd - shifter;
+    float r = (x - k * ln2_hi) - k * ln2_lo;
+    float p = 1.0f / 5040.0f;
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    uint32_t kb;
+    memcpy(&kb, &kd, sizeof kb);
+    uint32_t eb = (kb - 0x4B400000U + 127U) << 23;   /* k + 127 >= 1: normal */
+    float sc;
+    memcpy(&sc, &eb, sizeof sc);
+    return p * sc;
+}
+
+/* tanh x in float: sign(x) (1 - e)/(1 + e), e = exp(-2|x|) <= 1 */
+static inline float tanhf_from(float x)
+{
+    float e = expf_neg(-2.0f * fabsf(x));
+    float t = (1.0f - e) / (1.0f + e);
+    return x >= 0.0f ? t : -t;
 }
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) && \
@@ -251,7 +291,24 @@ void kern_sim_outer(size_t N, size_t M, size_t nr, const double *restrict H,
         const double *restrict x0 = X + c * N, *restrict x1 = x0 + N;
         const double *restrict x2 = x1 + N, *restrict x3 = x2 + N;
         size_t mu = 0;
-        for (; mu + 2 <= M; mu += 2) {
+        /* an odd M ends in a triple, not a pair and a single row: x is
+         * swept once less (M = 5: twice instead of three times) */
+        if (M >= 3 && M % 2) {
+            const double *Ha = H + c * M + M - 3;
+            double a0 = Ha[0], a1 = Ha[M], a2 = Ha[2 * M], a3 = Ha[3 * M];
+            double b0 = Ha[1], b1 = Ha[M + 1], b2 = Ha[2 * M + 1], b3 = Ha[3 * M + 1];
+            double d0 = Ha[2], d1 = Ha[M + 2], d2 = Ha[2 * M + 2], d3 = Ha[3 * M + 2];
+            double *restrict y = acc + (M - 3) * N, *restrict z = y + N, *restrict t = z + N;
+#pragma omp simd
+            for (size_t i = 0; i < N; i++) {
+                double p0 = x0[i], p1 = x1[i], p2 = x2[i], p3 = x3[i];
+                y[i] += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
+                z[i] += (b0 * p0 + b1 * p1) + (b2 * p2 + b3 * p3);
+                t[i] += (d0 * p0 + d1 * p1) + (d2 * p2 + d3 * p3);
+            }
+        }
+        size_t mend = M >= 3 && M % 2 ? M - 3 : M;
+        for (; mu + 2 <= mend; mu += 2) {
             const double *Ha = H + c * M + mu;
             double a0 = Ha[0], a1 = Ha[M], a2 = Ha[2 * M], a3 = Ha[3 * M];
             double b0 = Ha[1], b1 = Ha[M + 1], b2 = Ha[2 * M + 1], b3 = Ha[3 * M + 1];
@@ -263,7 +320,7 @@ void kern_sim_outer(size_t N, size_t M, size_t nr, const double *restrict H,
                 z[i] += (b0 * p0 + b1 * p1) + (b2 * p2 + b3 * p3);
             }
         }
-        for (; mu < M; mu++) {
+        for (; mu < mend; mu++) {
             double a0 = H[c * M + mu], a1 = H[(c + 1) * M + mu];
             double a2 = H[(c + 2) * M + mu], a3 = H[(c + 3) * M + mu];
             double *restrict y = acc + mu * N;
@@ -362,6 +419,154 @@ void kern_sim_visible(size_t N, size_t M, const double *restrict w, const double
 #pragma omp simd
     for (size_t i = 0; i < N; i++)
         x[i] = (int8_t)(2.0 * u[i] - 1.0 < f[i] ? 1 : -1);
+}
+
+/* The float visible half-step (see kern_sim.h for why float is enough).
+ * The same structure as kern_sim_visible: groups of four weight rows into
+ * the scratch s, the last 1..5 rows fused with tanh, then a double loop
+ * for E[v|h] and the draw (a loop of its own so that the int8 store does
+ * not set the vector length of the float loops: 16 lanes per AVX-512
+ * register against 8 for double). */
+KSIM_CLONES
+void kern_sim_visible_f(size_t N, size_t M, const float *restrict w, const float *restrict g,
+                        const double *restrict h, const double *restrict u, int8_t *restrict x,
+                        float *restrict s, double *restrict f)
+{
+    const float *base = g;
+    size_t mu = 0;
+    for (; mu + 5 < M; mu += 4) {
+        const float *restrict w0 = w + mu * N, *restrict w1 = w0 + N;
+        const float *restrict w2 = w1 + N, *restrict w3 = w2 + N;
+        float a0 = (float)h[mu], a1 = (float)h[mu + 1], a2 = (float)h[mu + 2], a3 = (float)h[mu + 3];
+        if (base) {
+#pragma omp simd
+            for (size_t i = 0; i < N; i++)
+                s[i] = base[i] + ((a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i]));
+        } else {
+#pragma omp simd
+            for (size_t i = 0; i < N; i++)
+                s[i] = (a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i]);
+        }
+        base = s;
+    }
+    if (!base) {
+        memset(s, 0, N * sizeof *s);
+        base = s;
+    }
+    const float *restrict w0 = w + mu * N, *restrict w1 = w0 + N;
+    const float *restrict w2 = w1 + N, *restrict w3 = w2 + N, *restrict w4 = w3 + N;
+    float a0 = (float)h[mu];
+    switch (M - mu) {
+    case 1:
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            s[i] = tanhf_from(base[i] + a0 * w0[i]);
+        break;
+    case 2: {
+        float a1 = (float)h[mu + 1];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            s[i] = tanhf_from(base[i] + (a0 * w0[i] + a1 * w1[i]));
+        break;
+    }
+    case 3: {
+        float a1 = (float)h[mu + 1], a2 = (float)h[mu + 2];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            s[i] = tanhf_from(base[i] + ((a0 * w0[i] + a1 * w1[i]) + a2 * w2[i]));
+        break;
+    }
+    case 4: {
+        float a1 = (float)h[mu + 1], a2 = (float)h[mu + 2], a3 = (float)h[mu + 3];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            s[i] = tanhf_from(base[i] + ((a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i])));
+        break;
+    }
+    default: {   /* 5: M = 5 (the benchmark) in one sweep, no scratch pass */
+        float a1 = (float)h[mu + 1], a2 = (float)h[mu + 2], a3 = (float)h[mu + 3];
+        float a4 = (float)h[mu + 4];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            s[i] = tanhf_from(base[i] + (((a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i])) +
+                                         a4 * w4[i]));
+    }
+    }
+    /* x = +1 iff 2u - 1 < tanh f, compared in double: 2u - 1 stays exact
+     * for u = k 2^-32, so the only error is that of the float tanh */
+#pragma omp simd
+    for (size_t i = 0; i < N; i++) {
+        double t = (double)s[i];
+        f[i] = t;
+        x[i] = (int8_t)(2.0 * u[i] - 1.0 < t ? 1 : -1);
+    }
+}
+
+/* I for float rows (+-1, exact) against float weights, two rows and four
+ * weight rows per sweep as in kern_sim_inputs_block; sums in float. */
+KSIM_CLONES
+void kern_sim_inputs_block_f(size_t N, size_t M, size_t nr, const float *restrict w,
+                             const float *restrict X, double *restrict I)
+{
+    for (size_t c = 0; c < nr; c += 2) {
+        /* an odd last row is paired with itself (same result twice) */
+        const float *restrict xa = X + c * N, *restrict xb = c + 1 < nr ? xa + N : xa;
+        double *Ia = I + c * M, *Ib = c + 1 < nr ? Ia + M : Ia;
+        size_t mu = 0;
+        for (; mu + 4 <= M; mu += 4) {
+            const float *restrict w0 = w + mu * N, *restrict w1 = w0 + N;
+            const float *restrict w2 = w1 + N, *restrict w3 = w2 + N;
+            float a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+#pragma omp simd reduction(+ : a0, a1, a2, a3, b0, b1, b2, b3)
+            for (size_t i = 0; i < N; i++) {
+                float p = xa[i], q = xb[i];
+                a0 += w0[i] * p;
+                a1 += w1[i] * p;
+                a2 += w2[i] * p;
+                a3 += w3[i] * p;
+                b0 += w0[i] * q;
+                b1 += w1[i] * q;
+                b2 += w2[i] * q;
+                b3 += w3[i] * q;
+            }
+            Ia[mu] = a0;
+            Ia[mu + 1] = a1;
+            Ia[mu + 2] = a2;
+            Ia[mu + 3] = a3;
+            Ib[mu] = b0;
+            Ib[mu + 1] = b1;
+            Ib[mu + 2] = b2;
+            Ib[mu + 3] = b3;
+        }
+        for (; mu < M; mu++) {
+            const float *restrict w0 = w + mu * N;
+            float a0 = 0, b0 = 0;
+#pragma omp simd reduction(+ : a0, b0)
+            for (size_t i = 0; i < N; i++) {
+                a0 += w0[i] * xa[i];
+                b0 += w0[i] * xb[i];
+            }
+            Ia[mu] = a0;
+            Ib[mu] = b0;
+        }
+    }
+}
+
+KSIM_CLONES
+void kern_sim_i8_to_float(size_t n, const int8_t *restrict x, float *restrict y)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++)
+        y[i] = (float)x[i];
+}
+
+/* y[k] = x[k] rounded to float. */
+KSIM_CLONES
+void kern_sim_to_float(size_t n, const double *restrict x, float *restrict y)
+{
+#pragma omp simd
+    for (size_t k = 0; k < n; k++)
+        y[k] = (float)x[k];
 }
 
 /* Four rows per sweep over the upper triangle of blk (N x N int32). */

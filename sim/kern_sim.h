@@ -54,6 +54,38 @@ void kern_sim_colsum(size_t N, size_t nr, const double *X, double *acc);
 void kern_sim_visible(size_t N, size_t M, const double *w, const double *g, const double *h,
                       const double *u, int8_t *x, double *f);
 
+/* The same half-step in single precision, the one the trainer uses: w, g
+ * (may be NULL) as floats (kern_sim_to_float of the double weights), the
+ * field and tanh in float, s float scratch of N; f[i] = E[v_i | h] and the
+ * draw x_i = +1 iff 2u_i - 1 < f_i as in kern_sim_visible.  Why float is
+ * enough: the field carries relative rounding ~ M 2^-24 of sum_mu |h_mu
+ * w_mu| + |g_i| (weights rounded once, then at most M + 1 float operations)
+ * and tanh ~ 3 2^-24 relative plus ~2^-24 absolute near f = 0 (1 - e), so
+ * P(v_i = +1) and E[v_i | h] are off by ~1e-7 of the field scale: a bias
+ * six orders of magnitude below the Monte Carlo error 1/sqrt(chains) of
+ * any PCD gradient (100 chains: 0.1), while 16 float lanes per AVX-512
+ * register (8 for double), a degree-7 instead of degree-13 exp polynomial
+ * and the float division make the step several times cheaper.  Gradient
+ * accumulation, weights and optimiser stay double. */
+void kern_sim_visible_f(size_t N, size_t M, const float *w, const float *g, const double *h,
+                        const double *u, int8_t *x, float *s, double *f);
+
+/* I[c*M + mu] = sum_i w[mu*N + i] X[c*N + i] for nr rows X of +-1 as float
+ * (kern_sim_i8_to_float) against float weights, summed in float: the inputs of the hidden draws of Gibbs
+ * chains.  Error <= (N + 1) 2^-24 sum_i |w_i| (recursive-summation bound;
+ * the lane-split sums make it ~ (N/16) 2^-24 sum |w|, typically far less),
+ * i.e. a shift ~1e-5 of the field scale at N = 1000 at worst in a hidden
+ * unit's draw probability, far below the Monte Carlo error of a PCD
+ * gradient.  Not for the data term, which stays double. */
+void kern_sim_inputs_block_f(size_t N, size_t M, size_t nr, const float *w, const float *X,
+                             double *I);
+
+/* y[i] = x[i] as float, i < n. */
+void kern_sim_i8_to_float(size_t n, const int8_t *x, float *y);
+
+/* y[k] = (float)x[k], k < n. */
+void kern_sim_to_float(size_t n, const double *x, float *y);
+
 /* Spin hidden units: h[k] = +1 with probability (1 + tanh(I[k] - theta))/2
  * using u[k], for k < n. */
 void kern_sim_spin_draw(size_t n, double theta, const double *I, const double *u, double *h);

@@ -5,7 +5,10 @@
  * three products of an update (inputs I = w v, the field sum_mu h_mu w_mu
  * of the visible half-step, the outer products h v of the gradient) are
  * per-row reductions and axpy sweeps done by sim/kern_sim.c, which is built
- * with vector math.  Nothing is transposed or converted to double first.
+ * with vector math.  Nothing is transposed.  The Gibbs chains (inputs of
+ * the hidden draws and the visible half-step) run in float on a copy of w
+ * and g made per model term; the data term, gradient sums, weights and
+ * optimiser are double (sim/kern_sim.h: why float is enough there).
  * Rows are taken in blocks of TRAIN_BLOCK so that the hidden-unit work
  * (Gamma', draws) runs vectorised over a whole block.
  */
@@ -55,6 +58,9 @@ struct train_ws {
 #ifdef TRAIN_GSL_UNIFORMS
     gsl_rng *gq;      /* the benchmark variant: a GSL generator instead     */
 #endif
+    float *wf, *gf;   /* w, g rounded to float for the visible half-step    */
+    float *sf;        /* N float scratch of kern_sim_visible_f              */
+    float *Xf;        /* TRAIN_BLOCK x N: chain rows as +-1.0f              */
     double *u;        /* uniform pool of nu entries, next unused at upos    */
     size_t nu, upos;
 };
@@ -146,6 +152,10 @@ void train_free(train_ws *ws)
     free(ws->as);
     free(ws->perm);
     free(ws->u);
+    free(ws->wf);
+    free(ws->gf);
+    free(ws->sf);
+    free(ws->Xf);
 #ifdef TRAIN_GSL_UNIFORMS
     if (ws->gq)
         gsl_rng_free(ws->gq);
@@ -222,15 +232,20 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     }
 #endif
     ws->nchain = c->term == TRAIN_PCD ? c->chains : (c->term == TRAIN_CD ? BL : 0);
-    if (ws->nchain)
+    if (ws->nchain) {
         ws->chain = malloc(ws->nchain * N);
+        ws->wf = malloc(M * N * sizeof(float));
+        ws->gf = malloc(N * sizeof(float));
+        ws->sf = malloc(N * sizeof(float));
+        ws->Xf = malloc(N * BL * sizeof(float));
+    }
     if (c->term == TRAIN_EXACT || c->M == 1)
         ws->marg = marg_alloc(N);
     int full = c->batch == 0 || c->batch >= B;
     if (c->unit.kind == UNIT_GAUSSIAN && full)
         ws->Chat = malloc(N * N * sizeof(double));
     if (!ws->I || !ws->H || !ws->X || !ws->vbar || !ws->gw || !ws->mw || !ws->gg ||
-        !ws->mg || !ws->am || !ws->as || !ws->perm || !ws->u || (ws->nchain && !ws->chain) ||
+        !ws->mg || !ws->am || !ws->as || !ws->perm || !ws->u || (ws->nchain && (!ws->chain || !ws->wf || !ws->gf || !ws->sf || !ws->Xf)) ||
         ((c->term == TRAIN_EXACT || c->M == 1) && !ws->marg) ||
         (c->unit.kind == UNIT_GAUSSIAN && full && !ws->Chat)) {
         train_free(ws);
@@ -376,18 +391,20 @@ void train_data_term(train_ws *ws, const double *w, const double *g, const size_
 }
 
 /* mc_steps Gibbs steps v -> h -> v on the nr int8 rows x, accumulating
- * E[v|h] h and E[v|h] of the final half-step into mw, mg. */
-static void gibbs_block(train_ws *ws, const double *w, const double *g, int8_t *x, size_t nr,
-                        gsl_rng *r, double *mw, double *mg)
+ * E[v|h] h and E[v|h] of the final half-step into mw, mg.  The visible
+ * half-step runs in float on wf, gf (kern_sim.h: why that is enough). */
+static void gibbs_block(train_ws *ws, const float *wf, const float *gf, int8_t *x,
+                        size_t nr, gsl_rng *r, double *mw, double *mg)
 {
     size_t N = ws->c.N, M = ws->c.M;
     for (size_t s = 0; s < ws->c.mc_steps; s++) {
         int last = s + 1 == ws->c.mc_steps;
-        kern_sim_to_double(nr * N, x, ws->X);
-        kern_sim_inputs_block(N, M, nr, w, ws->X, ws->I);
+        kern_sim_i8_to_float(nr * N, x, ws->Xf);
+        kern_sim_inputs_block_f(N, M, nr, wf, ws->Xf, ws->I);
         block_sample_h(ws, nr * M, ws->I, ws->H, r);
         for (size_t c = 0; c < nr; c++)
-            kern_sim_visible(N, M, w, g, ws->H + c * M, uniforms(ws, N), x + c * N, ws->X + c * N);
+            kern_sim_visible_f(N, M, wf, gf, ws->H + c * M, uniforms(ws, N), x + c * N, ws->sf,
+                               ws->X + c * N);
         if (last) {
             /* X now holds E[v | h] row by row */
             kern_sim_outer(N, M, nr, ws->H, ws->X, mw);
@@ -420,13 +437,19 @@ int train_model_term(train_ws *ws, const double *w, const double *g, const size_
     kern_sim_rng_seed(&ws->q, r);
 #endif
     ws->upos = ws->nu;
+    kern_sim_to_float(M * N, w, ws->wf);
+    const float *gf = NULL;
+    if (g) {
+        kern_sim_to_float(N, g, ws->gf);
+        gf = ws->gf;
+    }
     memset(mw, 0, M * N * sizeof *mw);
     if (mg)
         memset(mg, 0, N * sizeof *mg);
     if (ws->c.term == TRAIN_PCD) {
         for (size_t c0 = 0; c0 < ws->nchain; c0 += TRAIN_BLOCK) {
             size_t nr = ws->nchain - c0 < TRAIN_BLOCK ? ws->nchain - c0 : TRAIN_BLOCK;
-            gibbs_block(ws, w, g, ws->chain + c0 * N, nr, r, mw, mg);
+            gibbs_block(ws, ws->wf, gf, ws->chain + c0 * N, nr, r, mw, mg);
         }
         nb = ws->nchain;
     } else {
@@ -436,7 +459,7 @@ int train_model_term(train_ws *ws, const double *w, const double *g, const size_
             size_t nr = nb - b0 < TRAIN_BLOCK ? nb - b0 : TRAIN_BLOCK;
             for (size_t c = 0; c < nr; c++)
                 memcpy(ws->chain + c * N, ws->data + (idx ? idx[b0 + c] : b0 + c) * N, N);
-            gibbs_block(ws, w, g, ws->chain, nr, r, mw, mg);
+            gibbs_block(ws, ws->wf, gf, ws->chain, nr, r, mw, mg);
         }
     }
     double inv = 1.0 / (double)nb;

@@ -27,6 +27,14 @@
 #define FD_STEP 1e-5
 #define TOL_TANH_REL 4e-16   /* kernel tanh: a few ulp ...                    */
 #define TOL_TANH_ABS 3e-16   /* ... plus the cancellation in 1 - e near f = 0   */
+/* The float Gibbs kernels, in units of the float rounding 2^-24 (6e-8):
+ * the field is off by <= (M + 2) 2^-24 of its magnitude |g| + sum |h w|
+ * (weights rounded once, M + 1 float operations), tanh by <= 3 ulp relative
+ * plus ~2 2^-24 absolute from 1 - e near f = 0; the float inputs by the
+ * recursive-summation bound (N + 1) 2^-24 sum |w| (kern_sim.h). */
+#define TOL_F_UNIT 0x1p-24
+#define TOL_F_FIELD(M) ((double)(M) + 3.0)   /* x the field magnitude         */
+#define TOL_F_TANH 8.0                        /* x (1 + |tanh|), tanh + 1 - e  */
 
 static unit_params kind_params(unit_kind k)
 {
@@ -421,6 +429,114 @@ START_TEST(test_kern_visible)
 }
 END_TEST
 
+/* The float visible half-step against libm's tanh of the double field,
+ * within the float error bound (TOL_F_*), for every M path with and
+ * without fields; the sign at u = 1/2 wherever |tanh| exceeds the bound;
+ * and over K draws each site is +1 with frequency (1 + tanh f_i)/2 within
+ * 5 standard errors.  Also the float conversions (exact for +-1). */
+START_TEST(test_kern_visible_f)
+{
+    gsl_rng *r = rng_alloc(24, RNG_STREAM_AUX);
+    const size_t N = 37, K = 20000;
+    double w[9 * 37], g[37], h[9], f[37], u[37 + KERN_SIM_UCHUNK];
+    float wf[9 * 37], gf[37], sf[37];
+    int8_t x[37];
+    for (size_t M = 1; M <= 9; M++) {
+        for (size_t k = 0; k < M * N; k++)
+            w[k] = 0.3 * gsl_ran_gaussian(r, 1.0);
+        for (size_t i = 0; i < N; i++)
+            g[i] = 0.2 * gsl_ran_gaussian(r, 1.0);
+        for (size_t mu = 0; mu < M; mu++)
+            h[mu] = gsl_rng_uniform(r) < 0.5 ? -1.0 : 1.0;
+        kern_sim_to_float(M * N, w, wf);
+        kern_sim_to_float(N, g, gf);
+        for (size_t k = 0; k < M * N; k++)
+            ck_assert(wf[k] == (float)w[k]);
+        for (int withg = 0; withg < 2; withg++) {
+            for (size_t i = 0; i < N; i++)
+                u[i] = 0.5;
+            kern_sim_visible_f(N, M, wf, withg ? gf : NULL, h, u, x, sf, f);
+            for (size_t i = 0; i < N; i++) {
+                double s = withg ? g[i] : 0.0, mag = withg ? fabs(g[i]) : 0.0;
+                for (size_t mu = 0; mu < M; mu++) {
+                    s += h[mu] * w[mu * N + i];
+                    mag += fabs(h[mu] * w[mu * N + i]);
+                }
+                double ref = tanh(s);
+                double tol = TOL_F_UNIT * (TOL_F_FIELD(M) * mag + TOL_F_TANH * (1 + fabs(ref)));
+                ck_assert_msg(fabs(f[i] - ref) <= tol, "M %zu E[v_%zu|h] %.17g vs tanh %.17g (tol %.1e)",
+                              M, i, f[i], ref, tol);
+                if (fabs(ref) > tol)   /* u = 1/2: the likelier sign */
+                    ck_assert(x[i] == (ref > 0 ? 1 : -1));
+            }
+        }
+    }
+    size_t M = 6;
+    long cnt[37] = {0};
+    kern_sim_rng q;
+    kern_sim_rng_seed(&q, r);
+    for (size_t k = 0; k < K; k++) {
+        kern_sim_uniform(&q, u, N);
+        kern_sim_visible_f(N, M, wf, gf, h, u, x, sf, f);
+        for (size_t i = 0; i < N; i++)
+            cnt[i] += x[i] > 0;
+    }
+    for (size_t i = 0; i < N; i++) {
+        double s = g[i];
+        for (size_t mu = 0; mu < M; mu++)
+            s += h[mu] * w[mu * N + i];
+        double p = 0.5 * (1 + tanh(s)), se = sqrt(p * (1 - p) / K);
+        ck_assert_msg(fabs(cnt[i] / (double)K - p) <= 5 * se, "site %zu: P(+1) %.5f vs %.5f (SE %.1e)", i,
+                      cnt[i] / (double)K, p, se);
+    }
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* The float inputs of the chains' hidden draws against long-double sums
+ * within (N + 1) 2^-24 sum |w| (every M and row-count path, odd N). */
+START_TEST(test_kern_inputs_f)
+{
+    gsl_rng *r = rng_alloc(25, RNG_STREAM_AUX);
+    const size_t Ns[] = {1, 3, 7, 37, 101};
+    for (size_t a = 0; a < sizeof Ns / sizeof Ns[0]; a++) {
+        size_t N = Ns[a];
+        for (size_t M = 1; M <= 9; M++) {
+            double *w = malloc(M * N * sizeof *w), I[9 * 9];
+            float *wf = malloc(M * N * sizeof *wf), *Xf = malloc(9 * N * sizeof *Xf);
+            int8_t *x8 = malloc(9 * N);
+            for (size_t k = 0; k < M * N; k++)
+                w[k] = gsl_ran_gaussian(r, 1.0);
+            for (size_t k = 0; k < 9 * N; k++)
+                x8[k] = gsl_rng_uniform(r) < 0.5 ? -1 : 1;
+            kern_sim_to_float(M * N, w, wf);
+            kern_sim_i8_to_float(9 * N, x8, Xf);
+            for (size_t k = 0; k < 9 * N; k++)
+                ck_assert(Xf[k] == (float)x8[k]);
+            for (size_t nr = 1; nr <= 9; nr++) {
+                for (size_t k = 0; k < 9 * 9; k++)
+                    I[k] = NAN;
+                kern_sim_inputs_block_f(N, M, nr, wf, Xf, I);
+                for (size_t c = 0; c < nr; c++)
+                    for (size_t mu = 0; mu < M; mu++) {
+                        long double ref = 0, mag = 0;
+                        for (size_t i = 0; i < N; i++) {
+                            ref += (long double)w[mu * N + i] * x8[c * N + i];
+                            mag += fabs(w[mu * N + i]);
+                        }
+                        double tol = TOL_F_UNIT * (double)(N + 1) * (double)mag;
+                        ck_assert_msg(fabsl(I[c * M + mu] - ref) <= tol,
+                                      "N %zu M %zu rows %zu I[%zu,%zu] %.17g vs %.17Lg", N, M, nr, c, mu,
+                                      I[c * M + mu], ref);
+                    }
+            }
+            free(w); free(wf); free(Xf); free(x8);
+        }
+    }
+    gsl_rng_free(r);
+}
+END_TEST
+
 /* Uniforms: multiples of 2^-32 in [0, 1); 16-bin chi-square, mean and the
  * lag-1 correlation within 5 standard errors; the spin-unit draw and
  * Gamma' of a spin unit against tanh. */
@@ -677,6 +793,8 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_pcd_vs_enum);
     tcase_add_test(tc, test_kern_products);
     tcase_add_test(tc, test_kern_visible);
+    tcase_add_test(tc, test_kern_visible_f);
+    tcase_add_test(tc, test_kern_inputs_f);
     tcase_add_test(tc, test_kern_uniform);
     tcase_add_test(tc, test_adam_hand);
     tcase_add_test(tc, test_snapshots);
