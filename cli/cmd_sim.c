@@ -1,5 +1,5 @@
 /* cmd_sim: `symrbm sim`, stochastic RBM training on B samples (SPEC.md 1, 4,
- * 5, 6; docs/sim.md).  Draws the data (stream RNG_STREAM_DATA, held-out test
+ * 5, 6; README.md, section symrbm sim).  Draws the data (stream RNG_STREAM_DATA, held-out test
  * samples RNG_STREAM_TEST) or reads --data-file, trains with sim/train, and
  * writes trajectory.tsv, weights.tsv and summary.tsv atomically.
  */
