@@ -5,7 +5,8 @@
 # linear-regime overlap ov_lin (filled), from the trained squared overlap Q^2
 # (open squares) and from the trained overlap Q (open triangles).
 # Input: DATADIR/threshold_<model>_N<N>/bc.tsv (figures/threshold_collect.sh);
-# columns 1 x, 2 BBP, 3 RMT, 4-6 lin, 7-9 Q, 10-12 S, 13 lambda_max, 14-16 Q2.
+# columns 1 x, 2 BBP, 3 RMT, 4-6 lin, 7-9 Q, 10-12 S, 13 lambda_max, 14-16 Q2,
+# 17 RMT top-eigenspace B_c (not drawn).
 #   gnuplot -e "datadir='figures/data'; outdir='figures/out'" figures/threshold.gp
 if (!exists("datadir")) datadir = 'figures/data'
 if (!exists("outdir")) outdir = 'figures/out'
@@ -17,22 +18,25 @@ cb = '#555555'; cr = '#000000'; cl = '#1f77b4'; cq2 = '#d62728'; cq = '#2ca02c'
 do for [term = 0:1] {
     if (term == 0) {
         set terminal pngcairo size 1400,1100 enhanced font 'Helvetica,20' linewidth 2
-        set output outdir . '/threshold.png'
+        set output outdir . '/fig5_critical_sample_size.png'
+        keyfont = ',16'
     } else {
         set terminal pdfcairo size 6.5in,5.2in enhanced font 'Helvetica,11' linewidth 1
-        set output outdir . '/threshold.pdf'
+        set output outdir . '/fig5_critical_sample_size.pdf'
+        keyfont = ',9'
     }
-    set multiplot layout 2,2 margins 0.10,0.98,0.09,0.95 spacing 0.08,0.10
+    set multiplot layout 2,2 margins 0.10,0.98,0.08,0.98 spacing 0.08,0.11
     set logscale y
     set format y '10^{%L}'
-    set yrange [2:1e6]
+    set yrange [1:1e5]
     set grid ytics lc rgb '#dddddd'
     set bars small
-    set key top right samplen 1.5 spacing 1.0 font ',0.85'
+    set key top right samplen 1.5 spacing 1.0 reverse Left width 1 font keyfont
     do for [row = 0:1] {
         n = row == 0 ? 100 : 400
         # ising panel
-        set title sprintf('ising, N = %d', n)
+        unset title
+        set label 1 sprintf('ising, N = %d', n) at graph 0.04, graph 0.07 left front
         set xlabel 'coupling {/Symbol b}'
         set ylabel 'critical sample size B_c'
         set xrange [0:1.05]
@@ -44,7 +48,7 @@ do for [term = 0:1] {
              f('ising',n) u ($1+dx):14:15:16 w yerrorbars pt 4 ps 0.9 lc rgb cq2 t 'measured Q^2', \
              f('ising',n) u ($1-dx):7:8:9 w yerrorbars pt 8 ps 0.9 lc rgb cq t 'measured Q'
         # bump panel
-        set title sprintf('bump ({/Symbol r} = 1/2), N = %d', n)
+        set label 1 sprintf('bump ({/Symbol r} = 1/2), N = %d', n) at graph 0.96, graph 0.07 right front
         set xlabel 'flip noise {/Symbol e}'
         unset ylabel
         set xrange [0.34:0.485]
