@@ -42,10 +42,12 @@ symrbm demo: one gaussian hidden unit learning ising data, N = 100, beta = 1, T 
   t_sb                  $(fmt "$(get "$th" t_sb)" "%8.3f")     $(fmt "$(get "$c4" t_sb_sim)" "%8.3f")     $(fmt "$(get "$c5" t_sb_sim)" "%8.3f")
   final R               $(fmt "$(get "$th" R)" "%8.4f")     $(fmt "$(get "$s4" R)" "%8.4f")     $(fmt "$(get "$s5" R)" "%8.4f")
   final pr              $(fmt "$(get "$th" pr)" "%8.4f")     $(fmt "$(get "$s4" pr)" "%8.4f")     $(fmt "$(get "$s5" pr)" "%8.4f")
-  KL per site (nats)    $(fmt "$(get "$th" kl)" "%8.5f")     $(fmt "$(get "$s4" kl)" "%8.5f")     $(fmt "$(get "$s5" kl)" "%8.5f")
+  KL per site (nats)*   $(fmt "$(get "$th" kl)" "%8.5f")     $(fmt "$(get "$s4" kl)" "%8.5f")     $(fmt "$(get "$s5" kl)" "%8.5f")
   final Q vs theory            -     $(fmt "$(get "$c4" Q_final)" "%8.5f")     $(fmt "$(get "$c5" Q_final)" "%8.5f")
   max |R_sim - R_th|           -     $(fmt "$(get "$c4" dR_max)" "%8.4f")     $(fmt "$(get "$c5" dR_max)" "%8.4f")
   wall time (s)         $(fmt "$(get "$th" wall_s)" "%8.3f")     $(fmt "$(get "$s4" wall_s)" "%8.3f")     $(fmt "$(get "$s5" wall_s)" "%8.3f")
+
+  * KL(data || RBM) per site; theory: exact population value, sim: on its training samples
 
   figure   $out/demo.png  (and .pdf)
   files    $out/{theory,sim_B10000,sim_B100000,compare_B10000,compare_B100000}/
