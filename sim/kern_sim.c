@@ -353,76 +353,8 @@ void kern_sim_colsum(size_t N, size_t nr, const double *restrict X, double *rest
     }
 }
 
-KSIM_CLONES
-void kern_sim_visible(size_t N, size_t M, const double *restrict w, const double *restrict g,
-                      const double *restrict h, const double *restrict u, int8_t *restrict x,
-                      double *restrict f)
-{
-    /* f = g + the weight rows in groups of four, leaving the last 1..4 rows
-     * to the tanh loop (one sweep less) */
-    const double *base = g;
-    size_t mu = 0;
-    for (; mu + 4 < M; mu += 4) {
-        const double *restrict w0 = w + mu * N, *restrict w1 = w0 + N;
-        const double *restrict w2 = w1 + N, *restrict w3 = w2 + N;
-        double a0 = h[mu], a1 = h[mu + 1], a2 = h[mu + 2], a3 = h[mu + 3];
-        if (base) {
-#pragma omp simd
-            for (size_t i = 0; i < N; i++)
-                f[i] = base[i] + ((a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i]));
-        } else {
-#pragma omp simd
-            for (size_t i = 0; i < N; i++)
-                f[i] = (a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i]);
-        }
-        base = f;
-    }
-    if (!base) {
-        memset(f, 0, N * sizeof *f);
-        base = f;
-    }
-    /* tanh f = sign(f) (1 - e)/(1 + e), e = exp(-2|f|) <= 1: no overflow.
-     * One loop per remainder 1..4 so no multiply-add is spent on a zero */
-    const double *restrict w0 = w + mu * N, *restrict w1 = w0 + N;
-    const double *restrict w2 = w1 + N, *restrict w3 = w2 + N;
-    double a0 = h[mu];
-    switch (M - mu) {
-    case 1:
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            f[i] = tanh_from(base[i] + a0 * w0[i]);
-        break;
-    case 2: {
-        double a1 = h[mu + 1];
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            f[i] = tanh_from(base[i] + (a0 * w0[i] + a1 * w1[i]));
-        break;
-    }
-    case 3: {
-        double a1 = h[mu + 1], a2 = h[mu + 2];
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            f[i] = tanh_from(base[i] + ((a0 * w0[i] + a1 * w1[i]) + a2 * w2[i]));
-        break;
-    }
-    default: {
-        double a1 = h[mu + 1], a2 = h[mu + 2], a3 = h[mu + 3];
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            f[i] = tanh_from(base[i] + ((a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i])));
-    }
-    }
-    /* P(x = +1) = (1 + tanh f)/2, i.e. x = +1 iff 2u - 1 < tanh f (2u - 1
-     * is exact for u = k 2^-32).  A loop of its own: the int8 store would
-     * otherwise set the vector length of the loop above */
-#pragma omp simd
-    for (size_t i = 0; i < N; i++)
-        x[i] = (int8_t)(2.0 * u[i] - 1.0 < f[i] ? 1 : -1);
-}
-
 /* The float visible half-step (see kern_sim.h for why float is enough).
- * The same structure as kern_sim_visible: groups of four weight rows into
+ * Structure: groups of four weight rows into
  * the scratch s, the last 1..5 rows fused with tanh, then a double loop
  * for E[v|h] and the draw (a loop of its own so that the int8 store does
  * not set the vector length of the float loops: 16 lanes per AVX-512

@@ -48,16 +48,11 @@ void kern_sim_outer(size_t N, size_t M, size_t nr, const double *H, const double
 /* acc[i] += sum_{c < nr} X[c*N + i]. */
 void kern_sim_colsum(size_t N, size_t nr, const double *X, double *acc);
 
-/* The visible half-step for one chain: f_i = g_i + sum_mu h[mu] w[mu*N+i]
- * (g may be NULL), x_i = +1 with probability (1 + tanh f_i)/2 using u[i],
- * and f[i] = tanh(f_i) = E[v_i | h] on return (f is scratch of N). */
-void kern_sim_visible(size_t N, size_t M, const double *w, const double *g, const double *h,
-                      const double *u, int8_t *x, double *f);
-
-/* The same half-step in single precision, the one the trainer uses: w, g
- * (may be NULL) as floats (kern_sim_to_float of the double weights), the
- * field and tanh in float, s float scratch of N; f[i] = E[v_i | h] and the
- * draw x_i = +1 iff 2u_i - 1 < f_i as in kern_sim_visible.  Why float is
+/* The visible half-step of a Gibbs chain, in single precision: w, g (may be
+ * NULL) as floats (kern_sim_to_float of the double weights), the field
+ * f_i = g_i + sum_mu h[mu] w[mu*N+i] and its tanh in float, s float scratch
+ * of N; f[i] = tanh(f_i) = E[v_i | h] and the draw x_i = +1 iff
+ * 2u_i - 1 < f_i (probability (1 + tanh f_i)/2).  Why float is
  * enough: the field carries relative rounding ~ M 2^-24 of sum_mu |h_mu
  * w_mu| + |g_i| (weights rounded once, then at most M + 1 float operations)
  * and tanh ~ 3 2^-24 relative plus ~2^-24 absolute near f = 0 (1 - e), so

@@ -368,67 +368,6 @@ START_TEST(test_kern_products)
 }
 END_TEST
 
-/* The visible half-step: E[v|h] equals tanh(g + sum_mu h_mu w_mu) to a few
- * ulp (libm's tanh as reference; tanh f = (1 - e)/(1 + e) with e = exp(-2|f|)
- * loses relative accuracy as f -> 0, so the bound has an absolute part), for every M path; and over K draws each
- * site is +1 with frequency (1 + tanh f_i)/2 within 5 standard errors. */
-START_TEST(test_kern_visible)
-{
-    gsl_rng *r = rng_alloc(22, RNG_STREAM_AUX);
-    const size_t N = 37, K = 20000;
-    double w[9 * 37], g[37], h[9], f[37], fr[37], u[37 + KERN_SIM_UCHUNK];
-    int8_t x[37];
-    for (size_t M = 1; M <= 9; M++) {
-        for (size_t k = 0; k < M * N; k++)
-            w[k] = 0.3 * gsl_ran_gaussian(r, 1.0);
-        for (size_t i = 0; i < N; i++)
-            g[i] = 0.2 * gsl_ran_gaussian(r, 1.0);
-        for (size_t mu = 0; mu < M; mu++)
-            h[mu] = gsl_rng_uniform(r) < 0.5 ? -1.0 : 1.0;
-        for (size_t i = 0; i < N; i++) {
-            double s = g[i];
-            for (size_t mu = 0; mu < M; mu++)
-                s += h[mu] * w[mu * N + i];
-            fr[i] = tanh(s);
-        }
-        for (int withg = 0; withg < 2; withg++) {
-            for (size_t i = 0; i < N; i++)
-                u[i] = 0.5;
-            kern_sim_visible(N, M, w, withg ? g : NULL, h, u, x, f);
-            for (size_t i = 0; i < N; i++) {
-                double s = withg ? g[i] : 0.0;
-                for (size_t mu = 0; mu < M; mu++)
-                    s += h[mu] * w[mu * N + i];
-                double ref = withg ? fr[i] : tanh(s);
-                ck_assert_msg(fabs(f[i] - ref) <= TOL_TANH_REL * fabs(ref) + TOL_TANH_ABS,
-                              "M %zu E[v_%zu|h] %.17g vs tanh %.17g", M, i, f[i], ref);
-                ck_assert(x[i] == (ref > 0 ? 1 : -1));   /* u = 1/2: the likelier sign */
-            }
-        }
-    }
-    /* frequencies, M = 6 (a group of four and a remainder of two) */
-    size_t M = 6;
-    long cnt[37] = {0};
-    kern_sim_rng q;
-    kern_sim_rng_seed(&q, r);
-    for (size_t k = 0; k < K; k++) {
-        kern_sim_uniform(&q, u, N);
-        kern_sim_visible(N, M, w, g, h, u, x, f);
-        for (size_t i = 0; i < N; i++)
-            cnt[i] += x[i] > 0;
-    }
-    for (size_t i = 0; i < N; i++) {
-        double s = g[i];
-        for (size_t mu = 0; mu < M; mu++)
-            s += h[mu] * w[mu * N + i];
-        double p = 0.5 * (1 + tanh(s)), se = sqrt(p * (1 - p) / K);
-        ck_assert_msg(fabs(cnt[i] / (double)K - p) <= 5 * se, "site %zu: P(+1) %.5f vs %.5f (SE %.1e)", i,
-                      cnt[i] / (double)K, p, se);
-    }
-    gsl_rng_free(r);
-}
-END_TEST
-
 /* The float visible half-step against libm's tanh of the double field,
  * within the float error bound (TOL_F_*), for every M path with and
  * without fields; the sign at u = 1/2 wherever |tanh| exceeds the bound;
@@ -792,7 +731,6 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_fd_loglik);
     tcase_add_test(tc, test_pcd_vs_enum);
     tcase_add_test(tc, test_kern_products);
-    tcase_add_test(tc, test_kern_visible);
     tcase_add_test(tc, test_kern_visible_f);
     tcase_add_test(tc, test_kern_inputs_f);
     tcase_add_test(tc, test_kern_uniform);
