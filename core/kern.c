@@ -10,14 +10,16 @@
 
 /* tanh through one exp, which vectorises twice as fast as libmvec's tanh
  * or expm1 here.  (1 - e)/(1 + e) loses relative accuracy eps/|x| for small
- * |x|, where weights start out, so below KERN_TANH_SMALL the odd Taylor
- * series takes over (next term < 1e-15 relative at the switch). */
+ * |x| (at most 2.2e-15 at the switch), where weights start out, so below
+ * KERN_TANH_SMALL the odd Taylor series takes over (its first omitted term
+ * is < 1e-18 relative there). */
 #define KERN_TANH_SMALL 0.05
 static inline double kern_tanh(double x)
 {
     double a = fabs(x), e = exp(-2.0 * a), t = (1.0 - e) / (1.0 + e);
     double q = a * a;
-    double p = a * (1.0 + q * (-1.0 / 3 + q * (2.0 / 15 + q * (-17.0 / 315 + q * (62.0 / 2835)))));
+    double p = a * (1.0 + q * (-1.0 / 3 + q * (2.0 / 15 + q * (-17.0 / 315 +
+                    q * (62.0 / 2835 + q * (-1382.0 / 155925))))));
     return copysign(a < KERN_TANH_SMALL ? p : t, x);
 }
 
