@@ -10,5 +10,5 @@ set yrange [1e-4:2]
 set key bottom right font ',12' spacing 1.1
 set title 'Modes: theory (lines), simulation B = 10^4 (open), 10^5 (filled)'
 plot for [k=0:4] th using 1:(column(10+k)) with lines ls (k+1) title sprintf('a_%d', k), \
-     for [k=0:4] s4 using 1:(column(10+k)) every 6 with points ls (k+1) pt 6 notitle, \
+     for [k=0:4] s4 using 1:(column(10+k)) every 6 with points ls (k+1) pt 6 ps 1.6 lw 1 notitle, \
      for [k=0:4] s5 using 1:(column(10+k)) every 6 with points ls (k+1) pt 7 notitle

@@ -72,6 +72,6 @@ done
 plot fig6_fields.gp fig6_receptive_fields "w1='$data/fields_beta1.dat'; w15='$data/fields_beta1.5.dat'"
 
 # (5): critical sample sizes: the sweeps of figures/threshold_sweeps.txt
-# (about 20 minutes on 2 cores; THRESHOLD_NMAX=100 keeps the N = 100 ones)
+# (about 7 minutes on 2 cores; THRESHOLD_NMAX=100 keeps the N = 100 ones)
 bash figures/threshold.sh "$bin" "$data" "$out"
 log "done: $out"
