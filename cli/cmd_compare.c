@@ -26,29 +26,24 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* The data model of the theory's header, rebuilt so that ring_header_write
- * records it in our files exactly as theory and sim do. */
+/* The data model of the theory's header, rebuilt from the type's keys so
+ * that ring_header_set records it in our files exactly as theory and sim do. */
 static int model_of(const cmp_run *th, ring_model **rm, char *err)
 {
     ring_params p;
     ring_params_default(&p);
-    p.kind = th->kind;
+    p.type = th->type;
     p.N = th->N;
-    const char *keys[] = {"beta", "rho", "eps"};
-    double *dst[] = {&p.beta, &p.rho, &p.eps};
-    for (size_t k = 0; k < 3; k++) {
-        const char *s = traj_header_get(&th->header, keys[k]);
-        int needed = th->kind == RING_ISING ? k == 0 : k > 0;
-        if (!s) {
-            if (needed)
-                return sym_error(err, SYM_EINVAL, "%s/trajectory.tsv: header has no %s", th->dir, keys[k]);
-            continue;
-        }
+    for (size_t k = 0; k < th->type->npar; k++) {
+        const char *key = th->type->par[k].key;
+        const char *s = traj_header_get(&th->header, key);
+        if (!s)
+            return sym_error(err, SYM_EINVAL, "%s/trajectory.tsv: header has no %s", th->dir, key);
         char *end;
         double v = strtod(s, &end);
         if (end == s || *end)
-            return sym_error(err, SYM_EINVAL, "%s/trajectory.tsv: header %s=%s is not a number", th->dir, keys[k], s);
-        *dst[k] = v;
+            return sym_error(err, SYM_EINVAL, "%s/trajectory.tsv: header %s=%s is not a number", th->dir, key, s);
+        p.val[ring_key_index(key)] = v;
     }
     int st = ring_alloc(rm, &p, err);
     return st ? sym_context(err, st, th->dir) : SYM_OK;
@@ -376,25 +371,8 @@ int cmd_compare(int argc, char **argv, char *err)
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
     }
-    /* the data model lines come last, as ring_header_write prints them */
-    char *mh = NULL;
-    size_t mlen = 0;
-    FILE *mf = open_memstream(&mh, &mlen);
-    if (!mf) {
-        st = sym_error(err, SYM_ENOMEM, "out of memory");
-        goto done;
-    }
-    ring_header_write(rm, mf);
-    fclose(mf);
-    for (char *line = strtok(mh, "\n"); line && !st; line = strtok(NULL, "\n")) {
-        char *eq = strchr(line, '=');
-        if (strncmp(line, "# ", 2) || !eq)
-            continue;
-        *eq = 0;
-        st = traj_header_set(&h, line + 2, "%s", eq + 1);
-    }
-    free(mh);
-    if (st) {
+    /* the data model's keys come last (each once) */
+    if ((st = ring_header_set(rm, &h))) {
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
     }

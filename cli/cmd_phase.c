@@ -14,21 +14,19 @@
 typedef struct {
     const char *data, *out;
     opt_list N;
-    double beta, rho, eps, beta_min, beta_max, tol;
+    ring_params rp;   /* every model key but beta (the report's beta is "beta") */
+    double beta, beta_min, beta_max, tol;
     size_t scan, modes;
 } phase_opts;
 
 static int model_at(const phase_opts *o, size_t N, double beta, ring_model **rm, char *err)
 {
-    ring_params p;
-    ring_params_default(&p);
-    int st = ring_kind_parse(o->data, &p.kind, err);
+    ring_params p = o->rp;
+    int st = ring_type_find(o->data, &p.type, err);
     if (st)
         return st;
     p.N = N;
-    p.beta = beta;
-    p.rho = o->rho;
-    p.eps = o->eps;
+    p.val[ring_key_index("beta")] = beta;
     return ring_alloc(rm, &p, err);
 }
 
@@ -65,16 +63,15 @@ static int modes_report(const phase_opts *o, size_t N, FILE *fp, char *err)
 
 int cmd_phase(int argc, char **argv, char *err)
 {
-    phase_opts o = {.data = "ising", .out = NULL, .N = {1, {100}}, .beta = 1.0, .rho = 0.5,
-                    .eps = 0.1, .beta_min = 0.05, .beta_max = 4.0, .tol = 1e-6, .scan = 80,
+    phase_opts o = {.data = "ising", .out = NULL, .N = {1, {100}}, .beta = 1.0,
+                    .beta_min = 0.05, .beta_max = 4.0, .tol = 1e-6, .scan = 80,
                     .modes = 8};
-    const opt_spec spec[] = {
-        {"data", OPT_CHOICE, &o.data, "data model (beta_c is defined for ising)", "ising|bump",
+    ring_params_default(&o.rp);
+    const opt_spec fixed[] = {
+        {"data", OPT_CHOICE, &o.data, "data model (beta_c is defined for ising)", ring_type_names(),
          NULL},
         {"N", OPT_SIZE_LIST, &o.N, "ring sizes, comma-separated (each >= 3)", NULL, NULL},
         {"beta", OPT_DOUBLE, &o.beta, "beta of the per-mode report (single N)", NULL, NULL},
-        {"rho", OPT_DOUBLE, &o.rho, "bump width fraction", NULL, NULL},
-        {"eps", OPT_DOUBLE, &o.eps, "bump flip noise", NULL, NULL},
         {"beta-min", OPT_DOUBLE, &o.beta_min, "lower end of the beta_c search", NULL, NULL},
         {"beta-max", OPT_DOUBLE, &o.beta_max, "upper end of the beta_c search", NULL, NULL},
         {"scan", OPT_SIZE, &o.scan, "scan points before bisection (>= 2)", NULL, NULL},
@@ -82,7 +79,15 @@ int cmd_phase(int argc, char **argv, char *err)
         {"modes", OPT_SIZE, &o.modes, "modes listed in the per-mode report", NULL, NULL},
         {"out", OPT_STRING, &o.out, "also write the table to this file", NULL, NULL},
     };
-    size_t nspec = sizeof spec / sizeof spec[0];
+    /* data, N, beta, then the other model parameters from the key registry */
+    opt_spec spec[sizeof fixed / sizeof fixed[0] + RING_MAXKEYS];
+    size_t nspec = 0;
+    for (size_t j = 0; j < sizeof fixed / sizeof fixed[0]; j++) {
+        spec[nspec++] = fixed[j];
+        for (size_t k = 0; j == 2 && k < ring_nkeys(); k++)
+            if (strcmp(ring_key(k)->key, "beta"))
+                spec[nspec++] = (opt_spec){ring_key(k)->key, OPT_DOUBLE, &o.rp.val[k], ring_key(k)->help, NULL, NULL};
+    }
     int help;
     int st = opt_parse(argc, argv, spec, nspec, NULL, 0, NULL, &help, err);
     if (st)

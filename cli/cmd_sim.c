@@ -16,6 +16,7 @@
 #include "core/obs.h"
 #include "core/ring.h"
 #include "core/rng.h"
+#include "core/samples.h"
 #include "core/traj.h"
 #include "core/unit.h"
 #include "sim/train.h"
@@ -23,7 +24,7 @@
 typedef struct {
     size_t N, M, K;
     double lr;
-    ring_kind kind;
+    const ring_type *type;
     double entropy;            /* S_data, NAN when unknown               */
     train_ws *tw;
     const int8_t *v;
@@ -48,7 +49,7 @@ static int snapshot(void *p, size_t k, const double *w, const double *g, char *e
     double t = c->lr * (double)k;
     for (size_t mu = 0; mu < c->M; mu++) {
         obs_values o;
-        obs_compute(c->obs, c->kind, w + mu * c->N, &o);
+        obs_compute(c->obs, c->type, w + mu * c->N, &o);
         traj_obs_row(c->traj->fp, t, mu, ll, kl, &o);
         traj_weights_row(c->wts->fp, t, mu, w + mu * c->N, c->N);
         if (mu == 0) {
@@ -108,12 +109,9 @@ int cmd_sim(int argc, char **argv, char *err)
     double init_scale = 0.01;
     uint64_t seed = 1;
     int seen_T = 0, seen_epochs = 0, seen_N = 0, seen_gm = 0, seen_tm = 0;
-    opt_spec spec[] = {
-        {"data", OPT_CHOICE, &data, "data model (also sets S for --data-file)", "ising|bump", NULL},
+    opt_spec fixed[] = {
+        {"data", OPT_CHOICE, &data, "data model (also sets S for --data-file)", ring_type_names(), NULL},
         {"N", OPT_SIZE, &N, "visible units (ring sites)", NULL, &seen_N},
-        {"beta", OPT_DOUBLE, &rp.beta, "ising coupling", NULL, NULL},
-        {"rho", OPT_DOUBLE, &rp.rho, "bump width fraction", NULL, NULL},
-        {"eps", OPT_DOUBLE, &rp.eps, "bump flip noise", NULL, NULL},
         {"B", OPT_SIZE, &B, "training samples drawn from the model", NULL, NULL},
         {"B-test", OPT_SIZE, &B_test, "held-out samples for loglik_test (0: none)", NULL, NULL},
         {"data-file", OPT_STRING, &data_file, "train on the samples in this file instead", NULL, NULL},
@@ -140,13 +138,20 @@ int cmd_sim(int argc, char **argv, char *err)
         {"theory", OPT_STRING, &theory, "theory output DIR: report Q_theory", NULL, NULL},
         {"out", OPT_STRING, &out, "output directory", NULL, NULL},
     };
-    size_t nspec = sizeof spec / sizeof spec[0];
+    /* data, N, then the model parameters from the key registry (core/ring.h) */
+    opt_spec spec[sizeof fixed / sizeof fixed[0] + RING_MAXKEYS];
+    size_t nspec = 0;
+    for (size_t j = 0; j < sizeof fixed / sizeof fixed[0]; j++) {
+        spec[nspec++] = fixed[j];
+        for (size_t k = 0; j == 1 && k < ring_nkeys(); k++)
+            spec[nspec++] = (opt_spec){ring_key(k)->key, OPT_DOUBLE, &rp.val[k], ring_key(k)->help, NULL, NULL};
+    }
     int help, st;
     st = opt_parse(argc, argv, spec, nspec, NULL, 0, NULL, &help, err);
     if (st)
         return st;
     if (help) {
-        opt_usage(stdout, "symrbm sim --data ising|bump ... --hidden KIND --M M --out DIR",
+        opt_usage(stdout, "symrbm sim --data MODEL ... --hidden KIND --M M --out DIR",
                   "Train an RBM on B samples (SGD or ADAM; exact, PCD, CD or enumerated model "
                   "term);\nwrite trajectory.tsv, weights.tsv, summary.tsv (SPEC.md 5).",
                   spec, nspec);
@@ -166,7 +171,7 @@ int cmd_sim(int argc, char **argv, char *err)
         return sym_error(err, SYM_EINVAL, "--init-scale %g: must be >= 0", init_scale);
     if (nsnap < 1)
         return sym_error(err, SYM_EINVAL, "--snapshots 0: need at least one snapshot");
-    st = ring_kind_parse(data, &rp.kind, err);
+    st = ring_type_find(data, &rp.type, err);
     if (st)
         return st;
     train_config tc;
@@ -206,7 +211,7 @@ int cmd_sim(int argc, char **argv, char *err)
 
     if (data_file) {
         size_t Nf;
-        st = ring_samples_read(data_file, &Nf, &B, &v, err);
+        st = samples_read(data_file, &Nf, &B, &v, err);
         if (st)
             goto fail;
         if (seen_N && Nf != N) {
@@ -324,6 +329,8 @@ int cmd_sim(int argc, char **argv, char *err)
             st = traj_header_set(&hdr, "updates", "%zu", K);
         if (!st)
             st = traj_header_set(&hdr, "clock", "t = lr x updates");
+        if (!st && model)
+            st = ring_header_set(model, &hdr);
         if (st) {
             st = sym_error(err, SYM_ENOMEM, "out of memory");
             goto fail;
@@ -335,14 +342,10 @@ int cmd_sim(int argc, char **argv, char *err)
     if ((st = traj_open(&fw, out, "weights.tsv", &hdr, err)))
         goto fail;
     open_w = 1;
-    if (model) {
-        ring_header_write(model, ftraj.fp);
-        ring_header_write(model, fw.fp);
-    }
     traj_obs_columns(ftraj.fp);
     traj_weights_columns(fw.fp, N);
 
-    sim_ctx ctx = {N, M, K, lr, rp.kind, entropy, tw, v, B, obs, &ftraj, &fw, tt, SS, 0,
+    sim_ctx ctx = {N, M, K, lr, rp.type, entropy, tw, v, B, obs, &ftraj, &fw, tt, SS, 0,
                    NAN, NAN, isatty(2)};
     st = train_run(tw, K, snap, ns, w, g, rtrain, snapshot, &ctx, err);
     if (ctx.progress)
@@ -356,15 +359,13 @@ int cmd_sim(int argc, char **argv, char *err)
     if (theory && (st = theory_overlap(theory, obs, w, N, &Qth, err)))
         goto fail;
     obs_values o;
-    obs_compute(obs, rp.kind, w, &o);
+    obs_compute(obs, rp.type, w, &o);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 
     if ((st = traj_open(&fsum, out, "summary.tsv", &hdr, err)))
         goto fail;
     open_sum = 1;
-    if (model)
-        ring_header_write(model, fsum.fp);
     traj_summary_num(fsum.fp, "norm2", o.norm2);
     traj_summary_num(fsum.fp, "pr", o.pr);
     traj_summary_num(fsum.fp, "R", o.R);

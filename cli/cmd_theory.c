@@ -23,7 +23,7 @@
 typedef struct {
     const char *data, *out, *fields, *method, *spacing, *weights;
     size_t N, snapshots;
-    double beta, rho, eps, T, rtol, atol, init_scale, l2;
+    double T, rtol, atol, init_scale, l2;
     uint64_t seed;
     int spectrum_only;
 } theory_opts;
@@ -43,7 +43,7 @@ static int write_spectrum(const ring_model *rm, double l2, const char *dir, cons
     if (st)
         return st;
     fprintf(f.fp, "k\tlambda\trate\n");
-    for (size_t k = 0; k < rm->p.N; k++) {
+    for (size_t k = 0; k < rm->N; k++) {
         fprintf(f.fp, "%zu\t", k);
         traj_put(f.fp, rm->lambda[k]);
         fputc('\t', f.fp);
@@ -115,7 +115,7 @@ static int run(const theory_opts *o, const ring_model *rm, const traj_header *h,
         if (st)
             goto done;
         flow_state(f, w, g);
-        obs_compute(ow, rm->p.kind, w, &ov);
+        obs_compute(ow, rm->type, w, &ov);
         st = flow_loglik(f, w, learn ? g : NULL, &L, err);
         if (st)
             goto done;
@@ -177,14 +177,13 @@ int cmd_theory(int argc, char **argv, char *err)
 {
     theory_opts o = {.data = "ising", .out = NULL, .fields = "fixed", .method = "bdf",
                      .spacing = "log", .weights = "all", .N = 100, .snapshots = 200,
-                     .beta = 1.0, .rho = 0.5, .eps = 0.1, .T = 40.0, .rtol = 1e-8,
+                     .T = 40.0, .rtol = 1e-8,
                      .atol = 1e-10, .init_scale = 0.01, .l2 = 0.0, .seed = 1};
-    const opt_spec spec[] = {
-        {"data", OPT_CHOICE, &o.data, "data model", "ising|bump", NULL},
+    ring_params rp;
+    ring_params_default(&rp);
+    const opt_spec fixed[] = {
+        {"data", OPT_CHOICE, &o.data, "data model", ring_type_names(), NULL},
         {"N", OPT_SIZE, &o.N, "visible units on the ring (>= 3)", NULL, NULL},
-        {"beta", OPT_DOUBLE, &o.beta, "ising coupling (>= 0)", NULL, NULL},
-        {"rho", OPT_DOUBLE, &o.rho, "bump width fraction, L = round(rho N)", NULL, NULL},
-        {"eps", OPT_DOUBLE, &o.eps, "bump flip noise in [0, 1/2]", NULL, NULL},
         {"T", OPT_DOUBLE, &o.T, "final learning time (> 0)", NULL, NULL},
         {"seed", OPT_U64, &o.seed, "seed of w(0) (same seed, same w(0) as sim)", NULL, NULL},
         {"init-scale", OPT_DOUBLE, &o.init_scale, "s0: w(0) = s0 z / sqrt(N)", NULL, NULL},
@@ -204,7 +203,14 @@ int cmd_theory(int argc, char **argv, char *err)
          NULL, NULL},
         {"out", OPT_STRING, &o.out, "output directory (required)", NULL, NULL},
     };
-    size_t nspec = sizeof spec / sizeof spec[0];
+    /* data, N, then the model parameters from the key registry (core/ring.h) */
+    opt_spec spec[sizeof fixed / sizeof fixed[0] + RING_MAXKEYS];
+    size_t nspec = 0;
+    for (size_t j = 0; j < sizeof fixed / sizeof fixed[0]; j++) {
+        spec[nspec++] = fixed[j];
+        for (size_t k = 0; j == 1 && k < ring_nkeys(); k++)
+            spec[nspec++] = (opt_spec){ring_key(k)->key, OPT_DOUBLE, &rp.val[k], ring_key(k)->help, NULL, NULL};
+    }
     int help;
     int st = opt_parse(argc, argv, spec, nspec, NULL, 0, NULL, &help, err);
     if (st)
@@ -231,15 +237,10 @@ int cmd_theory(int argc, char **argv, char *err)
     if (!(o.l2 >= 0))
         return sym_error(err, SYM_EINVAL, "--l2 %g: need l2 >= 0", o.l2);
 
-    ring_params rp;
-    ring_params_default(&rp);
-    st = ring_kind_parse(o.data, &rp.kind, err);
+    st = ring_type_find(o.data, &rp.type, err);
     if (st)
         return st;
     rp.N = o.N;
-    rp.beta = o.beta;
-    rp.rho = o.rho;
-    rp.eps = o.eps;
     ring_model *rm = NULL;
     st = ring_alloc(&rm, &rp, err);
     if (st)
@@ -258,6 +259,8 @@ int cmd_theory(int argc, char **argv, char *err)
         st = traj_header_set(&h, "M", "1");
     if (!st)
         st = opt_header(&h, spec, nspec);
+    if (!st)
+        st = ring_header_set(rm, &h);
     if (!st)
         st = traj_header_set(&h, "entropy", "%.17g", rm->entropy);
     if (!st)

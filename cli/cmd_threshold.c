@@ -76,7 +76,8 @@ static uint64_t task_seed(uint64_t seed, size_t B, size_t s)
 
 /* ---- headers: what a stored result must agree with ---- */
 
-static const char *const task_keys[] = {"data", "N", "beta", "rho", "eps", "T", "lr",
+/* (and every model key of core/ring.h's registry, checked by model_check) */
+static const char *const task_keys[] = {"data", "N", "T", "lr",
                                         "init-scale", "sim-snapshots", "seed", "B",
                                         "seed_index", "task_seed"};
 #define NTASK_KEYS (sizeof task_keys / sizeof task_keys[0])
@@ -87,9 +88,8 @@ static int task_header(traj_header *h, const thr_opts *o, size_t B, size_t s)
     st = st ? st : traj_header_set(h, "version", "%s", SYM_VERSION);
     st = st ? st : traj_header_set(h, "data", "%s", o->data);
     st = st ? st : traj_header_set(h, "N", "%zu", o->N);
-    st = st ? st : traj_header_set(h, "beta", "%.17g", o->rp.beta);
-    st = st ? st : traj_header_set(h, "rho", "%.17g", o->rp.rho);
-    st = st ? st : traj_header_set(h, "eps", "%.17g", o->rp.eps);
+    for (size_t k = 0; k < ring_nkeys() && !st; k++)
+        st = traj_header_set(h, ring_key(k)->key, "%.17g", o->rp.val[k]);
     st = st ? st : traj_header_set(h, "T", "%.17g", o->T);
     st = st ? st : traj_header_set(h, "lr", "%.17g", o->lr);
     st = st ? st : traj_header_set(h, "init-scale", "%.17g", o->init_scale);
@@ -126,6 +126,16 @@ static int header_check(const traj_header *want, const traj_header *have, const 
                              path, keys[k], h ? h : "(missing)", w ? w : "(missing)");
     }
     return SYM_OK;
+}
+
+/* header_check over every model key of the registry. */
+static int model_check(const traj_header *want, const traj_header *have, const char *path, char *err)
+{
+    const char *keys[RING_MAXKEYS];
+    size_t nk = ring_nkeys();
+    for (size_t k = 0; k < nk; k++)
+        keys[k] = ring_key(k)->key;
+    return header_check(want, have, keys, nk, path, err);
 }
 
 /* ---- running the program itself ---- */
@@ -169,23 +179,35 @@ static int spawn_wait(const char *exe, char **argv, const char *errpath, const c
 
 /* Model-parameter options shared by the theory and sim command lines. */
 typedef struct {
-    char N[32], beta[40], rho[40], eps[40], T[40], lr[40], s0[40], snaps[32], seed[32], B[32];
+    char N[32], T[40], lr[40], s0[40], snaps[32], seed[32], B[32];
+    char opt[RING_MAXKEYS][48], val[RING_MAXKEYS][40];   /* "--key" and value, per model key */
 } argbuf;
 
 static void argbuf_fill(argbuf *a, const thr_opts *o)
 {
     snprintf(a->N, sizeof a->N, "%zu", o->N);
-    snprintf(a->beta, sizeof a->beta, "%.17g", o->rp.beta);
-    snprintf(a->rho, sizeof a->rho, "%.17g", o->rp.rho);
-    snprintf(a->eps, sizeof a->eps, "%.17g", o->rp.eps);
+    for (size_t k = 0; k < ring_nkeys(); k++) {
+        snprintf(a->opt[k], sizeof a->opt[k], "--%s", ring_key(k)->key);
+        snprintf(a->val[k], sizeof a->val[k], "%.17g", o->rp.val[k]);
+    }
     snprintf(a->T, sizeof a->T, "%.17g", o->T);
     snprintf(a->lr, sizeof a->lr, "%.17g", o->lr);
     snprintf(a->s0, sizeof a->s0, "%.17g", o->init_scale);
     snprintf(a->snaps, sizeof a->snaps, "%zu", o->snapshots);
 }
 
-static const char *const theory_keys[] = {"data", "N", "beta", "rho", "eps", "T", "seed",
-                                          "init-scale"};
+/* (and every model key, model_check) */
+static const char *const theory_keys[] = {"data", "N", "T", "seed", "init-scale"};
+
+/* argv[n..]: "--key value" for every model key; returns the new n. */
+static size_t model_args(char **argv, size_t n, argbuf *a)
+{
+    for (size_t k = 0; k < ring_nkeys(); k++) {
+        argv[n++] = a->opt[k];
+        argv[n++] = a->val[k];
+    }
+    return n;
+}
 
 /* The infinite-data profile at t = T, run once into DIR/theory (kept and
  * reused when its header matches). */
@@ -202,9 +224,8 @@ static int theory_run(const thr_opts *o, char *err)
     traj_header_init(&want);
     int st = traj_header_set(&want, "data", "%s", o->data);
     st = st ? st : traj_header_set(&want, "N", "%s", a.N);
-    st = st ? st : traj_header_set(&want, "beta", "%s", a.beta);
-    st = st ? st : traj_header_set(&want, "rho", "%s", a.rho);
-    st = st ? st : traj_header_set(&want, "eps", "%s", a.eps);
+    for (size_t k = 0; k < ring_nkeys() && !st; k++)
+        st = traj_header_set(&want, ring_key(k)->key, "%s", a.val[k]);
     st = st ? st : traj_header_set(&want, "T", "%s", a.T);
     st = st ? st : traj_header_set(&want, "seed", "%s", a.seed);
     st = st ? st : traj_header_set(&want, "init-scale", "%s", a.s0);
@@ -218,16 +239,21 @@ static int theory_run(const thr_opts *o, char *err)
         if (!st) {
             st = header_check(&want, &tb.header, theory_keys,
                               sizeof theory_keys / sizeof theory_keys[0], wpath, err);
+            st = st ? st : model_check(&want, &tb.header, wpath, err);
             traj_table_free(&tb);
         }
         traj_header_free(&want);
         return st;
     }
     traj_header_free(&want);
-    char *argv[] = {NULL, "theory", "--data", (char *)o->data, "--N", a.N, "--beta", a.beta,
-                    "--rho", a.rho, "--eps", a.eps, "--T", a.T, "--seed", a.seed,
+    char *head[] = {NULL, "theory", "--data", (char *)o->data, "--N", a.N};
+    char *tail[] = {"--T", a.T, "--seed", a.seed,
                     "--init-scale", a.s0, "--snapshots", "1", "--weights", "final", "--out", dir,
                     NULL};
+    char *argv[sizeof head / sizeof *head + 2 * RING_MAXKEYS + sizeof tail / sizeof *tail];
+    memcpy(argv, head, sizeof head);
+    size_t n = model_args(argv, sizeof head / sizeof *head, &a);
+    memcpy(argv + n, tail, sizeof tail);
     return spawn_wait(o->exe, argv, epath, "symrbm theory", err);
 }
 
@@ -290,12 +316,16 @@ static int task_run(const thr_opts *o, const ring_model *m, size_t B, size_t s, 
     argbuf_fill(&a, o);
     snprintf(a.seed, sizeof a.seed, "%llu", (unsigned long long)ts);
     snprintf(a.B, sizeof a.B, "%zu", B);
-    char *argv[] = {NULL, "sim", "--data", (char *)o->data, "--N", a.N, "--beta", a.beta,
-                    "--rho", a.rho, "--eps", a.eps, "--B", a.B, "--B-test", "0",
+    char *head[] = {NULL, "sim", "--data", (char *)o->data, "--N", a.N};
+    char *tail[] = {"--B", a.B, "--B-test", "0",
                     "--hidden", "gaussian", "--M", "1", "--model-term", "exact",
                     "--optimizer", "sgd", "--batch", "0", "--lr", a.lr, "--T", a.T,
                     "--init-scale", a.s0, "--snapshots", a.snaps, "--seed", a.seed,
                     "--theory", thdir, "--out", simdir, NULL};
+    char *argv[sizeof head / sizeof *head + 2 * RING_MAXKEYS + sizeof tail / sizeof *tail];
+    memcpy(argv, head, sizeof head);
+    size_t na = model_args(argv, sizeof head / sizeof *head, &a);
+    memcpy(argv + na, tail, sizeof tail);
     if ((st = spawn_wait(o->exe, argv, epath, "symrbm sim", err)))
         goto done;
     traj_header kv;
@@ -359,6 +389,7 @@ static int task_load(const thr_opts *o, size_t B, size_t s, int *have, double *v
     traj_header_init(&want);
     st = task_header(&want, o, B, s) ? sym_error(err, SYM_ENOMEM, "out of memory") : SYM_OK;
     st = st ? st : header_check(&want, &kv, task_keys, NTASK_KEYS, path, err);
+    st = st ? st : model_check(&want, &kv, path, err);
     for (size_t k = 0; k < OP_STORED && !st; k++)
         st = summary_num(&kv, op_key[k], path, &val[k], err);
     if (!st)
@@ -546,12 +577,9 @@ int cmd_threshold(int argc, char **argv, char *err)
     o.seed = 1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     o.jobs = ncpu > 0 ? (size_t)ncpu : 1;
-    const opt_spec spec[] = {
-        {"data", OPT_CHOICE, &o.data, "data model", "ising|bump", NULL},
+    const opt_spec fixed[] = {
+        {"data", OPT_CHOICE, &o.data, "data model", ring_type_names(), NULL},
         {"N", OPT_SIZE, &o.N, "visible units (ring sites)", NULL, NULL},
-        {"beta", OPT_DOUBLE, &o.rp.beta, "ising coupling", NULL, NULL},
-        {"rho", OPT_DOUBLE, &o.rp.rho, "bump width fraction", NULL, NULL},
-        {"eps", OPT_DOUBLE, &o.rp.eps, "bump flip noise", NULL, NULL},
         {"Bmin", OPT_DOUBLE, &o.Bmin, "smallest sample size of the log grid", NULL, NULL},
         {"Bmax", OPT_DOUBLE, &o.Bmax, "largest sample size of the log grid", NULL, NULL},
         {"points", OPT_SIZE, &o.points, "grid points (log-spaced, rounded, distinct)", NULL, NULL},
@@ -567,13 +595,20 @@ int cmd_threshold(int argc, char **argv, char *err)
         {"keep-sim", OPT_FLAG, &o.keep_sim, "keep each task's sim output (large)", NULL, NULL},
         {"out", OPT_STRING, &o.out, "output directory", NULL, NULL},
     };
-    size_t nspec = sizeof spec / sizeof spec[0];
+    /* data, N, then the model parameters from the key registry (core/ring.h) */
+    opt_spec spec[sizeof fixed / sizeof fixed[0] + RING_MAXKEYS];
+    size_t nspec = 0;
+    for (size_t j = 0; j < sizeof fixed / sizeof fixed[0]; j++) {
+        spec[nspec++] = fixed[j];
+        for (size_t k = 0; j == 1 && k < ring_nkeys(); k++)
+            spec[nspec++] = (opt_spec){ring_key(k)->key, OPT_DOUBLE, &o.rp.val[k], ring_key(k)->help, NULL, NULL};
+    }
     int help, st;
     if ((st = opt_parse(argc, argv, spec, nspec, NULL, 0, NULL, &help, err)))
         return st;
     if (help) {
         opt_usage(stdout,
-                  "symrbm threshold --data ising|bump --N N ... --Bmin --Bmax --points --seeds "
+                  "symrbm threshold --data MODEL --N N ... --Bmin --Bmax --points --seeds "
                   "--out DIR",
                   "Critical sample size sweep (SPEC.md 7): linear-regime overlap, trained Q and S\n"
                   "against B, measured B_c with bootstrap intervals, BBP and random-matrix "
@@ -583,7 +618,7 @@ int cmd_threshold(int argc, char **argv, char *err)
     }
     if (!o.out)
         return sym_error(err, SYM_EINVAL, "--out DIR is required");
-    if ((st = ring_kind_parse(o.data, &o.rp.kind, err)))
+    if ((st = ring_type_find(o.data, &o.rp.type, err)))
         return st;
     o.rp.N = o.N;
     if ((st = ring_params_check(&o.rp, err)))
@@ -692,7 +727,7 @@ int cmd_threshold(int argc, char **argv, char *err)
         goto done;
     /* finite-B splitting of a degenerate top spike (bump: k = +-1); off for
      * ising, whose top mode k = 0 is simple (theory/rmt.h) */
-    if ((st = rmt_set_m4(rw, rmt_ring_m4(m), err)))
+    if ((st = rmt_set_m4(rw, ring_m4(m), err)))
         goto done;
     double ov0, Bc_rmt = NAN, Bc_bbp = rmt_bbp(m->lambda, o.N);
     size_t ngrow = rmt_growing(rw, &ov0);
@@ -728,14 +763,13 @@ int cmd_threshold(int argc, char **argv, char *err)
     }
 
     /* ---- files ---- */
-    if ((st = header_common(&hdr, argc, argv, spec, nspec))) {
+    if ((st = header_common(&hdr, argc, argv, spec, nspec)) || (st = ring_header_set(m, &hdr))) {
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
     }
     traj_file f;
     if ((st = traj_open(&f, o.out, "threshold.tsv", &hdr, err)))
         goto done;
-    ring_header_write(m, f.fp);
     fprintf(f.fp, "B\tseeds");
     for (size_t k = 0; k < OP_N; k++)
         fprintf(f.fp, "\t%s_mean\t%s_sd", op_key[k], op_key[k]);
@@ -767,7 +801,6 @@ int cmd_threshold(int argc, char **argv, char *err)
 
     if ((st = traj_open(&f, o.out, "summary.tsv", &hdr, err)))
         goto done;
-    ring_header_write(m, f.fp);
     double lmax = -INFINITY;
     for (size_t k = 0; k < o.N; k++)
         lmax = fmax(lmax, m->lambda[k]);

@@ -82,19 +82,22 @@ static int load(cmp_run *r, const char *dir, size_t mu, traj_table *tt, traj_tab
         st = sym_error(err, SYM_EINVAL, "%s: header has no data model (data=...)", pt);
         goto done;
     }
-    if ((st = ring_kind_parse(data, &r->kind, err))) {
+    if ((st = ring_type_find(data, &r->type, err))) {
         st = sym_context(err, st, pt);
         goto done;
     }
     if ((st = header_N(&tt->header, pt, &r->N, err)))
         goto done;
-    /* the two tables must come from one run */
-    const char *keys[] = {"data", "N", "beta", "rho", "eps", "seed", "command"};
-    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-        const char *a = traj_header_get(&tt->header, keys[k]), *b = traj_header_get(&tw->header, keys[k]);
+    /* the two tables must come from one run: the same data, N, model
+     * parameters (every key of every model), seed and command */
+    const char *fixed[] = {"data", "N", "seed", "command"};
+    size_t nfix = sizeof fixed / sizeof fixed[0], nkeys = nfix + ring_nkeys();
+    for (size_t k = 0; k < nkeys; k++) {
+        const char *key = k < nfix ? fixed[k] : ring_key(k - nfix)->key;
+        const char *a = traj_header_get(&tt->header, key), *b = traj_header_get(&tw->header, key);
         if ((a == NULL) != (b == NULL) || (a && strcmp(a, b))) {
             st = sym_error(err, SYM_EINVAL, "%s: header %s=%s differs from trajectory.tsv's %s=%s", pw,
-                           keys[k], b ? b : "(none)", keys[k], a ? a : "(none)");
+                           key, b ? b : "(none)", key, a ? a : "(none)");
             goto done;
         }
     }
@@ -227,20 +230,18 @@ static int same_value(const char *a, const char *b)
 
 int cmp_check_match(const cmp_run *th, const cmp_run *sim, char *err)
 {
-    if (th->kind != sim->kind)
+    if (th->type != sim->type)
         return sym_error(err, SYM_EINVAL, "%s is data=%s but theory %s is data=%s", sim->dir,
-                         ring_kind_name(sim->kind), th->dir, ring_kind_name(th->kind));
+                         sim->type->name, th->dir, th->type->name);
     if (th->N != sim->N)
         return sym_error(err, SYM_EINVAL, "%s has N=%zu but theory %s has N=%zu", sim->dir, sim->N,
                          th->dir, th->N);
-    const char *ising[] = {"beta"}, *bump[] = {"rho", "eps"};
-    const char **keys = th->kind == RING_ISING ? ising : bump;
-    size_t nk = th->kind == RING_ISING ? 1 : 2;
-    for (size_t k = 0; k < nk; k++) {
-        const char *a = traj_header_get(&th->header, keys[k]), *b = traj_header_get(&sim->header, keys[k]);
+    for (size_t k = 0; k < th->type->npar; k++) {
+        const char *key = th->type->par[k].key;
+        const char *a = traj_header_get(&th->header, key), *b = traj_header_get(&sim->header, key);
         if (!same_value(a, b))
-            return sym_error(err, SYM_EINVAL, "%s has %s=%s but theory %s has %s=%s", sim->dir, keys[k],
-                             b ? b : "(none)", th->dir, keys[k], a ? a : "(none)");
+            return sym_error(err, SYM_EINVAL, "%s has %s=%s but theory %s has %s=%s", sim->dir, key,
+                             b ? b : "(none)", th->dir, key, a ? a : "(none)");
     }
     return SYM_OK;
 }

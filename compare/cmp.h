@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include "core/obs.h"
+#include "core/ring.h"
 #include "core/traj.h"
 
 /* Order parameters compared, in this order: norm2 pr R S a0 .. a8. */
@@ -30,7 +31,7 @@ typedef struct {
     char *dir;
     traj_header header;   /* trajectory.tsv header                 */
     traj_header summary;  /* summary.tsv keys                      */
-    ring_kind kind;
+    const ring_type *type;   /* the data model (header key data)   */
     size_t N, n;          /* profile length, snapshots             */
     double *t;            /* n, strictly increasing                */
     double *o;            /* n x CMP_NOBS                          */
@@ -49,7 +50,7 @@ int cmp_run_load(cmp_run *r, const char *dir, size_t mu, char *err);
 void cmp_run_free(cmp_run *r);
 
 /* SYM_EINVAL unless sim has the theory's data model, N and model
- * parameters (beta for ising; rho and eps for bump). */
+ * parameters (the header keys of the type's par[]). */
 int cmp_check_match(const cmp_run *th, const cmp_run *sim, char *err);
 
 /* The theory at time t, linear in t between snapshots: order parameters

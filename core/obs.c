@@ -15,6 +15,8 @@
 
 #include <fftw3.h>
 
+#include "core/ring.h"
+
 struct obs_ws {
     size_t N, nc;            /* length, number of r2c outputs N/2 + 1        */
     double *win, *uin;       /* real inputs of the two forward transforms    */
@@ -96,7 +98,7 @@ static double mode_abs(const obs_ws *ws, size_t k)
     return hypot(ws->wout[j][0], ws->wout[j][1]);
 }
 
-void obs_compute(obs_ws *ws, ring_kind kind, const double *w, obs_values *out)
+void obs_compute(obs_ws *ws, const ring_type *type, const double *w, obs_values *out)
 {
     size_t N = ws->N;
     double s2 = 0, s4 = 0, re = 0, im = 0;
@@ -126,13 +128,8 @@ void obs_compute(obs_ws *ws, ring_kind kind, const double *w, obs_values *out)
     if (c >= (double)N)
         c -= (double)N;
     out->center = c;
-    if (kind == RING_BUMP) {
-        /* modes k = 1 and N-1 together: 2 a_1^2 / norm2 */
-        double a1 = N > 1 ? mode_abs(ws, 1) / rootN : 0.0;
-        out->S = 2.0 * a1 * a1 / s2;
-    } else {
-        out->S = out->R;
-    }
+    double a1 = N > 1 ? mode_abs(ws, 1) / rootN : 0.0;
+    out->S = type->order(s2, out->R, a1);
 }
 
 void obs_amplitudes(obs_ws *ws, const double *w, double *a)

@@ -13,7 +13,10 @@
 #define SYM_OBS_H
 
 #include <stddef.h>
-#include "core/ring.h"
+
+/* core/ring.h (not included: core/ring.h includes core/traj.h, which
+ * includes this header) */
+typedef struct ring_type ring_type;
 
 #define OBS_NA 9   /* a_0 .. a_8 are written to trajectory files */
 
@@ -28,9 +31,10 @@ typedef struct obs_ws obs_ws;
 obs_ws *obs_alloc(size_t N);
 void obs_free(obs_ws *ws);
 
-/* All of obs_values for w; S follows the data model kind (R for ising,
- * 2 a_1^2 / norm2 for bump).  A zero profile gives pr, R, S, center = NAN. */
-void obs_compute(obs_ws *ws, ring_kind kind, const double *w, obs_values *out);
+/* All of obs_values for w; S is the data model's order parameter
+ * (type->order: R for ising, 2 a_1^2 / norm2 for bump).  A zero profile
+ * gives pr, R, S, center = NAN. */
+void obs_compute(obs_ws *ws, const ring_type *type, const double *w, obs_values *out);
 
 /* Every a_k, k = 0..N-1, into a[] (length N). */
 void obs_amplitudes(obs_ws *ws, const double *w, double *a);

@@ -1,84 +1,145 @@
-/* ring: translation-invariant data models on a ring of N spins (SPEC.md 2).
+/* ring: translation-invariant data models on a ring of N spins (SPEC.md 2),
+ * as a table of types (the gsl_rng_type pattern, STYLE.md "Kinds as tables").
  *
- * Each model gives its exact two-point function C(r) = <v_i v_{i+r}>, the
- * spectrum lambda_k = sum_r C(r) exp(-2 pi i k r / N) (real), the exact
- * entropy where known, and an exact sampler (no Markov chain).
+ * A data model is one `const ring_type` in its own file (core/model_*.c):
+ * its name, its parameters (key, default, help, check), how to fill the exact
+ * two-point function C(r) = <v_i v_{i+r}>, the spectrum lambda_k = sum_r C(r)
+ * exp(-2 pi i k r / N), the mean, the entropy and log Z where known, its exact
+ * sampler (no Markov chain), the extra header keys it derives, its
+ * symmetry-breaking order parameter S (SPEC.md 4) and what theory/rmt needs.
+ * Nothing outside a model's file knows which model it is: a new model is one
+ * file and one entry of RING_TYPES in core/models.h.  The sample files
+ * themselves are core/samples.h.
  */
 #ifndef SYM_RING_H
 #define SYM_RING_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <gsl/gsl_rng.h>
 
-typedef enum { RING_ISING = 0, RING_BUMP = 1 } ring_kind;
+#include "core/traj.h"
 
+typedef struct ring_model ring_model;
+typedef struct ring_type ring_type;   /* also declared by core/obs.h */
+
+/* Largest number of distinct parameter keys over all models. */
+#define RING_MAXKEYS 8
+
+/* One parameter of a model.  Keys shared by several models (beta) have the
+ * same default and check in each (the models share the check function). */
 typedef struct {
-    ring_kind kind;
+    const char *key;    /* option and header key, e.g. "beta"          */
+    double def;         /* default                                     */
+    const char *help;   /* one line for --help                         */
+    /* SYM_OK, or SYM_EINVAL with a message naming the parameter (key, not
+     * a CLI spelling: "beta = -1: need beta >= 0 and finite").  N is the
+     * ring size (already checked >= 3). */
+    int (*check)(double v, size_t N, char *err);
+} ring_param;
+
+/* S of SPEC.md 4 from a profile's norm2, R and a_1. */
+typedef double (*ring_order_fn)(double norm2, double R, double a1);
+
+struct ring_type {
+    const char *name;          /* "ising"                                   */
+    const char *about;         /* one line for --help                       */
+    size_t npar;
+    const ring_param *par;     /* par[0..npar-1]                            */
+    /* Checks that involve several parameters or N (after each parameter's own
+     * check); may be NULL.  val[] holds this model's parameters in par order. */
+    int (*check)(const double *val, size_t N, char *err);
+    /* Fill m->C, m->lambda (allocated, N each), m->mean, m->entropy, m->logZ
+     * (NAN where not known) and m->state (freed with free(), may stay NULL).
+     * m->type, m->N and m->val are set. */
+    int (*fill)(ring_model *m, char *err);
+    /* B configurations into v[b*N + i] in {-1,+1}, exactly, from r.  Rows are
+     * drawn one after another from r, so that B rows in one call and in
+     * several calls (chunks) are the same rows. */
+    int (*sample)(const ring_model *m, gsl_rng *r, size_t B, int8_t *v, char *err);
+    /* Header keys derived from the parameters (bump: L); NULL if none.
+     * SYM_OK or SYM_ENOMEM. */
+    int (*header)(const ring_model *m, traj_header *h);
+    /* The model's symmetry-breaking order parameter S of SPEC.md 4 from a
+     * profile's norm2, R and a_1 (R for ising, 2 a_1^2 / norm2 for bump). */
+    ring_order_fn order;
+    /* theory/rmt: E|v^_k|^4 / (E|v^_k|^2)^2 of the top mode's sample
+     * Fourier coefficient, for the finite-B splitting of a degenerate top
+     * pair; NULL where the top mode is simple (no splitting) or not known. */
+    double (*m4)(const ring_model *m);
+};
+
+/* Parameters of a model as the command line gives them: the type, N, and a
+ * value for every key of every model (so that every given value is checked
+ * whatever the model: a typo in eps is reported even for ising). */
+typedef struct {
+    const ring_type *type;
     size_t N;
-    double beta;   /* ising coupling, >= 0                         */
-    double rho;    /* bump width fraction, L = round(rho N), (0,1) */
-    double eps;    /* bump flip noise, in [0, 1/2]                 */
+    double val[RING_MAXKEYS];   /* indexed by ring_key_index()            */
 } ring_params;
 
-typedef struct {
-    ring_params p;
-    size_t L;          /* bump: block length round(rho N); ising: 0          */
+struct ring_model {
+    const ring_type *type;
+    size_t N;
+    double val[RING_MAXKEYS];   /* this model's parameters, in type->par order */
     double *C;         /* C[r], r = 0..N-1                                    */
     double *lambda;    /* lambda[k], k = 0..N-1                               */
     double mean;       /* <v_i> (same for all i)                              */
     double entropy;    /* exact S_data (nats), NAN where not known            */
-    double logZ;       /* ising: log Z of the periodic chain; NAN otherwise   */
-} ring_model;
+    double logZ;       /* log Z of the data model where known, else NAN       */
+    void *state;       /* the type's own data (free()d by ring_free)          */
+};
 
-/* Defaults: ising, N = 100, beta = 1, rho = 0.5, eps = 0.1. */
+/* ---- the table ---- */
+
+/* NULL-terminated list of every model, in --help order. */
+extern const ring_type *const ring_types[];
+/* "ising|bump|ising2" (static storage), for option choices. */
+const char *ring_type_names(void);
+/* The type named s; SYM_EINVAL "data model 'x': expected ising, bump or ..." */
+int ring_type_find(const char *s, const ring_type **t, char *err);
+
+/* Every distinct parameter key over all models, in table order:
+ * ring_nkeys() of them.  ring_key(k) describes key k (as the first model
+ * that declares it; NULL for k >= ring_nkeys()). */
+size_t ring_nkeys(void);
+const ring_param *ring_key(size_t k);
+/* Index of key in ring_params.val, or -1. */
+int ring_key_index(const char *key);
+
+/* Defaults: the first type (ising), N = 100, every key at its default. */
 void ring_params_default(ring_params *p);
-
-/* Check parameters; on failure a message naming the parameter, SYM_EINVAL. */
+/* Value of key in p (NAN when not a key). */
+double ring_params_get(const ring_params *p, const char *key);
+/* Set key in p to v; SYM_EINVAL (naming the key) when it is not a key.
+ * Nothing is checked here: ring_params_check does that. */
+int ring_params_set(ring_params *p, const char *key, double v, char *err);
+/* N >= 3, every key's own check, then the type's joint check. */
 int ring_params_check(const ring_params *p, char *err);
 
-/* Name <-> kind ("ising", "bump"). */
-const char *ring_kind_name(ring_kind k);
-int ring_kind_parse(const char *s, ring_kind *k, char *err);
-
-/* Build the model: checks p, fills C, lambda, mean, entropy.  For bump the
- * spectrum comes from an FFTW_ESTIMATE plan made here: FFTW planning is not
- * thread-safe, so do not call ring_alloc from several threads at once. */
+/* Build the model: checks p, calls type->fill.  FFTW planning (the
+ * spectrum of models without a closed form) is not thread-safe: do not call
+ * ring_alloc from several threads at once. */
 int ring_alloc(ring_model **out, const ring_params *p, char *err);
 void ring_free(ring_model *m);
 
-/* Write the model's "# key=value" header lines (data, N, beta or rho/eps). */
-void ring_header_write(const ring_model *m, FILE *fp);
+/* Value of one of the model's own parameters by key (NAN when the model
+ * has no such parameter). */
+double ring_get(const ring_model *m, const char *key);
+
+/* Set the model's header keys into h: data, N, each of its parameters
+ * (%.17g), then type->header's derived keys.  SYM_ENOMEM on failure. */
+int ring_header_set(const ring_model *m, traj_header *h);
 
 /* Exact sampler: B configurations into v[b*N + i] in {-1,+1}, drawn from r.
- * ising: transfer-matrix conditionals of the periodic chain (SPEC.md 2);
- * bump: uniform position, block, independent flips. */
+ * B*N must fit in size_t (SYM_EINVAL otherwise). */
 int ring_sample(const ring_model *m, gsl_rng *r, size_t B, int8_t *v, char *err);
 
-/* The ising sampler's conditionals (exposed so tests can check them against
- * enumeration): p[2*i + 0] = P(v_i = v_{i-1} | v_{i-1} v_0 = +1) and
- * p[2*i + 1] = P(v_i = v_{i-1} | v_{i-1} v_0 = -1) for i = 1..N-1 (p[0], p[1]
- * are NAN).  p holds 2N doubles.  SYM_EINVAL for a bump model. */
-int ring_ising_conditionals(const ring_model *m, double *p, char *err);
+/* S of SPEC.md 4 for this model. */
+double ring_order(const ring_model *m, double norm2, double R, double a1);
 
-/* Sample files (SPEC.md 5, README.md, section symrbm sample).  Text: "# key=value" header
- * lines, then one configuration per line, +1/-1 separated by spaces.
- * Binary: RING_SAMPLES_MAGIC, "key=value\n" header lines (N and B among
- * them), a line "end\n", then B rows of ceil(N/8) bytes, spin i of a row in
- * bit i%8 (least significant first) of byte i/8, 1 = +1, 0 = -1, padding
- * bits 0. */
-#define RING_SAMPLES_MAGIC "SYMRBM-SAMPLES\n"
-
-/* Write B rows of v (after the caller has written the header) in text
- * (bin = 0) or packed binary (bin = 1) form.  SYM_EIO on a write error. */
-int ring_samples_write_rows(FILE *fp, int bin, const int8_t *v, size_t N, size_t B, char *err);
-
-/* Read a sample file of either format (told apart by the magic): *v gets a
- * malloc'ed B*N array (free it), row b at v[b*N].  A missing file is SYM_EIO;
- * a malformed row (wrong length, a value other than +1/-1, not a number), a
- * bad header, a truncated binary body or no rows at all is SYM_EINVAL with a
- * message naming the file and line. */
-int ring_samples_read(const char *path, size_t *N, size_t *B, int8_t **v, char *err);
+/* m4 of the model's top mode for theory/rmt (type->m4), NAN where the type
+ * has none. */
+double ring_m4(const ring_model *m);
 
 #endif

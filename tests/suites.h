@@ -7,7 +7,7 @@
 #include <check.h>
 
 #define SYM_SUITE_LIST(X) \
-    X(err) X(opts) X(rng) X(ring) X(unit) X(obs) X(traj) X(kern) X(marg) X(flow) X(phase) \
+    X(err) X(opts) X(rng) X(ring) X(model) X(unit) X(obs) X(traj) X(kern) X(marg) X(flow) X(phase) \
     X(sample) X(train) X(rmt) X(compare) X(threshold) X(cli)
 
 #define SYM_DECLARE(name) Suite *name##_suite(void) __attribute__((weak));

@@ -24,6 +24,7 @@
 
 #include "compare/cmp.h"
 #include "core/err.h"
+#include "core/models.h"
 #include "core/obs.h"
 #include "core/rng.h"
 #include "core/traj.h"
@@ -144,7 +145,7 @@ static void make_run(const char *dir, const run_spec *rs, size_t *nsnap, double 
             theory_u(t, rs->N, w);
         }
         obs_values ov;
-        obs_compute(ows, strcmp(rs->data, "ising") ? RING_BUMP : RING_ISING, w, &ov);
+        obs_compute(ows, strcmp(rs->data, "ising") ? &ring_bump : &ring_ising, w, &ov);
         traj_obs_row(ft.fp, t, 0, NAN, NAN, &ov);
         if (!rs->weights_final || j == 0 || j == NT - 1)
             traj_weights_row(fw.fp, t, 0, w, rs->N);

@@ -13,6 +13,7 @@
 #include <fftw3.h>
 
 #include "core/err.h"
+#include "core/models.h"
 #include "core/ring.h"
 #include "core/rng.h"
 #include "theory/flow.h"
@@ -23,23 +24,23 @@ static void data_probs(const ring_params *rp, double *P)
 {
     size_t N = rp->N, S = (size_t)1 << N;
     double z = 0;
-    size_t L = (size_t)lround(rp->rho * (double)N);
+    size_t L = (size_t)lround(ring_params_get(rp, "rho") * (double)N);
     for (size_t s = 0; s < S; s++) {
         double p;
-        if (rp->kind == RING_ISING) {
+        if (rp->type == &ring_ising) {
             double e = 0;
             for (size_t i = 0; i < N; i++) {
                 int vi = ((s >> i) & 1) ? 1 : -1, vj = ((s >> ((i + 1) % N)) & 1) ? 1 : -1;
                 e += vi * vj;
             }
-            p = exp(rp->beta * e);
+            p = exp(ring_params_get(rp, "beta") * e);
         } else {
             p = 0;
             for (size_t x = 0; x < N; x++) {
                 double q = 1;
                 for (size_t i = 0; i < N; i++) {
                     int si = ((i + N - x) % N < L) ? 1 : -1, vi = ((s >> i) & 1) ? 1 : -1;
-                    q *= (si == vi) ? 1 - rp->eps : rp->eps;
+                    q *= (si == vi) ? 1 - ring_params_get(rp, "eps") : ring_params_get(rp, "eps");
                 }
                 p += q / (double)N;
             }
@@ -130,7 +131,7 @@ START_TEST(test_gradient_ising)
     ring_params rp;
     ring_params_default(&rp);
     rp.N = 10;
-    rp.beta = 0.8;
+    rp.val[ring_key_index("beta")] = 0.8;
     check_gradient(&rp, 0, 0.05);  /* paramagnetic */
     check_gradient(&rp, 0, 0.6);   /* localised, two peaks */
     check_gradient(&rp, 1, 0.4);   /* with fields */
@@ -141,12 +142,12 @@ START_TEST(test_gradient_bump)
 {
     ring_params rp;
     ring_params_default(&rp);
-    rp.kind = RING_BUMP;
+    rp.type = &ring_bump;
     rp.N = 10;
-    rp.rho = 0.3;
-    rp.eps = 0.1;
+    rp.val[ring_key_index("rho")] = 0.3;
+    rp.val[ring_key_index("eps")] = 0.1;
     check_gradient(&rp, 1, 0.5);
-    rp.rho = 0.5;
+    rp.val[ring_key_index("rho")] = 0.5;
     check_gradient(&rp, 0, 0.3);
 }
 END_TEST
@@ -158,7 +159,7 @@ START_TEST(test_linear_regime)
     ring_params rp;
     ring_params_default(&rp);
     rp.N = 64;
-    rp.beta = 0.7;
+    rp.val[ring_key_index("beta")] = 0.7;
     char err[SYM_ERRLEN];
     ring_model *rm;
     ck_assert_int_eq(ring_alloc(&rm, &rp, err), SYM_OK);
@@ -199,7 +200,7 @@ START_TEST(test_methods_agree)
     ring_params rp;
     ring_params_default(&rp);
     rp.N = 40;
-    rp.beta = 1.0;
+    rp.val[ring_key_index("beta")] = 1.0;
     char err[SYM_ERRLEN];
     ring_model *rm;
     ck_assert_int_eq(ring_alloc(&rm, &rp, err), SYM_OK);

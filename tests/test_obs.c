@@ -8,6 +8,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "core/models.h"
 #include "core/obs.h"
 #include "core/rng.h"
 #include "tests/suites.h"
@@ -81,7 +82,7 @@ START_TEST(test_parseval_and_dft)
                 ck_assert_double_eq_tol(a[k], a[(N - k) % N], TOL_REL * sqrt(n2));
             }
             obs_values o;
-            obs_compute(ws, RING_ISING, w, &o);
+            obs_compute(ws, &ring_ising, w, &o);
             ck_assert_double_eq_tol(o.norm2, n2, TOL_REL * n2);
             for (size_t k = 0; k < OBS_NA; k++) {
                 if (k < N)
@@ -109,17 +110,17 @@ START_TEST(test_pr)
         obs_values o;
         for (size_t i = 0; i < N; i++)
             w[i] = -0.37;
-        obs_compute(ws, RING_ISING, w, &o);
+        obs_compute(ws, &ring_ising, w, &o);
         ck_assert_double_eq_tol(o.pr, 1.0, TOL_REL);
         /* a block of L equal weights: pr = L / N exactly */
         size_t L = N / 3 + 1;
         for (size_t i = 0; i < N; i++)
             w[i] = (i + 2) % N < L ? 2.5 : 0.0;
-        obs_compute(ws, RING_ISING, w, &o);
+        obs_compute(ws, &ring_ising, w, &o);
         ck_assert_double_eq_tol(o.pr, (double)L / (double)N, TOL_REL);
         memset(w, 0, N * sizeof *w);
         w[N / 2] = 4.0;
-        obs_compute(ws, RING_ISING, w, &o);
+        obs_compute(ws, &ring_ising, w, &o);
         ck_assert_double_eq_tol(o.pr, 1.0 / (double)N, TOL_REL);
         free(w);
         obs_free(ws);
@@ -138,14 +139,14 @@ START_TEST(test_R_center_closed_forms)
         obs_values o;
         for (size_t i = 0; i < N; i++)
             w[i] = 1.3;
-        obs_compute(ws, RING_ISING, w, &o);
+        obs_compute(ws, &ring_ising, w, &o);
         ck_assert_double_eq_tol(o.R, 0.0, TOL_REL);
         ck_assert_double_eq(o.S, o.R);
         /* a delta at j: R = 1, centre j (every j, including the wrap) */
         for (size_t j = 0; j < N; j++) {
             memset(w, 0, N * sizeof *w);
             w[j] = j % 2 ? -0.7 : 0.7;
-            obs_compute(ws, RING_ISING, w, &o);
+            obs_compute(ws, &ring_ising, w, &o);
             ck_assert_double_eq_tol(o.R, 1.0, TOL_REL);
             ck_assert(o.center >= 0 && o.center < (double)N);
             ck_assert_double_eq_tol(o.center, (double)j, TOL_CENTER);
@@ -157,7 +158,7 @@ START_TEST(test_R_center_closed_forms)
             memset(w, 0, N * sizeof *w);
             w[j] = 1.0;
             w[(j + 2) % N] = -1.0;
-            obs_compute(ws, RING_ISING, w, &o);
+            obs_compute(ws, &ring_ising, w, &o);
             double c2 = cos(2 * M_PI / (double)N);
             ck_assert_double_eq_tol(o.R, fabs(c2), TOL_REL);
             double expect = (double)(j + 1) + (c2 < 0 ? (double)N / 2 : 0.0);
@@ -189,7 +190,7 @@ START_TEST(test_center_smooth_bump)
             w[i] = 0.2 + exp(-d * d / (2 * sigma * sigma));
         }
         obs_values o;
-        obs_compute(ws, RING_ISING, w, &o);
+        obs_compute(ws, &ring_ising, w, &o);
         ck_assert_double_le_tol(circ_dist(o.center, cs[n], N), 0.0, TOL_CENTER);
         ck_assert(o.R > 0.1 && o.R < 1.0);
         /* translation invariance of R and pr: shift by an integer */
@@ -197,7 +198,7 @@ START_TEST(test_center_smooth_bump)
         for (size_t i = 0; i < N; i++)
             ws2[(i + 37) % N] = w[i];
         obs_values o2;
-        obs_compute(ws, RING_ISING, ws2, &o2);
+        obs_compute(ws, &ring_ising, ws2, &o2);
         ck_assert_double_eq_tol(o2.R, o.R, TOL_REL);
         ck_assert_double_eq_tol(o2.pr, o.pr, TOL_REL);
         ck_assert_double_le_tol(circ_dist(o2.center, cs[n] + 37, N), 0.0, TOL_CENTER);
@@ -231,7 +232,7 @@ START_TEST(test_pure_modes)
             if (k0 == 1 && N > 2) {
                 /* a pure k = 1 mode is fully symmetry-broken for bump */
                 obs_values o;
-                obs_compute(ws, RING_BUMP, w, &o);
+                obs_compute(ws, &ring_bump, w, &o);
                 ck_assert_double_eq_tol(o.S, 1.0, TOL_REL);
             }
         }
@@ -253,8 +254,8 @@ START_TEST(test_S_definitions)
         for (size_t i = 0; i < N; i++)
             w[i] += 2.0 * cos(2 * M_PI * (double)i / (double)N - 1.0);
         obs_values ob, oi;
-        obs_compute(ws, RING_BUMP, w, &ob);
-        obs_compute(ws, RING_ISING, w, &oi);
+        obs_compute(ws, &ring_bump, w, &ob);
+        obs_compute(ws, &ring_ising, w, &oi);
         double n2 = sumsq(w, N), a1 = direct_ak(w, N, 1);
         ck_assert_double_eq_tol(ob.S, 2 * a1 * a1 / n2, TOL_REL);
         ck_assert_double_eq(oi.S, oi.R);
@@ -266,7 +267,7 @@ START_TEST(test_S_definitions)
         for (size_t i = 0; i < N; i++)
             w[i] = -w[i];
         obs_values of;
-        obs_compute(ws, RING_BUMP, w, &of);
+        obs_compute(ws, &ring_bump, w, &of);
         ck_assert_double_eq_tol(of.S, ob.S, TOL_REL);
         ck_assert_double_eq_tol(of.R, ob.R, TOL_REL);
         ck_assert_double_eq_tol(of.pr, ob.pr, TOL_REL);
@@ -283,7 +284,7 @@ START_TEST(test_zero_profile)
     ck_assert_ptr_nonnull(ws);
     double w[10] = {0}, u[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     obs_values o;
-    obs_compute(ws, RING_BUMP, w, &o);
+    obs_compute(ws, &ring_bump, w, &o);
     ck_assert_double_eq(o.norm2, 0.0);
     ck_assert(isnan(o.pr) && isnan(o.R) && isnan(o.S) && isnan(o.center));
     ck_assert(isnan(obs_overlap(ws, w, u, NULL, NULL)));

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "core/err.h"
+#include "core/models.h"
 #include "core/obs.h"
 #include "core/ring.h"
 #include "core/rng.h"
@@ -22,7 +23,7 @@ static ring_model *ising(size_t N, double beta)
     ring_params p;
     ring_params_default(&p);
     p.N = N;
-    p.beta = beta;
+    p.val[ring_key_index("beta")] = beta;
     ring_model *rm = NULL;
     char err[SYM_ERRLEN];
     ck_assert_msg(ring_alloc(&rm, &p, err) == SYM_OK, "%s", err);
@@ -103,7 +104,7 @@ static double final_R(size_t N, double beta, double T)
     flow_state(f, w, NULL);
     obs_ws *ow = obs_alloc(N);
     obs_values ov;
-    obs_compute(ow, RING_ISING, w, &ov);
+    obs_compute(ow, &ring_ising, w, &ov);
     obs_free(ow);
     flow_free(f);
     ring_free(rm);

@@ -11,6 +11,7 @@
 #include <gsl/gsl_matrix.h>
 
 #include "core/err.h"
+#include "core/models.h"
 #include "core/ring.h"
 #include "core/rng.h"
 #include "tests/suites.h"
@@ -49,15 +50,15 @@ START_TEST(test_bbp_ising)
         ring_params p;
         ring_params_default(&p);
         p.N = 100;
-        p.beta = betas[j];
+        p.val[ring_key_index("beta")] = betas[j];
         ring_model *m;
         ck_assert_msg(ring_alloc(&m, &p, err) == SYM_OK, "%s", err);
-        double t = tanh(p.beta), tN = pow(t, (double)p.N);
+        double t = tanh(ring_params_get(&p, "beta")), tN = pow(t, (double)p.N);
         double l0 = (1 + t) * (1 - tN) / ((1 - t) * (1 + tN));
         double want = (double)p.N / ((l0 - 1) * (l0 - 1));
         double got = rmt_bbp(m->lambda, p.N);
         ck_assert_msg(fabs(got - want) <= 1e-10 * want, "beta %g: B_bbp %.15g want %.15g",
-                      p.beta, got, want);
+                      ring_params_get(&p, "beta"), got, want);
         ring_free(m);
     }
 }
@@ -70,13 +71,13 @@ START_TEST(test_bbp_bump_and_trivial)
     char err[SYM_ERRLEN];
     ring_params p;
     ring_params_default(&p);
-    p.kind = RING_BUMP;
+    p.type = &ring_bump;
     p.N = 120;
-    p.eps = 0.3;
+    p.val[ring_key_index("eps")] = 0.3;
     ring_model *m;
     ck_assert_msg(ring_alloc(&m, &p, err) == SYM_OK, "%s", err);
-    size_t N = p.N, L = (size_t)lround(p.rho * (double)N);
-    double a = (1 - 2 * p.eps) * (1 - 2 * p.eps), l1 = 1;
+    size_t N = p.N, L = (size_t)lround(ring_params_get(&p, "rho") * (double)N);
+    double a = (1 - 2 * ring_params_get(&p, "eps")) * (1 - 2 * ring_params_get(&p, "eps")), l1 = 1;
     for (size_t r = 1; r < N; r++) {
         size_t rp = r < N - r ? r : N - r, mn = rp < L ? rp : L;
         mn = mn < N - L ? mn : N - L;
@@ -257,7 +258,7 @@ typedef struct {
  * k where grow[k], by a direct DFT. */
 static measured measure(const ring_model *m, const int *grow, size_t B, int draws, uint64_t seed)
 {
-    size_t N = m->p.N;
+    size_t N = m->N;
     char err[SYM_ERRLEN];
     int8_t *v = malloc(B * N);
     gsl_matrix *C = gsl_matrix_alloc(N, N), *V = gsl_matrix_alloc(N, N);
@@ -325,19 +326,19 @@ static void check_model(ring_params *p, const size_t *Bs, size_t nB, int draws, 
         grow[k] = m->lambda[k] > 1 + RMT_DEGEN_TOL;
     rmt_ws *ws = ws_of(m->lambda, N);
     if (use_m4)
-        ck_assert_int_eq(rmt_set_m4(ws, rmt_ring_m4(m), err), SYM_OK);
+        ck_assert_int_eq(rmt_set_m4(ws, ring_m4(m), err), SYM_OK);
     for (size_t j = 0; j < nB; j++) {
         rmt_top t;
         ck_assert_msg(rmt_top_eval(ws, (double)Bs[j], &t, err) == SYM_OK, "%s", err);
         measured me = measure(m, grow, Bs[j], draws, 17 + j);
-        ck_assert_msg(t.spiked == want_spiked, "%s B %zu: spiked %d", ring_kind_name(p->kind), Bs[j], t.spiked);
+        ck_assert_msg(t.spiked == want_spiked, "%s B %zu: spiked %d", p->type->name, Bs[j], t.spiked);
         ck_assert_msg(fabs(t.ov_grow - me.ov_mean) <= 3 * me.ov_se + bias,
                       "%s N %zu B %zu: predicted overlap %.4f, measured %.4f +- %.4f",
-                      ring_kind_name(p->kind), N, Bs[j], t.ov_grow, me.ov_mean, me.ov_se);
+                      p->type->name, N, Bs[j], t.ov_grow, me.ov_mean, me.ov_se);
         /* the top eigenvalue itself: within 4% (measured <= 3.5%) */
         ck_assert_msg(fabs(t.x_top - me.x_mean) <= 3 * me.x_se + 0.04 * t.x_top,
                       "%s N %zu B %zu: predicted top eigenvalue %.4f, measured %.4f +- %.4f",
-                      ring_kind_name(p->kind), N, Bs[j], t.x_top, me.x_mean, me.x_se);
+                      p->type->name, N, Bs[j], t.x_top, me.x_mean, me.x_se);
     }
     rmt_free(ws);
     free(grow);
@@ -354,7 +355,7 @@ START_TEST(test_eigen_ising)
     ring_params p;
     ring_params_default(&p);
     p.N = 150;
-    p.beta = 0.5;
+    p.val[ring_key_index("beta")] = 0.5;
     const size_t Bs[] = {10, 40, 150, 600};
     check_model(&p, Bs, 4, 6, 0.02, 0, 0);
 }
@@ -370,9 +371,9 @@ START_TEST(test_eigen_bump)
 {
     ring_params p;
     ring_params_default(&p);
-    p.kind = RING_BUMP;
+    p.type = &ring_bump;
     p.N = 200;
-    p.eps = 0.4;
+    p.val[ring_key_index("eps")] = 0.4;
     const size_t Bs[] = {40, 160, 400, 1200};
     check_model(&p, Bs, 4, 6, 0.03, 1, 1);
 }
@@ -388,9 +389,9 @@ START_TEST(test_ring_m4)
         char err[SYM_ERRLEN];
         ring_params p;
         ring_params_default(&p);
-        p.kind = RING_BUMP;
+        p.type = &ring_bump;
         p.N = 100;
-        p.eps = epss[j];
+        p.val[ring_key_index("eps")] = epss[j];
         ring_model *m;
         ck_assert_msg(ring_alloc(&m, &p, err) == SYM_OK, "%s", err);
         size_t N = p.N, B = 20000;
@@ -408,8 +409,8 @@ START_TEST(test_ring_m4)
             s2 += a2;
             s4 += a2 * a2;
         }
-        double want = (s4 / B) / ((s2 / B) * (s2 / B)), got = rmt_ring_m4(m);
-        ck_assert_msg(fabs(got - want) < 0.03 * want, "eps %g: m4 %.4f, sampled %.4f", p.eps, got, want);
+        double want = (s4 / B) / ((s2 / B) * (s2 / B)), got = ring_m4(m);
+        ck_assert_msg(fabs(got - want) < 0.03 * want, "eps %g: m4 %.4f, sampled %.4f", ring_params_get(&p, "eps"), got, want);
         gsl_rng_free(r);
         free(v);
         ring_free(m);
@@ -419,7 +420,7 @@ START_TEST(test_ring_m4)
     char err[SYM_ERRLEN];
     ring_model *m;
     ck_assert_int_eq(ring_alloc(&m, &p, err), SYM_OK);
-    ck_assert(isnan(rmt_ring_m4(m)));   /* ising: top mode k = 0 is single */
+    ck_assert(isnan(ring_m4(m)));   /* ising: top mode k = 0 is single */
     ring_free(m);
 }
 END_TEST
@@ -433,9 +434,9 @@ START_TEST(test_eigen_mp)
     char err[SYM_ERRLEN];
     ring_params p;
     ring_params_default(&p);
-    p.kind = RING_BUMP;
+    p.type = &ring_bump;
     p.N = 200;
-    p.eps = 0.5;
+    p.val[ring_key_index("eps")] = 0.5;
     ring_model *m;
     ck_assert_msg(ring_alloc(&m, &p, err) == SYM_OK, "%s", err);
     rmt_ws *ws = ws_of(m->lambda, p.N);

@@ -13,6 +13,7 @@
 
 #include "compare/thr.h"
 #include "core/err.h"
+#include "core/models.h"
 #include "core/ring.h"
 #include "core/rng.h"
 #include "core/traj.h"
@@ -280,9 +281,9 @@ START_TEST(test_lin_model_data)
     char err[SYM_ERRLEN];
     ring_params p;
     ring_params_default(&p);
-    p.kind = RING_ISING;
+    p.type = &ring_ising;
     p.N = 24;
-    p.beta = 0.8;
+    p.val[ring_key_index("beta")] = 0.8;
     ring_model *m;
     ck_assert_int_eq(ring_alloc(&m, &p, err), SYM_OK);
     size_t N = p.N, B = 300;
@@ -408,9 +409,9 @@ START_TEST(test_cli_sweep_resume)
     /* BBP against the model's spectrum directly */
     ring_params rp;
     ring_params_default(&rp);
-    rp.kind = RING_BUMP;
+    rp.type = &ring_bump;
     rp.N = 16;
-    rp.eps = 0.2;
+    rp.val[ring_key_index("eps")] = 0.2;
     ring_model *m;
     ck_assert_int_eq(ring_alloc(&m, &rp, err), SYM_OK);
     double lmax = 0;

@@ -192,7 +192,7 @@ static int cv_check(int flag, const char *call, char *err)
 int flow_alloc(flow **out, const flow_params *p, const double *w0, const double *g0, char *err)
 {
     *out = NULL;
-    size_t N = p->data->p.N;
+    size_t N = p->data->N;
     if (!(p->rtol > 0) || !(p->atol > 0))
         return sym_error(err, SYM_EINVAL, "tolerances must be positive (rtol %g, atol %g)",
                          p->rtol, p->atol);

@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "core/marg.h"
+#include "core/models.h"
 
 /* Fixed point located to this relative accuracy in a (Brent). */
 #define PHASE_A_RTOL 1e-13
@@ -39,7 +40,7 @@ static double fp_residual(double a, void *par)
 
 int phase_uniform(const ring_model *rm, phase_point *pt, char *err)
 {
-    size_t N = rm->p.N;
+    size_t N = rm->N;
     double lam0 = rm->lambda[0];
     if (!(lam0 > 1.0))
         return sym_error(err, SYM_EINVAL,
@@ -122,9 +123,9 @@ static double mu_of_beta(double beta, void *par)
     bc_ctx *c = par;
     ring_params p;
     ring_params_default(&p);
-    p.kind = RING_ISING;
+    p.type = &ring_ising;
     p.N = c->N;
-    p.beta = beta;
+    p.val[ring_key_index("beta")] = beta;
     ring_model *rm = NULL;
     phase_point pt;
     if (ring_alloc(&rm, &p, c->err) || phase_uniform(rm, &pt, c->err)) {

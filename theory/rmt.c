@@ -118,22 +118,6 @@ int rmt_set_m4(rmt_ws *ws, double m4, char *err)
     return SYM_OK;
 }
 
-double rmt_ring_m4(const ring_model *m)
-{
-    if (m->p.kind != RING_BUMP || m->p.N < 3)
-        return NAN;
-    size_t N = m->p.N, kt = 1;
-    for (size_t k = 1; k < N; k++)
-        if (m->lambda[k] > m->lambda[kt])
-            kt = k;
-    /* v^_k = signal (fixed modulus A, uniform phase) + noise eta with
-     * E|eta|^2 = N b, b = 1 - (1-2 eps)^2, circular Gaussian by the CLT:
-     * E|v^|^4 = A^4 + 4 A^2 N b + 2 (N b)^2, E|v^|^2 = A^2 + N b = N lambda */
-    double a = (1 - 2 * m->p.eps) * (1 - 2 * m->p.eps), b = 1 - a, l = m->lambda[kt];
-    double A2 = l - b;   /* per N */
-    return (A2 * A2 + 4 * A2 * b + 2 * b * b) / (l * l);
-}
-
 static int growing(double lam)
 {
     return lam > 1 + RMT_DEGEN_TOL;

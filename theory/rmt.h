@@ -51,13 +51,10 @@ void rmt_free(rmt_ws *ws);
  * l (1 + delta), E delta = (sqrt(pi)/2) sqrt(m4 / B) (phase uniform by
  * translation invariance, |Z| Rayleigh), with m4 = E|v^_k|^4 / (E|v^_k|^2)^2
  * of the mode's amplitude (1: fixed amplitude, 2: Gaussian).  m4 <= 0 or NaN
- * (the default) turns it off and gives the B -> infinity formulas. */
+ * (the default) turns it off and gives the B -> infinity formulas.  A data
+ * model's m4 is ring_m4(m) (core/ring.h; NAN for ising, whose top mode k = 0
+ * is simple). */
 int rmt_set_m4(rmt_ws *ws, double m4, char *err);
-
-/* m4 of the model's top mode: bump, exactly for a fixed-amplitude signal
- * plus circular Gaussian flip noise (CLT in N); NAN for ising (its top mode
- * k = 0 is not degenerate, no correction). */
-double rmt_ring_m4(const ring_model *m);
 
 /* (a) BBP estimate N / (lambda_max - 1)^2; INFINITY when lambda_max <= 1. */
 double rmt_bbp(const double *lambda, size_t N);
