@@ -198,9 +198,10 @@ int samples_write(const char *path, const traj_header *h, const ring_model *m, g
         chunk = 1;
     if (chunk > B)
         chunk = B;
-    int8_t *v = malloc(chunk * N);   /* chunk * N <= max(SAMPLES_CHUNK_BYTES, N) or o->chunk rows */
-    if (!v || (o->chunk && chunk > SIZE_MAX / N)) {
-        free(v);
+    /* chunk * N <= max(SAMPLES_CHUNK_BYTES, N) by default; a caller's
+     * chunk is checked */
+    int8_t *v = chunk <= SIZE_MAX / N ? malloc(chunk * N) : NULL;
+    if (!v) {
         free(hbuf);
         return sym_error(err, SYM_ENOMEM, "%s: out of memory for %zu rows of N = %zu", path, chunk, N);
     }

@@ -16,7 +16,6 @@
 #define SYM_RMT_H
 
 #include <stddef.h>
-#include "core/ring.h"
 
 /* Two population eigenvalues closer than RMT_DEGEN_TOL * max(1, lambda_max)
  * are one degenerate group (k and N-k are equal up to FFT rounding, ~1e-13). */
