@@ -16,6 +16,7 @@
 #include "core/obs.h"
 #include "core/ring.h"
 #include "core/rng.h"
+#include "core/size.h"
 #include "core/traj.h"
 #include "core/unit.h"
 #include "sim/train.h"
@@ -96,6 +97,28 @@ static int theory_overlap(const char *dir, obs_ws *obs, const double *w, size_t 
     return SYM_OK;
 }
 
+/* The update count K (from --epochs through train_updates, or T / lr) and
+ * train_plan_check of the run's sizes and work. */
+static int sim_plan(const train_config *tc, size_t B, int seen_epochs, size_t epochs, double T,
+                    double lr, size_t *K, char *err)
+{
+    int st = train_config_check(tc, err);
+    if (st)
+        return st;
+    if (seen_epochs) {
+        if ((st = train_updates(tc, B, epochs, K, err)))
+            return st;
+    } else {
+        double k = T / lr;
+        if (!(k <= 1e15))
+            return sym_error(err, SYM_EINVAL, "--T %g / --lr %g: too many updates", T, lr);
+        *K = (size_t)llround(k);
+        if (*K < 1)
+            return sym_error(err, SYM_EINVAL, "--T %g with --lr %g is less than one update", T, lr);
+    }
+    return train_plan_check(tc, B, *K, err);
+}
+
 int cmd_sim(int argc, char **argv, char *err)
 {
     const char *data = "ising", *data_file = NULL, *hidden = "gaussian", *fields = "fixed";
@@ -171,14 +194,14 @@ int cmd_sim(int argc, char **argv, char *err)
         return st;
     train_config tc;
     memset(&tc, 0, sizeof tc);
-    unit_kind uk;
-    if ((st = unit_kind_parse(hidden, &uk, err)))
+    const unit_type *ut;
+    if ((st = unit_type_parse(hidden, &ut, err)))
         return st;
-    unit_params_default(&tc.unit, uk);
+    unit_params_default(&tc.unit, ut);
     tc.unit.gamma_p = gamma;
     tc.unit.theta_p = theta;
-    tc.unit.gamma_m = uk == UNIT_DRELU && seen_gm ? gamma_m : gamma;
-    tc.unit.theta_m = uk == UNIT_DRELU && seen_tm ? theta_m : theta;
+    tc.unit.gamma_m = unit_type_param(ut, "gamma-m") && seen_gm ? gamma_m : gamma;
+    tc.unit.theta_m = unit_type_param(ut, "theta-m") && seen_tm ? theta_m : theta;
     if ((st = train_term_parse(term_s, &tc.term, err)) || (st = train_opt_parse(opt_s, &tc.opt, err)))
         return st;
     tc.M = M;
@@ -189,6 +212,8 @@ int cmd_sim(int argc, char **argv, char *err)
     tc.lr = lr;
     tc.batch = batch;
 
+    tc.N = N;
+    size_t K = 0;
     ring_model *model = NULL;
     int8_t *v = NULL, *vtest = NULL;
     double *w = NULL, *g = NULL, *tt = NULL, *SS = NULL;
@@ -219,6 +244,9 @@ int cmd_sim(int argc, char **argv, char *err)
             st = sym_error(err, SYM_EINVAL, "%s: N = %zu, need N >= 3", data_file, N);
             goto fail;
         }
+        tc.N = N;
+        if ((st = sim_plan(&tc, B, seen_epochs, epochs, T, lr, &K, err)))
+            goto fail;
     } else {
         rp.N = N;
         if (B < 1) {
@@ -226,6 +254,10 @@ int cmd_sim(int argc, char **argv, char *err)
             goto fail;
         }
         if ((st = ring_alloc(&model, &rp, err)))
+            goto fail;
+        /* sizes and work are refused before any sample is drawn */
+        if ((st = sim_plan(&tc, B, seen_epochs, epochs, T, lr, &K, err)) ||
+            (B_test && (st = sym_alloc_check(B_test, N, 1, "B_test*N test samples", NULL, err))))
             goto fail;
         entropy = model->entropy;
         v = malloc(B * N);
@@ -253,25 +285,6 @@ int cmd_sim(int argc, char **argv, char *err)
             gsl_rng_free(rt);
             if (st)
                 goto fail;
-        }
-    }
-    tc.N = N;
-    if ((st = train_config_check(&tc, err)))
-        goto fail;
-
-    size_t K;
-    if (seen_epochs) {
-        K = epochs * train_updates_per_epoch(&tc, B);
-    } else {
-        double k = T / lr;
-        if (!(k <= 1e15)) {
-            st = sym_error(err, SYM_EINVAL, "--T %g / --lr %g: too many updates", T, lr);
-            goto fail;
-        }
-        K = (size_t)llround(k);
-        if (K < 1) {
-            st = sym_error(err, SYM_EINVAL, "--T %g with --lr %g is less than one update", T, lr);
-            goto fail;
         }
     }
 
