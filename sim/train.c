@@ -795,18 +795,28 @@ static double sum_squares(const double *x, size_t n)
     return s;
 }
 
-/* SYM_ENUM if the weights or the fields have blown up (TRAIN_NORM2_MAX):
- * a run that diverges without reaching inf is not a result. */
-static int check_diverged(const double *w, size_t MN, const double *g, size_t N, size_t k,
-                          char *err)
+/* After update k (k = 0: the initial state): SYM_ENUM if a weight or field
+ * is not finite, or if the weights or fields have blown up (norm2 above
+ * TRAIN_NORM2_MAX): a run that diverges without reaching inf is not a
+ * result.  One pass of sums of squares, which a NaN or inf also poisons,
+ * so this costs what the finiteness check alone did. */
+static int check_state(const double *w, size_t MN, const double *g, size_t N, size_t k,
+                       char *err)
 {
-    double nw = sum_squares(w, MN), ng = g ? sum_squares(g, N) : 0.0;
-    if (!(nw <= TRAIN_NORM2_MAX))
-        return sym_error(err, SYM_ENUM, "weights diverged at update %zu (norm2 = %.3g): lower lr",
-                         k, nw);
-    if (!(ng <= TRAIN_NORM2_MAX))
-        return sym_error(err, SYM_ENUM,
-                         "fields diverged at update %zu (sum g_i^2 = %.3g): lower lr", k, ng);
+    double nw = sum_squares(w, MN), ng = sum_squares(g, N);
+    if (!isfinite(nw) || !isfinite(ng)) {
+        if (!check_finite(w, MN) || !check_finite(g, N))
+            return sym_error(err, SYM_ENUM, "NaN in weights at update %zu", k);
+    }
+    if (!(nw <= TRAIN_NORM2_MAX) || !(ng <= TRAIN_NORM2_MAX)) {
+        int wts = !(nw <= TRAIN_NORM2_MAX);
+        if (k == 0)
+            return sym_error(err, SYM_EINVAL,
+                             "initial %s: norm2 = %.3g, above the bound %.0e: lower the init scale",
+                             wts ? "weights" : "fields", wts ? nw : ng, TRAIN_NORM2_MAX);
+        return sym_error(err, SYM_ENUM, "%s diverged at update %zu (norm2 = %.3g): lower lr",
+                         wts ? "weights" : "fields", k, wts ? nw : ng);
+    }
     return SYM_OK;
 }
 
@@ -817,7 +827,8 @@ int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *
     int full = ws->c.batch == 0 || ws->c.batch >= ws->B;
     size_t pos = 0, js = 0;
     int st;
-    st = SYM_OK;
+    if ((st = check_state(w, MN, g, N, 0, err)))
+        goto done;
     while (js < nsnap && snap[js] == 0) {
         if (fn && (st = fn(ctx, 0, w, g, err)))
             goto done;
@@ -863,13 +874,8 @@ int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *
             if (ws->c.learn_fields)
                 train_adam_step(g, ws->gg, ws->am + MN, ws->as + MN, N, k, ws->c.lr);
         }
-        if (!check_finite(w, MN) || !check_finite(g, N)) {
-            st = sym_error(err, SYM_ENUM, "NaN in weights at update %zu", k);
-            goto done;
-        }
         /* read-only, so a run that does not blow up is unchanged */
-        if ((k % TRAIN_CHECK_EVERY == 0 || k == K || (js < nsnap && snap[js] == k)) &&
-            (st = check_diverged(w, MN, ws->c.learn_fields ? g : NULL, N, k, err)))
+        if ((st = check_state(w, MN, g, N, k, err)))
             goto done;
         while (js < nsnap && snap[js] == k) {
             if (fn && (st = fn(ctx, k, w, g, err)))
