@@ -30,6 +30,9 @@ int main(int argc, char **argv)
     static const char *const table[] = {"theory", "phase", "sample", "sim", "compare", "threshold"};
     cmd_fn fns[] = {cmd_theory, cmd_phase, cmd_sample, cmd_sim, cmd_compare, cmd_threshold};
 
+    /* before anything can call GSL: its failures become messages, not aborts */
+    sym_gsl_install();
+
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+
 int sym_error(char *err, int code, const char *fmt, ...)
 {
     if (err) {
@@ -23,4 +25,9 @@ int sym_context(char *err, int code, const char *where)
         memcpy(err, tmp, SYM_ERRLEN);
     }
     return code;
+}
+
+void sym_gsl_install(void)
+{
+    gsl_set_error_handler_off();
 }

@@ -31,4 +31,11 @@ int sym_error(char *err, int code, const char *fmt, ...)
  * passing a callee's failure upward:  return sym_context(err, st, __func__); */
 int sym_context(char *err, int code, const char *where);
 
+/* Turn off GSL's default error handler, which prints and calls abort():
+ * afterwards every GSL failure comes back as a status that the caller turns
+ * into a SYM_* code and a message (STYLE.md "Errors are values").  main()
+ * and the test runner call it first thing; GSL keeps the handler in its
+ * own state, so none is ours. */
+void sym_gsl_install(void);
+
 #endif

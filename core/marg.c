@@ -63,8 +63,8 @@ struct marg_ws {
     size_t n;
     int mirrored;
     double gh_x[MARG_GH], gh_lw[MARG_GH]; /* Hermite nodes, log weights    */
-    double prev[2];          /* last interior peak per piece (warm start) */
-    int has_prev[2];
+    double prev[UNIT_MAX_PIECES]; /* last interior peak per piece (warm start) */
+    int has_prev[UNIT_MAX_PIECES];
     double *mscratch;        /* <v_i h> when the caller wants only <v_i> */
     double *jA, *jd, *jm, *jAv, *jp; /* Jacobian: a table (n x N), d, m,
                                           a.v, node weights (frozen copies) */
@@ -147,8 +147,9 @@ static int all_zero(const double *g, size_t N)
 
 /* ---- one half-line piece ------------------------------------------------
  * Every continuous kind is a set of pieces h = s*y, y >= 0, s = +-1, with
- * U = gamma y^2/2 + s theta y on the piece, so one routine handles gaussian,
- * relu and drelu (and the mirrored half of a symmetric problem). */
+ * U = gamma y^2/2 + s theta y on the piece (the kind's table entry lists
+ * them, core/unit.h), so one routine handles gaussian, relu and drelu (and
+ * the mirrored half of a symmetric problem). */
 typedef struct {
     const double *w, *g;
     size_t N;
@@ -289,12 +290,14 @@ static int add_node(marg_ws *ws, double h, double lwq)
     return 0;
 }
 
+/* 0, or -1 out of memory, -2 GSL refused the node (a status it can return) */
 static int add_panel(marg_ws *ws, const piece *pc, double a, double b)
 {
     /* Gauss-Legendre nodes on [a, b] from GSL's fixed table */
     for (size_t k = 0; k < MARG_GL; k++) {
         double y, wt;
-        gsl_integration_glfixed_point(a, b, k, &y, &wt, ws->gl);
+        if (gsl_integration_glfixed_point(a, b, k, &y, &wt, ws->gl))
+            return -2;
         if (add_node(ws, pc->s * y, log(wt)))
             return -1;
     }
@@ -325,7 +328,11 @@ static int march(marg_ws *ws, const piece *pc, double y0, double limit, double p
         }
         if (!isfinite(phi_n))
             return sym_error(err, SYM_ENUM, "marg: log-density not finite at h = %g", pc->s * yn);
-        if (add_panel(ws, pc, fmin(y, yn), fmax(y, yn)))
+        int ap = add_panel(ws, pc, fmin(y, yn), fmax(y, yn));
+        if (ap == -2)
+            return sym_error(err, SYM_ENUM, "marg: Gauss-Legendre node on [%g, %g] refused by GSL",
+                             pc->s * y, pc->s * yn);
+        if (ap)
             return sym_error(err, SYM_ENOMEM, "marg: out of memory");
         y = yn;
         phi_y = phi_n;
@@ -373,36 +380,44 @@ static int try_hermite(marg_ws *ws, const piece *pc, double y0, double phi0, int
 
 /* ---- the public entry ------------------------------------------------------ */
 
-static int eval_spin(marg_ws *ws, const unit_params *u, const double *w, const double *g,
-                     double *m, double *mv, marg_stats *st, char *err)
+/* A discrete support (spin: h = -1, +1): a sum over its points with the
+ * weights exp(-U(h) + sum_i log 2cosh(g_i + w_i h)). */
+static int eval_points(marg_ws *ws, const unit_params *u, const double *w, const double *g,
+                       double *m, double *mv, marg_stats *st, char *err)
 {
-    size_t N = ws->N;
-    if (ws_reserve(ws, 2))
+    size_t N = ws->N, np = u->type->npoint;
+    const double *pt = u->type->point;
+    if (ws_reserve(ws, np))
         return sym_error(err, SYM_ENOMEM, "marg: out of memory");
-    for (int k = 0; k < 2; k++) {
-        double h = k ? 1.0 : -1.0;
+    double ref = -INFINITY;
+    for (size_t k = 0; k < np; k++) {
+        double h = pt[k];
         ws->h[k] = h;
-        ws->lw[k] = -u->theta_p * h + kern_logcosh_sum(w, g, N, h);
+        ws->lw[k] = -unit_potential(u, h) + kern_logcosh_sum(w, g, N, h);
+        ref = fmax(ref, ws->lw[k]);
     }
-    ws->n = 2;
+    ws->n = np;
     ws->mirrored = 0;
-    double ref = fmax(ws->lw[0], ws->lw[1]);
-    double z = exp(ws->lw[0] - ref) + exp(ws->lw[1] - ref);
-    for (int k = 0; k < 2; k++) {
+    double z = 0.0, h1 = 0.0, h2 = 0.0;
+    for (size_t k = 0; k < np; k++)
+        z += exp(ws->lw[k] - ref);
+    for (size_t k = 0; k < np; k++) {
         ws->p[k] = exp(ws->lw[k] - ref) / z;
         ws->c1[k] = ws->p[k] * ws->h[k];
         ws->c0[k] = ws->p[k];
+        h1 += ws->c1[k];
+        h2 += ws->c1[k] * ws->h[k];
     }
     if (m)
-        kern_node_sums(w, g, N, ws->h, ws->c1, ws->c0, NULL, 2, m, mv, NULL);
+        kern_node_sums(w, g, N, ws->h, ws->c1, ws->c0, NULL, np, m, mv, NULL);
     else if (mv)
-        kern_node_sums(w, g, N, ws->h, ws->c1, ws->c0, NULL, 2, ws->mscratch, mv, NULL);
+        kern_node_sums(w, g, N, ws->h, ws->c1, ws->c0, NULL, np, ws->mscratch, mv, NULL);
     if (st) {
         st->logZ = ref + log(z);
-        st->h1 = ws->p[1] - ws->p[0];
-        st->h2 = 1.0;
-        st->peaks = 2;
-        st->nodes = 2;
+        st->h1 = h1;
+        st->h2 = h2;
+        st->peaks = np;
+        st->nodes = np;
     }
     return SYM_OK;
 }
@@ -417,25 +432,25 @@ int marg_eval(marg_ws *ws, const unit_params *u, const double *w, const double *
             return sym_error(err, SYM_ENUM, "marg: non-finite weight or field at i = %zu", i);
     int gzero = all_zero(g, N);
     const double *gg = gzero ? NULL : g;
-    if (u->kind == UNIT_SPIN)
-        return eval_spin(ws, u, w, gg, m, mv, st, err);
+    if (u->type->npoint)
+        return eval_points(ws, u, w, gg, m, mv, st, err);
+    if (!u->type->pieces)
+        return sym_error(err, SYM_EINVAL, "marg: hidden-unit kind %s has no 1-D integral",
+                         u->type->name);
 
     /* the pieces of the support; a symmetric problem (even phi) keeps only
      * h >= 0 and mirrors it */
-    piece pcs[2];
-    int npc = 0;
-    int symmetric = gzero && u->theta_p == 0.0 &&
-                    (u->kind == UNIT_GAUSSIAN ||
-                     (u->kind == UNIT_DRELU && u->gamma_m == u->gamma_p && u->theta_m == 0.0));
-    pcs[npc++] = (piece){w, gg, N, 1.0, u->gamma_p, u->theta_p};
-    if (!symmetric && u->kind != UNIT_RELU) {
-        int gau = (u->kind == UNIT_GAUSSIAN);
-        pcs[npc++] = (piece){w, gg, N, -1.0, gau ? u->gamma_p : u->gamma_m,
-                             gau ? u->theta_p : u->theta_m};
-    }
+    piece pcs[UNIT_MAX_PIECES];
+    unit_piece up[UNIT_MAX_PIECES];
+    int symmetric = gzero && u->type->even(u);
+    int npc = (int)u->type->pieces(u, up);
+    if (symmetric)
+        npc = 1;   /* up[0] is the h >= 0 side */
+    for (int c = 0; c < npc; c++)
+        pcs[c] = (piece){w, gg, N, up[c].s, up[c].gamma, up[c].theta};
 
-    double peaks[2][MARG_MAX_PEAKS], phipk[2][MARG_MAX_PEAKS];
-    int npk[2];
+    double peaks[UNIT_MAX_PIECES][MARG_MAX_PEAKS], phipk[UNIT_MAX_PIECES][MARG_MAX_PEAKS];
+    int npk[UNIT_MAX_PIECES];
     double phimax = -INFINITY;
     size_t npeaks = 0;
     for (int c = 0; c < npc; c++) {

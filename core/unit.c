@@ -10,10 +10,15 @@
  * continued fraction, which stays accurate as y -> +infinity where the
  * direct forms (lambda - y, 1 - lambda (lambda - y)) cancel catastrophically.
  * Only libm's erfc is used, so no GSL error handler can fire on underflow.
+ *
+ * The file is one section per kind (its functions, then its table entry),
+ * after the shared one-sided pieces; the generic calls at the end only
+ * dispatch through u->type.
  */
 #include "core/unit.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
 
@@ -71,164 +76,6 @@ static void side_eval(double gamma, double x, side_moments *s)
     s->var = v / gamma;
 }
 
-void unit_params_default(unit_params *u, unit_kind kind)
-{
-    u->kind = kind;
-    u->gamma_p = u->gamma_m = 1.0;
-    u->theta_p = u->theta_m = 0.0;
-}
-
-int unit_params_check(const unit_params *u, char *err)
-{
-    if (!u)
-        return sym_error(err, SYM_EINVAL, "unit parameters missing");
-    if (!isfinite(u->theta_p) || !isfinite(u->theta_m))
-        return sym_error(err, SYM_EINVAL, "theta = %g, %g: must be finite", u->theta_p, u->theta_m);
-    switch (u->kind) {
-    case UNIT_SPIN:
-        return SYM_OK;
-    case UNIT_GAUSSIAN:
-    case UNIT_RELU:
-        if (!(u->gamma_p > 0) || !isfinite(u->gamma_p))
-            return sym_error(err, SYM_EINVAL, "gamma = %g: must be > 0", u->gamma_p);
-        return SYM_OK;
-    case UNIT_DRELU:
-        if (!(u->gamma_p > 0) || !isfinite(u->gamma_p))
-            return sym_error(err, SYM_EINVAL, "gamma+ = %g: must be > 0", u->gamma_p);
-        if (!(u->gamma_m > 0) || !isfinite(u->gamma_m))
-            return sym_error(err, SYM_EINVAL, "gamma- = %g: must be > 0", u->gamma_m);
-        return SYM_OK;
-    }
-    return sym_error(err, SYM_EINVAL, "unknown hidden-unit kind %d", (int)u->kind);
-}
-
-static const char *const unit_names[] = {"gaussian", "spin", "relu", "drelu"};
-
-const char *unit_kind_name(unit_kind k)
-{
-    if ((unsigned)k < sizeof unit_names / sizeof unit_names[0])
-        return unit_names[k];
-    return "unknown";
-}
-
-int unit_kind_parse(const char *s, unit_kind *k, char *err)
-{
-    for (unsigned j = 0; j < sizeof unit_names / sizeof unit_names[0]; j++)
-        if (s && !strcmp(s, unit_names[j])) {
-            *k = (unit_kind)j;
-            return SYM_OK;
-        }
-    return sym_error(err, SYM_EINVAL, "hidden-unit kind '%s': expected gaussian|spin|relu|drelu",
-                     s ? s : "");
-}
-
-double unit_potential(const unit_params *u, double h)
-{
-    switch (u->kind) {
-    case UNIT_GAUSSIAN:
-        return 0.5 * u->gamma_p * h * h + u->theta_p * h;
-    case UNIT_SPIN:
-        return (h == 1.0 || h == -1.0) ? u->theta_p * h : INFINITY;
-    case UNIT_RELU:
-        return h >= 0 ? 0.5 * u->gamma_p * h * h + u->theta_p * h : INFINITY;
-    case UNIT_DRELU:
-        return h >= 0 ? 0.5 * u->gamma_p * h * h + u->theta_p * h
-                      : 0.5 * u->gamma_m * h * h + u->theta_m * h;
-    }
-    return NAN;
-}
-
-/* drelu: the two sides, h = +u (x = I - theta+) and h = -u (x = theta- - I),
- * and the probability p of the positive side. */
-static void drelu_sides(const unit_params *u, double I, side_moments *sp, side_moments *sm,
-                        double *G, double *pp, double *pm)
-{
-    side_eval(u->gamma_p, I - u->theta_p, sp);
-    side_eval(u->gamma_m, u->theta_m - I, sm);
-    double hi = fmax(sp->logA, sm->logA);
-    double lo = fmin(sp->logA, sm->logA);
-    *G = hi + log1p(exp(lo - hi));
-    *pp = exp(sp->logA - *G);
-    *pm = exp(sm->logA - *G);
-}
-
-double unit_gamma(const unit_params *u, double I)
-{
-    switch (u->kind) {
-    case UNIT_GAUSSIAN: {
-        double x = I - u->theta_p;
-        /* the constant keeps Gamma = log int exp(-U + hI) exactly (shared with marg) */
-        return x * x / (2.0 * u->gamma_p) + 0.5 * log(2.0 * M_PI / u->gamma_p);
-    }
-    case UNIT_SPIN: {
-        double a = fabs(I - u->theta_p);
-        return a + log1p(exp(-2.0 * a));
-    }
-    case UNIT_RELU: {
-        side_moments s;
-        side_eval(u->gamma_p, I - u->theta_p, &s);
-        return s.logA;
-    }
-    case UNIT_DRELU: {
-        side_moments sp, sm;
-        double G, pp, pm;
-        drelu_sides(u, I, &sp, &sm, &G, &pp, &pm);
-        return G;
-    }
-    }
-    return NAN;
-}
-
-double unit_dgamma(const unit_params *u, double I)
-{
-    switch (u->kind) {
-    case UNIT_GAUSSIAN:
-        return (I - u->theta_p) / u->gamma_p;
-    case UNIT_SPIN:
-        return tanh(I - u->theta_p);
-    case UNIT_RELU: {
-        side_moments s;
-        side_eval(u->gamma_p, I - u->theta_p, &s);
-        return s.mean;
-    }
-    case UNIT_DRELU: {
-        side_moments sp, sm;
-        double G, pp, pm;
-        drelu_sides(u, I, &sp, &sm, &G, &pp, &pm);
-        return pp * sp.mean - pm * sm.mean;
-    }
-    }
-    return NAN;
-}
-
-double unit_d2gamma(const unit_params *u, double I)
-{
-    switch (u->kind) {
-    case UNIT_GAUSSIAN:
-        return 1.0 / u->gamma_p;
-    case UNIT_SPIN: {
-        /* sech^2 = 4 e^{-2a} / (1 + e^{-2a})^2 keeps full relative accuracy
-         * for large |I| where 1 - tanh^2 would round to 0 */
-        double e = exp(-2.0 * fabs(I - u->theta_p));
-        return 4.0 * e / ((1.0 + e) * (1.0 + e));
-    }
-    case UNIT_RELU: {
-        side_moments s;
-        side_eval(u->gamma_p, I - u->theta_p, &s);
-        return s.var;
-    }
-    case UNIT_DRELU: {
-        side_moments sp, sm;
-        double G, pp, pm;
-        drelu_sides(u, I, &sp, &sm, &G, &pp, &pm);
-        /* mixture of h = +u and h = -u: no E[h^2] - E[h]^2 cancellation */
-        double d = sp.mean + sm.mean;
-        return pp * sp.var + pm * sm.var + pp * pm * d * d;
-    }
-    }
-    return NAN;
-}
-
 /* u >= 0 from exp(-gamma u^2/2 + x u): u = (z + t)/sqrt(gamma) with
  * t ~ N(0,1) conditioned on t > -z, z = x/sqrt(gamma). */
 static double side_sample(double gamma, double x, gsl_rng *r)
@@ -249,26 +96,338 @@ static double side_sample(double gamma, double x, gsl_rng *r)
     return s > 0.0 ? s : 0.0;
 }
 
+/* gamma_p > 0 (the kinds with one curvature) */
+static int check_gamma_p(const unit_params *u, char *err)
+{
+    if (!(u->gamma_p > 0) || !isfinite(u->gamma_p))
+        return sym_error(err, SYM_EINVAL, "gamma = %g: must be > 0", u->gamma_p);
+    return SYM_OK;
+}
+
+#define PAR(key, field, def, same, help) {key, offsetof(unit_params, field), def, same, help}
+
+static const unit_param par_gamma_theta[] = {
+    PAR("gamma", gamma_p, 1.0, NULL, "curvature of U"),
+    PAR("theta", theta_p, 0.0, NULL, "threshold of U (Gamma is a function of I - theta)"),
+};
+
+/* ---- gaussian: U = gamma h^2/2 + theta h on R ----------------------------- */
+
+static double gaussian_potential(const unit_params *u, double h)
+{
+    return 0.5 * u->gamma_p * h * h + u->theta_p * h;
+}
+
+static double gaussian_gamma(const unit_params *u, double I)
+{
+    double x = I - u->theta_p;
+    /* the constant keeps Gamma = log int exp(-U + hI) exactly (shared with marg) */
+    return x * x / (2.0 * u->gamma_p) + 0.5 * log(2.0 * M_PI / u->gamma_p);
+}
+
+static double gaussian_dgamma(const unit_params *u, double I)
+{
+    return (I - u->theta_p) / u->gamma_p;
+}
+
+static double gaussian_d2gamma(const unit_params *u, double I)
+{
+    (void)I;
+    return 1.0 / u->gamma_p;
+}
+
+static double gaussian_sample(const unit_params *u, double I, gsl_rng *r)
+{
+    return (I - u->theta_p) / u->gamma_p + gsl_ran_gaussian_ziggurat(r, 1.0) / sqrt(u->gamma_p);
+}
+
+/* both half-lines with the same curvature and threshold */
+static size_t gaussian_pieces(const unit_params *u, unit_piece pc[UNIT_MAX_PIECES])
+{
+    pc[0] = (unit_piece){1.0, u->gamma_p, u->theta_p};
+    pc[1] = (unit_piece){-1.0, u->gamma_p, u->theta_p};
+    return 2;
+}
+
+static int gaussian_even(const unit_params *u)
+{
+    return u->theta_p == 0.0;
+}
+
+const unit_type unit_gaussian = {
+    "gaussian", par_gamma_theta, 2, check_gamma_p, gaussian_potential, gaussian_gamma,
+    gaussian_dgamma, gaussian_d2gamma, gaussian_sample,
+    0, NULL, gaussian_pieces, gaussian_even,
+    1, 0,
+};
+
+/* ---- spin: h in {-1, +1}, U = theta h -------------------------------------- */
+
+static int spin_check(const unit_params *u, char *err)
+{
+    (void)u;
+    (void)err;
+    return SYM_OK;
+}
+
+static double spin_potential(const unit_params *u, double h)
+{
+    return (h == 1.0 || h == -1.0) ? u->theta_p * h : INFINITY;
+}
+
+static double spin_gamma(const unit_params *u, double I)
+{
+    double a = fabs(I - u->theta_p);
+    return a + log1p(exp(-2.0 * a));
+}
+
+static double spin_dgamma(const unit_params *u, double I)
+{
+    return tanh(I - u->theta_p);
+}
+
+static double spin_d2gamma(const unit_params *u, double I)
+{
+    /* sech^2 = 4 e^{-2a} / (1 + e^{-2a})^2 keeps full relative accuracy
+     * for large |I| where 1 - tanh^2 would round to 0 */
+    double e = exp(-2.0 * fabs(I - u->theta_p));
+    return 4.0 * e / ((1.0 + e) * (1.0 + e));
+}
+
+static double spin_sample(const unit_params *u, double I, gsl_rng *r)
+{
+    /* P(h = +1) = 1/(1 + exp(-2x)) */
+    double p = 1.0 / (1.0 + exp(-2.0 * (I - u->theta_p)));
+    return gsl_rng_uniform(r) < p ? 1.0 : -1.0;
+}
+
+static const unit_param par_spin[] = {
+    PAR("theta", theta_p, 0.0, NULL, "field of the unit (Gamma = log 2cosh(I - theta))"),
+};
+
+static const double spin_points[] = {-1.0, 1.0};
+
+const unit_type unit_spin = {
+    "spin", par_spin, 1, spin_check, spin_potential, spin_gamma,
+    spin_dgamma, spin_d2gamma, spin_sample,
+    2, spin_points, NULL, NULL,
+    0, 1,
+};
+
+/* ---- relu: U = gamma h^2/2 + theta h on h >= 0 ----------------------------- */
+
+static double relu_potential(const unit_params *u, double h)
+{
+    return h >= 0 ? 0.5 * u->gamma_p * h * h + u->theta_p * h : INFINITY;
+}
+
+static double relu_gamma(const unit_params *u, double I)
+{
+    side_moments s;
+    side_eval(u->gamma_p, I - u->theta_p, &s);
+    return s.logA;
+}
+
+static double relu_dgamma(const unit_params *u, double I)
+{
+    side_moments s;
+    side_eval(u->gamma_p, I - u->theta_p, &s);
+    return s.mean;
+}
+
+static double relu_d2gamma(const unit_params *u, double I)
+{
+    side_moments s;
+    side_eval(u->gamma_p, I - u->theta_p, &s);
+    return s.var;
+}
+
+static double relu_sample(const unit_params *u, double I, gsl_rng *r)
+{
+    return side_sample(u->gamma_p, I - u->theta_p, r);
+}
+
+static size_t relu_pieces(const unit_params *u, unit_piece pc[UNIT_MAX_PIECES])
+{
+    pc[0] = (unit_piece){1.0, u->gamma_p, u->theta_p};
+    return 1;
+}
+
+static int relu_even(const unit_params *u)
+{
+    (void)u;
+    return 0;
+}
+
+const unit_type unit_relu = {
+    "relu", par_gamma_theta, 2, check_gamma_p, relu_potential, relu_gamma,
+    relu_dgamma, relu_d2gamma, relu_sample,
+    0, NULL, relu_pieces, relu_even,
+    0, 0,
+};
+
+/* ---- drelu: two quadratic sides on R --------------------------------------- */
+
+static int drelu_check(const unit_params *u, char *err)
+{
+    if (!(u->gamma_p > 0) || !isfinite(u->gamma_p))
+        return sym_error(err, SYM_EINVAL, "gamma+ = %g: must be > 0", u->gamma_p);
+    if (!(u->gamma_m > 0) || !isfinite(u->gamma_m))
+        return sym_error(err, SYM_EINVAL, "gamma- = %g: must be > 0", u->gamma_m);
+    return SYM_OK;
+}
+
+static double drelu_potential(const unit_params *u, double h)
+{
+    return h >= 0 ? 0.5 * u->gamma_p * h * h + u->theta_p * h
+                  : 0.5 * u->gamma_m * h * h + u->theta_m * h;
+}
+
+/* the two sides, h = +u (x = I - theta+) and h = -u (x = theta- - I),
+ * and the probability p of the positive side. */
+static void drelu_sides(const unit_params *u, double I, side_moments *sp, side_moments *sm,
+                        double *G, double *pp, double *pm)
+{
+    side_eval(u->gamma_p, I - u->theta_p, sp);
+    side_eval(u->gamma_m, u->theta_m - I, sm);
+    double hi = fmax(sp->logA, sm->logA);
+    double lo = fmin(sp->logA, sm->logA);
+    *G = hi + log1p(exp(lo - hi));
+    *pp = exp(sp->logA - *G);
+    *pm = exp(sm->logA - *G);
+}
+
+static double drelu_gamma(const unit_params *u, double I)
+{
+    side_moments sp, sm;
+    double G, pp, pm;
+    drelu_sides(u, I, &sp, &sm, &G, &pp, &pm);
+    return G;
+}
+
+static double drelu_dgamma(const unit_params *u, double I)
+{
+    side_moments sp, sm;
+    double G, pp, pm;
+    drelu_sides(u, I, &sp, &sm, &G, &pp, &pm);
+    return pp * sp.mean - pm * sm.mean;
+}
+
+static double drelu_d2gamma(const unit_params *u, double I)
+{
+    side_moments sp, sm;
+    double G, pp, pm;
+    drelu_sides(u, I, &sp, &sm, &G, &pp, &pm);
+    /* mixture of h = +u and h = -u: no E[h^2] - E[h]^2 cancellation */
+    double d = sp.mean + sm.mean;
+    return pp * sp.var + pm * sm.var + pp * pm * d * d;
+}
+
+static double drelu_sample(const unit_params *u, double I, gsl_rng *r)
+{
+    side_moments sp, sm;
+    double G, pp, pm;
+    drelu_sides(u, I, &sp, &sm, &G, &pp, &pm);
+    if (gsl_rng_uniform(r) < pp)
+        return side_sample(u->gamma_p, I - u->theta_p, r);
+    return -side_sample(u->gamma_m, u->theta_m - I, r);
+}
+
+static size_t drelu_pieces(const unit_params *u, unit_piece pc[UNIT_MAX_PIECES])
+{
+    pc[0] = (unit_piece){1.0, u->gamma_p, u->theta_p};
+    pc[1] = (unit_piece){-1.0, u->gamma_m, u->theta_m};
+    return 2;
+}
+
+/* the paper's symmetric double well theta+ = -theta- needs theta = 0 here
+ * to be even: U(-h) = gamma- h^2/2 - theta- h */
+static int drelu_even(const unit_params *u)
+{
+    return u->theta_p == 0.0 && u->gamma_m == u->gamma_p && u->theta_m == 0.0;
+}
+
+static const unit_param par_drelu[] = {
+    PAR("gamma", gamma_p, 1.0, NULL, "curvature of U on h >= 0"),
+    PAR("theta", theta_p, 0.0, NULL, "threshold of U on h >= 0"),
+    PAR("gamma-m", gamma_m, 1.0, "gamma", "curvature of U on h < 0"),
+    PAR("theta-m", theta_m, 0.0, "theta", "threshold of U on h < 0"),
+};
+
+const unit_type unit_drelu = {
+    "drelu", par_drelu, 4, drelu_check, drelu_potential, drelu_gamma,
+    drelu_dgamma, drelu_d2gamma, drelu_sample,
+    0, NULL, drelu_pieces, drelu_even,
+    0, 0,
+};
+
+/* ---- the table and the generic calls --------------------------------------- */
+
+const unit_type *const unit_types[] = {&unit_gaussian, &unit_spin, &unit_relu, &unit_drelu, NULL};
+
+int unit_type_parse(const char *s, const unit_type **t, char *err)
+{
+    for (size_t j = 0; unit_types[j]; j++)
+        if (s && !strcmp(s, unit_types[j]->name)) {
+            *t = unit_types[j];
+            return SYM_OK;
+        }
+    char list[256] = "";
+    for (size_t j = 0; unit_types[j]; j++) {
+        if (j)
+            strncat(list, "|", sizeof list - strlen(list) - 1);
+        strncat(list, unit_types[j]->name, sizeof list - strlen(list) - 1);
+    }
+    return sym_error(err, SYM_EINVAL, "hidden-unit kind '%s': expected %s", s ? s : "", list);
+}
+
+const unit_param *unit_type_param(const unit_type *t, const char *key)
+{
+    for (size_t k = 0; t && key && k < t->npar; k++)
+        if (!strcmp(t->par[k].key, key))
+            return &t->par[k];
+    return NULL;
+}
+
+void unit_params_default(unit_params *u, const unit_type *t)
+{
+    u->type = t;
+    u->gamma_p = u->gamma_m = 1.0;
+    u->theta_p = u->theta_m = 0.0;
+}
+
+int unit_params_check(const unit_params *u, char *err)
+{
+    if (!u)
+        return sym_error(err, SYM_EINVAL, "unit parameters missing");
+    if (!u->type)
+        return sym_error(err, SYM_EINVAL, "hidden-unit kind missing");
+    if (!isfinite(u->theta_p) || !isfinite(u->theta_m))
+        return sym_error(err, SYM_EINVAL, "theta = %g, %g: must be finite", u->theta_p, u->theta_m);
+    return u->type->check(u, err);
+}
+
+double unit_potential(const unit_params *u, double h)
+{
+    return u->type->potential(u, h);
+}
+
+double unit_gamma(const unit_params *u, double I)
+{
+    return u->type->gamma(u, I);
+}
+
+double unit_dgamma(const unit_params *u, double I)
+{
+    return u->type->dgamma(u, I);
+}
+
+double unit_d2gamma(const unit_params *u, double I)
+{
+    return u->type->d2gamma(u, I);
+}
+
 double unit_sample(const unit_params *u, double I, gsl_rng *r)
 {
-    switch (u->kind) {
-    case UNIT_GAUSSIAN:
-        return (I - u->theta_p) / u->gamma_p + gsl_ran_gaussian_ziggurat(r, 1.0) / sqrt(u->gamma_p);
-    case UNIT_SPIN: {
-        /* P(h = +1) = 1/(1 + exp(-2x)) */
-        double p = 1.0 / (1.0 + exp(-2.0 * (I - u->theta_p)));
-        return gsl_rng_uniform(r) < p ? 1.0 : -1.0;
-    }
-    case UNIT_RELU:
-        return side_sample(u->gamma_p, I - u->theta_p, r);
-    case UNIT_DRELU: {
-        side_moments sp, sm;
-        double G, pp, pm;
-        drelu_sides(u, I, &sp, &sm, &G, &pp, &pm);
-        if (gsl_rng_uniform(r) < pp)
-            return side_sample(u->gamma_p, I - u->theta_p, r);
-        return -side_sample(u->gamma_m, u->theta_m - I, r);
-    }
-    }
-    return NAN;
+    return u->type->sample(u, I, r);
 }

@@ -21,7 +21,9 @@
 
 #include "core/err.h"
 #include "core/marg.h"
+#include "core/size.h"
 #include "core/snap.h"
+#include "core/visible.h"
 #include "sim/kern_sim.h"
 
 /* Rows (samples or chains) per block: the block as doubles (N TRAIN_BLOCK)
@@ -93,6 +95,70 @@ int train_opt_parse(const char *s, train_opt *o, char *err)
     return SYM_OK;
 }
 
+/* ---- sizes, memory and work ------------------------------------------------
+ * Every array of a run is a product of sizes; each product is formed with
+ * sym_mul_ok (core/size.h) and the total compared with the machine's memory
+ * before anything is allocated, so an absurd size is a message naming it,
+ * never a wrapped product and a corrupted heap. */
+
+/* Bytes per weight: w itself, the two gradient terms, ADAM's two moments
+ * (doubles) and the float copy of the Gibbs chains. */
+#define TRAIN_BYTES_PER_WEIGHT (5 * sizeof(double) + sizeof(float))
+
+typedef struct {
+    size_t total;                 /* bytes so far (valid unless overflow)   */
+    int overflow;
+    double total_d, big;          /* the same in double, and the largest    */
+    const char *what;             /* the largest item: what, a x b          */
+    size_t a, b;
+} train_budget;
+
+static void budget_add(train_budget *bu, const char *what, size_t a, size_t b, size_t el)
+{
+    size_t ab, bytes;
+    if (!sym_mul_ok(a, b, &ab) || !sym_mul_ok(ab, el, &bytes) ||
+        !sym_add_ok(bu->total, bytes, &bu->total))
+        bu->overflow = 1;
+    double d = (double)a * (double)b * (double)el;
+    bu->total_d += d;
+    if (d > bu->big) {
+        bu->big = d;
+        bu->what = what;
+        bu->a = a;
+        bu->b = b;
+    }
+}
+
+/* The arrays of a run on B samples (B = 0: only those that do not depend
+ * on the data; the empirical C^ is then counted for batch = 0). */
+static int train_memory(const train_config *c, size_t B, char *err)
+{
+    size_t N = c->N, M = c->M;
+    train_budget bu = {0};
+    budget_add(&bu, "M*N weights", M, N, TRAIN_BYTES_PER_WEIGHT);
+    /* per site: fields, their gradients and moments, <v>, float scratch */
+    budget_add(&bu, "N*8 field buffers", N, 8, sizeof(double));
+    budget_add(&bu, "M*TRAIN_BLOCK hidden-unit buffers", M, TRAIN_BLOCK, 3 * sizeof(double));
+    budget_add(&bu, "N*TRAIN_BLOCK row buffers", N, TRAIN_BLOCK, sizeof(double) + sizeof(float));
+    if (c->term == TRAIN_PCD)
+        budget_add(&bu, "chains*N persistent chains", c->chains, N, 1);
+    int full = c->batch == 0 || (B > 0 && c->batch >= B);
+    if (c->unit.type && c->unit.type->linear && full)
+        /* C^ and the integer sums that form it (form_chat) */
+        budget_add(&bu, "N*N empirical correlations", N, N,
+                   sizeof(double) + sizeof(int64_t) + sizeof(int32_t));
+    if (B > 0) {
+        budget_add(&bu, "B*N training samples", B, N, 1);
+        budget_add(&bu, "B minibatch indices", B, 1, sizeof(size_t));
+    }
+    size_t mem = sym_mem_total();
+    if (!bu.overflow && bu.total <= mem)
+        return SYM_OK;
+    return sym_error(err, SYM_ENOMEM,
+                     "%s = %zu x %zu: need %.3g GB (the run %.3g GB), this machine has %.3g GB",
+                     bu.what, bu.a, bu.b, bu.big / 1e9, bu.total_d / 1e9, (double)mem / 1e9);
+}
+
 int train_config_check(const train_config *c, char *err)
 {
     if (c->N < 1)
@@ -111,6 +177,9 @@ int train_config_check(const train_config *c, char *err)
         if (c->M != 1)
             return sym_error(err, SYM_EINVAL,
                              "model term exact needs M = 1 (M = %zu: use pcd, cd or enum)", c->M);
+        if (!c->unit.type->npoint && !c->unit.type->pieces)
+            return sym_error(err, SYM_EINVAL, "model term exact: hidden-unit kind %s has no 1-D "
+                             "integral (use pcd, cd or enum)", c->unit.type->name);
         break;
     case TRAIN_ENUM:
         if (c->N > TRAIN_ENUM_NMAX)
@@ -123,13 +192,77 @@ int train_config_check(const train_config *c, char *err)
         /* fall through */
     case TRAIN_CD:
         if (c->mc_steps < 1)
-            return sym_error(err, SYM_EINVAL, "mc-steps = 0: need at least one Gibbs step");
+            return sym_error(err, SYM_EINVAL, "mc_steps = 0: need at least one Gibbs step");
         break;
     default:
         return sym_error(err, SYM_EINVAL, "unknown model term %d", (int)c->term);
     }
+    if (c->mc_steps > TRAIN_MC_STEPS_MAX)
+        return sym_error(err, SYM_EINVAL,
+                         "mc_steps = %zu: more than %d Gibbs steps per update (each costs "
+                         "chains x N x M operations; PCD-20 is the paper's setting)",
+                         c->mc_steps, TRAIN_MC_STEPS_MAX);
     if (c->opt != TRAIN_SGD && c->opt != TRAIN_ADAM)
         return sym_error(err, SYM_EINVAL, "unknown optimizer %d", (int)c->opt);
+    return train_memory(c, 0, err);
+}
+
+int train_updates(const train_config *c, size_t B, size_t epochs, size_t *K, char *err)
+{
+    if (B < 1)
+        return sym_error(err, SYM_EINVAL, "B = 0: need at least one training sample");
+    if (epochs < 1)
+        return sym_error(err, SYM_EINVAL, "epochs = 0: need at least one epoch");
+    size_t per = train_updates_per_epoch(c, B);
+    if (!sym_mul_ok(epochs, per, K))
+        return sym_error(err, SYM_EINVAL,
+                         "epochs = %zu x %zu updates per epoch: the number of updates overflows",
+                         epochs, per);
+    return SYM_OK;
+}
+
+int train_plan_check(const train_config *c, size_t B, size_t K, char *err)
+{
+    int st = train_config_check(c, err);
+    if (st)
+        return st;
+    if (B < 1)
+        return sym_error(err, SYM_EINVAL, "B = 0: need at least one training sample");
+    if ((st = train_memory(c, B, err)))
+        return st;
+    /* operations per update, in double (no overflow), the largest term
+     * named in the message */
+    double N = (double)c->N, M = (double)c->M, dB = (double)B;
+    int full = c->batch == 0 || c->batch >= B;
+    double nb = full ? dB : (double)c->batch;
+    double data = c->unit.type->linear && full ? M * N * N : nb * N * M;
+    const char *dname = c->unit.type->linear && full ? "M x N x N" : "batch x N x M";
+    double model = 0;
+    const char *mname = "";
+    switch (c->term) {
+    case TRAIN_EXACT:
+        model = N * TRAIN_MARG_NODES;
+        mname = "N x quadrature nodes";
+        break;
+    case TRAIN_ENUM:
+        model = ldexp(N * M, (int)c->N);
+        mname = "2^N x N x M";
+        break;
+    case TRAIN_PCD:
+        model = 2.0 * (double)c->mc_steps * (double)c->chains * N * M;
+        mname = "2 x mc_steps x chains x N x M";
+        break;
+    case TRAIN_CD:
+        model = 2.0 * (double)c->mc_steps * nb * N * M;
+        mname = "2 x mc_steps x batch x N x M";
+        break;
+    }
+    double per = data + model, work = (double)K * per;
+    if (!(work <= TRAIN_WORK_MAX))
+        return sym_error(err, SYM_EINVAL,
+                         "%zu updates x %.3g operations per update (%s) = %.3g operations: above "
+                         "the bound %.0e (days of computing); fewer updates or a smaller run",
+                         K, per, model > data ? mname : dname, work, TRAIN_WORK_MAX);
     return SYM_OK;
 }
 
@@ -200,6 +333,9 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
         return st;
     if (B < 1 || !v)
         return sym_error(err, SYM_EINVAL, "B = %zu: need at least one training sample", B);
+    /* after this every product of sizes below fits in size_t and in memory */
+    if ((st = train_memory(c, B, err)))
+        return st;
     train_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
         return sym_error(err, SYM_ENOMEM, "out of memory");
@@ -242,12 +378,12 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     if (c->term == TRAIN_EXACT || c->M == 1)
         ws->marg = marg_alloc(N);
     int full = c->batch == 0 || c->batch >= B;
-    if (c->unit.kind == UNIT_GAUSSIAN && full)
+    if (c->unit.type->linear && full)
         ws->Chat = malloc(N * N * sizeof(double));
     if (!ws->I || !ws->H || !ws->X || !ws->vbar || !ws->gw || !ws->mw || !ws->gg ||
         !ws->mg || !ws->am || !ws->as || !ws->perm || !ws->u || (ws->nchain && (!ws->chain || !ws->wf || !ws->gf || !ws->sf || !ws->Xf)) ||
         ((c->term == TRAIN_EXACT || c->M == 1) && !ws->marg) ||
-        (c->unit.kind == UNIT_GAUSSIAN && full && !ws->Chat)) {
+        (c->unit.type->linear && full && !ws->Chat)) {
         train_free(ws);
         return sym_error(err, SYM_ENOMEM, "out of memory (N = %zu, M = %zu, B = %zu)", N, M, B);
     }
@@ -300,38 +436,34 @@ static const double *uniforms(train_ws *ws, size_t n)
     return p;
 }
 
-/* Gamma'(I) over a block, with the cheap kinds vectorised. */
+/* Gamma'(I) over a block: the kinds whose Gamma' has a closed form the
+ * vector kernels know (core/unit.h: linear, binary) run vectorised, every
+ * other kind through its own function. */
 static void block_dgamma(const unit_params *u, size_t n, const double *I, double *out)
 {
-    switch (u->kind) {
-    case UNIT_GAUSSIAN:
+    if (u->type->linear) {
         for (size_t k = 0; k < n; k++)
             out[k] = (I[k] - u->theta_p) / u->gamma_p;
-        break;
-    case UNIT_SPIN:
+    } else if (u->type->binary) {
         kern_sim_tanh(n, u->theta_p, I, out);
-        break;
-    default:
+    } else {
         for (size_t k = 0; k < n; k++)
             out[k] = unit_dgamma(u, I[k]);
     }
 }
 
-/* h ~ P(h | I) over a block. */
+/* h ~ P(h | I) over a block, with the same split as block_dgamma: binary
+ * units from the uniform pool, linear (gaussian) ones from the stream. */
 static void block_sample_h(train_ws *ws, size_t n, const double *I, double *h, gsl_rng *r)
 {
     const unit_params *u = &ws->c.unit;
-    switch (u->kind) {
-    case UNIT_SPIN:
+    if (u->type->binary) {
         kern_sim_spin_draw(n, u->theta_p, I, uniforms(ws, n), h);
-        break;
-    case UNIT_GAUSSIAN: {
+    } else if (u->type->linear) {
         double sd = 1.0 / sqrt(u->gamma_p);
         for (size_t k = 0; k < n; k++)
             h[k] = (I[k] - u->theta_p) / u->gamma_p + sd * gsl_ran_gaussian_ziggurat(r, 1.0);
-        break;
-    }
-    default:
+    } else {
         for (size_t k = 0; k < n; k++)
             h[k] = unit_sample(u, I[k], r);
     }
@@ -476,22 +608,29 @@ int train_enum(size_t N, size_t M, const unit_params *u, const double *w, const 
 {
     if (N > TRAIN_ENUM_NMAX || N < 1)
         return sym_error(err, SYM_EINVAL, "enumeration needs 1 <= N <= %d (N = %zu)", TRAIN_ENUM_NMAX, N);
+    int st = sym_alloc_check(M, N, sizeof(double), "M*N weights", NULL, err);
+    if (st)
+        return st;
+    /* the visible states from the visible-unit table: spin, the only kind
+     * the trainer's data (int8 +-1) and kernels hold */
+    const visible_type *vt = &visible_spin;
+    size_t nst = vt->nstates;
     double *I = malloc(M * sizeof *I), *d = malloc(M * sizeof *d);
     double *aw = calloc(M * N, sizeof *aw), *ag = calloc(N, sizeof *ag);
-    int8_t *v = malloc(N);
-    if (!I || !d || !aw || !ag || !v) {
-        free(I); free(d); free(aw); free(ag); free(v);
+    double *v = malloc(N * sizeof *v);
+    size_t *c = calloc(N, sizeof *c);
+    if (!I || !d || !aw || !ag || !v || !c) {
+        free(I); free(d); free(aw); free(ag); free(v); free(c);
         return sym_error(err, SYM_ENOMEM, "out of memory");
     }
+    for (size_t i = 0; i < N; i++)
+        v[i] = visible_enc(vt, 0)[0];
     /* running log-sum-exp: sums are kept relative to exp(ref) */
     double ref = -INFINITY, Z = 0;
-    for (uint64_t s = 0; s < ((uint64_t)1 << N); s++) {
+    for (int more = 1; more;) {
         double E = 0;
-        for (size_t i = 0; i < N; i++) {
-            v[i] = (s >> i) & 1 ? 1 : -1;
-            if (g)
-                E += g[i] * v[i];
-        }
+        for (size_t i = 0; g && i < N; i++)
+            E += g[i] * v[i];
         for (size_t mu = 0; mu < M; mu++) {
             double a = 0;
             for (size_t i = 0; i < N; i++)
@@ -516,6 +655,18 @@ int train_enum(size_t N, size_t M, const unit_params *u, const double *w, const 
                 aw[mu * N + i] += p * v[i] * d[mu];
         for (size_t i = 0; i < N; i++)
             ag[i] += p * v[i];
+        /* the next state: the digits c_i count up, site 0 fastest (for
+         * spin the bits of a counter s, v_i = +1 where bit i is set) */
+        more = 0;
+        for (size_t i = 0; i < N; i++) {
+            if (++c[i] < nst) {
+                v[i] = visible_enc(vt, c[i])[0];
+                more = 1;
+                break;
+            }
+            c[i] = 0;
+            v[i] = visible_enc(vt, 0)[0];
+        }
     }
     if (logZ)
         *logZ = ref + log(Z);
@@ -525,7 +676,7 @@ int train_enum(size_t N, size_t M, const unit_params *u, const double *w, const 
     if (mg)
         for (size_t i = 0; i < N; i++)
             mg[i] = ag[i] / Z;
-    free(I); free(d); free(aw); free(ag); free(v);
+    free(I); free(d); free(aw); free(ag); free(v); free(c);
     if (!isfinite(ref) || !(Z > 0))
         return sym_error(err, SYM_ENUM, "enumeration: log Z not finite");
     return SYM_OK;
@@ -636,6 +787,39 @@ static int check_finite(const double *x, size_t n)
     return 1;
 }
 
+static double sum_squares(const double *x, size_t n)
+{
+    double s = 0;
+    for (size_t k = 0; k < n; k++)
+        s += x[k] * x[k];
+    return s;
+}
+
+/* After update k (k = 0: the initial state): SYM_ENUM if a weight or field
+ * is not finite, or if the weights or fields have blown up (norm2 above
+ * TRAIN_NORM2_MAX): a run that diverges without reaching inf is not a
+ * result.  One pass of sums of squares, which a NaN or inf also poisons,
+ * so this costs what the finiteness check alone did. */
+static int check_state(const double *w, size_t MN, const double *g, size_t N, size_t k,
+                       char *err)
+{
+    double nw = sum_squares(w, MN), ng = sum_squares(g, N);
+    if (!isfinite(nw) || !isfinite(ng)) {
+        if (!check_finite(w, MN) || !check_finite(g, N))
+            return sym_error(err, SYM_ENUM, "NaN in weights at update %zu", k);
+    }
+    if (!(nw <= TRAIN_NORM2_MAX) || !(ng <= TRAIN_NORM2_MAX)) {
+        int wts = !(nw <= TRAIN_NORM2_MAX);
+        if (k == 0)
+            return sym_error(err, SYM_EINVAL,
+                             "initial %s: norm2 = %.3g, above the bound %.0e: lower the init scale",
+                             wts ? "weights" : "fields", wts ? nw : ng, TRAIN_NORM2_MAX);
+        return sym_error(err, SYM_ENUM, "%s diverged at update %zu (norm2 = %.3g): lower lr",
+                         wts ? "weights" : "fields", k, wts ? nw : ng);
+    }
+    return SYM_OK;
+}
+
 int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *w, double *g,
               gsl_rng *r, train_snap_fn fn, void *ctx, char *err)
 {
@@ -643,7 +827,8 @@ int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *
     int full = ws->c.batch == 0 || ws->c.batch >= ws->B;
     size_t pos = 0, js = 0;
     int st;
-    st = SYM_OK;
+    if ((st = check_state(w, MN, g, N, 0, err)))
+        goto done;
     while (js < nsnap && snap[js] == 0) {
         if (fn && (st = fn(ctx, 0, w, g, err)))
             goto done;
@@ -689,10 +874,9 @@ int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *
             if (ws->c.learn_fields)
                 train_adam_step(g, ws->gg, ws->am + MN, ws->as + MN, N, k, ws->c.lr);
         }
-        if (!check_finite(w, MN) || !check_finite(g, N)) {
-            st = sym_error(err, SYM_ENUM, "NaN in weights at update %zu", k);
+        /* read-only, so a run that does not blow up is unchanged */
+        if ((st = check_state(w, MN, g, N, k, err)))
             goto done;
-        }
         while (js < nsnap && snap[js] == k) {
             if (fn && (st = fn(ctx, k, w, g, err)))
                 goto done;

@@ -25,6 +25,28 @@
 #define TRAIN_ADAM_BETA2 0.999
 #define TRAIN_ADAM_EPS 1e-8
 
+/* Bounds that refuse absurd runs up front (issue 7) rather than hang:
+ * - TRAIN_WORK_MAX: updates x operations per update (train_plan_check).
+ *   10^15 is days at the ~10^10 operations per second of the vector
+ *   kernels; the paper's longest setting (B = 10^6, PCD-20, 100 chains,
+ *   batch 100, 100 epochs, M = 3) is ~10^12.
+ * - TRAIN_MC_STEPS_MAX: Gibbs steps per update, for every model term (a
+ *   value beyond it is a typo, not a setting; the paper uses PCD-20).
+ * - TRAIN_MARG_NODES: quadrature nodes assumed per exact model term in the
+ *   work estimate (core/marg uses 24 to a few hundred). */
+#define TRAIN_WORK_MAX 1e15
+#define TRAIN_MC_STEPS_MAX 1000000
+#define TRAIN_MARG_NODES 100.0
+
+/* Divergence: train_run stops with SYM_ENUM once norm2 of the weights (or
+ * of the fields) exceeds TRAIN_NORM2_MAX, checked after every update in the
+ * pass that already looked for NaN.  A learned profile has norm2 of order
+ * one per localised field (the paper's peak: ~5) and at most of order N for
+ * a uniform one; 10^12 is far beyond that for any N <= 10^6, and below where
+ * a blow-up first breaks the exact model term (core/marg's tail search
+ * fails near norm2 ~ 10^16 at N = 100), so the message says what happened. */
+#define TRAIN_NORM2_MAX 1e12
+
 typedef enum { TRAIN_EXACT = 0, TRAIN_PCD = 1, TRAIN_CD = 2, TRAIN_ENUM = 3 } train_term;
 typedef enum { TRAIN_SGD = 0, TRAIN_ADAM = 1 } train_opt;
 
@@ -48,9 +70,24 @@ int train_term_parse(const char *s, train_term *t, char *err);
 int train_opt_parse(const char *s, train_opt *o, char *err);
 const char *train_term_name(train_term t);
 
-/* Check c (N >= 1, M >= 1, unit, lr > 0, l2 >= 0, exact needs M = 1, enum
- * needs N <= TRAIN_ENUM_NMAX, pcd needs chains >= 1, pcd/cd mc_steps >= 1). */
+/* Check c (N >= 1, M >= 1, unit, lr > 0, l2 >= 0, exact needs M = 1 and a
+ * kind with a 1-D integral, enum needs N <= TRAIN_ENUM_NMAX, pcd needs
+ * chains >= 1, pcd/cd mc_steps >= 1, mc_steps <= TRAIN_MC_STEPS_MAX), and
+ * that the arrays that do not depend on the data fit: every product of sizes
+ * is overflow-checked and the total compared with the machine's memory
+ * (SYM_ENOMEM "M*N weights = M x N: need X GB ..., this machine has Y GB"). */
 int train_config_check(const train_config *c, char *err);
+
+/* *K = epochs x train_updates_per_epoch(c, B), SYM_EINVAL if B or epochs
+ * is 0 or the product overflows (instead of wrapping to a small count). */
+int train_updates(const train_config *c, size_t B, size_t epochs, size_t *K, char *err);
+
+/* Before generating data or allocating: train_config_check, then the arrays
+ * of a run on B samples (the samples included) against the machine's memory,
+ * and the work of K updates (K x the operations of one update, e.g.
+ * 2 x mc_steps x chains x N x M for pcd) against TRAIN_WORK_MAX.  The
+ * message says which product is too large and by how much. */
+int train_plan_check(const train_config *c, size_t B, size_t K, char *err);
 
 /* Workspace for training on data v[b*N + i], b < B (kept by pointer, not
  * copied; must outlive ws).  PCD chains start uniform at random from r.
@@ -101,7 +138,10 @@ typedef int (*train_snap_fn)(void *ctx, size_t k, const double *w, const double 
 
 /* K updates from w (M*N) and g (N), snapshots at snap[0..nsnap-1] (ascending
  * update counts, 0 allowed).  Minibatches are reshuffled each epoch from r.
- * A non-finite weight is SYM_ENUM "NaN in weights at update k". */
+ * A non-finite weight is SYM_ENUM "NaN in weights at update k"; weights
+ * that stay finite but blow up (norm2 > TRAIN_NORM2_MAX) are SYM_ENUM
+ * "weights diverged at update k (norm2 = ...): lower lr", and initial
+ * weights already beyond the bound are SYM_EINVAL. */
 int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *w, double *g,
               gsl_rng *r, train_snap_fn fn, void *ctx, char *err);
 

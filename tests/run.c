@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "tests/suites.h"
 
 typedef Suite *(*suite_fn)(void);
@@ -14,6 +15,9 @@ int main(int argc, char **argv)
     static const struct { const char *name; suite_fn fn; } all[] = {SYM_SUITE_LIST(SYM_ENTRY)};
 #undef SYM_ENTRY
     size_t nall = sizeof all / sizeof all[0];
+    /* as in the program: a GSL failure is a status the test sees, not an
+     * abort of the runner (Check forks, but the message would be lost) */
+    sym_gsl_install();
     SRunner *sr = NULL;
     for (size_t k = 0; k < nall; k++) {
         int want = argc < 2;

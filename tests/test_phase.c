@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/err.h"
 #include "core/models.h"
@@ -135,6 +136,62 @@ START_TEST(test_no_fixed_point_without_growth)
 }
 END_TEST
 
+/* Frozen data (lambda_0 = N to double precision): the uniform fixed point
+ * does not exist, since <h tanh(a h)> < N a for every a (p(h) is a mixture
+ * of unit gaussians at (N - 2k) a); GSL's Brent used to abort here. */
+START_TEST(test_frozen_data_refused)
+{
+    const size_t Ns[] = {3, 20};
+    const double betas[] = {15.0, 1e10};
+    for (size_t j = 0; j < 2; j++) {
+        ring_model *rm = ising(Ns[j], betas[j]);
+        ck_assert_msg(rm->lambda[0] >= (double)Ns[j] * (1 - 1e-15), "lambda_0 = %.17g",
+                      rm->lambda[0]);
+        phase_point pt;
+        char err[SYM_ERRLEN] = "";
+        ck_assert_int_eq(phase_uniform(rm, &pt, err), SYM_EINVAL);
+        ck_assert_msg(strstr(err, "lambda_0") && strstr(err, "no uniform fixed point"), "%s", err);
+        ring_free(rm);
+    }
+    /* just below frozen the fixed point still exists, and solves its equation */
+    ring_model *rm = ising(20, 6.0);
+    ck_assert(rm->lambda[0] < 20.0);
+    phase_point pt;
+    char err[SYM_ERRLEN];
+    ck_assert_msg(phase_uniform(rm, &pt, err) == SYM_OK, "%s", err);
+    double m, s2;
+    dense_uniform(20, pt.a, &m, &s2);
+    ck_assert_msg(fabs(rm->lambda[0] * pt.a - m) < 1e-9 * m, "beta = 6: %.15g vs %.15g",
+                  rm->lambda[0] * pt.a, m);
+    ring_free(rm);
+}
+END_TEST
+
+/* phase_beta_c's failures are errors, and beta_c is never left unset on
+ * success: a tol finer than double precision resolves stalls the bisection
+ * (SYM_ENUM, beta_c untouched); a fixed-point failure names its beta; an
+ * absurd scan is refused before any work. */
+START_TEST(test_beta_c_failures)
+{
+    char err[SYM_ERRLEN] = "";
+    double bc = -12345.0;
+    ck_assert_int_eq(phase_beta_c(20, 0.05, 4.0, 5, 1e-300, &bc, err), SYM_ENUM);
+    ck_assert_msg(strstr(err, "did not reach tol"), "%s", err);
+    ck_assert(bc == -12345.0);
+    ck_assert_int_eq(phase_beta_c(20, 0.05, 1e300, 5, 1e-6, &bc, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "beta = 1e+300") && strstr(err, "lambda_0"), "%s", err);
+    ck_assert(bc == -12345.0);
+    ck_assert_int_eq(phase_beta_c(20, 0.05, 4.0, PHASE_SCAN_MAX + 1, 1e-6, &bc, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "scan"), "%s", err);
+    ck_assert_int_eq(phase_beta_c(20, 0.05, 4.0, (size_t)1e15, 1e-6, &bc, err), SYM_EINVAL);
+    ck_assert_int_eq(phase_beta_c(20, 0.05, 4.0, 5, 0.0, &bc, err), SYM_EINVAL);
+    ck_assert(bc == -12345.0);
+    /* the smallest tol that double precision resolves near beta_c ~ 0.6 still works */
+    ck_assert_msg(phase_beta_c(20, 0.05, 4.0, 5, 1e-14, &bc, err) == SYM_OK, "%s", err);
+    ck_assert(bc > 0.05 && bc < 4.0);
+}
+END_TEST
+
 Suite *phase_suite(void)
 {
     Suite *s = suite_create("phase");
@@ -143,6 +200,8 @@ Suite *phase_suite(void)
     tcase_add_test(tc, test_beta_c_brackets_sign_change);
     tcase_add_test(tc, test_long_integrations_either_side);
     tcase_add_test(tc, test_no_fixed_point_without_growth);
+    tcase_add_test(tc, test_frozen_data_refused);
+    tcase_add_test(tc, test_beta_c_failures);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "core/rng.h"
+#include "core/size.h"
 #include "core/traj.h"
 #include "core/unit.h"
 #include "sim/train.h"
@@ -36,17 +37,27 @@
 #define TOL_F_FIELD(M) ((double)(M) + 3.0)   /* x the field magnitude         */
 #define TOL_F_TANH 8.0                        /* x (1 + |tanh|), tanh + 1 - e  */
 
-static unit_params kind_params(unit_kind k)
+/* The test parameters of each kind, in the order of unit_types[] (the
+ * seeds below are derived from that index). */
+static const struct {
+    const unit_type *type;
+    double gamma_p, theta_p, gamma_m, theta_m;
+} KINDS[] = {
+    {&unit_gaussian, 1.3, 0.2, 1.3, 0.2},
+    {&unit_spin, 1.0, 0.1, 1.0, 0.1},
+    {&unit_relu, 1.3, 0.2, 1.3, 0.2},
+    {&unit_drelu, 1.2, 0.3, 0.8, -0.2},
+};
+#define NKINDS (sizeof KINDS / sizeof KINDS[0])
+
+static unit_params kind_params(size_t k)
 {
     unit_params u;
-    unit_params_default(&u, k);
-    if (k == UNIT_DRELU) {
-        u.gamma_p = 1.2; u.theta_p = 0.3; u.gamma_m = 0.8; u.theta_m = -0.2;
-    } else if (k != UNIT_SPIN) {
-        u.gamma_p = u.gamma_m = 1.3; u.theta_p = u.theta_m = 0.2;
-    } else {
-        u.theta_p = u.theta_m = 0.1;
-    }
+    unit_params_default(&u, KINDS[k].type);
+    u.gamma_p = KINDS[k].gamma_p;
+    u.theta_p = KINDS[k].theta_p;
+    u.gamma_m = KINDS[k].gamma_m;
+    u.theta_m = KINDS[k].theta_m;
     return u;
 }
 
@@ -140,7 +151,7 @@ static void near(const char *what, const double *a, const double *b, size_t n, d
 }
 
 /* data term (full batch and a minibatch) and model terms exact/enum vs brute */
-static void check_terms(unit_kind kind, train_term term, size_t M)
+static void check_terms(size_t kind, train_term term, size_t M)
 {
     size_t N = 7, B = 40;
     char err[SYM_ERRLEN];
@@ -205,15 +216,15 @@ static void check_terms(unit_kind kind, train_term term, size_t M)
 
 START_TEST(test_terms_enum)
 {
-    for (int k = 0; k < 4; k++)
-        check_terms((unit_kind)k, TRAIN_ENUM, 3);
+    for (size_t k = 0; k < NKINDS; k++)
+        check_terms(k, TRAIN_ENUM, 3);
 }
 END_TEST
 
 START_TEST(test_terms_exact)
 {
-    for (int k = 0; k < 4; k++)
-        check_terms((unit_kind)k, TRAIN_EXACT, 1);
+    for (size_t k = 0; k < NKINDS; k++)
+        check_terms(k, TRAIN_EXACT, 1);
 }
 END_TEST
 
@@ -222,12 +233,12 @@ START_TEST(test_fd_loglik)
 {
     size_t N = 6, M = 2, B = 30;
     char err[SYM_ERRLEN];
-    for (int k = 0; k < 4; k++) {
+    for (size_t k = 0; k < NKINDS; k++) {
         double w[12], g[6], dw[12], dg[6], mw[12], mg[6];
         int8_t v[30 * 6];
         setup(N, M, B, 7 + (uint64_t)k, w, g, v, 0.4);
         train_config c = {0};
-        c.N = N; c.M = M; c.unit = kind_params((unit_kind)k); c.learn_fields = 1;
+        c.N = N; c.M = M; c.unit = kind_params(k); c.learn_fields = 1;
         c.term = TRAIN_ENUM; c.opt = TRAIN_SGD; c.lr = 0.01;
         train_ws *ws;
         ck_assert_int_eq(train_alloc(&ws, &c, v, B, NULL, err), SYM_OK);
@@ -245,7 +256,7 @@ START_TEST(test_fd_loglik)
             double gr = q < M * N ? dw[q] - mw[q] : dg[q - M * N] - mg[q - M * N];
             ck_assert_msg(fabs(fd - gr) <= TOL_FD * fmax(fabs(gr), 1e-3),
                           "%s param %zu: FD %.12g vs gradient %.12g",
-                          unit_kind_name((unit_kind)k), q, fd, gr);
+                          KINDS[k].type->name, q, fd, gr);
         }
         train_free(ws);
     }
@@ -260,12 +271,12 @@ START_TEST(test_pcd_vs_enum)
 {
     size_t N = 8, M = 2, B = 10, K = 20;
     char err[SYM_ERRLEN];
-    for (int kind = 0; kind < 4; kind++) {
+    for (size_t kind = 0; kind < NKINDS; kind++) {
         double w[16], g[8], mw[16], mg[8], rw[16], rg[8], s1[16] = {0}, s2[16] = {0};
         int8_t v[80];
         setup(N, M, B, 55 + (uint64_t)kind, w, g, v, 0.35);
         train_config c = {0};
-        c.N = N; c.M = M; c.unit = kind_params((unit_kind)kind); c.term = TRAIN_PCD;
+        c.N = N; c.M = M; c.unit = kind_params(kind); c.term = TRAIN_PCD;
         c.chains = 2000; c.mc_steps = 60; c.opt = TRAIN_SGD; c.lr = 0.01;
         gsl_rng *r = rng_alloc(9 + (uint64_t)kind, RNG_STREAM_TRAIN);
         train_ws *ws;
@@ -284,7 +295,7 @@ START_TEST(test_pcd_vs_enum)
             double m = s1[q] / K, var = (s2[q] / K - m * m) * K / (K - 1);
             double se = sqrt(var / K);
             ck_assert_msg(fabs(m - rw[q]) <= 5 * se + 1e-12, "%s <v h>[%zu]: PCD %.6g vs exact %.6g (SE %.2g)",
-                          unit_kind_name((unit_kind)kind), q, m, rw[q], se);
+                          KINDS[kind].type->name, q, m, rw[q], se);
         }
         train_free(ws);
         gsl_rng_free(r);
@@ -721,6 +732,171 @@ START_TEST(test_theory_bridge)
 }
 END_TEST
 
+/* ---- sizes, work and divergence (issue 7) ---- */
+
+static train_config small_config(size_t N, size_t M, const unit_type *t, train_term term)
+{
+    train_config c = {0};
+    c.N = N;
+    c.M = M;
+    unit_params_default(&c.unit, t);
+    c.term = term;
+    c.chains = 100;
+    c.mc_steps = 1;
+    c.opt = TRAIN_SGD;
+    c.lr = 0.01;
+    return c;
+}
+
+START_TEST(test_updates_overflow)
+{
+    char err[SYM_ERRLEN];
+    train_config c = small_config(10, 1, &unit_gaussian, TRAIN_EXACT);
+    const size_t Bs[] = {1, 7, 64, 1000}, batches[] = {0, 1, 3, 64, 5000};
+    const size_t epochs[] = {1, 2, 17, 1000000};
+    for (size_t i = 0; i < 4; i++)
+        for (size_t j = 0; j < 5; j++)
+            for (size_t e = 0; e < 4; e++) {
+                c.batch = batches[j];
+                size_t per = (c.batch == 0 || c.batch >= Bs[i]) ? 1 : (Bs[i] + c.batch - 1) / c.batch;
+                size_t K = 0;
+                ck_assert_int_eq(train_updates(&c, Bs[i], epochs[e], &K, err), SYM_OK);
+                ck_assert_uint_eq(K, epochs[e] * per);
+            }
+    /* the issue's case: 2^58 epochs x 64 updates wrapped to 0 updates */
+    c.batch = 1;
+    size_t K = 99;
+    ck_assert_int_eq(train_updates(&c, 64, (size_t)288230376151711744ULL, &K, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "overflows"), "%s", err);
+    ck_assert_int_eq(train_updates(&c, 64, 0, &K, err), SYM_EINVAL);
+    ck_assert_int_eq(train_updates(&c, 0, 1, &K, err), SYM_EINVAL);
+}
+END_TEST
+
+START_TEST(test_size_checks)
+{
+    char err[SYM_ERRLEN] = "";
+    /* M x N x 8 bytes wraps size_t: refused by the config check */
+    train_config c = small_config(4, (size_t)576460752303423488ULL, &unit_spin, TRAIN_PCD);
+    ck_assert_int_eq(train_config_check(&c, err), SYM_ENOMEM);
+    ck_assert_msg(strstr(err, "GB") && strstr(err, "this machine"), "%s", err);
+    /* N = 10^6 gaussian, full batch: C^ alone is 10^12 doubles */
+    c = small_config(1000000, 1, &unit_gaussian, TRAIN_EXACT);
+    ck_assert(sym_mem_total() < (size_t)8e12);
+    ck_assert_int_eq(train_config_check(&c, err), SYM_ENOMEM);
+    ck_assert_msg(strstr(err, "N*N"), "%s", err);
+    c.batch = 100;   /* minibatches: no C^, and the rest fits */
+    ck_assert_msg(train_config_check(&c, err) == SYM_OK, "%s", err);
+    /* B x N wraps: train_alloc refuses before touching the data */
+    c = small_config(256, 1, &unit_gaussian, TRAIN_EXACT);
+    ck_assert_int_eq(train_config_check(&c, err), SYM_OK);
+    int8_t dummy = 1;
+    train_ws *ws = (train_ws *)&dummy;
+    ck_assert_int_eq(train_alloc(&ws, &c, &dummy, (size_t)72057594037927936ULL, NULL, err),
+                     SYM_ENOMEM);
+    ck_assert_ptr_null(ws);
+    ck_assert_msg(strstr(err, "B*N"), "%s", err);
+    ck_assert_int_eq(train_plan_check(&c, (size_t)72057594037927936ULL, 10, err), SYM_ENOMEM);
+    /* Gibbs steps beyond the bound, for any model term */
+    c.mc_steps = (size_t)1e12;
+    ck_assert_int_eq(train_config_check(&c, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "mc_steps"), "%s", err);
+}
+END_TEST
+
+START_TEST(test_plan_work)
+{
+    char err[SYM_ERRLEN] = "";
+    size_t N = 100, B = 1000;
+    train_config c = small_config(N, 1, &unit_gaussian, TRAIN_PCD);
+    /* full batch of a linear unit: the data term is C^ w (M N^2), the
+     * model term 2 mc_steps chains N M */
+    double per = 1.0 * N * N + 2.0 * 1 * 100 * N * 1;
+    size_t K1 = (size_t)(TRAIN_WORK_MAX / per);
+    ck_assert_msg(train_plan_check(&c, B, K1, err) == SYM_OK, "%s", err);
+    ck_assert_int_eq(train_plan_check(&c, B, K1 + K1 / 100, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "operations") && strstr(err, "mc_steps x chains"), "%s", err);
+    /* a minibatch of relu units: batch x N x M data term */
+    c = small_config(N, 3, &unit_relu, TRAIN_CD);
+    c.batch = 50;
+    c.mc_steps = 20;
+    per = 50.0 * N * 3 + 2.0 * 20 * 50 * N * 3;
+    K1 = (size_t)(TRAIN_WORK_MAX / per);
+    ck_assert_msg(train_plan_check(&c, B, K1, err) == SYM_OK, "%s", err);
+    ck_assert_int_eq(train_plan_check(&c, B, 2 * K1, err), SYM_EINVAL);
+    ck_assert_int_eq(train_plan_check(&c, 0, 1, err), SYM_EINVAL);
+}
+END_TEST
+
+typedef struct {
+    size_t calls;
+    double max_norm2;
+} watch_ctx;
+
+static int watch(void *p, size_t k, const double *w, const double *g, char *err)
+{
+    (void)k; (void)g; (void)err;
+    watch_ctx *c = p;
+    double s = 0;
+    for (size_t q = 0; q < 6; q++)
+        s += w[q] * w[q];
+    c->calls++;
+    c->max_norm2 = fmax(c->max_norm2, s);
+    return SYM_OK;
+}
+
+/* SGD with an enumerated model term: lr = 1e10 blows the weights up within a
+ * few updates (SYM_ENUM, "diverged", no snapshot beyond the bound); at
+ * lr = 0.05 train_run's weights are bit for bit those of the plain update
+ * w += lr (data - model) done here by hand, so the check changes nothing. */
+START_TEST(test_divergence)
+{
+    size_t N = 6, M = 1, B = 30, K = 12;
+    char err[SYM_ERRLEN] = "";
+    double w0[6], g[6], w[6], dw[6], mw[6];
+    int8_t v[30 * 6];
+    setup(N, M, B, 71, w0, g, v, 0.1);
+    memset(g, 0, sizeof g);
+    train_config c = small_config(N, M, &unit_gaussian, TRAIN_ENUM);
+    size_t snap[12];
+    for (size_t k = 0; k < K; k++)
+        snap[k] = k + 1;
+
+    c.lr = 1e10;
+    train_ws *ws;
+    ck_assert_int_eq(train_alloc(&ws, &c, v, B, NULL, err), SYM_OK);
+    memcpy(w, w0, sizeof w);
+    watch_ctx wc = {0, 0};
+    ck_assert_int_eq(train_run(ws, K, snap, K, w, g, NULL, watch, &wc, err), SYM_ENUM);
+    ck_assert_msg(strstr(err, "diverged at update"), "%s", err);
+    ck_assert_msg(wc.max_norm2 <= TRAIN_NORM2_MAX, "a snapshot saw norm2 = %g", wc.max_norm2);
+    ck_assert(wc.calls < K);
+    train_free(ws);
+
+    c.lr = 0.05;
+    ck_assert_int_eq(train_alloc(&ws, &c, v, B, NULL, err), SYM_OK);
+    memcpy(w, w0, sizeof w);
+    ck_assert_msg(train_run(ws, K, snap, K, w, g, NULL, NULL, NULL, err) == SYM_OK, "%s", err);
+    double h[6];
+    memcpy(h, w0, sizeof h);
+    for (size_t k = 0; k < K; k++) {
+        train_data_term(ws, h, g, NULL, B, dw, NULL);
+        ck_assert_int_eq(train_model_term(ws, h, g, NULL, B, NULL, mw, NULL, err), SYM_OK);
+        for (size_t q = 0; q < N; q++)
+            h[q] += c.lr * (dw[q] - mw[q] - c.l2 * h[q]);
+    }
+    for (size_t q = 0; q < N; q++)
+        ck_assert_msg(w[q] == h[q], "w[%zu] = %.17g, by hand %.17g", q, w[q], h[q]);
+
+    /* weights already beyond the bound are refused before the first update */
+    for (size_t q = 0; q < N; q++)
+        w[q] = 1e7;
+    ck_assert_int_eq(train_run(ws, K, snap, K, w, g, NULL, NULL, NULL, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "initial weights"), "%s", err);
+    train_free(ws);
+}
+END_TEST
+
 Suite *train_suite(void)
 {
     Suite *s = suite_create("train");
@@ -739,6 +915,10 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_same_seed);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_theory_bridge);
+    tcase_add_test(tc, test_updates_overflow);
+    tcase_add_test(tc, test_size_checks);
+    tcase_add_test(tc, test_plan_work);
+    tcase_add_test(tc, test_divergence);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -204,7 +204,7 @@ int flow_alloc(flow **out, const flow_params *p, const double *w0, const double 
     f->p = *p;
     f->N = N;
     f->n = p->learn_fields ? 2 * N : N;
-    f->unit = (unit_params){UNIT_GAUSSIAN, 1.0, 0.0, 1.0, 0.0};
+    f->unit = (unit_params){&unit_gaussian, 1.0, 0.0, 1.0, 0.0};
     f->lam = fftw_malloc(N * sizeof(double));
     f->w = fftw_malloc(N * sizeof(double));
     f->g = fftw_malloc(N * sizeof(double));

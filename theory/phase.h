@@ -25,10 +25,16 @@ typedef struct {
  * SYM_EINVAL: w = 0 is then the only fixed point) and its stability. */
 int phase_uniform(const ring_model *m, phase_point *pt, char *err);
 
+/* Most scan points phase_beta_c accepts: each is one fixed-point solve
+ * (milliseconds at N = 100), so 10^4 points already take tens of seconds. */
+#define PHASE_SCAN_MAX 10000
+
 /* beta_c(N) for ising: the largest beta in [beta_lo, beta_hi] where mu_max
  * changes sign (unstable below, stable above), located on a scan of
- * `scan` points and refined by bisection to tol.  SYM_ENUM if no sign
- * change is found. */
+ * `scan` points (2 <= scan <= PHASE_SCAN_MAX) and refined by bisection until
+ * the bracket is narrower than tol.  SYM_ENUM if no sign change is found,
+ * if a fixed point fails (the message names its beta), or if the bisection
+ * stops short of tol (a tol below what double precision resolves). */
 int phase_beta_c(size_t N, double beta_lo, double beta_hi, size_t scan, double tol,
                  double *beta_c, char *err);
 
