@@ -75,10 +75,7 @@ int cmd_sample(int argc, char **argv, char *err)
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
     }
-    st = traj_header_set(&h, "program", "symrbm");
-    st = st ? st : traj_header_set(&h, "version", "%s", SYM_VERSION);
-    st = st ? st : traj_header_set(&h, "command", "sample");
-    st = st ? st : opt_header(&h, spec, nspec);
+    st = opt_run_header(&h, "sample", argc, argv, spec, nspec);
     st = st ? st : ring_header_set(m, &h);
     st = st ? st : traj_header_set(&h, "B", "%zu", B);
     if (st) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/run.h"
 
 static const opt_spec *find(const opt_spec *spec, size_t n, const char *name, size_t len)
 {
@@ -231,4 +232,81 @@ int opt_header(traj_header *h, const opt_spec *spec, size_t nspec)
             return st;
     }
     return SYM_OK;
+}
+
+/* ---- common options ---- */
+
+void opt_common_init(opt_common *c)
+{
+    memset(c, 0, sizeof *c);
+    ring_params_default(&c->rp);
+    c->data = c->rp.type->name;
+    c->seed = 1;
+    c->T = 40;
+    c->init_scale = 0.01;
+    c->snapshots = 200;
+}
+
+size_t opt_common_spec(opt_common *c, unsigned which, opt_spec *spec)
+{
+    size_t n = 0;
+    if (which & OPTC_DATA) {
+        spec[n++] = (opt_spec){"data", OPT_CHOICE, &c->data, "data model (SPEC.md 2)",
+                               ring_type_names(), NULL};
+        if (!(which & OPTC_NO_N))
+            spec[n++] = (opt_spec){"N", OPT_SIZE, &c->rp.N, "visible units on the ring (>= 3)",
+                                   NULL, &c->seen_N};
+        for (size_t k = 0; k < ring_nkeys() && k < RING_MAXKEYS; k++)
+            spec[n++] = (opt_spec){ring_key(k)->key, OPT_DOUBLE, &c->rp.val[k], ring_key(k)->help,
+                                   NULL, NULL};
+    }
+    if (which & OPTC_T)
+        spec[n++] = (opt_spec){"T", OPT_DOUBLE, &c->T, "learning time (> 0)", NULL, &c->seen_T};
+    if (which & OPTC_SEED)
+        spec[n++] = (opt_spec){"seed", OPT_U64, &c->seed,
+                               "random seed (the same seed gives theory and sim the same w(0))",
+                               NULL, NULL};
+    if (which & OPTC_INIT)
+        spec[n++] = (opt_spec){"init-scale", OPT_DOUBLE, &c->init_scale,
+                               "s0: w(0) = s0 z / sqrt(N)", NULL, NULL};
+    if (which & OPTC_SNAP)
+        spec[n++] = (opt_spec){"snapshots", OPT_SIZE, &c->snapshots,
+                               "output times after t = 0 (>= 1)", NULL, NULL};
+    if (which & OPTC_OUT)
+        spec[n++] = (opt_spec){"out", OPT_STRING, &c->out, "output directory (required)", NULL,
+                               NULL};
+    return n;
+}
+
+int opt_common_finish(opt_common *c, unsigned which, char *err)
+{
+    if ((which & OPTC_OUT) && !c->out)
+        return sym_error(err, SYM_EINVAL, "--out is required");
+    if (which & OPTC_DATA) {
+        int st = ring_type_find(c->data, &c->rp.type, err);
+        if (st)
+            return sym_context(err, st, "--data");
+        if (!(which & OPTC_NO_N) && (st = ring_params_check(&c->rp, err)))
+            return st;
+    }
+    return SYM_OK;
+}
+
+int opt_parse_or_help(int argc, char **argv, const opt_spec *spec, size_t nspec,
+                      const char *synopsis, const char *about, const char **pos, size_t maxpos,
+                      size_t *npos, int *done, char *err)
+{
+    int help = 0;
+    int st = opt_parse(argc, argv, spec, nspec, pos, maxpos, npos, &help, err);
+    *done = !st && help;
+    if (*done)
+        opt_usage(stdout, synopsis, about, spec, nspec);
+    return st;
+}
+
+int opt_run_header(traj_header *h, const char *command, int argc, char **argv,
+                   const opt_spec *spec, size_t nspec)
+{
+    int st = run_header(h, command, argc, argv);
+    return st ? st : opt_header(h, spec, nspec);
 }

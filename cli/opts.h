@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdint.h>
+#include "core/ring.h"
 #include "core/traj.h"
 
 typedef enum {
@@ -50,5 +52,52 @@ void opt_usage(FILE *fp, const char *synopsis, const char *about,
 
 /* Record every option's current value in a file header. */
 int opt_header(traj_header *h, const opt_spec *spec, size_t nspec);
+
+/* ---- the options every experiment shares (SPEC.md 6), declared once ----
+ * --data (choices from the model table), --N and every model parameter
+ * (generated from core/ring.h's key registry), --seed, --T, --init-scale,
+ * --snapshots, --out.  A command picks the ones it takes with OPTC_* bits,
+ * sets its own defaults in the struct, appends the specs to its table, and
+ * after parsing calls opt_common_finish. */
+enum {
+    OPTC_DATA = 1u << 0,    /* --data, --N and the model parameters */
+    OPTC_SEED = 1u << 1,
+    OPTC_T = 1u << 2,
+    OPTC_INIT = 1u << 3,
+    OPTC_SNAP = 1u << 4,
+    OPTC_OUT = 1u << 5,
+    OPTC_NO_N = 1u << 6     /* with OPTC_DATA: the command takes its own --N */
+};
+#define OPTC_MAX (8 + RING_MAXKEYS)
+
+typedef struct {
+    const char *data;       /* model name, resolved into rp.type           */
+    ring_params rp;         /* N and every model key                       */
+    uint64_t seed;
+    double T, init_scale;
+    size_t snapshots;
+    const char *out;
+    int seen_N, seen_T;
+} opt_common;
+
+/* Defaults: ring_params_default, seed 1, T 40, init-scale 0.01, 200
+ * snapshots, no out. */
+void opt_common_init(opt_common *c);
+/* Append the specs of the options in `which` to spec (room for OPTC_MAX);
+ * returns how many. */
+size_t opt_common_spec(opt_common *c, unsigned which, opt_spec *spec);
+/* Resolve --data, check the model parameters and that --out was given
+ * (when OPTC_OUT).  Messages name the option. */
+int opt_common_finish(opt_common *c, unsigned which, char *err);
+
+/* The usual ending of a command's parse: opt_parse, then on -h the usage
+ * (*done = 1). */
+int opt_parse_or_help(int argc, char **argv, const opt_spec *spec, size_t nspec,
+                      const char *synopsis, const char *about, const char **pos, size_t maxpos,
+                      size_t *npos, int *done, char *err);
+
+/* The standard header (core/run.h) with every option recorded. */
+int opt_run_header(traj_header *h, const char *command, int argc, char **argv,
+                   const opt_spec *spec, size_t nspec);
 
 #endif

@@ -54,28 +54,4 @@ void thr_levels_apply(const thr_levels *lv, const double *m, size_t n, double *l
 int thr_bootstrap(const double *B, const double *y, size_t n, size_t ns, const thr_levels *lv,
                   size_t nres, gsl_rng *r, double *ci_lo, double *ci_hi, size_t *nvalid, char *err);
 
-/* ---- linear-regime overlap of one data set ---- */
-
-typedef struct thr_lin thr_lin;
-
-/* Workspace for configurations of N spins; lambda[0..N-1] is the population
- * spectrum that defines the growing modes (lambda_k > 1 + THR_GROW_TOL, the
- * same rule as theory/rmt.c).  Holds the eigen-solver and FFT plan. */
-#define THR_GROW_TOL 1e-9
-int thr_lin_alloc(thr_lin **out, size_t N, const double *lambda, char *err);
-void thr_lin_free(thr_lin *ws);
-
-/* Number of growing modes. */
-size_t thr_lin_ngrow(const thr_lin *ws);
-
-/* The empirical correlation C^_ij = (1/B) sum_b v_bi v_bj of v[b*N + i]
- * (exact: counted as integers through bit-packed columns) into C[N*N]. */
-int thr_lin_corr(thr_lin *ws, const int8_t *v, size_t B, double *C, char *err);
-
-/* Top eigenvector u of C^ (GSL symmetric eigensolver): ov = sum over growing
- * k of |u^_k|^2 / (N |u|^2) (the squared overlap with the growing-mode
- * subspace), top = its eigenvalue.  u (may be NULL) gets the unit vector. */
-int thr_lin_overlap(thr_lin *ws, const int8_t *v, size_t B, double *ov, double *top, double *u,
-                    char *err);
-
 #endif

@@ -187,7 +187,7 @@ double obs_overlap(obs_ws *ws, const double *w, const double *u, size_t *shift, 
 
 double obs_t_sb(const double *t, const double *S, size_t n)
 {
-    if (n == 0 || !(S[n - 1] > 0) || !isfinite(S[n - 1]))
+    if (n == 0 || !(S[n - 1] > OBS_BROKEN_S) || !isfinite(S[n - 1]))
         return NAN;
     double half = 0.5 * S[n - 1];
     if (S[0] >= half)

@@ -43,9 +43,15 @@ void obs_amplitudes(obs_ws *ws, const double *w, double *a);
  * shift (may be NULL) gets the maximising s, sign (may be NULL) +1 or -1. */
 double obs_overlap(obs_ws *ws, const double *w, const double *u, size_t *shift, int *sign);
 
-/* t_sb: the first t at which S(t) reaches half its final value S[n-1],
- * interpolated linearly between snapshots; NAN if n == 0 or S[n-1] is not
- * positive. */
+/* A final S above this is a localised (symmetry-broken) receptive field;
+ * a uniform profile has S = R = 0 up to rounding (< 1e-6 in practice). */
+#define OBS_BROKEN_S 0.1
+
+/* t_sb (SPEC.md 4), the one definition for theory, sim and compare: the
+ * first t at which S(t) reaches half its final value S[n-1], interpolated
+ * linearly between snapshots; NAN when the final state is symmetric
+ * (S[n-1] <= OBS_BROKEN_S: symmetry did not break, so it has no time), or
+ * n == 0. */
 double obs_t_sb(const double *t, const double *S, size_t n);
 
 #endif

@@ -9,6 +9,8 @@
 
 /* First log-spaced snapshot as a fraction of T: three decades. */
 #define SNAP_LOG_SPAN 1e-3
+/* Most snapshots a run may ask for (each is a row per hidden unit). */
+#define SNAP_MAX 10000000
 
 /* Fill t[0..S] (S + 1 values): t[0] = 0, t[S] = T, increasing. */
 void snap_times(double T, size_t S, int linear, double *t);

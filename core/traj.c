@@ -233,11 +233,11 @@ int traj_open(traj_file *f, const char *dir, const char *name, const traj_header
     return SYM_OK;
 }
 
-int traj_close(traj_file *f, char *err)
+int traj_finish(traj_file *f, char *err)
 {
     if (!f->fp || !f->tmp || !f->path) {
         traj_abort(f);
-        return sym_error(err, SYM_EINVAL, "traj_close: file not open");
+        return sym_error(err, SYM_EINVAL, "traj_finish: file not open");
     }
     int e = 0;
     const char *what = NULL;
@@ -255,19 +255,33 @@ int traj_close(traj_file *f, char *err)
         what = "close failed";
     }
     f->fp = NULL;
-    if (!what && rename(f->tmp, f->path) != 0) {
-        e = errno;
-        what = "cannot rename into place";
-    }
-    int st = SYM_OK;
     if (what) {
-        unlink(f->tmp);
-        st = sym_error(err, SYM_EIO, "%s: %s: %s", f->path, what, e ? strerror(e) : "I/O error");
+        int st = sym_error(err, SYM_EIO, "%s: %s: %s", f->path, what, e ? strerror(e) : "I/O error");
+        traj_abort(f);
+        return st;
     }
+    return SYM_OK;
+}
+
+int traj_commit(traj_file *f, char *err)
+{
+    int st = SYM_OK;
+    if (!f->tmp || !f->path || f->fp)
+        st = sym_error(err, SYM_EINVAL, "traj_commit: file not finished");
+    else if (rename(f->tmp, f->path) != 0)
+        st = sym_error(err, SYM_EIO, "%s: cannot rename into place: %s", f->path, strerror(errno));
+    if (st)
+        traj_abort(f);
     free(f->tmp);
     free(f->path);
     file_reset(f);
     return st;
+}
+
+int traj_close(traj_file *f, char *err)
+{
+    int st = traj_finish(f, err);
+    return st ? st : traj_commit(f, err);
 }
 
 void traj_abort(traj_file *f)

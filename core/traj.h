@@ -17,7 +17,7 @@
 #define SYM_VERSION "0.1.0"
 
 /* Ordered key=value list for file headers. */
-typedef struct {
+typedef struct traj_header {
     char **key, **val;
     size_t n, cap;
 } traj_header;
@@ -48,6 +48,11 @@ int traj_open(traj_file *f, const char *dir, const char *name, const traj_header
 /* Flush, check for write errors, close and rename into place. On failure the
  * temporary file is removed and nothing is left at the final name. */
 int traj_close(traj_file *f, char *err);
+/* The two halves of traj_close, for files written as one set (core/run.h):
+ * traj_finish flushes, syncs and closes the temporary file (removing it on
+ * failure), traj_commit renames it into place. */
+int traj_finish(traj_file *f, char *err);
+int traj_commit(traj_file *f, char *err);
 /* Abandon: close and remove the temporary file. */
 void traj_abort(traj_file *f);
 

@@ -363,7 +363,17 @@ const unit_type unit_drelu = {
 
 /* ---- the table and the generic calls --------------------------------------- */
 
-const unit_type *const unit_types[] = {&unit_gaussian, &unit_spin, &unit_relu, &unit_drelu, NULL};
+/* The table, once: the list and the option choices come from it. */
+#define UNIT_TYPES(X) X(gaussian) X(spin) X(relu) X(drelu)
+#define UNIT_TYPE_PTR(name) &unit_##name,
+#define UNIT_TYPE_BAR(name) "|" #name
+const unit_type *const unit_types[] = {UNIT_TYPES(UNIT_TYPE_PTR) NULL};
+static const char unit_names_bar[] = UNIT_TYPES(UNIT_TYPE_BAR);
+
+const char *unit_type_names(void)
+{
+    return unit_names_bar + 1;
+}
 
 int unit_type_parse(const char *s, const unit_type **t, char *err)
 {

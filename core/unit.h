@@ -83,6 +83,8 @@ extern const unit_type unit_gaussian, unit_spin, unit_relu, unit_drelu;
 /* Every kind, in a fixed order, NULL-terminated. */
 extern const unit_type *const unit_types[];
 
+/* "gaussian|spin|relu|drelu" (static storage), for option choices. */
+const char *unit_type_names(void);
 /* The kind called s, or SYM_EINVAL "hidden-unit kind 's': expected
  * gaussian|spin|relu|drelu" (the list from the table). */
 int unit_type_parse(const char *s, const unit_type **t, char *err);

@@ -398,10 +398,17 @@ START_TEST(test_t_sb)
     for (size_t k = 0; k < n; k++)
         S[k] = ramp(t[k], 2, 6, 0.01, 1.0);
     ck_assert_double_eq_tol(obs_t_sb(t, S, n), 2 + 4 * 0.49 / 0.99, 1e-14);
-    /* the same curve scaled: t_sb does not depend on the scale of S */
+    /* the same curve scaled: t_sb does not depend on the scale of S ... */
     for (size_t k = 0; k < n; k++)
-        S[k] *= 1e-6;
+        S[k] *= 0.25;
     ck_assert_double_eq_tol(obs_t_sb(t, S, n), 2 + 4 * 0.49 / 0.99, 1e-14);
+    /* ... as long as the final state is broken: a final S at or below
+     * OBS_BROKEN_S is the symmetric phase, where t_sb does not exist */
+    for (size_t k = 0; k < n; k++)
+        S[k] *= OBS_BROKEN_S / 0.25;
+    ck_assert(isnan(obs_t_sb(t, S, n)));
+    S[n - 1] = nextafter(OBS_BROKEN_S, 1);
+    ck_assert(!isnan(obs_t_sb(t, S, n)));
     /* the first crossing counts: up to 0.8 at t = 1, down, up again */
     const double S2[] = {0, 0.2, 0.8, 0.1, 0.1, 0.3, 0.6, 0.9, 1.0};
     ck_assert_double_eq_tol(obs_t_sb(t, S2, n), 0.5 + 0.5 * (0.5 - 0.2) / (0.8 - 0.2), 1e-14);

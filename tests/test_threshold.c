@@ -12,6 +12,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "compare/thr.h"
+#include "sim/lin.h"
 #include "core/err.h"
 #include "core/models.h"
 #include "core/ring.h"
@@ -214,11 +215,11 @@ START_TEST(test_lin_single_configuration)
         for (size_t b = 0; b < B; b++)
             v[b * N + i] = (int8_t)s;
     }
-    thr_lin *ws;
-    ck_assert_int_eq(thr_lin_alloc(&ws, N, lambda, err), SYM_OK);
-    ck_assert_uint_eq(thr_lin_ngrow(ws), 5);
+    lin *ws;
+    ck_assert_int_eq(lin_alloc(&ws, N, lambda, err), SYM_OK);
+    ck_assert_uint_eq(lin_ngrow(ws), 5);
     double ov, top, uu[N];
-    ck_assert_int_eq(thr_lin_overlap(ws, v, B, &ov, &top, uu, err), SYM_OK);
+    ck_assert_int_eq(lin_overlap(ws, v, B, &ov, &top, uu, err), SYM_OK);
     ck_assert_msg(fabs(top - N) < 1e-10, "top %g", top);
     double want = ref_proj(u, N, grow);
     ck_assert_msg(fabs(ov - want) < 1e-12, "ov %.17g want %.17g", ov, want);
@@ -228,8 +229,8 @@ START_TEST(test_lin_single_configuration)
     ck_assert_msg(fabs(fabs(dot) - 1) < 1e-12, "eigenvector overlap %g", dot);
     /* a value other than +-1 is bad input */
     v[3] = 0;
-    ck_assert_int_eq(thr_lin_overlap(ws, v, B, &ov, &top, NULL, err), SYM_EINVAL);
-    thr_lin_free(ws);
+    ck_assert_int_eq(lin_overlap(ws, v, B, &ov, &top, NULL, err), SYM_EINVAL);
+    lin_free(ws);
 }
 END_TEST
 
@@ -292,9 +293,9 @@ START_TEST(test_lin_model_data)
     ck_assert_int_eq(ring_sample(m, r, B, v, err), SYM_OK);
     gsl_rng_free(r);
     double *C = calloc(N * N, sizeof *C), *Cref = calloc(N * N, sizeof *Cref);
-    thr_lin *ws;
-    ck_assert_int_eq(thr_lin_alloc(&ws, N, m->lambda, err), SYM_OK);
-    ck_assert_int_eq(thr_lin_corr(ws, v, B, C, err), SYM_OK);
+    lin *ws;
+    ck_assert_int_eq(lin_alloc(&ws, N, m->lambda, err), SYM_OK);
+    ck_assert_int_eq(lin_corr(ws, v, B, C, err), SYM_OK);
     for (size_t i = 0; i < N; i++)
         for (size_t j = 0; j < N; j++) {
             long s = 0;
@@ -309,14 +310,14 @@ START_TEST(test_lin_model_data)
     ck_assert_msg(res < 1e-10, "power iteration did not converge (residual %g)", res);
     unsigned char grow[24];
     for (size_t k = 0; k < N; k++)
-        grow[k] = m->lambda[k] > 1 + THR_GROW_TOL;
-    ck_assert_int_eq(thr_lin_overlap(ws, v, B, &ov, &top, NULL, err), SYM_OK);
+        grow[k] = m->lambda[k] > 1 + LIN_GROW_TOL;
+    ck_assert_int_eq(lin_overlap(ws, v, B, &ov, &top, NULL, err), SYM_OK);
     ck_assert_msg(fabs(top - l) < 1e-9 * l, "top %.17g power %.17g", top, l);
     double want = ref_proj(u, N, grow);
     ck_assert_msg(fabs(ov - want) < 1e-8, "ov %.17g want %.17g", ov, want);
     /* the data are far above threshold here: most weight in growing modes */
     ck_assert_msg(ov > 0.9, "ov %g", ov);
-    thr_lin_free(ws);
+    lin_free(ws);
     free(C);
     free(Cref);
     free(v);
@@ -450,7 +451,7 @@ START_TEST(test_cli_sweep_resume)
         free(v);
         unsigned char grow[16];
         for (size_t k = 0; k < 16; k++)
-            grow[k] = m->lambda[k] > 1 + THR_GROW_TOL;
+            grow[k] = m->lambda[k] > 1 + LIN_GROW_TOL;
         /* B = 4 < N: C^ has a clear top eigenvalue in practice; if the power
          * iteration cannot separate a (near-)degenerate top pair the
          * comparison is meaningless, so it must converge */

@@ -525,3 +525,50 @@ int rmt_bc(const rmt_ws *ws, double *Bc, char *err)
     }
     return sym_error(err, SYM_ENUM, "rmt_bc: overlap never reaches half-way up to B = %g", RMT_BC_BMAX);
 }
+
+/* The random-matrix B_c of the top population eigenspace alone: where
+ * rmt_top_eval's ov_top crosses half-way between its B -> 0 value
+ * (mult lambda_max / N, a single sample's share) and 1.  The trained profile
+ * is a bump in the top modes, so Q^2 follows ov_top rather than ov_grow when
+ * other modes grow too.  Scanned on a log grid of ratio RMT_TOP_STEP and
+ * interpolated linearly in log B between the two grid points that bracket
+ * the first upward crossing (the rule of compare/thr.h thr_crossing, which
+ * theory cannot call): the interpolation error is far below the seed scatter
+ * of the measurement it is set beside. */
+#define RMT_TOP_STEP 1.0905077326652577   /* 2^(1/8) */
+#define RMT_TOP_BMIN 1e-3                 /* c = 1e3 N: ov_top at its B -> 0 value */
+#define RMT_TOP_BMAX 1e12
+int rmt_bc_top(const rmt_ws *ws, size_t N, double *Bc, char *err)
+{
+    *Bc = NAN;
+    size_t n = (size_t)ceil(log(RMT_TOP_BMAX / RMT_TOP_BMIN) / log(RMT_TOP_STEP)) + 1;
+    double *B = malloc(n * sizeof *B), *y = malloc(n * sizeof *y), mult = 0, l = 0;
+    int st = !B || !y ? sym_error(err, SYM_ENOMEM, "rmt_bc_top: out of memory") : SYM_OK;
+    for (size_t k = 0; k < n && !st; k++) {
+        rmt_top t;
+        B[k] = RMT_TOP_BMIN * pow(RMT_TOP_STEP, (double)k);
+        st = rmt_top_eval(ws, B[k], &t, err);
+        y[k] = t.ov_top;
+        mult = (double)t.mult;
+        l = t.lambda_max;
+    }
+    if (!st) {
+        double lo = mult * l / (double)N, hi = 1.0, half = 0.5 * (lo + hi);
+        st = sym_error(err, SYM_ENUM, "rmt_bc_top: ov_top never half-way up to B = %g", B[n - 1]);
+        if (isfinite(y[0]) && y[0] - half < 0)
+            for (size_t j = 0; j + 1 < n; j++) {
+                double d0 = y[j] - half, d1 = y[j + 1] - half;
+                if (!isfinite(d1))
+                    break;
+                if (d0 < 0 && d1 >= 0) {
+                    double x0 = log(B[j]), x1 = log(B[j + 1]), f = d0 / (d0 - d1);
+                    *Bc = exp(x0 + f * (x1 - x0));
+                    st = SYM_OK;
+                    break;
+                }
+            }
+    }
+    free(B);
+    free(y);
+    return st;
+}

@@ -82,4 +82,10 @@ int rmt_top_eval(const rmt_ws *ws, double B, rmt_top *out, char *err);
  * grows (lambda_max <= 1). */
 int rmt_bc(const rmt_ws *ws, double *Bc, char *err);
 
+/* B_c of the top population eigenspace alone: where ov_top (rmt_top_eval)
+ * crosses half-way between its B -> 0 value, mult lambda_max / N, and 1, on
+ * a log grid of B from 1e-3 to 1e12 (ratio 2^(1/8)), interpolated in log B.
+ * SYM_ENUM with *Bc = NAN when it never crosses. */
+int rmt_bc_top(const rmt_ws *ws, size_t N, double *Bc, char *err);
+
 #endif

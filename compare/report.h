@@ -1,0 +1,28 @@
+/* report: `symrbm compare` as a library call (SPEC.md 4, 5).
+ *
+ * Reads a theory run and one or more simulation runs of the same data model
+ * (compare/cmp.h), compares each simulation with the theory, and writes
+ * compare.tsv (Q and order-parameter differences per snapshot),
+ * overlay_theory.tsv, overlay_sim.tsv and summary.tsv (final scores, mean
+ * and sd over seeds) as one set (core/run.h), then draws overlay.png/.pdf
+ * with gnuplot unless asked not to.
+ */
+#ifndef SYM_REPORT_H
+#define SYM_REPORT_H
+
+#include <stddef.h>
+#include "core/traj.h"
+
+typedef struct {
+    size_t mu;                /* the simulations' hidden unit compared      */
+    int plot;                 /* draw the overlay figure                    */
+    const char *plot_script;  /* gnuplot script, NULL: found (report_plot)  */
+} report_config;
+
+/* theory: the theory run directory; sims[0..nsim-1] the simulation runs; h
+ * the caller's header (run_header + options), completed with the inputs,
+ * their seeds and the data model's keys. */
+int report_run(const report_config *c, const char *theory, const char *const *sims, size_t nsim,
+               traj_header *h, const char *out, char *err);
+
+#endif

@@ -1,0 +1,45 @@
+/* sys: the small system conventions every stage shares, one copy each
+ * (STYLE.md "One owner per convention"): the monotonic clock, joining paths
+ * without silent truncation, "the same header value", mean and standard
+ * deviation, and a directory lock for runs that own an output directory
+ * (SPEC.md 10: two runs on one directory must not corrupt it).
+ */
+#ifndef SYM_SYS_H
+#define SYM_SYS_H
+
+#include <stddef.h>
+
+/* Longest path we build. */
+#define SYS_PATH 4096
+
+/* Seconds on the monotonic clock (for wall_s). */
+double sys_now(void);
+
+/* dst = a "/" b (b alone when a is NULL or empty).  SYM_EINVAL naming the
+ * path when it does not fit in cap bytes: never a silent truncation. */
+int sys_path(char *dst, size_t cap, const char *a, const char *b, char *err);
+
+/* Two header values are the same: equal as numbers when both parse
+ * completely as numbers (so 0.1 and 0.10000000000000001 agree, nan equals
+ * nan), else equal as strings.  NULL matches nothing. */
+int sys_same_value(const char *a, const char *b);
+
+/* Mean and sample standard deviation (n - 1; NAN for fewer than 2 values) of
+ * x[0], x[stride], ..., x[(n-1) stride], skipping NaN; mean NAN when nothing
+ * is left. */
+void sys_mean_sd(const double *x, size_t n, size_t stride, double *mean, double *sd);
+
+/* An exclusive lock on directory dir (the file dir/symrbm.lock, flock): a second
+ * run on the same directory gets SYM_EINVAL "dir is in use by another
+ * symrbm run (pid P)" at once instead of waiting or corrupting it.  The lock
+ * goes with the process (also when it is killed).  *fd gets the descriptor
+ * for sys_unlock. */
+int sys_lock(const char *dir, int *fd, char *err);
+void sys_unlock(int fd);
+
+/* Remove the temporary files of atomic writes (".NAME.tmp.PID.XXXXXX",
+ * core/traj.h) that a killed run left in dir.  Call only while holding the
+ * directory's lock: then no live run of ours can be writing them. */
+void sys_clean_temps(const char *dir);
+
+#endif

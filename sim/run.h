@@ -1,0 +1,58 @@
+/* run (sim): one simulation as a library call (SPEC.md 1, 4, 5).
+ *
+ * sim_run trains a real RBM (sim/train.h) on given samples from the shared
+ * w(0), records the order parameters and the exact log-likelihood (where
+ * computable) at every snapshot, and writes trajectory.tsv, weights.tsv and
+ * summary.tsv as one set (core/run.h), or nothing when no directory is
+ * given (in-process sweeps).  sim_draw draws the training and held-out
+ * samples exactly from the data model, from the random streams of the seed
+ * that `symrbm sample` uses too.
+ */
+#ifndef SYM_SIM_RUN_H
+#define SYM_SIM_RUN_H
+
+#include <stdint.h>
+#include "core/obs.h"
+#include "core/ring.h"
+#include "core/traj.h"
+#include "sim/train.h"
+
+typedef struct {
+    train_config train;     /* N is set from the data by sim_run            */
+    size_t epochs;          /* > 0: length in epochs, else T / lr updates   */
+    double T;
+    size_t snapshots;
+    int linear;
+    double init_scale;      /* >= 0                                         */
+    uint64_t seed;          /* w(0) and the training stream                 */
+    const double *theory_w; /* reference profile (N) for Q_theory, or NULL  */
+    int progress;
+} sim_config;
+
+void sim_config_default(sim_config *c);
+
+typedef struct {
+    obs_values final;       /* mu = 0 */
+    double loglik, kl, t_sb, wall_s, loglik_test, Q_theory;
+    size_t updates;
+} sim_result;
+
+/* B training and B_test held-out samples (B_test may be 0: *vtest NULL) of
+ * model m from the streams RNG_STREAM_DATA and RNG_STREAM_TEST of seed.
+ * Sizes are checked before anything is allocated. */
+int sim_draw(const ring_model *m, uint64_t seed, size_t B, size_t B_test, int8_t **v,
+             int8_t **vtest, char *err);
+
+/* The number of updates of c on B samples (epochs x updates per epoch, or
+ * T / lr rounded), overflow-checked. */
+int sim_updates(const sim_config *c, size_t B, size_t *K, char *err);
+
+/* Train on v[b*N + i] (b < B); vtest may be NULL.  type gives S; m (may be
+ * NULL for samples read from a file) gives the model's header keys and
+ * entropy.  h is the caller's header, completed here; out NULL writes no
+ * file.  r may be NULL. */
+int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, const int8_t *v,
+            size_t N, size_t B, const int8_t *vtest, size_t B_test, traj_header *h,
+            const char *out, sim_result *r, char *err);
+
+#endif

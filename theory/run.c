@@ -1,0 +1,156 @@
+/* run (theory): theory_run (theory/run.h). */
+#include "theory/run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/rng.h"
+#include "core/run.h"
+#include "core/snap.h"
+#include "core/sys.h"
+
+void theory_config_default(theory_config *c)
+{
+    *c = (theory_config){.seed = 1, .init_scale = 0.01, .T = 40.0, .snapshots = 200,
+                         .linear = 0, .learn_fields = 0, .l2 = 0.0, .rtol = 1e-8,
+                         .atol = 1e-10, .method = FLOW_BDF, .weights = THEORY_W_ALL};
+}
+
+int theory_config_check(const theory_config *c, char *err)
+{
+    if (!(c->T > 0) || !isfinite(c->T))
+        return sym_error(err, SYM_EINVAL, "T = %g: need 0 < T < infinity", c->T);
+    if (c->snapshots < 1)
+        return sym_error(err, SYM_EINVAL, "snapshots = 0: need at least 1");
+    if (c->snapshots > SNAP_MAX)
+        return sym_error(err, SYM_EINVAL, "snapshots = %zu: at most %d", c->snapshots,
+                         (int)SNAP_MAX);
+    if (!(c->init_scale > 0) || !isfinite(c->init_scale))
+        return sym_error(err, SYM_EINVAL, "init-scale = %g: need s0 > 0", c->init_scale);
+    if (!(c->rtol > 0 && c->rtol < 1) || !(c->atol > 0))
+        return sym_error(err, SYM_EINVAL, "rtol = %g, atol = %g: need 0 < rtol < 1, atol > 0",
+                         c->rtol, c->atol);
+    if (!(c->l2 >= 0) || !isfinite(c->l2))
+        return sym_error(err, SYM_EINVAL, "l2 = %g: need l2 >= 0", c->l2);
+    return SYM_OK;
+}
+
+static void write_spectrum(FILE *fp, const ring_model *m, double l2)
+{
+    fprintf(fp, "k\tlambda\trate\n");
+    for (size_t k = 0; k < m->N; k++) {
+        fprintf(fp, "%zu\t", k);
+        traj_put(fp, m->lambda[k]);
+        fputc('\t', fp);
+        /* linear regime: m(w) ≈ w, so mode k grows at lambda_k - 1 - l2 */
+        traj_put(fp, m->lambda[k] - 1.0 - l2);
+        fputc('\n', fp);
+    }
+}
+
+int theory_run(const theory_config *c, const ring_model *m, traj_header *h, const char *out,
+               double *w_final, theory_result *r, char *err)
+{
+    int st = theory_config_check(c, err);
+    if (st)
+        return st;
+    size_t N = m->N, S = c->snapshots;
+    double t0 = sys_now();
+    if (run_stamp(h) || traj_header_set(h, "hidden", "gaussian") || traj_header_set(h, "M", "1") ||
+        ring_header_set(m, h) || traj_header_set(h, "entropy", "%.17g", m->entropy))
+        return sym_error(err, SYM_ENOMEM, "out of memory");
+    run_files rf;
+    if ((st = run_files_init(&rf, out, err)))
+        return st;
+    FILE *fs, *ft = NULL, *fw = NULL, *fsum;
+    if ((st = run_files_open(&rf, "spectrum.tsv", h, &fs, err)))
+        return st;
+    write_spectrum(fs, m, c->l2);
+    if (c->spectrum_only)
+        return run_files_commit(&rf, err);
+
+    double *w = malloc(N * sizeof *w), *g = calloc(N, sizeof *g);
+    double *ts = malloc((S + 1) * sizeof *ts), *Sv = malloc((S + 1) * sizeof *Sv);
+    obs_ws *ow = obs_alloc(N);
+    flow *f = NULL;
+    obs_values ov = {0};
+    double L = NAN, kl = NAN;
+    if (!w || !g || !ts || !Sv || !ow) {
+        st = sym_error(err, SYM_ENOMEM, "out of memory (N = %zu)", N);
+        goto done;
+    }
+    if (rng_init_weights(c->seed, N, 1, c->init_scale, w)) {
+        st = sym_error(err, SYM_ENOMEM, "out of memory drawing w(0)");
+        goto done;
+    }
+    flow_params fp = {m, c->learn_fields, c->l2, c->rtol, c->atol, c->method};
+    if ((st = flow_alloc(&f, &fp, w, NULL, err)))
+        goto done;
+    snap_times(c->T, S, c->linear, ts);
+    if ((st = run_files_open(&rf, "trajectory.tsv", h, &ft, err)))
+        goto done;
+    traj_obs_columns(ft);
+    if (c->weights != THEORY_W_NONE) {
+        if ((st = run_files_open(&rf, "weights.tsv", h, &fw, err)))
+            goto done;
+        traj_weights_columns(fw, N);
+    }
+    for (size_t j = 0; j <= S; j++) {
+        if ((st = flow_advance(f, ts[j], err)))
+            goto done;
+        flow_state(f, w, g);
+        obs_compute(ow, m->type, w, &ov);
+        if ((st = flow_loglik(f, w, c->learn_fields ? g : NULL, &L, err)))
+            goto done;
+        kl = isfinite(m->entropy) ? (-m->entropy - L) / (double)N : NAN;
+        Sv[j] = ov.S;
+        traj_obs_row(ft, ts[j], 0, L, kl, &ov);
+        if (fw && (c->weights == THEORY_W_ALL || j == 0 || j == S))
+            traj_weights_row(fw, ts[j], 0, w, N);
+        if (c->progress)
+            fprintf(stderr, "\rtheory: t = %-10.4g of %g  R = %.4f  norm2 = %.5g   ", ts[j], c->T,
+                    ov.R, ov.norm2);
+    }
+    if (c->progress)
+        fputc('\n', stderr);
+
+    theory_result res = {.final = ov, .loglik = L, .kl = kl, .t_sb = obs_t_sb(ts, Sv, S + 1),
+                         .broken = ov.S > OBS_BROKEN_S};
+    flow_stats(f, &res.fc);
+    if ((st = run_files_open(&rf, "summary.tsv", h, &fsum, err)))
+        goto done;
+    res.wall_s = sys_now() - t0;
+    traj_summary_num(fsum, "norm2", ov.norm2);
+    traj_summary_num(fsum, "pr", ov.pr);
+    traj_summary_num(fsum, "R", ov.R);
+    traj_summary_num(fsum, "S", ov.S);
+    traj_summary_num(fsum, "center", ov.center);
+    traj_summary_num(fsum, "loglik", L);
+    traj_summary_num(fsum, "kl", kl);
+    traj_summary_num(fsum, "t_sb", res.t_sb);
+    traj_summary_num(fsum, "wall_s", res.wall_s);
+    traj_summary_num(fsum, "n_rhs", (double)res.fc.rhs);
+    traj_summary_num(fsum, "n_steps", (double)res.fc.steps);
+    traj_summary_num(fsum, "n_newton", (double)res.fc.newton);
+    traj_summary_num(fsum, "n_krylov", (double)res.fc.krylov);
+    traj_summary_num(fsum, "n_jacobian", (double)res.fc.psetups);
+    traj_summary_str(fsum, "phase", res.broken ? "broken" : "symmetric");
+    if ((st = run_files_commit(&rf, err)))
+        goto done;
+    if (w_final)
+        memcpy(w_final, w, N * sizeof *w);
+    if (r)
+        *r = res;
+done:
+    run_files_abort(&rf);
+    flow_free(f);
+    obs_free(ow);
+    free(w);
+    free(g);
+    free(ts);
+    free(Sv);
+    return st;
+}

@@ -1,0 +1,54 @@
+/* run (theory): one theory experiment as a library call (SPEC.md 3a, 5).
+ *
+ * theory_run integrates the infinite-data gradient flow from the shared
+ * w(0) (core/rng.h) to T, computes the order parameters and the exact
+ * log-likelihood at every snapshot, and writes spectrum.tsv,
+ * trajectory.tsv, weights.tsv and summary.tsv into a directory as one set
+ * (core/run.h).  The CLI (cli/cmd_theory.c) and the sweeps call it alike.
+ */
+#ifndef SYM_THEORY_RUN_H
+#define SYM_THEORY_RUN_H
+
+#include <stdint.h>
+#include "core/obs.h"
+#include "core/ring.h"
+#include "core/traj.h"
+#include "theory/flow.h"
+
+typedef enum { THEORY_W_ALL = 0, THEORY_W_FINAL = 1, THEORY_W_NONE = 2 } theory_weights;
+
+typedef struct {
+    uint64_t seed;          /* w(0) seed, shared with sim                   */
+    double init_scale;      /* w(0) = s0 z / sqrt(N), s0 > 0                */
+    double T;               /* final time, > 0                              */
+    size_t snapshots;       /* output times after t = 0, >= 1               */
+    int linear;             /* linear instead of log spacing                */
+    int learn_fields;
+    double l2, rtol, atol;
+    flow_method method;
+    theory_weights weights; /* rows of weights.tsv                          */
+    int spectrum_only;      /* write spectrum.tsv only                      */
+    int progress;           /* progress line on stderr                      */
+} theory_config;
+
+/* theory_config with the defaults of SPEC.md 6 (T = 40, 200 snapshots, ...). */
+void theory_config_default(theory_config *c);
+
+/* Parameter checks, messages naming parameters. */
+int theory_config_check(const theory_config *c, char *err);
+
+typedef struct {
+    obs_values final;
+    double loglik, kl, t_sb, wall_s;
+    int broken;             /* final S > OBS_BROKEN_S                        */
+    flow_counters fc;
+} theory_result;
+
+/* Run c on data model m; h is the caller's header (run_header + options),
+ * to which the model's keys and the run's own keys are added.  out is the
+ * directory; w_final (N doubles, may be NULL) gets the final profile;
+ * r (may be NULL) the final values. */
+int theory_run(const theory_config *c, const ring_model *m, traj_header *h, const char *out,
+               double *w_final, theory_result *r, char *err);
+
+#endif
