@@ -188,6 +188,14 @@ void ring_free(ring_model *m)
     free(m);
 }
 
+int ring_type_has(const ring_type *t, const char *key)
+{
+    for (size_t k = 0; k < t->npar; k++)
+        if (!strcmp(t->par[k].key, key))
+            return 1;
+    return 0;
+}
+
 double ring_get(const ring_model *m, const char *key)
 {
     for (size_t j = 0; key && j < m->type->npar; j++)

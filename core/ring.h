@@ -127,6 +127,9 @@ void ring_free(ring_model *m);
  * has no such parameter). */
 double ring_get(const ring_model *m, const char *key);
 
+/* 1 if models of type t have the parameter key. */
+int ring_type_has(const ring_type *t, const char *key);
+
 /* Set the model's header keys into h: data, N, each of its parameters
  * (%.17g), then type->header's derived keys.  SYM_ENOMEM on failure. */
 int ring_header_set(const ring_model *m, traj_header *h);

@@ -144,7 +144,7 @@ done:
 }
 
 typedef struct {
-    size_t N;
+    const ring_params *tmpl;   /* the model; its beta is varied */
     int failed, status;   /* status: the SYM_* code of the first failure */
     char *err;
 } bc_ctx;
@@ -152,10 +152,7 @@ typedef struct {
 static double mu_of_beta(double beta, void *par)
 {
     bc_ctx *c = par;
-    ring_params p;
-    ring_params_default(&p);
-    p.type = &ring_ising;
-    p.N = c->N;
+    ring_params p = *c->tmpl;
     p.val[ring_key_index("beta")] = beta;
     ring_model *rm = NULL;
     phase_point pt;
@@ -180,6 +177,19 @@ static double mu_of_beta(double beta, void *par)
 int phase_beta_c(size_t N, double beta_lo, double beta_hi, size_t scan, double tol,
                  double *beta_c, char *err)
 {
+    ring_params p;
+    ring_params_default(&p);
+    p.type = &ring_ising;
+    p.N = N;
+    return phase_beta_c_model(&p, beta_lo, beta_hi, scan, tol, beta_c, err);
+}
+
+int phase_beta_c_model(const ring_params *tmpl, double beta_lo, double beta_hi, size_t scan,
+                       double tol, double *beta_c, char *err)
+{
+    if (ring_key_index("beta") < 0 || !ring_type_has(tmpl->type, "beta"))
+        return sym_error(err, SYM_EINVAL, "phase_beta_c: data model %s has no parameter beta",
+                         tmpl->type->name);
     if (!(beta_lo > 0 && beta_hi > beta_lo) || !isfinite(beta_hi))
         return sym_error(err, SYM_EINVAL, "phase_beta_c: beta range [%g, %g]: need 0 < lo < hi",
                          beta_lo, beta_hi);
@@ -190,7 +200,7 @@ int phase_beta_c(size_t N, double beta_lo, double beta_hi, size_t scan, double t
                          scan, PHASE_SCAN_MAX);
     if (!(tol > 0))
         return sym_error(err, SYM_EINVAL, "phase_beta_c: tol = %g: need tol > 0", tol);
-    bc_ctx c = {N, 0, SYM_OK, err};
+    bc_ctx c = {tmpl, 0, SYM_OK, err};
     /* scan from the top down for the last sign change + (below) -> - (above) */
     double b1 = beta_hi, f1 = mu_of_beta(b1, &c), b0 = b1, f0 = f1;
     int found = 0;
@@ -209,7 +219,7 @@ int phase_beta_c(size_t N, double beta_lo, double beta_hi, size_t scan, double t
     if (!found)
         return sym_error(err, SYM_ENUM,
                          "N = %zu: the symmetric state does not change stability for beta in "
-                         "[%g, %g]", N, beta_lo, beta_hi);
+                         "[%g, %g]", tmpl->N, beta_lo, beta_hi);
     gsl_function F = {mu_of_beta, &c};
     gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_bisection);
     if (!s)

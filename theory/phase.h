@@ -11,6 +11,7 @@
 #define SYM_PHASE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "core/ring.h"
 
 typedef struct {
@@ -37,5 +38,22 @@ int phase_uniform(const ring_model *m, phase_point *pt, char *err);
  * stops short of tol (a tol below what double precision resolves). */
 int phase_beta_c(size_t N, double beta_lo, double beta_hi, size_t scan, double tol,
                  double *beta_c, char *err);
+/* The same for any data model with a parameter beta: tmpl gives the model,
+ * N and its other parameters (ising2: beta2 held fixed). */
+int phase_beta_c_model(const ring_params *tmpl, double beta_lo, double beta_hi, size_t scan,
+                       double tol, double *beta_c, char *err);
+
+/* `symrbm phase` as a library call: for one N the uniform fixed point at
+ * the model's parameters and lambda_k, mu_k for k <= modes; then, for a
+ * model with a parameter beta, the table N beta_c lambda1_c norm2_c over
+ * every N.  Written to fp. */
+typedef struct {
+    ring_params data;          /* the model (its N is replaced by each N)  */
+    const size_t *N;
+    size_t nN;
+    double beta_min, beta_max, tol;
+    size_t scan, modes;
+} phase_config;
+int phase_report(const phase_config *c, FILE *fp, char *err);
 
 #endif
