@@ -88,9 +88,16 @@ static int load(cmp_run *r, const char *dir, size_t mu, traj_table *tt, traj_tab
     }
     if ((st = header_N(&tt->header, pt, &r->N, err)))
         goto done;
-    /* the two tables must come from one run: the same data, N, model
-     * parameters (every key of every model), seed and command */
-    const char *fixed[] = {"data", "N", "seed", "command"};
+    /* the three files must come from one run: the same run id (core/run.h),
+     * command line, data, N, model parameters (every key of every model)
+     * and seed; files written before run ids existed have none */
+    const char *rt = traj_header_get(&tt->header, "run"), *rs = traj_header_get(&r->summary, "run");
+    if ((rt == NULL) != (rs == NULL) || (rt && strcmp(rt, rs))) {
+        st = sym_error(err, SYM_EINVAL, "%s: run=%s, but trajectory.tsv is from run=%s: the files "
+                       "of two runs are mixed", ps, rs ? rs : "(none)", rt ? rt : "(none)");
+        goto done;
+    }
+    const char *fixed[] = {"run", "argv", "data", "N", "seed", "command"};
     size_t nfix = sizeof fixed / sizeof fixed[0], nkeys = nfix + ring_nkeys();
     for (size_t k = 0; k < nkeys; k++) {
         const char *key = k < nfix ? fixed[k] : ring_key(k - nfix)->key;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/err.h"
@@ -192,6 +193,86 @@ START_TEST(test_phase_table)
 }
 END_TEST
 
+/* A failed run leaves the previous run's files, all of them, as they were
+ * (spectrum.tsv is no longer written ahead of the rest). */
+START_TEST(test_failed_run_keeps_set)
+{
+    char d[64], err[4096], p[128];
+    tmpdir(d, sizeof d);
+    char *ok[] = {"", "theory", "--N", "10", "--T", "1", "--snapshots", "3", "--out", d, NULL};
+    ck_assert_msg(tutil_run(ok, err, sizeof err) == 0, "%s", err);
+    const char *files[] = {"spectrum.tsv", "trajectory.tsv", "weights.tsv", "summary.tsv"};
+    char *before[4];
+    size_t len;
+    for (int k = 0; k < 4; k++) {
+        snprintf(p, sizeof p, "%s/%s", d, files[k]);
+        before[k] = tutil_slurp(p, &len);
+        ck_assert(before[k] != NULL);
+    }
+    char *bad[] = {"", "theory", "--N", "12", "--init-scale", "1e300", "--T", "1", "--out", d, NULL};
+    ck_assert_int_eq(tutil_run(bad, err, sizeof err), 2);
+    for (int k = 0; k < 4; k++) {
+        snprintf(p, sizeof p, "%s/%s", d, files[k]);
+        char *after = tutil_slurp(p, &len);
+        ck_assert_msg(after && !strcmp(after, before[k]), "%s changed by a failed run", files[k]);
+        free(after);
+        free(before[k]);
+    }
+    ck_assert(!tutil_has_temp(d));
+}
+END_TEST
+
+/* compare refuses a run directory whose files come from two runs. */
+START_TEST(test_compare_mixed_runs)
+{
+    char a[64], b[64], s[64], c[64], err[4096], p1[128], p2[128];
+    tmpdir(a, sizeof a);
+    tmpdir(b, sizeof b);
+    tmpdir(s, sizeof s);
+    tmpdir(c, sizeof c);
+    char *ta[] = {"", "theory", "--N", "20", "--T", "2", "--out", a, NULL};
+    char *tb[] = {"", "theory", "--N", "20", "--T", "2", "--out", b, NULL};
+    char *ts[] = {"", "sim", "--N", "20", "--B", "200", "--T", "2", "--out", s, NULL};
+    char *tc[] = {"", "compare", a, s, "--no-plot", "--out", c, NULL};
+    ck_assert_msg(tutil_run(ta, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(tutil_run(tb, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(tutil_run(ts, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(tutil_run(tc, err, sizeof err) == 0, "%s", err);
+    /* the same parameters, another run: its summary does not belong to a */
+    snprintf(p1, sizeof p1, "%s/summary.tsv", b);
+    snprintf(p2, sizeof p2, "%s/summary.tsv", a);
+    ck_assert_int_eq(rename(p1, p2), 0);
+    ck_assert_int_eq(tutil_run(tc, err, sizeof err), 2);
+    ck_assert_msg(strstr(err, "mixed") && tutil_lines(err) == 1, "%s", err);
+}
+END_TEST
+
+/* Two sweeps on one directory: the second is refused at once. */
+START_TEST(test_threshold_lock)
+{
+    char d[64], err[4096];
+    tmpdir(d, sizeof d);
+    char *a[] = {"", "threshold", "--data", "ising", "--N", "30", "--beta", "0.4", "--Bmin", "10",
+                 "--Bmax", "20000", "--points", "6", "--seeds", "10", "--T", "20", "--jobs", "1",
+                 "--out", d, NULL};
+    pid_t pid = fork();
+    if (pid == 0) {
+        char e[4096];
+        _exit(tutil_run(a, e, sizeof e) == 0 ? 0 : 1);
+    }
+    /* wait for the first run to take the lock */
+    char lock[128];
+    snprintf(lock, sizeof lock, "%s/symrbm.lock", d);
+    for (int k = 0; k < 200 && access(lock, F_OK) != 0; k++)
+        usleep(20000);
+    ck_assert_int_eq(tutil_run(a, err, sizeof err), 2);
+    ck_assert_msg(strstr(err, "in use by another symrbm run") && tutil_lines(err) == 1, "%s", err);
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the first sweep failed");
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -201,6 +282,9 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_nan_during_run);
     tcase_add_test(tc, test_phase_table);
+    tcase_add_test(tc, test_failed_run_keeps_set);
+    tcase_add_test(tc, test_compare_mixed_runs);
+    tcase_add_test(tc, test_threshold_lock);
     suite_add_tcase(s, tc);
     return s;
 }
