@@ -72,9 +72,12 @@ struct unit_type {
 
     /* sim/train: closed forms its vectorised block kernels use in place of
      * the calls above (same values; see sim/train.c).
-     * linear: Gamma'(I) = (I - theta_p) / gamma_p and h | I is gaussian
-     *   with variance 1 / gamma_p, so the data term is linear in w (C^ w).
-     * binary: h in {-1, +1}, Gamma'(I) = tanh(I - theta_p). */
+     * linear: U = gamma_p h^2/2 + theta_p h on R, so Gamma'(I) =
+     *   (I - theta_p) / gamma_p, h | I is gaussian with variance 1 / gamma_p,
+     *   Gamma(I) = (I - theta_p)^2 / (2 gamma_p) + log sqrt(2 pi / gamma_p),
+     *   and the data term is linear in w: C^ w (SPEC.md 3a).
+     * binary: h in {-1, +1}, Gamma'(I) = tanh(I - theta_p),
+     *   P(h = 1 | I) = (1 + tanh(I - theta_p)) / 2. */
     int linear, binary;
 };
 

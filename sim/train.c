@@ -105,24 +105,36 @@ int train_opt_parse(const char *s, train_opt *o, char *err)
  * (doubles) and the float copy of the Gibbs chains. */
 #define TRAIN_BYTES_PER_WEIGHT (5 * sizeof(double) + sizeof(float))
 
+/* The item a message names is the first whose bytes overflow size_t, else
+ * the largest. */
 typedef struct {
-    size_t total;                 /* bytes so far (valid unless overflow)   */
+    size_t total;       /* bytes so far (valid unless overflow)               */
     int overflow;
-    double total_d, big;          /* the same in double, and the largest    */
-    const char *what;             /* the largest item: what, a x b          */
+    double total_d;     /* the same in double                                 */
+    double big;         /* the named item's bytes for the choice (inf once an */
+                        /* item overflowed, so that it stays named)           */
+    double big_d;       /* the named item's bytes for the message             */
+    const char *what;   /* the named item: what = a x b                       */
     size_t a, b;
 } train_budget;
 
 static void budget_add(train_budget *bu, const char *what, size_t a, size_t b, size_t el)
 {
     size_t ab, bytes;
-    if (!sym_mul_ok(a, b, &ab) || !sym_mul_ok(ab, el, &bytes) ||
-        !sym_add_ok(bu->total, bytes, &bu->total))
-        bu->overflow = 1;
+    int over = !sym_mul_ok(a, b, &ab) || !sym_mul_ok(ab, el, &bytes) ||
+               !sym_add_ok(bu->total, bytes, &bu->total);
     double d = (double)a * (double)b * (double)el;
     bu->total_d += d;
+    if (over && !bu->overflow) {
+        bu->big = INFINITY;   /* keeps this item named */
+        bu->what = what;
+        bu->a = a;
+        bu->b = b;
+        bu->big_d = d;
+    }
+    bu->overflow |= over;
     if (d > bu->big) {
-        bu->big = d;
+        bu->big = bu->big_d = d;
         bu->what = what;
         bu->a = a;
         bu->b = b;
@@ -156,7 +168,7 @@ static int train_memory(const train_config *c, size_t B, char *err)
         return SYM_OK;
     return sym_error(err, SYM_ENOMEM,
                      "%s = %zu x %zu: need %.3g GB (the run %.3g GB), this machine has %.3g GB",
-                     bu.what, bu.a, bu.b, bu.big / 1e9, bu.total_d / 1e9, (double)mem / 1e9);
+                     bu.what, bu.a, bu.b, bu.big_d / 1e9, bu.total_d / 1e9, (double)mem / 1e9);
 }
 
 int train_config_check(const train_config *c, char *err)
