@@ -241,19 +241,6 @@ static int rm_sim_dir(const char *dir)
     return rmdir(dir);
 }
 
-static int summary_num(const traj_header *kv, const char *key, const char *path, double *x,
-                       char *err)
-{
-    const char *s = traj_header_get(kv, key);
-    char *end;
-    if (!s)
-        return sym_error(err, SYM_EINVAL, "%s: no key %s", path, key);
-    *x = strtod(s, &end);
-    if (end == s || *end)
-        return sym_error(err, SYM_EINVAL, "%s: %s=%s is not a number", path, key, s);
-    return SYM_OK;
-}
-
 /* One task, in a worker process: data, linear overlap, training, result. */
 static int task_run(const thr_opts *o, const ring_model *m, size_t B, size_t s, char *err)
 {
@@ -304,7 +291,7 @@ static int task_run(const thr_opts *o, const ring_model *m, size_t B, size_t s, 
     if ((st = traj_read_summary(spath, &kv, err)))
         goto done;
     for (size_t k = 0; k < 5 && !st; k++)
-        st = summary_num(&kv, sim_keys[k], spath, &res[k], err);
+        st = traj_summary_get_finite(&kv, sim_keys[k], spath, &res[k], err);
     traj_header_free(&kv);
     if (st)
         goto done;
@@ -360,9 +347,9 @@ static int task_load(const thr_opts *o, size_t B, size_t s, int *have, double *v
     st = task_header(&want, o, B, s) ? sym_error(err, SYM_ENOMEM, "out of memory") : SYM_OK;
     st = st ? st : header_check(&want, &kv, task_keys, NTASK_KEYS, path, err);
     for (size_t k = 0; k < OP_STORED && !st; k++)
-        st = summary_num(&kv, op_key[k], path, &val[k], err);
+        st = traj_summary_get_finite(&kv, op_key[k], path, &val[k], err);
     if (!st)
-        st = summary_num(&kv, "top_eval", path, top, err);
+        st = traj_summary_get_finite(&kv, "top_eval", path, top, err);
     traj_header_free(&kv);
     traj_header_free(&want);
     if (!st)
