@@ -4,6 +4,7 @@
 #   make            the program, build/symrbm
 #   make check      install missing dependencies, build, run every Check suite
 #   make asan       the same suites under AddressSanitizer + UBSan
+#   make fuzz       libFuzzer targets of the file readers, FUZZ_SECONDS each
 #   make demo       install missing dependencies, run the main job on defaults
 #   make bench      the benchmarks the issues ask for
 #   make figures    the publication figure set into figures/out/
@@ -25,7 +26,7 @@ TEST_SRC = $(wildcard tests/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC = $(wildcard bench/*.c)
 
-.PHONY: all deps check asan demo bench figures clean
+.PHONY: all deps check asan fuzz fuzz-deps fuzz-build demo bench figures clean
 all: $(BUILD)/symrbm
 
 $(BUILD)/%.o: %.c
@@ -70,6 +71,36 @@ asan: deps
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  EXTRA_LIBS="-fsanitize=address,undefined" check SUITES="$(SUITES)"
 
+# Fuzzing (issue 7 item 8): one libFuzzer target per file reader (fuzz/*.c),
+# linked against core/ (where the readers live) compiled by clang under ASan
+# + UBSan into build-fuzz/; cli/main.c is not linked (libFuzzer brings its
+# own main).  Each target runs FUZZ_SECONDS; fuzz/run.sh prints the
+# executions and fails on any finding.  -Wno-pass-failed: clang reports the
+# `omp simd` loops of core/kern.c that instrumentation keeps from
+# vectorising, which is no defect.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_TARGETS  = samples traj_read traj_summary
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+CORE_OBJ      = $(patsubst %.c,$(BUILD)/%.o,$(wildcard core/*.c))
+
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) OPT="-O1 -g" \
+	  EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN) -Wno-pass-failed" fuzz-build
+	@bash fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-deps:
+	@bash scripts/deps.sh fuzz
+
+fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+
+$(BUILD)/libsymrbm-core.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(BUILD)/libsymrbm-core.a
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LIBS)
+
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/symrbm
 	@bash scripts/demo.sh $(BUILD)/symrbm
@@ -85,4 +116,4 @@ figures: deps
 clean:
 	rm -rf build build-* demo-out figures/out
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/cli/main.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/cli/main.d $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%.d)

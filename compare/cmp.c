@@ -49,6 +49,37 @@ static size_t rows_of(const traj_table *t, int cmu, size_t mu, size_t *idx)
     return n;
 }
 
+/* The observables compare uses must be numbers (a damaged or diverged run
+ * is an error naming its line, not a nan in the scores): t, mu and norm2 in
+ * every row, a_k for the modes the ring has (obs_compute writes nan for
+ * k >= N); pr, R and S do not exist for a zero profile, so nan is accepted
+ * there where norm2 = 0, and inf nowhere. */
+static int check_obs(const traj_table *tt, size_t N, const char *path, char *err)
+{
+    const char *fin[3 + OBS_NA] = {"t", "mu", "norm2"};
+    size_t n = 3;
+    for (size_t k = 0; k < OBS_NA && k < N; k++)
+        fin[n++] = obs_names[CMP_A0 + k];
+    int st = traj_table_require_finite(tt, fin, n, path, err);
+    if (st)
+        return st;
+    static const char *const shape[] = {"pr", "R", "S"};
+    size_t cn = (size_t)traj_table_col(tt, "norm2");
+    for (size_t j = 0; j < sizeof shape / sizeof shape[0]; j++) {
+        int c = traj_table_col(tt, shape[j]);
+        if (c < 0)
+            return sym_error(err, SYM_EINVAL, "%s: no column %s", path, shape[j]);
+        for (size_t q = 0; q < tt->nrow; q++) {
+            double x = tt->x[q * tt->ncol + (size_t)c], n2 = tt->x[q * tt->ncol + cn];
+            if (isfinite(x) || (isnan(x) && n2 == 0))
+                continue;
+            return sym_error(err, SYM_EINVAL, "%s:%zu: %s = %s with norm2 = %.17g: need a finite number",
+                             path, tt->line[q], shape[j], isnan(x) ? "nan" : x > 0 ? "inf" : "-inf", n2);
+        }
+    }
+    return SYM_OK;
+}
+
 void cmp_run_free(cmp_run *r)
 {
     free(r->dir);
@@ -126,6 +157,8 @@ static int load(cmp_run *r, const char *dir, size_t mu, traj_table *tt, traj_tab
                        pw, r->N - 1, r->N, tw->ncol);
         goto done;
     }
+    if ((st = check_obs(tt, r->N, pt, err)) || (st = traj_table_require_finite(tw, NULL, 0, pw, err)))
+        goto done;
     it = malloc((tt->nrow + 1) * sizeof *it);
     iw = malloc((tw->nrow + 1) * sizeof *iw);
     if (!it || !iw) {

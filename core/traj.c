@@ -63,6 +63,43 @@ static char *vformat(const char *fmt, va_list ap)
     return s;
 }
 
+/* Room for one more entry. */
+static int header_grow(traj_header *h)
+{
+    if (h->n < h->cap)
+        return SYM_OK;
+    if (h->cap > SIZE_MAX / 2 / sizeof *h->key)
+        return SYM_ENOMEM;
+    size_t cap = h->cap ? 2 * h->cap : 16;
+    char **nk = realloc(h->key, cap * sizeof *nk);
+    if (!nk)
+        return SYM_ENOMEM;
+    h->key = nk;
+    char **nv = realloc(h->val, cap * sizeof *nv);
+    if (!nv)
+        return SYM_ENOMEM;
+    h->val = nv;
+    h->cap = cap;
+    return SYM_OK;
+}
+
+/* Append key (klen bytes) with val, without looking for an earlier entry.
+ * Takes ownership of val (freed on failure). */
+static int header_append(traj_header *h, const char *key, size_t klen, char *val)
+{
+    if (!val)
+        return SYM_ENOMEM;
+    char *kd = NULL;
+    if (header_grow(h) || !(kd = dup_str(key, klen))) {
+        free(val);
+        return SYM_ENOMEM;
+    }
+    h->key[h->n] = kd;
+    h->val[h->n] = val;
+    h->n++;
+    return SYM_OK;
+}
+
 /* Takes ownership of val (freed on failure). */
 static int header_put(traj_header *h, const char *key, size_t klen, char *val)
 {
@@ -75,31 +112,7 @@ static int header_put(traj_header *h, const char *key, size_t klen, char *val)
             return SYM_OK;
         }
     }
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 16;
-        char **nk = realloc(h->key, cap * sizeof *nk);
-        if (!nk) {
-            free(val);
-            return SYM_ENOMEM;
-        }
-        h->key = nk;
-        char **nv = realloc(h->val, cap * sizeof *nv);
-        if (!nv) {
-            free(val);
-            return SYM_ENOMEM;
-        }
-        h->val = nv;
-        h->cap = cap;
-    }
-    char *kd = dup_str(key, klen);
-    if (!kd) {
-        free(val);
-        return SYM_ENOMEM;
-    }
-    h->key[h->n] = kd;
-    h->val[h->n] = val;
-    h->n++;
-    return SYM_OK;
+    return header_append(h, key, klen, val);
 }
 
 int traj_header_set(traj_header *h, const char *key, const char *fmt, ...)
@@ -371,16 +384,206 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-/* Strip the line break ("\n" or "\r\n") in place; other trailing blanks stay,
- * since a summary value may legitimately be empty ("key\t"). */
-static void chomp(char *s, ssize_t *len)
+/* At most QUOTE_MAX bytes of s[0..len) for a message, "..." when cut:
+ * control bytes become '?', so file contents cannot break the one-line
+ * message (or send escapes to a terminal). */
+enum { QUOTE_MAX = 40, QUOTE_BUF = QUOTE_MAX + 4 };
+static const char *quote(char *buf, const char *s, size_t len)
 {
-    while (*len > 0 && (s[*len - 1] == '\n' || s[*len - 1] == '\r'))
-        s[--*len] = 0;
+    size_t n = len < QUOTE_MAX ? len : QUOTE_MAX;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)s[k];
+        buf[k] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    if (len > QUOTE_MAX) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = 0;
+    return buf;
 }
 
-/* "# key=value" into h; other comment lines are ignored. */
-static int parse_comment(traj_header *h, const char *line)
+static const char *quote_str(char *buf, const char *s)
+{
+    return quote(buf, s, strnlen(s, QUOTE_MAX + 1));
+}
+
+/* The whole of s is one number that did not overflow (strtod accepts "nan",
+ * "inf", "-inf"; an overflow to +-HUGE_VAL is not a number we wrote). */
+static int full_number(const char *s, double *x)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (end == s || *end || (errno == ERANGE && isinf(d)))
+        return 0;
+    *x = d;
+    return 1;
+}
+
+int traj_header_same(const char *a, const char *b)
+{
+    if (!a || !b)
+        return 0;
+    if (!strcmp(a, b))
+        return 1;
+    double x, y;
+    if (full_number(a, &x) && full_number(b, &y))
+        return x == y || (isnan(x) && isnan(y));
+    return 0;
+}
+
+/* The next line of fp into *line, its line break ("\n" or "\r\n") stripped;
+ * *got = 0 at the end of the file.  Every line of our files ends with '\n',
+ * so a last line without one is a file cut short (an interrupted copy, a
+ * full disk): it is an error, not a short row.  A NUL byte would silently
+ * end the line for every string function after this one. */
+static int next_line(FILE *fp, const char *path, char **line, size_t *cap, size_t *lineno, int *got,
+                     char *err)
+{
+    *got = 0;
+    errno = 0;
+    ssize_t len = getline(line, cap, fp);
+    if (len < 0) {
+        if (ferror(fp))
+            return sym_error(err, SYM_EIO, "%s:%zu: read error: %s", path, *lineno + 1,
+                             strerror(errno ? errno : EIO));
+        if (!feof(fp))   /* getline's own allocation failed */
+            return sym_error(err, SYM_ENOMEM, "%s:%zu: out of memory for the line", path, *lineno + 1);
+        return SYM_OK;
+    }
+    ++*lineno;
+    char *s = *line;
+    const char *nul = memchr(s, 0, (size_t)len);
+    if (nul)
+        return sym_error(err, SYM_EINVAL, "%s:%zu: NUL byte at column %zu (not a text file?)", path,
+                         *lineno, (size_t)(nul - s) + 1);
+    if (s[len - 1] != '\n')
+        return sym_error(err, SYM_EINVAL, "%s:%zu: truncated (no newline at end of file)", path,
+                         *lineno);
+    s[--len] = 0;
+    if (len > 0 && s[len - 1] == '\r')
+        s[--len] = 0;
+    *got = 1;
+    return SYM_OK;
+}
+
+/* Header entries as read, with their lines, before repeats are resolved:
+ * resolving them once at the end by sorting keeps a file of many keys
+ * O(n log n) (a lookup per line would be quadratic). */
+typedef struct {
+    traj_header *h;
+    size_t *line;    /* h->n: the line of entry k */
+    size_t cap;
+} kv_acc;
+
+static void kv_init(kv_acc *a, traj_header *h)
+{
+    a->h = h;
+    a->line = NULL;
+    a->cap = 0;
+}
+
+static int kv_add(kv_acc *a, const char *key, size_t klen, const char *val, size_t lineno)
+{
+    if (a->h->n == a->cap) {
+        if (a->cap > SIZE_MAX / 2 / sizeof *a->line)
+            return SYM_ENOMEM;
+        size_t c = a->cap ? 2 * a->cap : 16;
+        size_t *nl = realloc(a->line, c * sizeof *nl);
+        if (!nl)
+            return SYM_ENOMEM;
+        a->line = nl;
+        a->cap = c;
+    }
+    a->line[a->h->n] = lineno;
+    return header_append(a->h, key, klen, dup_str(val, strlen(val)));
+}
+
+typedef struct {
+    const char *key;
+    size_t k;
+} kv_ref;
+
+static int kv_ref_cmp(const void *pa, const void *pb)
+{
+    const kv_ref *a = pa, *b = pb;
+    int c = strcmp(a->key, b->key);
+    return c ? c : (a->k > b->k) - (a->k < b->k);
+}
+
+/* Resolve repeats: every repeat of a key must have the first one's value
+ * (traj_header_same); the entry stays at its first position with the last
+ * value, as traj_header_set's replacement did before.  Frees a's lines. */
+static int kv_finish(kv_acc *a, const char *path, char *err)
+{
+    traj_header *h = a->h;
+    size_t n = h->n;
+    int st = SYM_OK;
+    kv_ref *r = n ? malloc(n * sizeof *r) : NULL;
+    unsigned char *drop = n ? calloc(n, 1) : NULL;
+    if (n && (!r || !drop)) {
+        st = sym_error(err, SYM_ENOMEM, "%s: out of memory for %zu header keys", path, n);
+        goto done;
+    }
+    for (size_t k = 0; k < n; k++)
+        r[k] = (kv_ref){h->key[k], k};
+    if (n > 1)
+        qsort(r, n, sizeof *r, kv_ref_cmp);
+    size_t bad = SIZE_MAX, bad_first = 0;   /* the conflict seen first in the file */
+    for (size_t g = 0; g < n;) {
+        size_t e = g + 1;
+        while (e < n && !strcmp(r[e].key, r[g].key))
+            e++;
+        size_t f = r[g].k, l = r[e - 1].k;
+        int same = 1;
+        for (size_t q = g + 1; q < e && same; q++) {
+            if (!(same = traj_header_same(h->val[f], h->val[r[q].k]))) {
+                if (bad == SIZE_MAX || a->line[r[q].k] < a->line[bad]) {
+                    bad = r[q].k;
+                    bad_first = f;
+                }
+            }
+            drop[r[q].k] = 1;
+        }
+        if (same && l != f) {
+            char *v = h->val[f];
+            h->val[f] = h->val[l];
+            h->val[l] = v;
+        }
+        g = e;
+    }
+    if (bad != SIZE_MAX) {
+        char qk[QUOTE_BUF], qv[QUOTE_BUF], qf[QUOTE_BUF];
+        st = sym_error(err, SYM_EINVAL, "%s:%zu: %s=%s conflicts with %s=%s on line %zu "
+                       "(each key once)", path, a->line[bad], quote_str(qk, h->key[bad]),
+                       quote_str(qv, h->val[bad]), qk, quote_str(qf, h->val[bad_first]),
+                       a->line[bad_first]);
+        goto done;
+    }
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (drop[k]) {
+            free(h->key[k]);
+            free(h->val[k]);
+            continue;
+        }
+        h->key[m] = h->key[k];
+        h->val[m] = h->val[k];
+        m++;
+    }
+    h->n = m;
+done:
+    free(r);
+    free(drop);
+    free(a->line);
+    a->line = NULL;
+    a->cap = 0;
+    return st;
+}
+
+/* "# key=value" into a; other comment lines are ignored. */
+static int parse_comment(kv_acc *a, const char *line, size_t lineno)
 {
     const char *p = line + 1;
     while (is_space(*p))
@@ -391,8 +594,7 @@ static int parse_comment(traj_header *h, const char *line)
     size_t klen = (size_t)(eq - p);
     while (klen > 0 && is_space(p[klen - 1]))
         klen--;
-    const char *v = eq + 1;
-    return header_put(h, p, klen, dup_str(v, strlen(v)));
+    return kv_add(a, p, klen, eq + 1, lineno);
 }
 
 /* One number token [s, e); strtod accepts "nan", "inf", "-inf".  Gradual
@@ -411,20 +613,21 @@ static int parse_num(const char *s, const char *e, double *x)
     return 0;
 }
 
-static int grow_rows(double **x, size_t *cap, size_t need)
+/* Grow *p to hold need elements of size elem (doubling). */
+static int grow_buf(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return 0;
     size_t c = *cap ? *cap : 1024;
     while (c < need) {
-        if (c > SIZE_MAX / 2 / sizeof(double))
+        if (c > SIZE_MAX / 2 / elem)
             return -1;
         c *= 2;
     }
-    double *nx = realloc(*x, c * sizeof(double));
-    if (!nx)
+    void *np = realloc(*p, c * elem);
+    if (!np)
         return -1;
-    *x = nx;
+    *p = np;
     *cap = c;
     return 0;
 }
@@ -435,6 +638,7 @@ static void table_reset(traj_table *t)
     t->ncol = t->nrow = 0;
     t->col = NULL;
     t->x = NULL;
+    t->line = NULL;
 }
 
 void traj_table_free(traj_table *t)
@@ -444,6 +648,7 @@ void traj_table_free(traj_table *t)
         free(t->col[k]);
     free(t->col);
     free(t->x);
+    free(t->line);
     table_reset(t);
 }
 
@@ -453,6 +658,40 @@ int traj_table_col(const traj_table *t, const char *name)
         if (!strcmp(t->col[k], name))
             return k > (size_t)INT_MAX ? -1 : (int)k;
     return -1;
+}
+
+static const char *num_spelling(double x)
+{
+    return isnan(x) ? "nan" : x > 0 ? "inf" : "-inf";
+}
+
+int traj_table_require_finite(const traj_table *t, const char *const *cols, size_t n,
+                              const char *path, char *err)
+{
+    size_t nc = cols ? n : t->ncol, bad_r = SIZE_MAX, bad_c = 0;
+    /* column by column, keeping the first offending row in file order */
+    for (size_t j = 0; j < nc; j++) {
+        size_t c = j;
+        if (cols) {
+            int ci = traj_table_col(t, cols[j]);
+            char q[QUOTE_BUF];
+            if (ci < 0)
+                return sym_error(err, SYM_EINVAL, "%s: no column %s", path, quote_str(q, cols[j]));
+            c = (size_t)ci;
+        }
+        for (size_t r = 0; r < t->nrow && r < bad_r; r++)
+            if (!isfinite(t->x[r * t->ncol + c])) {
+                bad_r = r;
+                bad_c = c;
+                break;
+            }
+    }
+    if (bad_r == SIZE_MAX)
+        return SYM_OK;
+    size_t line = t->line ? t->line[bad_r] : 0;
+    char q[QUOTE_BUF];
+    return sym_error(err, SYM_EINVAL, "%s:%zu: %s = %s: need a finite number", path, line,
+                     quote_str(q, t->col[bad_c]), num_spelling(t->x[bad_r * t->ncol + bad_c]));
 }
 
 static int split_columns(traj_table *t, const char *line)
@@ -467,14 +706,8 @@ static int split_columns(traj_table *t, const char *line)
         const char *e = p;
         while (*e && !is_space(*e))
             e++;
-        if (t->ncol == cap) {
-            size_t c = cap ? 2 * cap : 32;
-            char **nc = realloc(t->col, c * sizeof *nc);
-            if (!nc)
-                return SYM_ENOMEM;
-            t->col = nc;
-            cap = c;
-        }
+        if (grow_buf((void **)&t->col, &cap, t->ncol + 1, sizeof *t->col))
+            return SYM_ENOMEM;
         if (!(t->col[t->ncol] = dup_str(p, (size_t)(e - p))))
             return SYM_ENOMEM;
         t->ncol++;
@@ -489,19 +722,18 @@ int traj_read(const char *path, traj_table *t, char *err)
     if (!fp)
         return sym_error(err, SYM_EIO, "%s: cannot open: %s", path, strerror(errno));
     char *line = NULL;
-    size_t lcap = 0, lineno = 0, xcap = 0;
-    ssize_t len;
-    int st = SYM_OK, have_cols = 0;
-    while ((len = getline(&line, &lcap, fp)) >= 0) {
-        lineno++;
-        chomp(line, &len);
+    size_t lcap = 0, lineno = 0, xcap = 0, rcap = 0;
+    int st = SYM_OK, have_cols = 0, got;
+    kv_acc kv;
+    kv_init(&kv, &t->header);
+    while (!(st = next_line(fp, path, &line, &lcap, &lineno, &got, err)) && got) {
         const char *p = line;
         while (is_space(*p))
             p++;
         if (!*p)
             continue;
         if (*p == '#') {
-            if ((st = parse_comment(&t->header, p)))
+            if ((st = parse_comment(&kv, p, lineno)))
                 break;
             continue;
         }
@@ -512,7 +744,8 @@ int traj_read(const char *path, traj_table *t, char *err)
             continue;
         }
         if (t->nrow > SIZE_MAX / t->ncol - 1 ||
-            grow_rows(&t->x, &xcap, (t->nrow + 1) * t->ncol)) {
+            grow_buf((void **)&t->x, &xcap, (t->nrow + 1) * t->ncol, sizeof *t->x) ||
+            grow_buf((void **)&t->line, &rcap, t->nrow + 1, sizeof *t->line)) {
             st = SYM_ENOMEM;
             break;
         }
@@ -523,8 +756,9 @@ int traj_read(const char *path, traj_table *t, char *err)
             while (*e && !is_space(*e))
                 e++;
             if (nf < t->ncol && parse_num(p, e, &row[nf])) {
-                st = sym_error(err, SYM_EINVAL, "%s:%zu: field %zu ('%.*s'): not a number",
-                               path, lineno, nf + 1, (int)(e - p > 40 ? 40 : e - p), p);
+                char q[QUOTE_BUF];
+                st = sym_error(err, SYM_EINVAL, "%s:%zu: field %zu ('%s'): not a number", path,
+                               lineno, nf + 1, quote(q, p, (size_t)(e - p)));
                 break;
             }
             nf++;
@@ -539,17 +773,19 @@ int traj_read(const char *path, traj_table *t, char *err)
                            path, lineno, t->ncol, nf);
             break;
         }
+        t->line[t->nrow] = lineno;
         t->nrow++;
     }
-    if (!st && ferror(fp))
-        st = sym_error(err, SYM_EIO, "%s:%zu: read error: %s", path, lineno + 1, strerror(errno));
     if (!st && !have_cols && lineno == 0)
         st = sym_error(err, SYM_EINVAL, "%s: empty file (no column line)", path);
     else if (!st && !have_cols)
         st = sym_error(err, SYM_EINVAL, "%s:%zu: end of file before the column line "
                        "(truncated file?)", path, lineno);
+    if (!st)
+        st = kv_finish(&kv, path, err);
     if (st == SYM_ENOMEM)
         sym_error(err, SYM_ENOMEM, "%s:%zu: out of memory", path, lineno);
+    free(kv.line);
     free(line);
     fclose(fp);
     if (st)
@@ -565,18 +801,17 @@ int traj_read_summary(const char *path, traj_header *kv, char *err)
         return sym_error(err, SYM_EIO, "%s: cannot open: %s", path, strerror(errno));
     char *line = NULL;
     size_t lcap = 0, lineno = 0;
-    ssize_t len;
-    int st = SYM_OK;
-    while ((len = getline(&line, &lcap, fp)) >= 0) {
-        lineno++;
-        chomp(line, &len);
+    int st = SYM_OK, got;
+    kv_acc acc;
+    kv_init(&acc, kv);
+    while (!(st = next_line(fp, path, &line, &lcap, &lineno, &got, err)) && got) {
         const char *p = line;
         while (is_space(*p))
             p++;
         if (!*p)
             continue;
         if (*p == '#') {
-            if ((st = parse_comment(kv, p)))
+            if ((st = parse_comment(&acc, p, lineno)))
                 break;
             continue;
         }
@@ -598,16 +833,35 @@ int traj_read_summary(const char *path, traj_header *kv, char *err)
         size_t klen = (size_t)(sep - p);
         while (klen > 0 && is_space(p[klen - 1]))
             klen--;
-        if ((st = header_put(kv, p, klen, dup_str(v, strlen(v)))))
+        if ((st = kv_add(&acc, p, klen, v, lineno)))
             break;
     }
-    if (!st && ferror(fp))
-        st = sym_error(err, SYM_EIO, "%s:%zu: read error: %s", path, lineno + 1, strerror(errno));
+    if (!st)
+        st = kv_finish(&acc, path, err);
     if (st == SYM_ENOMEM)
         sym_error(err, SYM_ENOMEM, "%s:%zu: out of memory", path, lineno);
+    free(acc.line);
     free(line);
     fclose(fp);
     if (st)
         traj_header_free(kv);
     return st;
+}
+
+int traj_summary_get_finite(const traj_header *kv, const char *key, const char *path, double *x,
+                            char *err)
+{
+    const char *s = traj_header_get(kv, key);
+    char *end, qk[QUOTE_BUF], q[QUOTE_BUF];
+    if (!s)
+        return sym_error(err, SYM_EINVAL, "%s: no key %s", path, quote_str(qk, key));
+    double d = strtod(s, &end);
+    if (end == s || *end)
+        return sym_error(err, SYM_EINVAL, "%s: %s=%s is not a number", path, quote_str(qk, key),
+                         quote_str(q, s));
+    if (!isfinite(d))   /* nan, inf, or an overflow to HUGE_VAL */
+        return sym_error(err, SYM_EINVAL, "%s: %s=%s: need a finite number", path,
+                         quote_str(qk, key), quote_str(q, s));
+    *x = d;
+    return SYM_OK;
 }

@@ -71,23 +71,50 @@ void traj_weights_row(FILE *fp, double t, size_t mu, const double *w, size_t N);
 void traj_summary_num(FILE *fp, const char *key, double x);
 void traj_summary_str(FILE *fp, const char *key, const char *s);
 
+/* Equal header values: as numbers when both parse completely as finite or
+ * non-finite numbers without overflow (so "0.1" and "0.10000000000000001"
+ * agree), else as strings.  NULL equals nothing. */
+int traj_header_same(const char *a, const char *b);
+
 /* A table read back from any of these files. */
 typedef struct {
     traj_header header;   /* the "# key=value" lines                      */
     size_t ncol, nrow;
     char **col;           /* column names (ncol)                          */
     double *x;            /* nrow x ncol, row-major; "nan" -> NAN         */
+    size_t *line;         /* nrow: the file line each row was read from   */
 } traj_table;
 
+/* The readers' contract (SPEC.md 5): every line ends with a newline (a last
+ * line without one is a file cut short: SYM_EINVAL "PATH:L: truncated"); a
+ * NUL byte anywhere is an error naming the line; a header key may repeat
+ * only with the same value (traj_header_same; older files repeat the data
+ * model's keys), a conflicting repeat is an error naming both lines.  Memory
+ * is proportional to the file size, time linear in it (up to a log factor
+ * for the header keys). */
+
 /* Read a whitespace-separated table with header and column line.  A missing
- * file, a row with the wrong number of fields or an unparsable number is an
- * error naming the file and line. */
+ * file, a row with the wrong number of fields or an unparsable or
+ * overflowing number (1e999) is an error naming the file and line.  "nan",
+ * "inf" and "-inf" are read as such: a caller that needs finite values says
+ * so with traj_table_require_finite. */
 int traj_read(const char *path, traj_table *t, char *err);
 void traj_table_free(traj_table *t);
 /* Index of column name, or -1. */
 int traj_table_col(const traj_table *t, const char *name);
+/* SYM_EINVAL unless every column cols[0..n-1] (cols NULL: every column of
+ * the table) exists and holds a finite number in every row; the message
+ * names path, the line of the first offending row and the column. */
+int traj_table_require_finite(const traj_table *t, const char *const *cols, size_t n,
+                              const char *path, char *err);
 
-/* summary.tsv read back: header plus key/value strings. */
+/* summary.tsv read back: header plus key/value strings (one namespace: a
+ * row may repeat a header key only with the same value). */
 int traj_read_summary(const char *path, traj_header *kv, char *err);
+/* The value of key as a finite number into *x: a missing key, a value that
+ * is not a number, nan, inf or an overflowing number is SYM_EINVAL naming
+ * path and key. */
+int traj_summary_get_finite(const traj_header *kv, const char *key, const char *path, double *x,
+                            char *err);
 
 #endif

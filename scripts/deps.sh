@@ -3,9 +3,20 @@
 # every package already present is left alone; missing ones are installed with
 # apt-get when running as root, otherwise the exact command is printed and the
 # script fails.
+#
+#   scripts/deps.sh         build, tests, figures
+#   scripts/deps.sh fuzz    the same plus clang and its runtime libraries
+#                           (libFuzzer, ASan, UBSan) for `make fuzz`
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libgsl-dev libsundials-dev libfftw3-dev check gnuplot-nox)
+case "${1:-}" in
+    "") ;;
+    # clang and libclang-rt-dev follow Debian's default LLVM (14 on
+    # bookworm: clang-14, libclang-rt-14-dev, which holds libFuzzer)
+    fuzz) pkgs+=(clang libclang-rt-dev) ;;
+    *) echo "deps.sh: unknown group '$1' (known: fuzz)" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do

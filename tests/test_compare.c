@@ -29,6 +29,7 @@
 #include "core/rng.h"
 #include "core/traj.h"
 #include "tests/suites.h"
+#include "tests/tutil.h"
 
 /* Every expected value below is computed from the same doubles the files
  * hold (%.17g round trip), by sums of N = 24 terms: agreement to ~1e-13. */
@@ -601,6 +602,145 @@ START_TEST(test_cli_no_gnuplot)
 }
 END_TEST
 
+/* ---- damaged observables (issue 7): nan/inf where compare needs numbers ---- */
+
+/* Replace column col of data row `row` (0-based) of the tab-separated table
+ * at path with val; returns the file line (1-based) of that row. */
+static size_t set_field(const char *path, size_t row, const char *col, const char *val)
+{
+    size_t len;
+    char *text = tutil_slurp(path, &len);
+    ck_assert_ptr_nonnull(text);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    size_t lineno = 0, found = 0, data = 0;
+    int ci = -1;
+    for (char *line = text, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        ck_assert_ptr_nonnull(nl);
+        *nl = 0;
+        lineno++;
+        if (line[0] == '#') {
+            fprintf(fp, "%s\n", line);
+            continue;
+        }
+        if (ci < 0) {   /* the column line */
+            char *copy = strdup(line), *save = NULL;
+            int k = 0;
+            for (char *tok = strtok_r(copy, "\t", &save); tok; tok = strtok_r(NULL, "\t", &save), k++)
+                if (!strcmp(tok, col))
+                    ci = k;
+            free(copy);
+            ck_assert_msg(ci >= 0, "%s: no column %s", path, col);
+            fprintf(fp, "%s\n", line);
+            continue;
+        }
+        if (data++ != row) {
+            fprintf(fp, "%s\n", line);
+            continue;
+        }
+        found = lineno;
+        char *f = line;
+        for (int k = 0; k < ci; k++)
+            f = strchr(f, '\t') + 1;
+        char *e = strchr(f, '\t');
+        *f = 0;
+        fprintf(fp, "%s%s%s\n", line, val, e ? e : "");
+    }
+    ck_assert_int_eq(fclose(fp), 0);
+    free(text);
+    ck_assert_uint_gt(found, 0);
+    return found;
+}
+
+/* cmp_run_load of dir must fail with a message holding file:line and want */
+static void expect_load_fail(const char *dir, const char *file, size_t line, const char *want)
+{
+    char err[SYM_ERRLEN] = "", where[64];
+    cmp_run a;
+    ck_assert_int_eq(cmp_run_load(&a, dir, 0, err), SYM_EINVAL);
+    snprintf(where, sizeof where, "%s:%zu: ", file, line);
+    ck_assert_msg(strstr(err, where) && strstr(err, want), "want '%s%s', got: %s", where, want, err);
+    cmp_run_free(&a);
+}
+
+START_TEST(test_lib_nonfinite)
+{
+    char *tmp = mktmp(), dir[600], path[700], wpath[700], err[SYM_ERRLEN];
+    snprintf(dir, sizeof dir, "%s/th", tmp);
+    snprintf(path, sizeof path, "%s/trajectory.tsv", dir);
+    snprintf(wpath, sizeof wpath, "%s/weights.tsv", dir);
+    run_spec th = {"ising", NN, 1.0, 0, 0, 1, 0};
+    /* each damage on a fresh run; the undamaged run loads */
+    const struct {
+        const char *file, *col, *val, *want;
+        size_t row;
+    } cases[] = {
+        {"trajectory.tsv", "R", "nan", "R = nan with norm2 = ", 5},
+        {"trajectory.tsv", "S", "inf", "S = inf", 0},
+        {"trajectory.tsv", "pr", "-inf", "pr = -inf", NT - 1},
+        {"trajectory.tsv", "norm2", "nan", "norm2 = nan: need a finite number", 3},
+        {"trajectory.tsv", "t", "inf", "t = inf", NT - 1},
+        {"trajectory.tsv", "a3", "nan", "a3 = nan", 7},
+        {"trajectory.tsv", "a8", "inf", "a8 = inf", 2},
+        {"weights.tsv", "w_3", "inf", "w_3 = inf", 4},
+        {"weights.tsv", "t", "nan", "t = nan", 1},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        rm_rf(dir);
+        make_run(dir, &th, NULL, NULL, NULL, NULL);
+        cmp_run a;
+        ck_assert_msg(cmp_run_load(&a, dir, 0, err) == SYM_OK, "%s", err);
+        cmp_run_free(&a);
+        const char *p = strcmp(cases[c].file, "weights.tsv") ? path : wpath;
+        size_t line = set_field(p, cases[c].row, cases[c].col, cases[c].val);
+        expect_load_fail(dir, cases[c].file, line, cases[c].want);
+    }
+
+    /* what does not exist may be nan: pr, R, S of a zero profile (sim
+     * --init-scale 0 at t = 0), and the modes a_k with k >= N */
+    rm_rf(dir);
+    make_run(dir, &th, NULL, NULL, NULL, NULL);
+    set_field(path, 0, "norm2", "0");
+    set_field(path, 0, "pr", "nan");
+    set_field(path, 0, "R", "nan");
+    set_field(path, 0, "S", "nan");
+    cmp_run a;
+    ck_assert_msg(cmp_run_load(&a, dir, 0, err) == SYM_OK, "%s", err);
+    ck_assert(isnan(a.o[CMP_R]) && a.o[CMP_NORM2] == 0);
+    cmp_run_free(&a);
+    /* but inf stays an error there */
+    size_t line = set_field(path, 0, "S", "inf");
+    expect_load_fail(dir, "trajectory.tsv", line, "S = inf with norm2 = 0");
+    rm_rf(dir);
+    run_spec small = {"ising", 5, 1.0, 0, 0, 1, 0};
+    make_run(dir, &small, NULL, NULL, NULL, NULL);
+    ck_assert_msg(cmp_run_load(&a, dir, 0, err) == SYM_OK, "%s", err);
+    ck_assert(isnan(a.o[CMP_A0 + 5]) && isfinite(a.o[CMP_A0 + 4]));
+    cmp_run_free(&a);
+    line = set_field(path, 2, "a4", "nan");
+    expect_load_fail(dir, "trajectory.tsv", line, "a4 = nan");
+
+    /* through the program: exit 2, one line naming file and line */
+    char ds[600], dout[600], needle[64];
+    snprintf(ds, sizeof ds, "%s/sim", tmp);
+    snprintf(dout, sizeof dout, "%s/out", tmp);
+    rm_rf(dir);
+    make_run(dir, &th, NULL, NULL, NULL, NULL);
+    run_spec sm = {"ising", NN, 1.0, 1, 0, 2, 0};
+    make_run(ds, &sm, NULL, NULL, NULL, NULL);
+    snprintf(path, sizeof path, "%s/trajectory.tsv", ds);
+    line = set_field(path, 6, "R", "inf");
+    snprintf(needle, sizeof needle, "trajectory.tsv:%zu: R = inf", line);
+    const char *args[] = {"compare", dir, ds, "--out", dout, "--no-plot", NULL};
+    expect_fail(tmp, args, needle, "inf in a sim's R");
+    snprintf(path, sizeof path, "%s/compare.tsv", dout);
+    ck_assert_msg(access(path, F_OK) != 0, "a failed compare left %s", path);
+    rm_rf(tmp);
+    free(tmp);
+}
+END_TEST
+
 Suite *compare_suite(void)
 {
     Suite *s = suite_create("compare");
@@ -612,6 +752,7 @@ Suite *compare_suite(void)
     tcase_add_test(tc, test_cli_mismatch);
     tcase_add_test(tc, test_cli_missing_truncated);
     tcase_add_test(tc, test_cli_no_gnuplot);
+    tcase_add_test(tc, test_lib_nonfinite);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/err.h"
 #include "core/rng.h"
 #include "core/traj.h"
 #include "tests/suites.h"
+#include "tests/tutil.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -547,6 +549,398 @@ START_TEST(test_read_lenient)
 }
 END_TEST
 
+/* ------------------------------------------- damaged files (issue 7) */
+
+static void write_bytes(const char *path, const void *buf, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_uint_eq(fwrite(buf, 1, len, fp), len);
+    ck_assert_int_eq(fclose(fp), 0);
+}
+
+/* traj_read_summary of the bytes must fail with code and a one-line message
+ * holding want1 (and want2), leaving kv empty */
+static void expect_summary_error(const char *dir, const char *buf, size_t len, int code,
+                                 const char *want1, const char *want2)
+{
+    char path[256], err[SYM_ERRLEN] = "";
+    snprintf(path, sizeof path, "%s/summary.tsv", dir);
+    write_bytes(path, buf, len);
+    traj_header kv;
+    ck_assert_int_eq(traj_read_summary(path, &kv, err), code);
+    ck_assert_msg(strstr(err, want1) && (!want2 || strstr(err, want2)), "message: %s", err);
+    ck_assert_ptr_null(strstr(err, "\n"));
+    ck_assert_uint_eq(kv.n, 0);
+    traj_header_free(&kv);
+}
+
+/* A file cut anywhere inside a line is refused, naming the line; a file cut
+ * at a line end reads exactly the complete rows before the cut.  The file
+ * is a real trajectory.tsv from the writers, cut at every byte. */
+START_TEST(test_read_cut_everywhere)
+{
+    char dir[64], path[256], cut[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    traj_header h;
+    traj_header_init(&h);
+    traj_header_set(&h, "program", "symrbm theory");
+    traj_header_set(&h, "N", "10");
+    traj_file f;
+    ck_assert_int_eq(traj_open(&f, dir, "trajectory.tsv", &h, err), SYM_OK);
+    traj_obs_columns(f.fp);
+    for (size_t r = 0; r < 4; r++) {
+        obs_values o = {odd[r], odd[r + 1], odd[r + 2], odd[r + 3], 1.5, {0}};
+        for (int k = 0; k < OBS_NA; k++)
+            o.a[k] = odd[(r + (size_t)k) % NODD];
+        traj_obs_row(f.fp, 0.25 * (double)r, r % 2, NAN, -1.0 / 3.0, &o);
+    }
+    ck_assert_int_eq(traj_close(&f, err), SYM_OK);
+    traj_header_free(&h);
+    snprintf(path, sizeof path, "%s/trajectory.tsv", dir);
+    snprintf(cut, sizeof cut, "%s/cut.tsv", dir);
+    size_t len;
+    char *text = tutil_slurp(path, &len);
+    ck_assert_ptr_nonnull(text);
+    traj_table full;
+    ck_assert_int_eq(traj_read(path, &full, err), SYM_OK);
+    ck_assert_uint_eq(full.nrow, 4);
+    /* the column line is line 3 */
+    size_t col_end = (size_t)(strstr(text, "\nt\tmu") - text) + 1;
+    col_end += (size_t)(strchr(text + col_end, '\n') - (text + col_end)) + 1;
+    size_t lines = 0, cut_errors = 0;
+    for (size_t k = 1; k < len; k++) {
+        write_bytes(cut, text, k);
+        traj_table t;
+        err[0] = 0;
+        int st = traj_read(cut, &t, err);
+        if (text[k - 1] == '\n') {
+            lines++;
+            if (k < col_end) {   /* header lines only: no column line */
+                ck_assert_int_eq(st, SYM_EINVAL);
+                ck_assert_msg(strstr(err, "column line"), "cut at %zu: %s", k, err);
+                continue;
+            }
+            ck_assert_msg(st == SYM_OK, "cut at %zu (a line end): %s", k, err);
+            ck_assert_uint_eq(t.ncol, full.ncol);
+            ck_assert_uint_le(t.nrow, full.nrow);
+            ck_assert_uint_eq(t.nrow, lines - 3);
+            for (size_t q = 0; q < t.nrow * t.ncol; q++)
+                ck_assert(same_double(t.x[q], full.x[q]));
+            traj_table_free(&t);
+        } else {
+            char want[64];
+            snprintf(want, sizeof want, "cut.tsv:%zu: truncated (no newline at end of file)",
+                     lines + 1);
+            ck_assert_msg(st == SYM_EINVAL && strstr(err, want), "cut at %zu: %d %s", k, st, err);
+            ck_assert_ptr_null(t.x);
+            cut_errors++;
+        }
+    }
+    ck_assert_uint_gt(cut_errors, len / 2);
+    traj_table_free(&full);
+    /* the same for a summary: the last value cut short */
+    static const char sum[] = "# program=symrbm\nnorm2\t0.75\nphase\tbroken\n";
+    for (size_t k = 1; k < sizeof sum - 1; k++) {
+        if (sum[k - 1] == '\n') {
+            write_bytes(cut, sum, k);
+            traj_header kv;
+            ck_assert_int_eq(traj_read_summary(cut, &kv, err), SYM_OK);
+            traj_header_free(&kv);
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/summary.tsv", dir);
+        write_bytes(path, sum, k);
+        expect_summary_error(dir, sum, k, SYM_EINVAL, "summary.tsv:", "truncated");
+    }
+    /* a last line ending in "\r" only is cut short as well */
+    expect_read_error(dir, "t x\r\n1 2\r", SYM_EINVAL, "bad.tsv:2: truncated", NULL);
+    expect_read_error(dir, "# a=1", SYM_EINVAL, "bad.tsv:1: truncated", NULL);
+    free(text);
+    rm_tree(dir);
+}
+END_TEST
+
+/* A NUL byte anywhere is an error naming the line and column: before, it
+ * ended the line and the rest of it was silently dropped. */
+START_TEST(test_read_nul)
+{
+    char dir[64], path[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/bad.tsv", dir);
+    static const char rows[] = "# a=1\nt x\n1 2\n3 4\0 5\n";   /* read as "3 4" before */
+    static const char tail[] = "t x\n1 2\0\n";                  /* read as "1 2" before */
+    static const char head[] = "# a=1\0junk\nt x\n1 2\n";
+    static const char col[] = "t\0 x\n1\n";
+    const struct {
+        const char *buf;
+        size_t len;
+        const char *want;
+    } cases[] = {
+        {rows, sizeof rows - 1, "bad.tsv:4: NUL byte at column 4"},
+        {tail, sizeof tail - 1, "bad.tsv:2: NUL byte at column 4"},
+        {head, sizeof head - 1, "bad.tsv:1: NUL byte at column 6"},
+        {col, sizeof col - 1, "bad.tsv:1: NUL byte at column 2"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        write_bytes(path, cases[c].buf, cases[c].len);
+        traj_table t;
+        err[0] = 0;
+        ck_assert_int_eq(traj_read(path, &t, err), SYM_EINVAL);
+        ck_assert_msg(strstr(err, cases[c].want), "case %zu: %s", c, err);
+        ck_assert_ptr_null(t.x);
+    }
+    static const char sum[] = "# a=1\nnorm2\t0.5\0\nS\t1\n";
+    expect_summary_error(dir, sum, sizeof sum - 1, SYM_EINVAL, "summary.tsv:2: NUL byte", NULL);
+    rm_tree(dir);
+}
+END_TEST
+
+/* Header keys (SPEC.md 5: each once): a repeat with the same value, as
+ * numbers or strings, is one entry (old files repeat the data model's
+ * keys); a repeat with another value is an error naming both lines. */
+START_TEST(test_read_repeated_keys)
+{
+    char dir[64], path[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/ok.tsv", dir);
+    write_text(path, "# data=ising\n# N=10\n# eps=0.1\n# other=x\n# data=ising\n"
+                     "# eps=0.10000000000000001\n# N=1e1\nt\n1\n# other=x\n");
+    traj_table t;
+    ck_assert_msg(traj_read(path, &t, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(t.header.n, 4);
+    static const char *const order[] = {"data", "N", "eps", "other"};
+    for (size_t k = 0; k < 4; k++)
+        ck_assert_str_eq(t.header.key[k], order[k]);
+    /* the last spelling, in the first place (as traj_header_set replaces) */
+    ck_assert_str_eq(traj_header_get(&t.header, "eps"), "0.10000000000000001");
+    ck_assert_str_eq(traj_header_get(&t.header, "N"), "1e1");
+    traj_table_free(&t);
+
+    expect_read_error(dir, "# data=ising\n# N=10\n# beta=1\n# N=12\nt\n1\n", SYM_EINVAL,
+                      "bad.tsv:4: N=12 conflicts with N=10 on line 2", NULL);
+    expect_read_error(dir, "# data=ising\nt\n1\n# data=bump\n", SYM_EINVAL,
+                      "bad.tsv:4: data=bump conflicts with data=ising on line 1", NULL);
+    /* the first conflict in the file is the one named */
+    expect_read_error(dir, "# b=1\n# a=1\n# a=1\n# b=2\n# a=3\nt\n1\n", SYM_EINVAL,
+                      "bad.tsv:4: b=2", NULL);
+    /* a summary's rows and header share one namespace */
+    snprintf(path, sizeof path, "%s/summary.tsv", dir);
+    write_text(path, "# updates=120\n# S=x\nnorm2\t1\nupdates\t120\nnorm2\t1.0\n");
+    traj_header kv;
+    ck_assert_msg(traj_read_summary(path, &kv, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(kv.n, 3);
+    ck_assert_str_eq(traj_header_get(&kv, "norm2"), "1.0");
+    traj_header_free(&kv);
+    static const char conflict[] = "# N=10\nnorm2\t1\nN\t11\n";
+    expect_summary_error(dir, conflict, sizeof conflict - 1, SYM_EINVAL,
+                         "summary.tsv:3: N=11 conflicts with N=10 on line 1", NULL);
+    static const char rows[] = "norm2\t1\nS\t0.5\nnorm2\tnan\n";
+    expect_summary_error(dir, rows, sizeof rows - 1, SYM_EINVAL,
+                         "summary.tsv:3: norm2=nan conflicts with norm2=1 on line 1", NULL);
+
+    /* many keys: resolved by sorting, not by a lookup per line (which took
+     * ~1e10 string comparisons here) */
+    enum { NKEY = 200000 };
+    snprintf(path, sizeof path, "%s/many.tsv", dir);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    for (int k = 0; k < NKEY; k++)
+        fprintf(fp, "# key%d=%d\n", k, k % 7);
+    fprintf(fp, "# key17=3\nt\n1\n");
+    ck_assert_int_eq(fclose(fp), 0);
+    clock_t c0 = clock();
+    ck_assert_msg(traj_read(path, &t, err) == SYM_OK, "%s", err);
+    double cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    ck_assert_uint_eq(t.header.n, NKEY);
+    ck_assert_str_eq(t.header.key[NKEY - 1], "key199999");
+    ck_assert_str_eq(traj_header_get(&t.header, "key17"), "3");
+    ck_assert_msg(cpu < 4.0, "%d header keys took %.1f s of CPU", NKEY, cpu);
+    traj_table_free(&t);
+    rm_tree(dir);
+}
+END_TEST
+
+START_TEST(test_header_same)
+{
+    ck_assert(traj_header_same("0.1", "0.10000000000000001"));
+    ck_assert(traj_header_same("10", "1e1"));
+    ck_assert(traj_header_same("ising", "ising"));
+    ck_assert(traj_header_same("nan", "NAN"));
+    ck_assert(traj_header_same("", ""));
+    ck_assert(!traj_header_same("ising", "bump"));
+    ck_assert(!traj_header_same("1", "1x"));
+    ck_assert(!traj_header_same("1", "2"));
+    ck_assert(!traj_header_same("0.1", "0.10000000000000002"));
+    /* overflowing spellings are strings: 1e999 and 2e999 are not one inf */
+    ck_assert(!traj_header_same("1e999", "2e999"));
+    ck_assert(traj_header_same("1e999", "1e999"));
+    ck_assert(!traj_header_same("1", NULL));
+    ck_assert(!traj_header_same(NULL, NULL));
+}
+END_TEST
+
+/* Numbers: nan/inf are read (a table may hold them); a caller declares the
+ * columns that must be finite and gets the file line of the first offending
+ * row; overflowing spellings are never numbers. */
+START_TEST(test_require_finite)
+{
+    char dir[64], path[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/t.tsv", dir);
+    write_text(path, "# a=1\nt x y z\n"        /* lines 1-2 */
+                     "0 1 nan 2\n"             /* 3 */
+                     "\n# late=2\n"            /* 4-5 */
+                     "1 2 nan inf\n"           /* 6 */
+                     "2 -inf 3 4\n"            /* 7 */
+                     "nan 1 2 3\n");           /* 8 */
+    traj_table t;
+    ck_assert_msg(traj_read(path, &t, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(t.nrow, 4);
+    const size_t want_line[] = {3, 6, 7, 8};
+    for (size_t r = 0; r < 4; r++)
+        ck_assert_uint_eq(t.line[r], want_line[r]);
+    static const char *const cx[] = {"x"}, *const cy[] = {"y"}, *const cz[] = {"z", "x"},
+                             *const ct[] = {"t"}, *const cn[] = {"x", "w"};
+    err[0] = 0;
+    ck_assert_int_eq(traj_table_require_finite(&t, cx, 1, path, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "t.tsv:7: x = -inf: need a finite number"), "%s", err);
+    ck_assert_int_eq(traj_table_require_finite(&t, cy, 1, path, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "t.tsv:3: y = nan"), "%s", err);
+    /* the first row in the file, whichever column */
+    ck_assert_int_eq(traj_table_require_finite(&t, cz, 2, path, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "t.tsv:6: z = inf"), "%s", err);
+    ck_assert_int_eq(traj_table_require_finite(&t, ct, 1, path, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "t.tsv:8: t = nan"), "%s", err);
+    ck_assert_int_eq(traj_table_require_finite(&t, NULL, 0, path, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "t.tsv:3: y = nan"), "%s", err);
+    /* a missing column is the error, whatever the others hold */
+    ck_assert_int_eq(traj_table_require_finite(&t, cn, 2, path, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "t.tsv: no column w"), "%s", err);
+    traj_table_free(&t);
+    /* a finite table passes, a missing column does not */
+    write_text(path, "t x\n0 1\n1 -2e-310\n");
+    ck_assert_int_eq(traj_read(path, &t, err), SYM_OK);
+    ck_assert_int_eq(traj_table_require_finite(&t, NULL, 0, path, err), SYM_OK);
+    ck_assert_int_eq(traj_table_require_finite(&t, cx, 1, path, err), SYM_OK);
+    ck_assert_int_eq(traj_table_require_finite(&t, cn, 2, path, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "t.tsv: no column w"), "%s", err);
+    traj_table_free(&t);
+    /* overflow is an unreadable number, not inf */
+    expect_read_error(dir, "t x\n1 -1e999\n", SYM_EINVAL, "bad.tsv:2:", "-1e999");
+    expect_read_error(dir, "t x\n1 0x1p99999\n", SYM_EINVAL, "bad.tsv:2:", "0x1p99999");
+    expect_read_error(dir, "t x\n1 2\n1e309 2\n", SYM_EINVAL, "bad.tsv:3: field 1", "1e309");
+    rm_tree(dir);
+}
+END_TEST
+
+/* The summary getter (one copy of what threshold's result reader did) now
+ * refuses nan/inf: a stored task result must be a number. */
+START_TEST(test_summary_get_finite)
+{
+    char dir[64], path[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/result.tsv", dir);
+    write_text(path, "# B=100\nQ\t0.75\nS\t1e-320\nov\tnan\nR\tinf\npr\t-inf\nbig\t1e999\n"
+                     "word\tbroken\nsp\t1 \nempty\t\n");
+    traj_header kv;
+    ck_assert_msg(traj_read_summary(path, &kv, err) == SYM_OK, "%s", err);
+    double x = -1;
+    ck_assert_int_eq(traj_summary_get_finite(&kv, "Q", path, &x, err), SYM_OK);
+    ck_assert_double_eq(x, 0.75);
+    ck_assert_int_eq(traj_summary_get_finite(&kv, "S", path, &x, err), SYM_OK);
+    ck_assert(x > 0 && x < 1e-319);
+    ck_assert_int_eq(traj_summary_get_finite(&kv, "B", path, &x, err), SYM_OK);
+    ck_assert_double_eq(x, 100);
+    const struct {
+        const char *key, *want;
+    } bad[] = {
+        {"ov", "result.tsv: ov=nan: need a finite number"},
+        {"R", "result.tsv: R=inf: need a finite number"},
+        {"pr", "result.tsv: pr=-inf: need a finite number"},
+        {"big", "result.tsv: big=1e999: need a finite number"},
+        {"word", "result.tsv: word=broken is not a number"},
+        {"sp", "result.tsv: sp=1  is not a number"},
+        {"empty", "result.tsv: empty= is not a number"},
+        {"nokey", "result.tsv: no key nokey"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        x = 42;
+        err[0] = 0;
+        ck_assert_int_eq(traj_summary_get_finite(&kv, bad[k].key, path, &x, err), SYM_EINVAL);
+        ck_assert_msg(strstr(err, bad[k].want), "%s: %s", bad[k].key, err);
+        ck_assert_double_eq(x, 42);   /* untouched */
+    }
+    traj_header_free(&kv);
+    rm_tree(dir);
+}
+END_TEST
+
+/* Long lines: a 2 MB column line, a 2 MB row and a 4 MB header value are
+ * read in time linear in their length. */
+START_TEST(test_read_long_lines)
+{
+    char dir[64], path[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/long.tsv", dir);
+    enum { NC = 1 << 20, NV = 1 << 22 };
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("# v=", fp);
+    for (int k = 0; k < NV; k++)
+        fputc('a' + k % 26, fp);
+    fputc('\n', fp);
+    for (int k = 0; k < NC; k++)
+        fputs(k ? " c" : "c", fp);
+    fputc('\n', fp);
+    for (int r = 0; r < 2; r++) {
+        for (int k = 0; k < NC; k++)
+            fprintf(fp, k ? " %d" : "%d", (k + r) % 10);
+        fputc('\n', fp);
+    }
+    ck_assert_int_eq(fclose(fp), 0);
+    clock_t c0 = clock();
+    traj_table t;
+    ck_assert_msg(traj_read(path, &t, err) == SYM_OK, "%s", err);
+    double cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    ck_assert_uint_eq(t.ncol, NC);
+    ck_assert_uint_eq(t.nrow, 2);
+    ck_assert_double_eq(t.x[NC + NC - 1], (NC - 1 + 1) % 10);
+    ck_assert_uint_eq(strlen(traj_header_get(&t.header, "v")), NV);
+    ck_assert_msg(cpu < 10.0, "long lines took %.1f s of CPU", cpu);
+    traj_table_free(&t);
+    rm_tree(dir);
+}
+END_TEST
+
+/* File contents quoted in a message cannot break its one line (or reach a
+ * terminal as an escape): control bytes become '?', long ones are cut. */
+START_TEST(test_read_message_quoting)
+{
+    char dir[64], path[256], err[SYM_ERRLEN];
+    make_tmpdir(dir, sizeof dir);
+    expect_read_error(dir, "# a=x\033[31m\r\n# a=y\nt\n1\n", SYM_EINVAL,
+                      "bad.tsv:2: a=y conflicts with a=x?[31m on line 1", NULL);
+    expect_read_error(dir, "t x\n1 2\001\n", SYM_EINVAL, "bad.tsv:2: field 2 ('2?')", NULL);
+    char line[200];
+    snprintf(line, sizeof line, "t x\n1 %0100d\n", 7);
+    line[6] = 'z';   /* a 100-byte token that is not a number */
+    expect_read_error(dir, line, SYM_EINVAL,
+                      "field 2 ('z000000000000000000000000000000000000000...')", NULL);
+    snprintf(path, sizeof path, "%s/summary.tsv", dir);
+    write_text(path, "k\033x\tv\033[2J\n");
+    traj_header kv;
+    ck_assert_msg(traj_read_summary(path, &kv, err) == SYM_OK, "%s", err);
+    double x;
+    ck_assert_int_eq(traj_summary_get_finite(&kv, "k\033x", path, &x, err), SYM_EINVAL);
+    ck_assert_msg(strstr(err, "k?x=v?[2J is not a number"), "%s", err);
+    for (const char *c = err; *c; c++)
+        ck_assert_int_ge((unsigned char)*c, 0x20);
+    traj_header_free(&kv);
+    rm_tree(dir);
+}
+END_TEST
+
 Suite *traj_suite(void)
 {
     Suite *s = suite_create("traj");
@@ -562,6 +956,14 @@ Suite *traj_suite(void)
     tcase_add_test(tc, test_mkdir);
     tcase_add_test(tc, test_read_malformed);
     tcase_add_test(tc, test_read_lenient);
+    tcase_add_test(tc, test_read_cut_everywhere);
+    tcase_add_test(tc, test_read_nul);
+    tcase_add_test(tc, test_read_repeated_keys);
+    tcase_add_test(tc, test_header_same);
+    tcase_add_test(tc, test_require_finite);
+    tcase_add_test(tc, test_summary_get_finite);
+    tcase_add_test(tc, test_read_long_lines);
+    tcase_add_test(tc, test_read_message_quoting);
     suite_add_tcase(s, tc);
     return s;
 }
