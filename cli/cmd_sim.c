@@ -99,13 +99,13 @@ int cmd_sim(int argc, char **argv, char *err)
         B_test = 0;
         if (!(st = samples_read(data_file, &N, &B, &v, err)) && oc.seen_N && N != oc.rp.N)
             st = sym_error(err, SYM_EINVAL, "--N %zu but %s holds N = %zu", oc.rp.N, data_file, N);
-    } else if (!(st = ring_alloc(&m, &oc.rp, err))) {
-        st = sim_draw(m, c.seed, B, B_test, &v, &vt, err);
+    } else if (!(st = sim_plan(&c, N, B, &K, err)) && !(st = ring_alloc(&m, &oc.rp, err))) {
+        st = sim_draw(m, c.seed, B, B_test, &v, &vt, err);   /* checked before drawing */
     }
     if (!st && theory) {
         if (!(u = malloc(N * sizeof *u)))
             st = sym_error(err, SYM_ENOMEM, "out of memory");
-        st = st ? st : sim_updates(&c, B, &K, err);
+        st = st ? st : sim_plan(&c, N, B, &K, err);
         st = st ? st : ref_load(theory, N, c.train.lr * (double)K, u, err);
         if (st)
             st = sym_context(err, st, "--theory");

@@ -294,9 +294,10 @@ static int hdr_take(hdr_count *hn, hdr_count *hb, const char *key, size_t klen, 
         return SYM_OK;
     hdr_count *h = key[0] == 'N' ? hn : hb;
     size_t x = parse_count(value);
+    char q[TRAJ_QUOTE_BUF];
     if (x == 0)
         return sym_error(err, SYM_EINVAL, "%s line %zu: %c=%s is not a positive integer", path, lineno, key[0],
-                         value);
+                         traj_quote(q, value, strlen(value)));
     if (h->val && h->val != x)
         return sym_error(err, SYM_EINVAL, "%s line %zu: %c=%zu contradicts %c=%zu of line %zu", path, lineno,
                          key[0], x, key[0], h->val, h->line);
@@ -347,15 +348,16 @@ static int read_text(FILE *fp, const char *path, size_t *Nout, size_t *Bout, int
             char *end;
             while (*c && !is_space(*c))
                 c++;
-            int tl = (int)(c - tok > 40 ? 40 : c - tok);
+            char q[TRAJ_QUOTE_BUF];
+            traj_quote(q, tok, (size_t)(c - tok));
             errno = 0;
             double d = strtod(tok, &end);
             if (end != c) {
-                st = sym_error(err, SYM_EINVAL, "%s line %zu: '%.*s' is not a number", path, lineno, tl, tok);
+                st = sym_error(err, SYM_EINVAL, "%s line %zu: '%s' is not a number", path, lineno, q);
                 goto done;
             }
             if (d != 1 && d != -1) {
-                st = sym_error(err, SYM_EINVAL, "%s line %zu: value '%.*s' is not +1 or -1", path, lineno, tl, tok);
+                st = sym_error(err, SYM_EINVAL, "%s line %zu: value '%s' is not +1 or -1", path, lineno, q);
                 goto done;
             }
             if (grow(&row, &rcap, n + 1)) {

@@ -388,6 +388,7 @@ static int is_space(char c)
  * control bytes become '?', so file contents cannot break the one-line
  * message (or send escapes to a terminal). */
 enum { QUOTE_MAX = 40, QUOTE_BUF = QUOTE_MAX + 4 };
+_Static_assert(QUOTE_BUF == TRAJ_QUOTE_BUF, "traj.h states the quote buffer size");
 static const char *quote(char *buf, const char *s, size_t len)
 {
     size_t n = len < QUOTE_MAX ? len : QUOTE_MAX;
@@ -401,6 +402,11 @@ static const char *quote(char *buf, const char *s, size_t len)
     }
     buf[n] = 0;
     return buf;
+}
+
+const char *traj_quote(char buf[TRAJ_QUOTE_BUF], const char *s, size_t len)
+{
+    return quote(buf, s, len);
 }
 
 static const char *quote_str(char *buf, const char *s)

@@ -56,6 +56,12 @@ int traj_commit(traj_file *f, char *err);
 /* Abandon: close and remove the temporary file. */
 void traj_abort(traj_file *f);
 
+/* Up to 40 bytes of s[0..len) for a one-line message: control bytes become
+ * '?', "..." marks a cut (file contents cannot break the message or send
+ * escapes to a terminal).  buf holds TRAJ_QUOTE_BUF bytes. */
+#define TRAJ_QUOTE_BUF 44
+const char *traj_quote(char buf[TRAJ_QUOTE_BUF], const char *s, size_t len);
+
 /* Print one number (%.17g, "nan", "inf", "-inf"). */
 void traj_put(FILE *fp, double x);
 

@@ -1,5 +1,5 @@
 /* The sample-file reader under test (SPEC.md 5): one place to point the
  * fuzz target at it when it moves (core/samples.h, samples_read, same
  * contract). */
-#include "core/ring.h"
-#define FUZZ_SAMPLES_READ ring_samples_read
+#include "core/samples.h"
+#define FUZZ_SAMPLES_READ samples_read

@@ -36,10 +36,12 @@ int sim_draw(const ring_model *m, uint64_t seed, size_t B, size_t B_test, int8_t
     if (B < 1)
         return sym_error(err, SYM_EINVAL, "B = 0: need at least one sample");
     size_t n, nt;
-    if (!sym_mul_ok(B, m->N, &n) || !sym_mul_ok(B_test, m->N, &nt))
-        return sym_error(err, SYM_EINVAL, "%s = %zu x %zu overflows: too many samples to hold",
-                         B_test && !sym_mul_ok(B_test, m->N, &nt) ? "B_test*N" : "B*N",
-                         B_test && !sym_mul_ok(B_test, m->N, &nt) ? B_test : B, m->N);
+    int st = sym_alloc_check(B, m->N, 1, "B*N training samples", &n, err);
+    if (!st && B_test)
+        st = sym_alloc_check(B_test, m->N, 1, "B_test*N test samples", &nt, err);
+    if (st)
+        return st;
+    nt = B_test ? nt : 0;
     *v = malloc(n);
     *vtest = B_test ? malloc(nt) : NULL;
     if (!*v || (B_test && !*vtest)) {
@@ -50,7 +52,7 @@ int sim_draw(const ring_model *m, uint64_t seed, size_t B, size_t B_test, int8_t
                          "GB)", B, B_test, m->N, ((double)n + (double)nt) / 1e9);
     }
     gsl_rng *rd = rng_alloc(seed, RNG_STREAM_DATA), *rt = rng_alloc(seed, RNG_STREAM_TEST);
-    int st = !rd || !rt ? sym_error(err, SYM_ENOMEM, "out of memory") : SYM_OK;
+    st = !rd || !rt ? sym_error(err, SYM_ENOMEM, "out of memory") : SYM_OK;
     st = st ? st : ring_sample(m, rd, B, *v, err);
     if (!st && B_test)
         st = ring_sample(m, rt, B_test, *vtest, err);
@@ -126,6 +128,15 @@ static int snapshot(void *p, size_t k, const double *w, const double *g, char *e
     return SYM_OK;
 }
 
+int sim_plan(const sim_config *c, size_t N, size_t B, size_t *K, char *err)
+{
+    train_config tc = c->train;
+    tc.N = N;
+    int st = train_config_check(&tc, err);
+    st = st ? st : sim_updates(c, B, K, err);
+    return st ? st : train_plan_check(&tc, B, *K, err);
+}
+
 int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, const int8_t *v,
             size_t N, size_t B, const int8_t *vtest, size_t B_test, traj_header *h,
             const char *out, sim_result *r, char *err)
@@ -142,13 +153,12 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
         return sym_error(err, SYM_EINVAL, "snapshots = %zu: need 1 .. %d", c->snapshots,
                          (int)SNAP_MAX);
     size_t K;
-    if ((st = sim_updates(c, B, &K, err)))
+    if ((st = sim_plan(c, N, B, &K, err)))
         return st;
-    if ((st = train_plan_check(&tc, B, K, err)))
+    size_t M = tc.M, nsnap = c->snapshots, MN, bytes;
+    if ((st = sym_alloc_check(M, N, sizeof(double), "M*N weights", &bytes, err)))
         return st;
-    size_t M = tc.M, nsnap = c->snapshots, MN;
-    if (!sym_mul_ok(M, N, &MN) || MN > SIZE_MAX / sizeof(double))
-        return sym_error(err, SYM_EINVAL, "M = %zu units of N = %zu: too many weights", M, N);
+    MN = M * N;   /* checked above */
 
     gsl_rng *rtrain = rng_alloc(c->seed, RNG_STREAM_TRAIN);
     double *w = malloc(MN * sizeof *w), *g = calloc(N, sizeof *g);

@@ -47,6 +47,11 @@ int sim_draw(const ring_model *m, uint64_t seed, size_t B, size_t B_test, int8_t
  * T / lr rounded), overflow-checked. */
 int sim_updates(const sim_config *c, size_t B, size_t *K, char *err);
 
+/* Everything about c that can be checked before the samples exist: the
+ * trainer's configuration for N visible units, the update count *K on B
+ * samples, and the work bound (sim/train.h train_plan_check). */
+int sim_plan(const sim_config *c, size_t N, size_t B, size_t *K, char *err);
+
 /* Train on v[b*N + i] (b < B); vtest may be NULL.  type gives S; m (may be
  * NULL for samples read from a file) gives the model's header keys and
  * entropy.  h is the caller's header, completed here; out NULL writes no
