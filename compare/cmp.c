@@ -257,17 +257,6 @@ int cmp_run_load(cmp_run *r, const char *dir, size_t mu, char *err)
     return st;
 }
 
-static int same_value(const char *a, const char *b)
-{
-    if (!a || !b)
-        return a == b;
-    char *ea, *eb;
-    double x = strtod(a, &ea), y = strtod(b, &eb);
-    if (ea != a && !*ea && eb != b && !*eb)
-        return x == y;   /* both printed %.17g: equal parameters read back equal */
-    return !strcmp(a, b);
-}
-
 int cmp_check_match(const cmp_run *th, const cmp_run *sim, char *err)
 {
     if (th->type != sim->type)
@@ -279,7 +268,7 @@ int cmp_check_match(const cmp_run *th, const cmp_run *sim, char *err)
     for (size_t k = 0; k < th->type->npar; k++) {
         const char *key = th->type->par[k].key;
         const char *a = traj_header_get(&th->header, key), *b = traj_header_get(&sim->header, key);
-        if (!same_value(a, b))
+        if ((a || b) && !traj_header_same(a, b))
             return sym_error(err, SYM_EINVAL, "%s has %s=%s but theory %s has %s=%s", sim->dir, key,
                              b ? b : "(none)", th->dir, key, a ? a : "(none)");
     }
@@ -414,22 +403,3 @@ done:
     return st;
 }
 
-void cmp_mean_sd(const double *x, size_t n, size_t stride, double *mean, double *sd)
-{
-    double s = 0;
-    size_t m = 0;
-    for (size_t k = 0; k < n; k++)
-        if (!isnan(x[k * stride])) {
-            s += x[k * stride];
-            m++;
-        }
-    *mean = m ? s / (double)m : NAN;
-    *sd = NAN;
-    if (m < 2)
-        return;
-    double v = 0;
-    for (size_t k = 0; k < n; k++)
-        if (!isnan(x[k * stride]))
-            v += (x[k * stride] - *mean) * (x[k * stride] - *mean);
-    *sd = sqrt(v / (double)(m - 1));
-}

@@ -74,9 +74,6 @@ typedef struct {
 int cmp_compare(obs_ws *ws, const cmp_run *th, const cmp_run *sim, cmp_result *res, char *err);
 void cmp_result_free(cmp_result *res);
 
-/* Mean and sample standard deviation (n - 1; NAN for n < 2) of x[0..n-1]
- * with stride, skipping NaN; mean NAN when nothing is left. */
-void cmp_mean_sd(const double *x, size_t n, size_t stride, double *mean, double *sd);
 
 /* Draw the overlay figure: run gnuplot on script with the data files
  * theory_dat and sim_dat (every `every`-th simulation row drawn, so that

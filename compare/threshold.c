@@ -206,7 +206,7 @@ static int theory_profile(const sweep *w, const char *out, double *u, char *err)
         }
         for (size_t k = 0; k < want.n && !st; k++) {
             const char *have = traj_header_get(&tb.header, want.key[k]);
-            if (!sys_same_value(want.val[k], have))
+            if (!traj_header_same(want.val[k], have))
                 st = sym_error(err, SYM_EINVAL, "%s: parameter mismatch, %s=%s there but %s now "
                                "(use another --out or remove it)", wpath, want.key[k],
                                have ? have : "(missing)", want.val[k]);

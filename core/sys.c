@@ -30,17 +30,6 @@ int sys_path(char *dst, size_t cap, const char *a, const char *b, char *err)
     return SYM_OK;
 }
 
-int sys_same_value(const char *a, const char *b)
-{
-    if (!a || !b)
-        return 0;
-    char *ea, *eb;
-    double x = strtod(a, &ea), y = strtod(b, &eb);
-    if (ea != a && !*ea && eb != b && !*eb)
-        return x == y || (isnan(x) && isnan(y));
-    return !strcmp(a, b);
-}
-
 void sys_mean_sd(const double *x, size_t n, size_t stride, double *mean, double *sd)
 {
     double s = 0;

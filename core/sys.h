@@ -1,8 +1,9 @@
 /* sys: the small system conventions every stage shares, one copy each
  * (STYLE.md "One owner per convention"): the monotonic clock, joining paths
- * without silent truncation, "the same header value", mean and standard
- * deviation, and a directory lock for runs that own an output directory
- * (SPEC.md 10: two runs on one directory must not corrupt it).
+ * without silent truncation, mean and standard deviation, and a directory
+ * lock for runs that own an output directory (SPEC.md 10: two runs on one
+ * directory must not corrupt it).  "The same header value" is
+ * traj_header_same (core/traj.h).
  */
 #ifndef SYM_SYS_H
 #define SYM_SYS_H
@@ -18,11 +19,6 @@ double sys_now(void);
 /* dst = a "/" b (b alone when a is NULL or empty).  SYM_EINVAL naming the
  * path when it does not fit in cap bytes: never a silent truncation. */
 int sys_path(char *dst, size_t cap, const char *a, const char *b, char *err);
-
-/* Two header values are the same: equal as numbers when both parse
- * completely as numbers (so 0.1 and 0.10000000000000001 agree, nan equals
- * nan), else equal as strings.  NULL matches nothing. */
-int sys_same_value(const char *a, const char *b);
 
 /* Mean and sample standard deviation (n - 1; NAN for fewer than 2 values) of
  * x[0], x[stride], ..., x[(n-1) stride], skipping NaN; mean NAN when nothing

@@ -59,7 +59,7 @@ int task_load(const char *dir, const task_set *ts, size_t t, traj_header *res, i
     }
     for (size_t k = 0; k < want.n && !st; k++) {
         const char *w = want.val[k], *h = traj_header_get(res, want.key[k]);
-        if (!sys_same_value(w, h))
+        if (!traj_header_same(w, h))
             st = sym_error(err, SYM_EINVAL,
                            "%s: parameter mismatch, %s=%s there but %s now (use another --out or "
                            "remove it)",

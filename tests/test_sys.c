@@ -26,19 +26,6 @@ START_TEST(test_path)
 }
 END_TEST
 
-START_TEST(test_same_value)
-{
-    ck_assert(sys_same_value("0.1", "0.10000000000000001"));
-    ck_assert(sys_same_value("nan", "nan"));
-    ck_assert(sys_same_value("100", "1e2"));
-    ck_assert(!sys_same_value("0.1", "0.1000001"));
-    ck_assert(sys_same_value("ising", "ising"));
-    ck_assert(!sys_same_value("ising", "bump"));
-    ck_assert(!sys_same_value("1", NULL));
-    ck_assert(!sys_same_value("1x", "1"));
-}
-END_TEST
-
 START_TEST(test_mean_sd)
 {
     /* 1..5: mean 3, sample variance 2.5 */
@@ -120,7 +107,6 @@ Suite *sys_suite(void)
     Suite *s = suite_create("sys");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_path);
-    tcase_add_test(tc, test_same_value);
     tcase_add_test(tc, test_mean_sd);
     tcase_add_test(tc, test_lock);
     tcase_add_test(tc, test_clean_temps);
