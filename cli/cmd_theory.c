@@ -90,7 +90,7 @@ static int run(const theory_opts *o, const ring_model *rm, const traj_header *h,
     }
     memset(g, 0, N * sizeof *g);
     flow_params fp = {rm, learn, o->l2, o->rtol, o->atol,
-                      strcmp(o->method, "bdf") ? FLOW_ADAMS : FLOW_BDF};
+                      strcmp(o->method, "bdf") ? FLOW_ADAMS : FLOW_BDF, &flow_family_gaussian};
     st = flow_alloc(&f, &fp, w, NULL, err);
     if (st)
         goto done;

@@ -88,7 +88,7 @@ static void check_gradient(const ring_params *rp, int with_fields, double scale)
         w[i] = scale * (0.3 + cos(2.0 * M_PI * (double)i / (double)N + 0.4) + 0.2 * sin(3.0 * i));
         g[i] = with_fields ? 0.3 * sin(2.0 * M_PI * (double)i / (double)N) - 0.1 : 0.0;
     }
-    flow_params fp = {rm, with_fields, 0.0, 1e-8, 1e-10, FLOW_BDF};
+    flow_params fp = {rm, with_fields, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL};
     flow *f;
     ck_assert_int_eq(flow_alloc(&f, &fp, w, with_fields ? g : NULL, err), SYM_OK);
     ck_assert_msg(flow_gradient(f, w, with_fields ? g : NULL, dw, with_fields ? dg : NULL, err) ==
@@ -166,7 +166,7 @@ START_TEST(test_linear_regime)
     double *w0 = fftw_malloc(N * sizeof *w0), *w1 = fftw_malloc(N * sizeof *w1);
     double *h0 = fftw_malloc(N * sizeof *h0), *h1 = fftw_malloc(N * sizeof *h1);
     rng_init_weights(7, N, 1, 1e-7, w0);
-    flow_params fp = {rm, 0, 0.0, 1e-10, 1e-20, FLOW_BDF};
+    flow_params fp = {rm, 0, 0.0, 1e-10, 1e-20, FLOW_BDF, NULL};
     flow *f;
     ck_assert_int_eq(flow_alloc(&f, &fp, w0, NULL, err), SYM_OK);
     double t = 1.0;
@@ -206,7 +206,7 @@ START_TEST(test_methods_agree)
     double w0[40], wa[40], wb[40];
     rng_init_weights(3, 40, 1, 0.01, w0);
     flow *fa, *fb;
-    flow_params pa = {rm, 0, 0.0, 1e-10, 1e-12, FLOW_ADAMS}, pb = pa;
+    flow_params pa = {rm, 0, 0.0, 1e-10, 1e-12, FLOW_ADAMS, NULL}, pb = pa;
     pb.method = FLOW_BDF;
     ck_assert_int_eq(flow_alloc(&fa, &pa, w0, NULL, err), SYM_OK);
     ck_assert_int_eq(flow_alloc(&fb, &pb, w0, NULL, err), SYM_OK);
