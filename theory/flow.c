@@ -19,15 +19,15 @@
  * as one uninterrupted call) and checks in between that the run is not
  * crawling: norm2, the step size, the steps spent on this output interval. */
 #define FLOW_CHUNK_STEPS 500
-/* Steps allowed between two output times.  BDF steps are limited by
- * accuracy only: the largest counts measured for one output interval from
- * t = 0 to T = 40 (--snapshots 1) are 850 at the default tolerances
- * (ising beta 0.1 .. 10, N = 100 .. 10^4; the bench/run.sh runs at N = 10^5
- * take ~860 right-hand sides in all) and 22600 at rtol 1e-13, atol 1e-16
- * (N = 100, beta = 5).  Adams steps are limited by stability, h ~ 1/|J|, so
- * they grow with the interval's length: 107615 steps for the same one
- * interval at beta = 2 (17 s).  A crawl (init scale 1e3..1e4 at N = 100,
- * h ~ 1e-7, ~0.5 ms a step) ends after the BDF budget in ~10 s. */
+/* Steps allowed between two output times, the guard against a crawl the
+ * others miss.  BDF steps are limited by accuracy only: the largest counts
+ * measured for one output interval t = 0 .. 40 (--snapshots 1, ising) are
+ * 923 at the default tolerances (beta 0.1 .. 10 at N = 100 and 1000;
+ * beta = 1 at N = 10^4, and 681 at N = 10^5) and 22591 at rtol 1e-13,
+ * atol 1e-16 (N = 100, beta = 5).  A BDF step costs 0.05 .. 0.5 ms at
+ * N = 100, so a crawl ends there within ~25 s.  Adams steps are limited by
+ * stability, h ~ 1/|J|, and grow in number with the interval's length:
+ * 107615 for that one interval at beta = 2 (17 s). */
 #define FLOW_MAX_STEPS_BDF 50000L
 #define FLOW_MAX_STEPS_ADAMS 200000L
 /* A step below this fraction of t (h/t >= 1e-5 in every run measured)
@@ -597,7 +597,7 @@ int flow_advance(flow *f, double tout, char *err)
                              "only t = %g on the way to %g (h = %.3g)%s",
                              steps - steps0, t_from, tret, tout, h,
                              f->p.method == FLOW_ADAMS
-                                 ? "; the flow is stiff here: method bdf takes larger steps"
+                                 ? "; Adams steps are bounded by stiffness, method bdf's are not"
                                  : "");
     }
 }
