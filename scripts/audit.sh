@@ -4,7 +4,7 @@
 # half-written output.  Prints a table: exit status, seconds, stderr lines,
 # the message.  Usage: scripts/audit.sh [BIN]   (default build/symrbm)
 set -u
-bin=${1:-build/symrbm}
+bin=$(realpath "${1:-build/symrbm}")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1

@@ -1,6 +1,8 @@
 #include "theory/flow.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,11 +13,26 @@
 #include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
 
 #include "core/err.h"
-#include "core/marg.h"
 
-/* CVODE's step budget between two output times: generous, the flow is
- * smooth; a run that needs more is reported, not silently truncated. */
-#define FLOW_MAX_STEPS 1000000
+/* CVODE's step budget per CVode call.  flow_advance calls CVode again
+ * after each chunk (CVODE resumes exactly where it stopped: the same steps
+ * as one uninterrupted call) and checks in between that the run is not
+ * crawling: norm2, the step size, the steps spent on this output interval. */
+#define FLOW_CHUNK_STEPS 500
+/* Steps allowed between two output times, the guard against a crawl the
+ * others miss.  BDF steps are limited by accuracy only: the largest counts
+ * measured for one output interval t = 0 .. 40 (--snapshots 1, ising) are
+ * 923 at the default tolerances (beta 0.1 .. 10 at N = 100 and 1000;
+ * beta = 1 at N = 10^4, and 681 at N = 10^5) and 22591 at rtol 1e-13,
+ * atol 1e-16 (N = 100, beta = 5).  A BDF step costs 0.05 .. 0.5 ms at
+ * N = 100, so a crawl ends there within ~25 s.  Adams steps are limited by
+ * stability, h ~ 1/|J|, and grow in number with the interval's length:
+ * 107615 for that one interval at beta = 2 (17 s). */
+#define FLOW_MAX_STEPS_BDF 50000L
+#define FLOW_MAX_STEPS_ADAMS 200000L
+/* A step below this fraction of t (h/t >= 1e-5 in every run measured)
+ * makes no progress in any number of steps: step size collapsed. */
+#define FLOW_H_REL_MIN 1e-10
 /* FFTW planning rigour.  The two FFTs of a right-hand side cost < 1% of the
  * model-term integral (N x nodes transcendental evaluations), while
  * FFTW_MEASURE planning costs ~60 ms at N = 100 (bench/run.sh), more than
@@ -24,49 +41,111 @@
 /* Krylov subspace dimension for the BDF/Newton-Krylov option. */
 #define FLOW_KRYLOV_DIM 20
 
+struct flow_fft {
+    fftw_plan fwd, bwd;     /* r2hc / hc2r of length N, FFTW_UNALIGNED      */
+};
+
 struct flow {
     flow_params p;
-    size_t N, n;            /* sites; state length (N or 2N)              */
-    double *lam;            /* lambda_k in half-complex order             */
-    double *w, *g, *m, *mv; /* real-space scratch                         */
-    double *hc;             /* half-complex scratch                       */
-    double *dbar;           /* preconditioner: mean <h^2 sech^2>          */
-    fftw_plan fwd, bwd;     /* r2hc / hc2r on (w -> hc), (hc -> w)        */
-    marg_ws *mw;
+    const flow_family *fam;
+    void *ctx;              /* the family's context                         */
+    size_t N, M, MN, n;     /* sites; units; weights M N; state length     */
+    double *lam;            /* Lambda_k (M x N, half-complex order)        */
+    double *pd, *pm;        /* preconditioner: data / model Jacobian diag  */
+    double *w, *g, *m, *mv; /* real-space scratch: weights, fields, terms  */
+    double *d, *vr, *jv;    /* nonlinear data term; J v input / output     */
+    double *hc;             /* half-complex scratch                         */
+    struct flow_fft fft;
     unit_params unit;
-    SUNContext ctx;
+    SUNContext ctx_sun;
     N_Vector y;
     void *cv;
     SUNLinearSolver ls;
     SUNNonlinearSolver nls;
     double t;
     long nrhs;
-    int jac_ready;          /* psetup has frozen a Jacobian          */
-    char err[SYM_ERRLEN];   /* message from inside the right-hand side   */
+    int jac_ready;          /* psetup has frozen a Jacobian                 */
+    int collapsed;          /* CVODE warned t + h = t: refuse to go on      */
+    char err[SYM_ERRLEN];   /* message from inside the right-hand side     */
+    char cvmsg[SYM_ERRLEN]; /* SUNDIALS' message (the error handler)       */
 };
+
+void flow_fft_forward(const flow_fft *t, const double *x, double *hc)
+{
+    fftw_execute_r2r(t->fwd, (double *)x, hc); /* r2hc leaves its input intact */
+}
 
 /* half-complex -> real space, normalised (FFTW's hc2r is unnormalised) */
 static void to_real(flow *f, const double *hc, double *x)
 {
     memcpy(f->hc, hc, f->N * sizeof(double));
-    fftw_execute_r2r(f->bwd, f->hc, x);
+    fftw_execute_r2r(f->fft.bwd, f->hc, x);
     double s = 1.0 / (double)f->N;
     for (size_t i = 0; i < f->N; i++)
         x[i] *= s;
 }
 
+/* the M profiles of a state (or of a vector of the same layout) */
+static void profiles_to_real(flow *f, const double *y, double *w)
+{
+    for (size_t mu = 0; mu < f->M; mu++)
+        to_real(f, y + mu * f->N, w + mu * f->N);
+}
+
+static void profiles_to_modes(flow *f, double *x, double *y)
+{
+    for (size_t mu = 0; mu < f->M; mu++)
+        fftw_execute_r2r(f->fft.fwd, x + mu * f->N, y + mu * f->N);
+}
+
+/* norm2 = sum_i w_i^2 of profile mu from its modes (Parseval): slot 0 and
+ * the Nyquist slot of even N once, every other slot for two modes */
+static double modes_norm2(const flow *f, const double *y)
+{
+    size_t N = f->N;
+    double q = y[0] * y[0];
+    for (size_t k = 1; k < N; k++)
+        q += (2 * k == N ? 1.0 : 2.0) * y[k] * y[k];
+    return q / (double)N;
+}
+
+/* The nonlinear real-space part of the flow, q = m - D_nl (into f->m), at
+ * the weights in f->w and fields g; mv = <v>_model when g is learned. */
+static int nonlinear_terms(flow *f, const double *g, char *err)
+{
+    int st = f->fam->model_eval(f->ctx, f->w, g, f->m, g ? f->mv : NULL, err);
+    if (st || !f->fam->data_eval)
+        return st;
+    st = f->fam->data_eval(f->ctx, f->w, f->d, err);
+    if (st)
+        return st;
+    for (size_t i = 0; i < f->MN; i++)
+        f->m[i] -= f->d[i];
+    return SYM_OK;
+}
+
 int flow_gradient(flow *f, const double *w, const double *g, double *dw, double *dg, char *err)
 {
     size_t N = f->N;
-    int st = marg_eval(f->mw, &f->unit, w, g, f->m, dg ? f->mv : NULL, NULL, err);
+    int st = f->fam->model_eval(f->ctx, w, g, f->m, dg ? f->mv : NULL, err);
     if (st)
         return sym_context(err, st, "flow_gradient");
-    /* C w through the spectrum: FFT, multiply by lambda, inverse FFT */
-    fftw_execute_r2r(f->fwd, (double *)w, f->hc); /* r2hc leaves its input intact */
-    for (size_t k = 0; k < N; k++)
-        f->hc[k] *= f->lam[k] / (double)N;
-    fftw_execute_r2r(f->bwd, f->hc, dw);
-    for (size_t i = 0; i < N; i++)
+    /* the linear data term through the spectrum: FFT, multiply by Lambda,
+     * inverse FFT (gaussian: C w) */
+    for (size_t mu = 0; mu < f->M; mu++) {
+        fftw_execute_r2r(f->fft.fwd, (double *)w + mu * N, f->hc);
+        for (size_t k = 0; k < N; k++)
+            f->hc[k] *= f->lam[mu * N + k] / (double)N;
+        fftw_execute_r2r(f->fft.bwd, f->hc, dw + mu * N);
+    }
+    if (f->fam->data_eval) {
+        st = f->fam->data_eval(f->ctx, w, f->d, err);
+        if (st)
+            return sym_context(err, st, "flow_gradient");
+        for (size_t i = 0; i < f->MN; i++)
+            dw[i] += f->d[i];
+    }
+    for (size_t i = 0; i < f->MN; i++)
         dw[i] += -f->m[i] - f->p.l2 * w[i];
     if (dg)
         for (size_t i = 0; i < N; i++)
@@ -79,39 +158,41 @@ static int rhs(sunrealtype t, N_Vector yv, N_Vector ydot, void *ud)
 {
     (void)t;
     flow *f = ud;
-    size_t N = f->N;
+    size_t N = f->N, MN = f->MN;
     const double *y = N_VGetArrayPointer(yv);
     double *dy = N_VGetArrayPointer(ydot);
     f->nrhs++;
-    to_real(f, y, f->w);
+    if (f->collapsed)
+        return -1; /* the error handler wrote the message into f->err */
+    profiles_to_real(f, y, f->w);
     const double *g = NULL;
     if (f->p.learn_fields) {
-        to_real(f, y + N, f->g);
+        to_real(f, y + MN, f->g);
         g = f->g;
     }
-    int st = marg_eval(f->mw, &f->unit, f->w, g, f->m, g ? f->mv : NULL, NULL, f->err);
-    if (st)
+    if (nonlinear_terms(f, g, f->err))
         return -1; /* unrecoverable: the message is in f->err */
-    fftw_execute_r2r(f->fwd, f->m, dy);
-    for (size_t k = 0; k < N; k++)
+    profiles_to_modes(f, f->m, dy);
+    for (size_t k = 0; k < MN; k++)
         dy[k] = (f->lam[k] - f->p.l2) * y[k] - dy[k];
     if (g) {
         for (size_t i = 0; i < N; i++)
             f->mv[i] = f->p.data->mean - f->mv[i];
-        fftw_execute_r2r(f->fwd, f->mv, dy + N);
+        fftw_execute_r2r(f->fft.fwd, f->mv, dy + MN);
     }
     return 0;
 }
 
-/* Newton-Krylov option.  psetup evaluates the model term at the current
- * state and freezes its Jacobian (core/marg: diagonal plus a low-rank part
- * through p(h)); jtimes applies the full Jacobian of the flow with it,
- *     J v = lambda v - FFT[ J_m FFT^-1 v ] - l2 v,
+/* Newton-Krylov option.  psetup freezes the family's Jacobians at the
+ * current state (gaussian: core/marg's diagonal plus a low-rank part
+ * through p(h)); jtimes applies the full Jacobian of the flow with them,
+ *     J v = (Lambda - l2) v - FFT[ (J_m - J_Dnl) FFT^-1 v ],
  * in O(N nodes + N log N) with no transcendental function, instead of a
  * difference quotient that costs one more right-hand side per Krylov
- * iteration.  The preconditioner keeps the circulant part lambda_k and the
- * mean of J_m's diagonal, P = I - gamma (lambda_k - dbar - l2), diagonal in
- * Fourier space.  (Learned fields: difference-quotient products, same P.) */
+ * iteration.  The preconditioner keeps the Fourier-diagonal parts the
+ * family gives (gaussian: lambda_k and the mean of J_m's diagonal),
+ * P = I - gamma (pd_k - pm_k - l2).  (Learned fields: difference-quotient
+ * products, P the identity on the field modes.) */
 static int psetup(sunrealtype t, N_Vector yv, N_Vector fy, sunbooleantype jok,
                   sunbooleantype *jcur, sunrealtype gamma, void *ud)
 {
@@ -124,20 +205,18 @@ static int psetup(sunrealtype t, N_Vector yv, N_Vector fy, sunbooleantype jok,
         return 0;
     }
     *jcur = SUNTRUE;
-    size_t N = f->N;
     const double *y = N_VGetArrayPointer(yv);
-    to_real(f, y, f->w);
+    profiles_to_real(f, y, f->w);
     const double *g = NULL;
     if (f->p.learn_fields) {
-        to_real(f, y + N, f->g);
+        to_real(f, y + f->MN, f->g);
         g = f->g;
     }
-    if (marg_eval(f->mw, &f->unit, f->w, g, f->m, NULL, NULL, f->err))
+    if (f->fam->data_eval && f->fam->data_jac_setup(f->ctx, f->w, f->pd, f->err))
         return -1;
-    if (marg_jac_prepare(f->mw, f->w, g, f->m, f->err))
+    if (f->fam->model_jac_setup(f->ctx, f->w, g, f->pm, f->err))
         return -1;
     f->jac_ready = 1;
-    *f->dbar = marg_jac_diag_mean(f->mw);
     return 0;
 }
 
@@ -151,13 +230,17 @@ static int jtimes(N_Vector v, N_Vector Jv, sunrealtype t, N_Vector yv, N_Vector 
     flow *f = ud;
     if (!f->jac_ready)
         return 1; /* recoverable: CVODE calls psetup and tries again */
-    size_t N = f->N;
     const double *vv = N_VGetArrayPointer(v);
     double *out = N_VGetArrayPointer(Jv);
-    to_real(f, vv, f->g);
-    marg_jac_apply(f->mw, f->g, f->mv);
-    fftw_execute_r2r(f->fwd, f->mv, out);
-    for (size_t k = 0; k < N; k++)
+    profiles_to_real(f, vv, f->vr);
+    f->fam->model_jac_apply(f->ctx, f->vr, f->jv);
+    if (f->fam->data_eval) {
+        f->fam->data_jac_apply(f->ctx, f->vr, f->d);
+        for (size_t i = 0; i < f->MN; i++)
+            f->jv[i] -= f->d[i];
+    }
+    profiles_to_modes(f, f->jv, out);
+    for (size_t k = 0; k < f->MN; k++)
         out[k] = (f->lam[k] - f->p.l2) * vv[k] - out[k];
     return 0;
 }
@@ -173,113 +256,259 @@ static int psolve(sunrealtype t, N_Vector yv, N_Vector fy, N_Vector r, N_Vector 
     flow *f = ud;
     const double *rr = N_VGetArrayPointer(r);
     double *zz = N_VGetArrayPointer(z);
-    for (size_t k = 0; k < f->N; k++) {
-        double den = 1.0 - gamma * (f->lam[k] - *f->dbar - f->p.l2);
+    for (size_t k = 0; k < f->MN; k++) {
+        double den = 1.0 - gamma * (f->pd[k] - f->pm[k] - f->p.l2);
         zz[k] = rr[k] / (fabs(den) > 1e-12 ? den : 1.0);
     }
-    for (size_t k = f->N; k < f->n; k++)
+    for (size_t k = f->MN; k < f->n; k++)
         zz[k] = rr[k];
     return 0;
 }
 
-static int cv_check(int flag, const char *call, char *err)
+/* SUNDIALS' error handler: its messages become ours, nothing is printed.
+ * Errors: kept (the first since the last flow call) for the caller's
+ * message.  Warnings: the only one CVode issues while stepping is
+ * "t + h = t" (h below the rounding of t; it would then step in place up
+ * to the budget): the next right-hand side refuses to go on. */
+static void cv_handler(int code, const char *module, const char *function, char *msg, void *ud)
+{
+    (void)module;
+    flow *f = ud;
+    if (code == CV_WARNING) {
+        if (strstr(msg, "t + h = t") && !f->collapsed) {
+            double t = 0, h = 0;
+            CVodeGetCurrentTime(f->cv, &t);
+            CVodeGetCurrentStep(f->cv, &h);
+            f->collapsed = 1;
+            sym_error(f->err, SYM_ENUM,
+                      "step size collapsed: h = %.3g is below the rounding of t = %.9g "
+                      "(rtol = %g, atol = %g)",
+                      h, t, f->p.rtol, f->p.atol);
+        }
+        return;
+    }
+    if (f->cvmsg[0])
+        return;
+    snprintf(f->cvmsg, sizeof f->cvmsg, "%s: %s", function, msg);
+    for (char *c = f->cvmsg; *c; c++)
+        if (*c == '\n' || *c == '\t')
+            *c = ' ';
+    for (size_t n = strlen(f->cvmsg); n && f->cvmsg[n - 1] == ' '; n--)
+        f->cvmsg[n - 1] = 0;
+}
+
+static int cv_check(flow *f, int flag, const char *call, char *err)
 {
     if (flag < 0)
-        return sym_error(err, SYM_ENUM, "CVODE %s failed (flag %d)", call, flag);
+        return sym_error(err, SYM_ENUM, "flow_alloc: %s failed (flag %d)%s%s", call, flag,
+                         f->cvmsg[0] ? ": " : "", f->cvmsg);
+    return SYM_OK;
+}
+
+/* Finite state, no unit's norm2 beyond FLOW_N_NORM2_MAX / N, and atol not below
+ * the rounding of the state (FLOW_ATOL_NOISE).  At t = 0 (flow_alloc) a
+ * too small atol is a bad parameter (SYM_EINVAL); later it is found as the
+ * weights grow (SYM_ENUM). */
+static int check_state(flow *f, double t, char *err)
+{
+    const double *y = N_VGetArrayPointer(f->y);
+    double ymax = 0;
+    for (size_t k = 0; k < f->n; k++) {
+        if (!isfinite(y[k]))
+            return sym_error(err, SYM_ENUM, "NaN in the weights at t = %g", t);
+        ymax = fmax(ymax, fabs(y[k]));
+    }
+    double qmax = FLOW_N_NORM2_MAX / (double)f->N;
+    for (size_t mu = 0; mu < f->M; mu++) {
+        double q = modes_norm2(f, y + mu * f->N);
+        if (q > qmax) {
+            char unit[48] = "";
+            if (f->M > 1)
+                snprintf(unit, sizeof unit, " (unit %zu)", mu);
+            if (t == 0)
+                return sym_error(err, SYM_ENUM,
+                                 "initial weights too large: norm2 = %.3g%s, beyond %g / N = %g: "
+                                 "the flow would crawl",
+                                 q, unit, FLOW_N_NORM2_MAX, qmax);
+            return sym_error(err, SYM_ENUM,
+                             "weights diverged: norm2 = %.3g%s at t = %g, beyond %g / N = %g", q,
+                             unit, t, FLOW_N_NORM2_MAX, qmax);
+        }
+    }
+    double floor = FLOW_ATOL_NOISE * DBL_EPSILON * ymax;
+    if (f->p.atol < floor) {
+        if (t == 0)
+            return sym_error(err, SYM_EINVAL,
+                             "atol = %g: below the rounding of the initial state, need atol >= %.3g",
+                             f->p.atol, floor);
+        return sym_error(err, SYM_ENUM,
+                         "atol = %g fell below the rounding of the weights at t = %g (need atol "
+                         ">= %.3g): the error test would chase rounding",
+                         f->p.atol, t, floor);
+    }
+    return SYM_OK;
+}
+
+static int check_params(const flow_params *p, char *err)
+{
+    if (!p->data)
+        return sym_error(err, SYM_EINVAL, "no data model");
+    /* the floors: theory/flow.h */
+    if (!(p->rtol >= FLOW_RTOL_MIN && p->rtol < 1))
+        return sym_error(err, SYM_EINVAL, "rtol = %g: need %g <= rtol < 1", p->rtol, FLOW_RTOL_MIN);
+    if (!(p->atol >= FLOW_ATOL_MIN) || !isfinite(p->atol))
+        return sym_error(err, SYM_EINVAL, "atol = %g: need finite atol >= %g", p->atol,
+                         FLOW_ATOL_MIN);
+    if (!(p->l2 >= 0) || !isfinite(p->l2))
+        return sym_error(err, SYM_EINVAL, "l2 = %g: need finite l2 >= 0", p->l2);
+    if (p->method != FLOW_ADAMS && p->method != FLOW_BDF)
+        return sym_error(err, SYM_EINVAL, "method = %d: need FLOW_ADAMS or FLOW_BDF",
+                         (int)p->method);
+    const flow_family *fam = p->family ? p->family : &flow_family_gaussian;
+    if (!fam->alloc || !fam->free || !fam->units || !fam->model_eval || !fam->model_jac_setup ||
+        !fam->model_jac_apply || !fam->loglik ||
+        (fam->data_eval && (!fam->data_jac_setup || !fam->data_jac_apply)))
+        return sym_error(err, SYM_EINVAL, "family %s: a required function is missing",
+                         fam->name ? fam->name : "(unnamed)");
     return SYM_OK;
 }
 
 int flow_alloc(flow **out, const flow_params *p, const double *w0, const double *g0, char *err)
 {
     *out = NULL;
+    int st = check_params(p, err);
+    if (st)
+        return sym_context(err, st, "flow_alloc");
     size_t N = p->data->N;
-    if (!(p->rtol > 0) || !(p->atol > 0))
-        return sym_error(err, SYM_EINVAL, "tolerances must be positive (rtol %g, atol %g)",
-                         p->rtol, p->atol);
-    if (!(p->l2 >= 0))
-        return sym_error(err, SYM_EINVAL, "--l2 %g: need l2 >= 0", p->l2);
     flow *f = calloc(1, sizeof *f);
     if (!f)
         return sym_error(err, SYM_ENOMEM, "flow_alloc: out of memory");
     f->p = *p;
     f->N = N;
-    f->n = p->learn_fields ? 2 * N : N;
+    f->fam = p->family ? p->family : &flow_family_gaussian;
     f->unit = (unit_params){&unit_gaussian, 1.0, 0.0, 1.0, 0.0};
-    f->lam = fftw_malloc(N * sizeof(double));
-    f->w = fftw_malloc(N * sizeof(double));
+    flow_family_args fa = {p->data, &f->unit, &f->fft, p->learn_fields};
+    st = f->fam->alloc(&f->ctx, &fa, err);
+    if (st) {
+        flow_free(f);
+        return sym_context(err, st, "flow_alloc");
+    }
+    f->M = f->fam->units(f->ctx);
+    /* every size below is at most (M + 1) N doubles */
+    if (f->M < 1 || f->M > SIZE_MAX / sizeof(double) / N - 1 ||
+        (f->M + 1) * N > (size_t)INT64_MAX) {
+        flow_free(f);
+        return sym_error(err, SYM_EINVAL, "flow_alloc: M = %zu units of N = %zu: out of range",
+                         f->M, N);
+    }
+    f->MN = f->M * N;
+    f->n = f->MN + (p->learn_fields ? N : 0);
+    size_t mn = f->MN * sizeof(double);
+    f->lam = fftw_malloc(mn);
+    f->pd = fftw_malloc(mn);
+    f->pm = fftw_malloc(mn);
+    f->w = fftw_malloc(mn);
+    f->m = fftw_malloc(mn);
+    f->d = fftw_malloc(mn);
+    f->vr = fftw_malloc(mn);
+    f->jv = fftw_malloc(mn);
     f->g = fftw_malloc(N * sizeof(double));
-    f->m = fftw_malloc(N * sizeof(double));
     f->mv = fftw_malloc(N * sizeof(double));
     f->hc = fftw_malloc(N * sizeof(double));
-    f->dbar = calloc(1, sizeof(double));
-    f->mw = marg_alloc(N);
-    if (!f->lam || !f->w || !f->g || !f->m || !f->mv || !f->hc || !f->dbar || !f->mw) {
+    if (!f->lam || !f->pd || !f->pm || !f->w || !f->m || !f->d || !f->vr || !f->jv || !f->g ||
+        !f->mv || !f->hc) {
         flow_free(f);
-        return sym_error(err, SYM_ENOMEM, "flow_alloc: out of memory (N = %zu)", N);
+        return sym_error(err, SYM_ENOMEM, "flow_alloc: out of memory (N = %zu, M = %zu)", N,
+                         f->M);
     }
     /* plans once; every later call reuses them through new-array execution,
      * also on CVODE's and the caller's arrays, whose alignment FFTW cannot
      * know: hence FFTW_UNALIGNED. */
-    f->fwd = fftw_plan_r2r_1d((int)N, f->w, f->hc, FFTW_R2HC, FLOW_FFTW_PLAN | FFTW_UNALIGNED);
-    f->bwd = fftw_plan_r2r_1d((int)N, f->hc, f->w, FFTW_HC2R, FLOW_FFTW_PLAN | FFTW_UNALIGNED);
-    if (!f->fwd || !f->bwd) {
+    f->fft.fwd =
+        fftw_plan_r2r_1d((int)N, f->w, f->hc, FFTW_R2HC, FLOW_FFTW_PLAN | FFTW_UNALIGNED);
+    f->fft.bwd =
+        fftw_plan_r2r_1d((int)N, f->hc, f->w, FFTW_HC2R, FLOW_FFTW_PLAN | FFTW_UNALIGNED);
+    if (!f->fft.fwd || !f->fft.bwd) {
         flow_free(f);
         return sym_error(err, SYM_ENOMEM, "flow_alloc: FFTW planning failed (N = %zu)", N);
     }
-    /* lambda in half-complex order: element k and N-k both hold mode k
-     * (lambda_k = lambda_{N-k}, C is symmetric) */
-    for (size_t k = 0; k < N; k++)
-        f->lam[k] = p->data->lambda[k];
+    if (f->fam->data_lin)
+        f->fam->data_lin(f->ctx, f->lam);
+    else
+        memset(f->lam, 0, mn);
+    memcpy(f->pd, f->lam, mn); /* the data Jacobian's diagonal when D_nl = 0 */
+    memset(f->pm, 0, mn);
+    for (size_t i = 0; i < f->MN; i++)
+        if (!isfinite(w0[i])) {
+            flow_free(f);
+            return sym_error(err, SYM_EINVAL, "flow_alloc: w0[%zu] = %g: need finite weights", i,
+                             w0[i]);
+        }
+    if (p->learn_fields && g0)
+        for (size_t i = 0; i < N; i++)
+            if (!isfinite(g0[i])) {
+                flow_free(f);
+                return sym_error(err, SYM_EINVAL, "flow_alloc: g0[%zu] = %g: need finite fields",
+                                 i, g0[i]);
+            }
 
-    int flag = SUNContext_Create(NULL, &f->ctx);
+    int flag = SUNContext_Create(NULL, &f->ctx_sun);
     if (flag) {
         flow_free(f);
-        return sym_error(err, SYM_ENUM, "SUNContext_Create failed (%d)", flag);
+        return sym_error(err, SYM_ENUM, "flow_alloc: SUNContext_Create failed (%d)", flag);
     }
-    f->y = N_VNew_Serial((sunindextype)f->n, f->ctx);
+    f->y = N_VNew_Serial((sunindextype)f->n, f->ctx_sun);
     if (!f->y) {
         flow_free(f);
         return sym_error(err, SYM_ENOMEM, "flow_alloc: out of memory");
     }
     double *y = N_VGetArrayPointer(f->y);
-    memcpy(f->w, w0, N * sizeof(double));
-    fftw_execute_r2r(f->fwd, f->w, y);
+    memcpy(f->w, w0, mn);
+    profiles_to_modes(f, f->w, y);
     if (p->learn_fields) {
         for (size_t i = 0; i < N; i++)
             f->g[i] = g0 ? g0[i] : 0.0;
-        fftw_execute_r2r(f->fwd, f->g, y + N);
+        fftw_execute_r2r(f->fft.fwd, f->g, y + f->MN);
+    }
+    st = check_state(f, 0.0, err);
+    if (st) {
+        flow_free(f);
+        return sym_context(err, st, "flow_alloc");
     }
 
-    int st = SYM_OK;
-    f->cv = CVodeCreate(p->method == FLOW_BDF ? CV_BDF : CV_ADAMS, f->ctx);
+    f->cv = CVodeCreate(p->method == FLOW_BDF ? CV_BDF : CV_ADAMS, f->ctx_sun);
     if (!f->cv)
-        st = sym_error(err, SYM_ENOMEM, "CVodeCreate failed");
+        st = sym_error(err, SYM_ENOMEM, "flow_alloc: CVodeCreate failed");
     if (!st)
-        st = cv_check(CVodeInit(f->cv, rhs, 0.0, f->y), "CVodeInit", err);
+        st = cv_check(f, CVodeSetErrHandlerFn(f->cv, cv_handler, f), "CVodeSetErrHandlerFn", err);
     if (!st)
-        st = cv_check(CVodeSStolerances(f->cv, p->rtol, p->atol), "CVodeSStolerances", err);
+        st = cv_check(f, CVodeInit(f->cv, rhs, 0.0, f->y), "CVodeInit", err);
     if (!st)
-        st = cv_check(CVodeSetUserData(f->cv, f), "CVodeSetUserData", err);
+        st = cv_check(f, CVodeSStolerances(f->cv, p->rtol, p->atol), "CVodeSStolerances", err);
     if (!st)
-        st = cv_check(CVodeSetMaxNumSteps(f->cv, FLOW_MAX_STEPS), "CVodeSetMaxNumSteps", err);
+        st = cv_check(f, CVodeSetUserData(f->cv, f), "CVodeSetUserData", err);
+    if (!st)
+        st = cv_check(f, CVodeSetMaxNumSteps(f->cv, FLOW_CHUNK_STEPS), "CVodeSetMaxNumSteps", err);
     if (!st && p->method == FLOW_ADAMS) {
-        f->nls = SUNNonlinSol_FixedPoint(f->y, 0, f->ctx);
+        f->nls = SUNNonlinSol_FixedPoint(f->y, 0, f->ctx_sun);
         if (!f->nls)
-            st = sym_error(err, SYM_ENOMEM, "SUNNonlinSol_FixedPoint failed");
+            st = sym_error(err, SYM_ENOMEM, "flow_alloc: SUNNonlinSol_FixedPoint failed");
         if (!st)
-            st = cv_check(CVodeSetNonlinearSolver(f->cv, f->nls), "CVodeSetNonlinearSolver", err);
+            st = cv_check(f, CVodeSetNonlinearSolver(f->cv, f->nls), "CVodeSetNonlinearSolver",
+                          err);
     }
     if (!st && p->method == FLOW_BDF) {
-        f->ls = SUNLinSol_SPGMR(f->y, SUN_PREC_LEFT, FLOW_KRYLOV_DIM, f->ctx);
+        f->ls = SUNLinSol_SPGMR(f->y, SUN_PREC_LEFT, FLOW_KRYLOV_DIM, f->ctx_sun);
         if (!f->ls)
-            st = sym_error(err, SYM_ENOMEM, "SUNLinSol_SPGMR failed");
+            st = sym_error(err, SYM_ENOMEM, "flow_alloc: SUNLinSol_SPGMR failed");
         if (!st)
-            st = cv_check(CVodeSetLinearSolver(f->cv, f->ls, NULL), "CVodeSetLinearSolver", err);
-        if (!st)
-            st = cv_check(CVodeSetPreconditioner(f->cv, psetup, psolve), "CVodeSetPreconditioner",
+            st = cv_check(f, CVodeSetLinearSolver(f->cv, f->ls, NULL), "CVodeSetLinearSolver",
                           err);
+        if (!st)
+            st = cv_check(f, CVodeSetPreconditioner(f->cv, psetup, psolve),
+                          "CVodeSetPreconditioner", err);
         if (!st && !p->learn_fields)
-            st = cv_check(CVodeSetJacTimes(f->cv, NULL, jtimes), "CVodeSetJacTimes", err);
+            st = cv_check(f, CVodeSetJacTimes(f->cv, NULL, jtimes), "CVodeSetJacTimes", err);
     }
     if (st) {
         flow_free(f);
@@ -301,20 +530,25 @@ void flow_free(flow *f)
         SUNNonlinSolFree(f->nls);
     if (f->y)
         N_VDestroy(f->y);
+    if (f->ctx_sun)
+        SUNContext_Free(&f->ctx_sun);
+    if (f->fft.fwd)
+        fftw_destroy_plan(f->fft.fwd);
+    if (f->fft.bwd)
+        fftw_destroy_plan(f->fft.bwd);
     if (f->ctx)
-        SUNContext_Free(&f->ctx);
-    if (f->fwd)
-        fftw_destroy_plan(f->fwd);
-    if (f->bwd)
-        fftw_destroy_plan(f->bwd);
+        f->fam->free(f->ctx);
     fftw_free(f->lam);
+    fftw_free(f->pd);
+    fftw_free(f->pm);
     fftw_free(f->w);
-    fftw_free(f->g);
     fftw_free(f->m);
+    fftw_free(f->d);
+    fftw_free(f->vr);
+    fftw_free(f->jv);
+    fftw_free(f->g);
     fftw_free(f->mv);
     fftw_free(f->hc);
-    free(f->dbar);
-    marg_free(f->mw);
     free(f);
 }
 
@@ -322,21 +556,50 @@ int flow_advance(flow *f, double tout, char *err)
 {
     if (tout <= f->t)
         return SYM_OK;
-    double tret;
-    f->err[0] = 0;
-    int flag = CVode(f->cv, tout, f->y, &tret, CV_NORMAL);
-    if (flag < 0) {
-        if (f->err[0])
-            return sym_error(err, SYM_ENUM, "at t = %g: %s", f->t, f->err);
-        return sym_error(err, SYM_ENUM, "CVode failed at t = %g on the way to %g (flag %d: %s)",
-                         f->t, tout, flag, CVodeGetReturnFlagName(flag));
+    if (!isfinite(tout))
+        return sym_error(err, SYM_EINVAL, "flow_advance: tout = %g: need a finite time", tout);
+    long max_steps = f->p.method == FLOW_BDF ? FLOW_MAX_STEPS_BDF : FLOW_MAX_STEPS_ADAMS;
+    long steps0 = 0, steps = 0;
+    CVodeGetNumSteps(f->cv, &steps0);
+    double t_from = f->t;
+    for (;;) {
+        double tret = f->t;
+        f->err[0] = 0;
+        f->cvmsg[0] = 0;
+        int flag = CVode(f->cv, tout, f->y, &tret, CV_NORMAL);
+        if (flag < 0 && flag != CV_TOO_MUCH_WORK) {
+            double tc = f->t;
+            CVodeGetCurrentTime(f->cv, &tc);
+            if (f->err[0])
+                return sym_error(err, SYM_ENUM, "flow_advance: at t = %g: %s", tc, f->err);
+            char *name = CVodeGetReturnFlagName(flag);
+            sym_error(err, SYM_ENUM, "flow_advance: CVODE at t = %g: %s (%s)", tc,
+                      f->cvmsg[0] ? f->cvmsg : "no message", name ? name : "?");
+            free(name); /* SUNDIALS allocates the name */
+            return SYM_ENUM;
+        }
+        f->t = tret;
+        int st = check_state(f, tret, err);
+        if (st)
+            return sym_context(err, st, "flow_advance");
+        if (flag >= 0)
+            return SYM_OK;
+        /* a chunk of FLOW_CHUNK_STEPS steps ended before tout */
+        double h = 0;
+        CVodeGetCurrentStep(f->cv, &h);
+        CVodeGetNumSteps(f->cv, &steps);
+        if (fabs(h) < FLOW_H_REL_MIN * fabs(tret))
+            return sym_error(err, SYM_ENUM, "flow_advance: step size collapsed: h = %.3g at t = %g",
+                             h, tret);
+        if (steps - steps0 >= max_steps)
+            return sym_error(err, SYM_ENUM,
+                             "flow_advance: step size collapsed: %ld steps from t = %g reached "
+                             "only t = %g on the way to %g (h = %.3g)%s",
+                             steps - steps0, t_from, tret, tout, h,
+                             f->p.method == FLOW_ADAMS
+                                 ? "; Adams steps are bounded by stiffness, method bdf's are not"
+                                 : "");
     }
-    f->t = tret;
-    const double *y = N_VGetArrayPointer(f->y);
-    for (size_t k = 0; k < f->n; k++)
-        if (!isfinite(y[k]))
-            return sym_error(err, SYM_ENUM, "NaN in the weights at t = %g", tret);
-    return SYM_OK;
 }
 
 double flow_time(const flow *f)
@@ -347,13 +610,23 @@ double flow_time(const flow *f)
 void flow_state(flow *f, double *w, double *g)
 {
     const double *y = N_VGetArrayPointer(f->y);
-    to_real(f, y, w);
+    profiles_to_real(f, y, w);
     if (g) {
         if (f->p.learn_fields)
-            to_real(f, y + f->N, g);
+            to_real(f, y + f->MN, g);
         else
             memset(g, 0, f->N * sizeof(double));
     }
+}
+
+size_t flow_units(const flow *f)
+{
+    return f->M;
+}
+
+size_t flow_size(const flow *f)
+{
+    return f->n;
 }
 
 long flow_nrhs(const flow *f)
@@ -377,27 +650,52 @@ void flow_stats(const flow *f, flow_counters *c)
 
 int flow_loglik(flow *f, const double *w, const double *g, double *L, char *err)
 {
-    size_t N = f->N;
-    marg_stats st;
-    int s = marg_eval(f->mw, &f->unit, w, g, NULL, NULL, &st, err);
+    int s = f->fam->loglik(f->ctx, w, g, L, err);
     if (s)
         return sym_context(err, s, "flow_loglik");
-    /* w^T C w = (1/N) sum_{k=0}^{N-1} lambda_k |w^_k|^2; in half-complex
-     * order slot k (1 <= k < N/2) holds Re w^_k and slot N-k holds Im w^_k,
-     * and the mode N-k (its conjugate) counts once more */
-    fftw_execute_r2r(f->fwd, (double *)w, f->hc);
-    double q = f->lam[0] * f->hc[0] * f->hc[0];
-    for (size_t k = 1; k < N; k++) {
-        int self = (2 * k == N); /* the Nyquist mode of even N is real */
-        q += (self ? 1.0 : 2.0) * f->lam[k] * f->hc[k] * f->hc[k];
-    }
-    q /= (double)N;
-    double gv = 0.0;
-    if (g)
-        for (size_t i = 0; i < N; i++)
-            gv += g[i] * f->p.data->mean;
-    /* Gamma(I) = I^2/2 + log(2 pi)/2 for the standard gaussian unit, the
-     * same constant marg's log Z carries */
-    *L = 0.5 * q + 0.5 * log(2.0 * M_PI) + gv - st.logZ;
     return SYM_OK;
+}
+
+int flow_rhs(flow *f, const double *y, double *dy, char *err)
+{
+    N_Vector yv = N_VMake_Serial((sunindextype)f->n, (double *)y, f->ctx_sun);
+    N_Vector dv = N_VMake_Serial((sunindextype)f->n, dy, f->ctx_sun);
+    int st = SYM_OK;
+    f->err[0] = 0;
+    if (!yv || !dv)
+        st = sym_error(err, SYM_ENOMEM, "flow_rhs: out of memory");
+    else if (rhs(f->t, yv, dv, f))
+        st = sym_error(err, SYM_ENUM, "flow_rhs: %s", f->err);
+    f->nrhs--; /* not one of the integration's */
+    if (yv)
+        N_VDestroy(yv);
+    if (dv)
+        N_VDestroy(dv);
+    return st;
+}
+
+int flow_jtimes(flow *f, const double *y, const double *v, double *Jv, char *err)
+{
+    if (f->p.learn_fields)
+        return sym_error(err, SYM_EINVAL,
+                         "flow_jtimes: no analytic J v with learned fields (CVODE takes "
+                         "difference quotients)");
+    N_Vector yv = N_VMake_Serial((sunindextype)f->n, (double *)y, f->ctx_sun);
+    N_Vector vv = N_VMake_Serial((sunindextype)f->n, (double *)v, f->ctx_sun);
+    N_Vector jv = N_VMake_Serial((sunindextype)f->n, Jv, f->ctx_sun);
+    int st = SYM_OK;
+    sunbooleantype jcur;
+    f->err[0] = 0;
+    if (!yv || !vv || !jv)
+        st = sym_error(err, SYM_ENOMEM, "flow_jtimes: out of memory");
+    else if (psetup(f->t, yv, NULL, SUNFALSE, &jcur, 0.0, f) ||
+             jtimes(vv, jv, f->t, yv, NULL, f, NULL))
+        st = sym_error(err, SYM_ENUM, "flow_jtimes: %s", f->err);
+    if (yv)
+        N_VDestroy(yv);
+    if (vv)
+        N_VDestroy(vv);
+    if (jv)
+        N_VDestroy(jv);
+    return st;
 }

@@ -1,11 +1,22 @@
-/* flow: the infinite-data gradient flow of one gaussian hidden unit
- * (SPEC.md section 3), integrated with SUNDIALS CVODE in Fourier modes.
+/* flow: the infinite-data gradient flow of an RBM's hidden units (SPEC.md
+ * section 3), integrated with SUNDIALS CVODE in Fourier modes.
  *
- * State: the N real numbers of the half-complex (FFTW r2hc) spectrum of w,
- * followed by that of the fields g when they are learned.  Right-hand side:
- *     d w^_k/dt = lambda_k w^_k - FFT[m(w, g)]_k - l2 w^_k
- *     d g^_k/dt = FFT[<v>_data - <v>_model]_k            (--fields learn)
- * with m_i = <v_i h>_model from core/marg (the exact 1-D integral).
+ * State: the half-complex (FFTW r2hc) spectra of the M weight profiles w_mu
+ * (N reals each), followed by that of the fields g when they are learned.
+ * Right-hand side, for the data term D = Lambda w + D_nl(w) and the model
+ * term m of a hidden-unit family (theory/flow_family.h):
+ *     d w^_mu,k/dt = (Lambda_k - l2) w^_mu,k - FFT[m_mu - D_nl,mu]_k
+ *     d g^_k/dt    = FFT[<v>_data - <v>_model]_k            (fields learned)
+ * The gaussian family (3a, M = 1) has Lambda_k = lambda_k, D_nl = 0 and m_i
+ * = <v_i h>_model from core/marg (the exact 1-D integral).
+ *
+ * Numerical guards (the measurements are below and in flow.c): tolerances
+ * beyond what double precision delivers are refused by flow_alloc; weights
+ * beyond FLOW_N_NORM2_MAX / N, an atol that falls below the rounding of the
+ * growing weights, a step size collapsing below the rounding of t, or more
+ * than the step budget of one output interval end flow_advance with
+ * SYM_ENUM, in seconds.  SUNDIALS' own messages go into err, never to
+ * stderr.
  */
 #ifndef SYM_FLOW_H
 #define SYM_FLOW_H
@@ -13,6 +24,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "core/ring.h"
+#include "theory/flow_family.h"
 
 typedef enum { FLOW_ADAMS = 0, FLOW_BDF = 1 } flow_method;
 
@@ -20,23 +32,67 @@ typedef struct {
     const ring_model *data;   /* spectrum lambda_k, mean, entropy (not owned) */
     int learn_fields;         /* integrate the fields too                     */
     double l2;                /* L2 penalty: dw/dt -= l2 w                    */
-    double rtol, atol;        /* CVODE tolerances                             */
+    double rtol, atol;        /* CVODE tolerances (FLOW_RTOL_MIN <= rtol < 1,
+                               * atol >= FLOW_ATOL_MIN)                       */
     flow_method method;
+    const flow_family *family; /* hidden units; NULL: flow_family_gaussian    */
 } flow_params;
+
+/* Tolerances below what double precision delivers are refused.  rtol:
+ * CVODE's error estimate is a difference of states that each carry the
+ * rounding of the right-hand side (two FFTs, ~u log2 N, and the model
+ * term's quadrature); below ~500 ulps the error test chases that noise.
+ * atol: a mode passing through 0 is resolved to atol absolute, its rounding
+ * error is ~1e-16 |y|, and CVODE's norm squares error / atol, which
+ * overflows a double once atol < ~1e-170.  (Well above that floor a tiny
+ * atol still crawls: FLOW_ATOL_NOISE.) */
+#define FLOW_RTOL_MIN 1e-13
+#define FLOW_ATOL_MIN 1e-150
+/* The rounding of the modes is ~u max_k |y_k| (u = DBL_EPSILON; the FFT
+ * spreads the largest mode's rounding onto every mode), and a mode near 0
+ * cannot be resolved below it: with atol < FLOW_ATOL_NOISE u max|y| the
+ * error test passes only once h times that noise is below atol, and CVODE
+ * crawls (ising beta = 1, N = 100, max|y| ~ 5: atol 1e-18 takes 12x the
+ * steps of the default 1e-10, 1e-20 70x, 1e-22 220x, 1e-25 does not
+ * finish; N = 1000, beta = 10, rtol 1e-13, atol 1e-16: 372327 steps in
+ * 265 s, against 3706 with atol 1e-14).  Checked at t = 0 and as the
+ * weights grow. */
+#define FLOW_ATOL_NOISE 1e-2
+/* Weights with N norm2 (norm2 = sum_i w_i^2, any unit) above this end the
+ * flow.  Fixed points have norm2 of order one (gaussian unit, uniform
+ * state: norm2 = atanh(lambda_0 / N) < 20 in double precision, N norm2 <
+ * 2e7 up to N = 10^6; ising beta = 1, N = 100: norm2 = 1.08), and the
+ * model term shrinks large weights.  But p(h) peaks at h ~ sum_i |w_i| <=
+ * sqrt(N norm2); once h^2 ~ 1e9, tanh(w_i h) is a step on the scale of the
+ * weights, the weights chatter through 0 under a force ~h and CVODE crawls
+ * (N = 100, init scale 3e3: h ~ 1e-7; N = 10^4, init scale 300: no
+ * snapshot in 2 min).  N norm2 = 1e8 (init scale 1e3 at N = 100) takes 3 s. */
+#define FLOW_N_NORM2_MAX 1e8
 
 typedef struct flow flow;
 
-/* Set up the integrator at t = 0 from w0 (length N) and g0 (NULL = 0). */
+/* Set up the integrator at t = 0 from w0 (M x N, unit-major) and g0 (N;
+ * NULL = 0).  SYM_EINVAL for bad parameters (also an atol below the
+ * rounding of w0), SYM_ENUM for initial weights beyond FLOW_N_NORM2_MAX / N. */
 int flow_alloc(flow **out, const flow_params *p, const double *w0, const double *g0, char *err);
 void flow_free(flow *f);
 
-/* Integrate to tout (> current time).  Fails with SYM_ENUM on a solver error
- * or a non-finite state. */
+/* Integrate to tout (> current time; earlier times: nothing to do).  Fails
+ * with SYM_ENUM on a solver error (SUNDIALS' message in err), a non-finite
+ * state, weights beyond FLOW_N_NORM2_MAX / N ("weights diverged"), or a crawl
+ * ("step size collapsed": h below the rounding of t, or more steps than a
+ * legitimate run takes between two output times). */
 int flow_advance(flow *f, double tout, char *err);
 
-/* Current time, weights and fields in real space (g may be NULL). */
+/* Current time, weights (M x N) and fields (N) in real space (g may be
+ * NULL). */
 double flow_time(const flow *f);
 void flow_state(flow *f, double *w, double *g);
+
+/* M, the number of hidden units, and the length of the state (M N, plus N
+ * with learned fields). */
+size_t flow_units(const flow *f);
+size_t flow_size(const flow *f);
 
 /* Right-hand side evaluations so far, every call counted (CVODE's steps,
  * and with BDF also its difference-quotient Jacobian-vector products). */
@@ -49,12 +105,21 @@ typedef struct {
 } flow_counters;
 void flow_stats(const flow *f, flow_counters *c);
 
-/* Real-space gradient flow at (w, g): dw = C w - m(w, g) - l2 w,
- * dg = <v>_data - <v>_model (dg may be NULL). */
+/* Real-space gradient flow at (w, g): dw = D(w) - m(w, g) - l2 w (gaussian:
+ * D = C w), dg = <v>_data - <v>_model (dg may be NULL). */
 int flow_gradient(flow *f, const double *w, const double *g, double *dw, double *dg, char *err);
 
-/* Exact log-likelihood per sample at (w, g) (SPEC.md 3):
- * L = w^T C w / 2 + sum_i g_i <v_i> - log Z_RBM. */
+/* Exact log-likelihood per sample at (w, g), the family's (SPEC.md 3;
+ * gaussian: L = w^T C w / 2 + sum_i g_i <v_i> - log Z_RBM). */
 int flow_loglik(flow *f, const double *w, const double *g, double *L, char *err);
+
+/* The functions CVODE integrates with, on a state y of flow_size(f) modes:
+ * the right-hand side dy = F(y), and the analytic Jacobian-vector product
+ * Jv = J(y) v of the Newton-Krylov option (SYM_EINVAL with learned fields,
+ * which have none).  For tests and analysis: both use the flow's model-term
+ * workspace, and flow_jtimes re-freezes the Jacobian, so calling them
+ * between two flow_advance calls changes the later integration's bits. */
+int flow_rhs(flow *f, const double *y, double *dy, char *err);
+int flow_jtimes(flow *f, const double *y, const double *v, double *Jv, char *err);
 
 #endif

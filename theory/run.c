@@ -86,7 +86,8 @@ int theory_run(const theory_config *c, const ring_model *m, traj_header *h, cons
         st = sym_error(err, SYM_ENOMEM, "out of memory drawing w(0)");
         goto done;
     }
-    flow_params fp = {m, c->learn_fields, c->l2, c->rtol, c->atol, c->method};
+    flow_params fp = {m, c->learn_fields, c->l2, c->rtol, c->atol, c->method,
+                      &flow_family_gaussian};
     if ((st = flow_alloc(&f, &fp, w, NULL, err)))
         goto done;
     snap_times(c->T, S, c->linear, ts);
