@@ -154,12 +154,17 @@ static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, cha
     traj_header h;
     traj_header_init(&h);
     char simdir[SYS_PATH];
-    int st = sim_draw(w->m, ts, B, 0, &v, &vt, err);
+    /* C^ is formed once: for the linear-regime overlap and for the trainer */
+    double *C = malloc(N * N * sizeof *C);
+    int st = C ? SYM_OK : sym_error(err, SYM_ENOMEM, "out of memory for C^ (N = %zu)", N);
+    st = st ? st : sim_draw(w->m, ts, B, 0, &v, &vt, err);
     st = st ? st : lin_alloc(&lw, N, w->m->lambda, err);
-    st = st ? st : lin_overlap(lw, v, B, &ov, &top, NULL, err);
+    st = st ? st : lin_corr(lw, v, B, C, err);
+    st = st ? st : lin_overlap_of(lw, C, &ov, &top, NULL, err);
     lin_free(lw);
     sim_config sc;
     sim_config_default(&sc);
+    sc.train.chat = C;
     sc.train.lr = c->lr;
     sc.T = c->T;
     sc.snapshots = c->snapshots;
@@ -173,9 +178,10 @@ static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, cha
     st = st ? st : sim_run(&sc, w->m->type, w->m, v, N, B, NULL, 0, &h,
                            c->keep_sim ? simdir : NULL, &r, err);
     free(v);
+    free(C);
     traj_header_free(&h);
     if (st)
-        return sym_context(err, st, "sim");
+        return sym_context(err, st, "task");
     if (put(res, "ov_lin", ov) || put(res, "top_eval", top) || put(res, "Q", r.Q_theory) ||
         put(res, "S", r.final.S) || put(res, "norm2", r.final.norm2) || put(res, "R", r.final.R) ||
         put(res, "pr", r.final.pr))

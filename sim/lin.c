@@ -127,16 +127,24 @@ int lin_corr(lin *ws, const int8_t *v, size_t B, double *C, char *err)
 }
 
 int lin_overlap(lin *ws, const int8_t *v, size_t B, double *ov, double *top, double *u,
-                    char *err)
+                char *err)
 {
-    size_t N = ws->N;
     int st = lin_corr(ws, v, B, ws->C->data, err);
     if (st)
         return sym_context(err, st, "lin_overlap");
+    return lin_overlap_of(ws, NULL, ov, top, u, err);
+}
+
+int lin_overlap_of(lin *ws, const double *C, double *ov, double *top, double *u, char *err)
+{
+    size_t N = ws->N;
     if (ws->C->tda != N)
         return sym_error(err, SYM_EINVAL, "lin_overlap: unexpected matrix layout");
+    /* the eigensolver overwrites its matrix: work on a copy of the caller's */
+    if (C)
+        memcpy(ws->C->data, C, N * N * sizeof *C);
     if (gsl_eigen_symmv(ws->C, ws->eval, ws->evec, ws->eig))
-        return sym_error(err, SYM_ENUM, "lin_overlap: eigensolver failed (N = %zu, B = %zu)", N, B);
+        return sym_error(err, SYM_ENUM, "lin_overlap: eigensolver failed (N = %zu)", N);
     size_t kmax = gsl_vector_max_index(ws->eval);
     double norm2 = 0;
     for (size_t i = 0; i < N; i++) {

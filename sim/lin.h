@@ -32,6 +32,11 @@ int lin_corr(lin *ws, const int8_t *v, size_t B, double *C, char *err);
  * k of |u^_k|^2 / (N |u|^2) (the squared overlap with the growing-mode
  * subspace), top = its eigenvalue.  u (may be NULL) gets the unit vector. */
 int lin_overlap(lin *ws, const int8_t *v, size_t B, double *ov, double *top, double *u,
-                    char *err);
+                char *err);
+
+/* The same from a C^ already formed by lin_corr (N x N, not modified; NULL:
+ * the one lin_corr left in the workspace), so that a task forms C^ once for
+ * both this analysis and the trainer (sim/train.h train_config.chat). */
+int lin_overlap_of(lin *ws, const double *C, double *ov, double *top, double *u, char *err);
 
 #endif

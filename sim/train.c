@@ -406,7 +406,9 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
             ws->vbar[i] += v[b * N + i];
     for (size_t i = 0; i < N; i++)
         ws->vbar[i] /= (double)B;
-    if (ws->Chat && form_chat(ws)) {
+    if (ws->Chat && c->chat)
+        memcpy(ws->Chat, c->chat, N * N * sizeof *ws->Chat);
+    else if (ws->Chat && form_chat(ws)) {
         train_free(ws);
         return sym_error(err, SYM_ENOMEM, "out of memory (correlation matrix N = %zu)", N);
     }

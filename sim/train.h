@@ -61,6 +61,12 @@ typedef struct {
     train_opt opt;
     double lr;
     size_t batch;         /* 0: full batch                                   */
+    /* Optional: the exact empirical correlation C^ of the training data
+     * (N x N, sim/lin.h lin_corr), copied instead of formed again when the
+     * trainer needs it (a linear hidden unit with a full batch).  It must be
+     * the C^ of the data given to train_alloc: both are exact integer counts
+     * over B, so the copy is bit-identical to what train_alloc would form. */
+    const double *chat;
 } train_config;
 
 typedef struct train_ws train_ws;

@@ -317,6 +317,13 @@ START_TEST(test_lin_model_data)
     ck_assert_msg(fabs(ov - want) < 1e-8, "ov %.17g want %.17g", ov, want);
     /* the data are far above threshold here: most weight in growing modes */
     ck_assert_msg(ov > 0.9, "ov %g", ov);
+    /* from the C^ formed once by the caller (C, from lin_corr above): the
+     * same numbers, and the caller's C^ left as it was */
+    double ov2, top2;
+    ck_assert_int_eq(lin_overlap_of(ws, C, &ov2, &top2, NULL, err), SYM_OK);
+    ck_assert(ov2 == ov && top2 == top);
+    for (size_t i = 0; i < N * N; i++)
+        ck_assert(C[i] == Cref[i]);
     lin_free(ws);
     free(C);
     free(Cref);
