@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/sys.h"
 
 static const char *const obs_names[CMP_NOBS] = {
     "norm2", "pr", "R", "S", "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8"};
@@ -14,15 +15,6 @@ static const char *const obs_names[CMP_NOBS] = {
 const char *cmp_obs_name(size_t j)
 {
     return j < CMP_NOBS ? obs_names[j] : "?";
-}
-
-static char *path_join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
 }
 
 /* The header's N as a positive integer. */
@@ -95,14 +87,13 @@ void cmp_run_free(cmp_run *r)
 
 static int load(cmp_run *r, const char *dir, size_t mu, traj_table *tt, traj_table *tw, char *err)
 {
-    char *pt = path_join(dir, "trajectory.tsv"), *pw = path_join(dir, "weights.tsv"),
-         *ps = path_join(dir, "summary.tsv");
+    char pt[SYS_PATH], pw[SYS_PATH], ps[SYS_PATH];
     size_t *it = NULL, *iw = NULL;
-    int st = SYM_OK;
-    if (!pt || !pw || !ps) {
-        st = sym_error(err, SYM_ENOMEM, "%s: out of memory", dir);
+    int st = sys_path(pt, sizeof pt, dir, "trajectory.tsv", err);
+    st = st ? st : sys_path(pw, sizeof pw, dir, "weights.tsv", err);
+    st = st ? st : sys_path(ps, sizeof ps, dir, "summary.tsv", err);
+    if (st)
         goto done;
-    }
     if ((st = traj_read(pt, tt, err)) || (st = traj_read(pw, tw, err)) ||
         (st = traj_read_summary(ps, &r->summary, err)))
         goto done;
@@ -226,9 +217,6 @@ static int load(cmp_run *r, const char *dir, size_t mu, traj_table *tt, traj_tab
 done:
     free(it);
     free(iw);
-    free(pt);
-    free(pw);
-    free(ps);
     return st;
 }
 

@@ -26,7 +26,7 @@ static int find_script(const char *given, char *path, size_t cap, char *err)
         snprintf(path, cap, "%s", given);
         if (access(path, R_OK) == 0)
             return SYM_OK;
-        return sym_error(err, SYM_EINVAL, "--plot-script %s: cannot read it", given);
+        return sym_error(err, SYM_EINVAL, "plot script %s: cannot read it", given);
     }
     const char *env = getenv("SYMRBM_FIGURES");
     if (env && *env) {
@@ -50,7 +50,7 @@ static int find_script(const char *given, char *path, size_t cap, char *err)
         }
     }
     return sym_error(err, SYM_EINVAL,
-                     "cannot find figures/overlay.gp (give --plot-script FILE, set SYMRBM_FIGURES, or use --no-plot)");
+                     "cannot find figures/overlay.gp (give a plot script, set SYMRBM_FIGURES, or draw no plot)");
 }
 
 static int write_compare(run_files *rf, const traj_header *h, const cmp_result *res, size_t nsim,
