@@ -31,7 +31,8 @@
 #define FLOW_MAX_STEPS_BDF 50000L
 #define FLOW_MAX_STEPS_ADAMS 200000L
 /* A step below this fraction of t (h/t >= 1e-5 in every run measured)
- * makes no progress in any number of steps: step size collapsed. */
+ * makes no progress in any number of steps: step size collapsed.  (CVODE
+ * itself only warns once t + h = t, and then steps in place.) */
 #define FLOW_H_REL_MIN 1e-10
 /* FFTW planning rigour.  The two FFTs of a right-hand side cost < 1% of the
  * model-term integral (N x nodes transcendental evaluations), while
@@ -65,7 +66,6 @@ struct flow {
     double t;
     long nrhs;
     int jac_ready;          /* psetup has frozen a Jacobian                 */
-    int collapsed;          /* CVODE warned t + h = t: refuse to go on      */
     char err[SYM_ERRLEN];   /* message from inside the right-hand side     */
     char cvmsg[SYM_ERRLEN]; /* SUNDIALS' message (the error handler)       */
 };
@@ -162,8 +162,6 @@ static int rhs(sunrealtype t, N_Vector yv, N_Vector ydot, void *ud)
     const double *y = N_VGetArrayPointer(yv);
     double *dy = N_VGetArrayPointer(ydot);
     f->nrhs++;
-    if (f->collapsed)
-        return -1; /* the error handler wrote the message into f->err */
     profiles_to_real(f, y, f->w);
     const double *g = NULL;
     if (f->p.learn_fields) {
@@ -266,28 +264,15 @@ static int psolve(sunrealtype t, N_Vector yv, N_Vector fy, N_Vector r, N_Vector 
 }
 
 /* SUNDIALS' error handler: its messages become ours, nothing is printed.
- * Errors: kept (the first since the last flow call) for the caller's
- * message.  Warnings: the only one CVode issues while stepping is
- * "t + h = t" (h below the rounding of t; it would then step in place up
- * to the budget): the next right-hand side refuses to go on. */
+ * Errors: the first since flow_advance started a CVode call is kept for
+ * its message.  Warnings: the only one CVode issues while stepping is
+ * "t + h = t" (it would then step in place); flow_advance's check between
+ * two chunks of steps reports that as a collapsed step size. */
 static void cv_handler(int code, const char *module, const char *function, char *msg, void *ud)
 {
     (void)module;
     flow *f = ud;
-    if (code == CV_WARNING) {
-        if (strstr(msg, "t + h = t") && !f->collapsed) {
-            double t = 0, h = 0;
-            CVodeGetCurrentTime(f->cv, &t);
-            CVodeGetCurrentStep(f->cv, &h);
-            f->collapsed = 1;
-            sym_error(f->err, SYM_ENUM,
-                      "step size collapsed: h = %.3g is below the rounding of t = %.9g "
-                      "(rtol = %g, atol = %g)",
-                      h, t, f->p.rtol, f->p.atol);
-        }
-        return;
-    }
-    if (f->cvmsg[0])
+    if (code == CV_WARNING || f->cvmsg[0])
         return;
     snprintf(f->cvmsg, sizeof f->cvmsg, "%s: %s", function, msg);
     for (char *c = f->cvmsg; *c; c++)
