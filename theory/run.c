@@ -30,11 +30,7 @@ int theory_config_check(const theory_config *c, char *err)
                          (int)SNAP_MAX);
     if (!(c->init_scale > 0) || !isfinite(c->init_scale))
         return sym_error(err, SYM_EINVAL, "init-scale = %g: need s0 > 0", c->init_scale);
-    if (!(c->rtol > 0 && c->rtol < 1) || !(c->atol > 0))
-        return sym_error(err, SYM_EINVAL, "rtol = %g, atol = %g: need 0 < rtol < 1, atol > 0",
-                         c->rtol, c->atol);
-    if (!(c->l2 >= 0) || !isfinite(c->l2))
-        return sym_error(err, SYM_EINVAL, "l2 = %g: need l2 >= 0", c->l2);
+    /* rtol, atol and l2 are the flow's own parameters: flow_alloc checks them */
     return SYM_OK;
 }
 

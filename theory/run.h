@@ -34,7 +34,8 @@ typedef struct {
 /* theory_config with the defaults of SPEC.md 6 (T = 40, 200 snapshots, ...). */
 void theory_config_default(theory_config *c);
 
-/* Parameter checks, messages naming parameters. */
+/* Checks of the run's own parameters (T, snapshots, init-scale), messages
+ * naming parameters; the flow's (rtol, atol, l2) are checked by flow_alloc. */
 int theory_config_check(const theory_config *c, char *err);
 
 typedef struct {
