@@ -20,11 +20,13 @@
 #include <gsl/gsl_randist.h>
 
 #include "core/err.h"
+#include "core/kern.h"
 #include "core/marg.h"
 #include "core/size.h"
 #include "core/snap.h"
 #include "core/visible.h"
 #include "sim/kern_sim.h"
+#include "sim/spin_exact.h"
 
 /* Rows (samples or chains) per block: the block as doubles (N TRAIN_BLOCK)
  * stays in L2 up to N ~ 2000, and the hidden-unit work still runs over
@@ -53,6 +55,7 @@ struct train_ws {
     double *Chat;     /* gaussian full batch: N x N empirical correlation   */
     double *vbar;     /* N: empirical <v_i> over all B                      */
     marg_ws *marg;
+    spinx_ws *spinx;  /* binary units, M >= 2: the 2^M sum (train_spinx_use) */
     double *gw, *mw, *gg, *mg;  /* gradient buffers (M N, M N, N, N)         */
     double *am, *as;  /* ADAM moments over (w, g)                           */
     size_t *perm;     /* minibatch order                                    */
@@ -93,6 +96,23 @@ int train_opt_parse(const char *s, train_opt *o, char *err)
     else
         return sym_error(err, SYM_EINVAL, "optimizer '%s': expected sgd|adam", s ? s : "");
     return SYM_OK;
+}
+
+/* Binary hidden units with 2 <= M <= SPINX_MMAX have an exact model term and
+ * log-partition by the sum over 2^M hidden configurations (sim/spin_exact.h).
+ * M = 1 keeps core/marg's 1-D integral and N <= TRAIN_ENUM_NMAX keeps the
+ * enumeration of the visible states for the log-likelihood, where they
+ * already served, so those runs are unchanged bit for bit.  Bit 1: the
+ * model term (term exact), bit 2: the log-likelihood (N beyond the
+ * enumeration); 0: no workspace. */
+#define TRAIN_SPINX_MODEL 1
+#define TRAIN_SPINX_LOGLIK 2
+static int train_spinx_use(const train_config *c)
+{
+    if (!c->unit.type || !c->unit.type->binary || c->M < 2 || c->M > SPINX_MMAX)
+        return 0;
+    return (c->term == TRAIN_EXACT ? TRAIN_SPINX_MODEL : 0) |
+           (c->N > TRAIN_ENUM_NMAX ? TRAIN_SPINX_LOGLIK : 0);
 }
 
 /* ---- sizes, memory and work ------------------------------------------------
@@ -154,6 +174,12 @@ static int train_memory(const train_config *c, size_t B, char *err)
     budget_add(&bu, "N*TRAIN_BLOCK row buffers", N, TRAIN_BLOCK, sizeof(double) + sizeof(float));
     if (c->term == TRAIN_PCD)
         budget_add(&bu, "chains*N persistent chains", c->chains, N, 1);
+    if (train_spinx_use(c)) {
+        size_t rows, confs;
+        spinx_size(N, M, &rows, &confs);
+        budget_add(&bu, "2(M+1)*N spin-sum rows", rows, N, sizeof(double));
+        budget_add(&bu, "2^(M+1) hidden-configuration weights", confs, 1, sizeof(double));
+    }
     int full = c->batch == 0 || (B > 0 && c->batch >= B);
     if (c->unit.type && c->unit.type->linear && full)
         /* C^ and the integer sums that form it (form_chat) */
@@ -186,6 +212,11 @@ int train_config_check(const train_config *c, char *err)
         return sym_error(err, SYM_EINVAL, "l2 = %g: must be >= 0", c->l2);
     switch (c->term) {
     case TRAIN_EXACT:
+        if (train_spinx_use(c) & TRAIN_SPINX_MODEL)
+            break;   /* the 2^M sum */
+        if (c->M > SPINX_MMAX && c->unit.type->binary)
+            return sym_error(err, SYM_EINVAL, "model term exact for binary hidden units needs "
+                             "M <= %d (M = %zu: use pcd or cd)", SPINX_MMAX, c->M);
         if (c->M != 1)
             return sym_error(err, SYM_EINVAL,
                              "model term exact needs M = 1 (M = %zu: use pcd, cd or enum)", c->M);
@@ -253,8 +284,13 @@ int train_plan_check(const train_config *c, size_t B, size_t K, char *err)
     const char *mname = "";
     switch (c->term) {
     case TRAIN_EXACT:
-        model = N * TRAIN_MARG_NODES;
-        mname = "N x quadrature nodes";
+        if (train_spinx_use(c) & TRAIN_SPINX_MODEL) {
+            model = spinx_work(c->N, c->M);
+            mname = "4 x 2^M x N hidden-configuration sums";
+        } else {
+            model = N * TRAIN_MARG_NODES;
+            mname = "N x quadrature nodes";
+        }
         break;
     case TRAIN_ENUM:
         model = ldexp(N * M, (int)c->N);
@@ -289,6 +325,7 @@ void train_free(train_ws *ws)
     free(ws->Chat);
     free(ws->vbar);
     marg_free(ws->marg);
+    spinx_free(ws->spinx);
     free(ws->gw);
     free(ws->mw);
     free(ws->gg);
@@ -389,6 +426,10 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     }
     if (c->term == TRAIN_EXACT || c->M == 1)
         ws->marg = marg_alloc(N);
+    if (train_spinx_use(c) && (st = spinx_alloc(&ws->spinx, N, M, err))) {
+        train_free(ws);
+        return st;
+    }
     int full = c->batch == 0 || c->batch >= B;
     if (c->unit.type->linear && full)
         ws->Chat = malloc(N * N * sizeof(double));
@@ -567,6 +608,10 @@ int train_model_term(train_ws *ws, const double *w, const double *g, const size_
     int st;
     switch (ws->c.term) {
     case TRAIN_EXACT:
+        if (train_spinx_use(&ws->c) & TRAIN_SPINX_MODEL) {
+            st = spinx_eval(ws->spinx, w, g, ws->c.unit.theta_p, NULL, mw, mg, err);
+            return st ? sym_context(err, st, "exact model term") : SYM_OK;
+        }
         st = marg_eval(ws->marg, &ws->c.unit, w, g, mw, mg, NULL, err);
         return st ? sym_context(err, st, "exact model term") : SYM_OK;
     case TRAIN_ENUM:
@@ -710,6 +755,12 @@ int train_loglik(train_ws *ws, const double *w, const double *g, const int8_t *v
         if (st)
             return sym_context(err, st, "log-likelihood");
         logZ = ms.logZ;
+    } else if (ws->spinx) {
+        /* binary units, M >= 2: the 2^M sum at any N (allocated only for
+         * runs that had no log-likelihood before, or no exact model term) */
+        st = spinx_eval(ws->spinx, w, g, u->theta_p, &logZ, NULL, NULL, err);
+        if (st)
+            return sym_context(err, st, "log-likelihood");
     } else if (N <= TRAIN_ENUM_NMAX) {
         st = train_enum(N, M, u, w, g, &logZ, NULL, NULL, err);
         if (st)
@@ -744,6 +795,20 @@ int train_loglik(train_ws *ws, const double *w, const double *g, const int8_t *v
         }
         double th = u->theta_p;
         sg = (q - 2 * th * wv + th * th) / (2 * u->gamma_p) + 0.5 * log(2 * M_PI / u->gamma_p);
+    } else if (ws->spinx) {
+        /* binary units (the 2^M path, so no earlier number to keep): Gamma =
+         * log 2cosh(I - theta) (core/unit.h) over blocks of rows with the
+         * vector kernels; at B = 10^4 this is the cost of a snapshot */
+        for (size_t b0 = 0; b0 < B; b0 += TRAIN_BLOCK) {
+            size_t nr = B - b0 < TRAIN_BLOCK ? B - b0 : TRAIN_BLOCK;
+            for (size_t c = 0; c < nr; c++)
+                kern_sim_to_double(N, v + (b0 + c) * N, ws->X + c * N);
+            kern_sim_inputs_block(N, M, nr, w, ws->X, ws->I);
+            for (size_t k = 0; k < nr * M; k++)
+                ws->I[k] -= u->theta_p;
+            sg += kern_logcosh_sum(ws->I, NULL, nr * M, 1.0);
+        }
+        sg /= (double)B;
     } else {
         for (size_t b = 0; b < B; b++) {
             kern_sim_to_double(N, v + b * N, ws->X);

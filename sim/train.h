@@ -3,8 +3,10 @@
  * Visible spins v in {-1,+1} (samples stored as int8), M hidden units of one
  * kind (core/unit.h), fields g fixed or learned, L2 penalty on w.  The
  * gradient dL/dw_{i mu} = <v_i Gamma'(I_mu)>_data - <v_i h_mu>_model with the
- * model term exact (M = 1, through core/marg), by PCD or CD Gibbs chains, or
- * by enumerating all 2^N visible states (N <= TRAIN_ENUM_NMAX).  SGD uses the
+ * model term exact (M = 1, through core/marg; binary units with
+ * 2 <= M <= SPINX_MMAX, by the sum over 2^M hidden configurations of
+ * sim/spin_exact.h), by PCD or CD Gibbs chains, or by enumerating all 2^N
+ * visible states (N <= TRAIN_ENUM_NMAX).  SGD uses the
  * clock t = lr x updates shared with theory; ADAM is Kingma & Ba (2015).
  */
 #ifndef SYM_TRAIN_H
@@ -77,7 +79,7 @@ int train_opt_parse(const char *s, train_opt *o, char *err);
 const char *train_term_name(train_term t);
 
 /* Check c (N >= 1, M >= 1, unit, lr > 0, l2 >= 0, exact needs M = 1 and a
- * kind with a 1-D integral, enum needs N <= TRAIN_ENUM_NMAX, pcd needs
+ * kind with a 1-D integral or binary units with M <= SPINX_MMAX, enum needs N <= TRAIN_ENUM_NMAX, pcd needs
  * chains >= 1, pcd/cd mc_steps >= 1, mc_steps <= TRAIN_MC_STEPS_MAX), and
  * that the arrays that do not depend on the data fit: every product of sizes
  * is overflow-checked and the total compared with the machine's memory
@@ -121,7 +123,9 @@ int train_enum(size_t N, size_t M, const unit_params *u, const double *w, const 
                double *logZ, double *mw, double *mg, char *err);
 
 /* Exact mean log-likelihood per sample of v[0..B-1] where computable
- * (M = 1 through marg, or N <= TRAIN_ENUM_NMAX by enumeration); else NAN. */
+ * (M = 1 through marg; binary units with 2 <= M <= SPINX_MMAX at any N by
+ * the 2^M sum, when the model term is exact or N > TRAIN_ENUM_NMAX; else
+ * N <= TRAIN_ENUM_NMAX by enumeration of v); else NAN. */
 int train_loglik(train_ws *ws, const double *w, const double *g, const int8_t *v, size_t B,
                  double *ll, char *err);
 
