@@ -424,7 +424,10 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
         ws->sf = malloc(N * sizeof(float));
         ws->Xf = malloc(N * BL * sizeof(float));
     }
-    if (c->term == TRAIN_EXACT || c->M == 1)
+    /* the 1-D integral: the exact model term of M = 1, and its log Z */
+    int need_marg = (c->term == TRAIN_EXACT && !(train_spinx_use(c) & TRAIN_SPINX_MODEL)) ||
+                    c->M == 1;
+    if (need_marg)
         ws->marg = marg_alloc(N);
     if (train_spinx_use(c) && (st = spinx_alloc(&ws->spinx, N, M, err))) {
         train_free(ws);
@@ -435,7 +438,7 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
         ws->Chat = malloc(N * N * sizeof(double));
     if (!ws->I || !ws->H || !ws->X || !ws->vbar || !ws->gw || !ws->mw || !ws->gg ||
         !ws->mg || !ws->am || !ws->as || !ws->perm || !ws->u || (ws->nchain && (!ws->chain || !ws->wf || !ws->gf || !ws->sf || !ws->Xf)) ||
-        ((c->term == TRAIN_EXACT || c->M == 1) && !ws->marg) ||
+        (need_marg && !ws->marg) ||
         (c->unit.type->linear && full && !ws->Chat)) {
         train_free(ws);
         return sym_error(err, SYM_ENOMEM, "out of memory (N = %zu, M = %zu, B = %zu)", N, M, B);
