@@ -432,7 +432,7 @@ START_TEST(test_two_units)
         ck_assert_msg(o.R > 0.99 && o.pr < 0.06, "unit %d: R = %g, pr = %g", mu, o.R, o.pr);
         centre[mu] = o.center;
         double Q = obs_overlap(ws, v + mu * N, u1, NULL, NULL);
-        ck_assert_msg(Q > 1 - 1e-3, "unit %d: Q with the M = 1 fixed point %g", mu, Q);
+        ck_assert_msg(Q > 1 - 1e-6, "unit %d: Q with the M = 1 fixed point %.12g", mu, Q);
     }
     double d = fabs(centre[0] - centre[1]);
     d = fmin(d, (double)N - d);
@@ -529,13 +529,16 @@ START_TEST(test_continuum_stability)
     double bm, bp, s;
     sb_continuum_roots(&bm, &bp);
     /* b-: the top eigenvalue is the translation mode u' (0 in the
-     * continuum, O(h^2) here); everything else decays */
+     * continuum, O(h^2) here: measured 9e-4 (b - 2)); everything else
+     * decays (second eigenvalue measured -0.75 (b - 2)) */
     double l = continuum_top(bm, &s);
-    ck_assert_msg(fabs(l) < 1e-3 * (bm - 2), "b-: top eigenvalue %g", l);
-    ck_assert_msg(s < -0.05 * (bm - 2), "b-: second eigenvalue %g", s);
-    /* b+: an even mode grows */
+    ck_assert_msg(fabs(l) < 5e-3 * (bm - 2), "b-: top eigenvalue %g", l);
+    ck_assert_msg(s < -0.3 * (bm - 2), "b-: second eigenvalue %g", s);
+    /* b+: an even mode grows (measured 0.985 (b - 2)), above the
+     * translation mode */
     l = continuum_top(bp, &s);
-    ck_assert_msg(l > 0.1 * (bp - 2), "b+: top eigenvalue %g", l);
+    ck_assert_msg(l > 0.5 * (bp - 2), "b+: top eigenvalue %g", l);
+    ck_assert_msg(fabs(s) < 5e-3 * (bp - 2), "b+: second eigenvalue %g", s);
 }
 END_TEST
 
@@ -601,6 +604,9 @@ START_TEST(test_errors)
     p = (sb_params){4, 1, 1e-15, 1e-10};
     ck_assert_int_eq(sb_alloc(&f, &p, u, err), SYM_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "rtol"));
+    p = (sb_params){SB_DIM_MAX, 2, 1e-8, 1e-10};
+    ck_assert_int_eq(sb_alloc(&f, &p, u, err), SYM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "M N <="));
     p = (sb_params){4, 1, 1e-8, 0};
     ck_assert_int_eq(sb_alloc(&f, &p, u, err), SYM_EINVAL);
     p = (sb_params){4, 1, 1e-8, 1e-10};

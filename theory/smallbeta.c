@@ -52,12 +52,20 @@
 #include "core/size.h"
 #include "core/snap.h"
 
-/* CVODE's step budget per sb_advance call.  The equation is mildly stiff
- * at most (the Jacobian's spectrum lies within |lambda| <= 2 + b + 3 max u^2
- * ~ 5), but a run to tau = 1e4 - 1e6 spends nearly all of it next to a
- * fixed point, where BDF's steps grow without a stability bound while
- * Adams' stay h ~ 1/|lambda|: BDF.  N = 100, M = 1 to tau = 1e4 at the
- * default tolerances takes a few hundred steps (tests/test_smallbeta.c). */
+/* Method: CVODE BDF with a dense direct linear solver and the analytic
+ * Jacobian (sb_jacobian).  The equation is mildly stiff at most (the
+ * Jacobian's spectrum lies within |lambda| <= 2 + b + 3 max u^2 ~ 5), but a
+ * run spends nearly all of its time next to a fixed point, where BDF's
+ * steps grow without a stability bound and Adams' do not: measured at
+ * N = 100, M = 1 from the default w(0), BDF takes 540 steps to tau = 1e4
+ * and 543 to tau = 1e6, Adams 925 and 2073.  The Jacobian is dense (b_mu
+ * and c_{mu nu} couple every site: a rank-M^2 part on top of the
+ * tridiagonal hopping), and at the sizes of SPEC 3c (N = 100, M = 1, 2)
+ * a dense LU is cheap: 0.1 s (M = 1) and 0.6 s (M = 2) per run to
+ * tau = 1e4, ~60 factorisations each.  It costs O((M N)^3) per
+ * factorisation, hence SB_DIM_MAX; larger systems would want Krylov with
+ * the tridiagonal part as preconditioner (the rest is of rank M^2).
+ * The step budget of one sb_advance call: */
 #define SB_MAX_STEPS 200000L
 
 struct sb_flow {
