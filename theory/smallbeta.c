@@ -22,7 +22,8 @@
  *     beta^{3/2}; with w = sqrt(beta) u, tau = beta t this is the equation
  *     of smallbeta.h (M = 1: eq. 37; M = 2: eqs. 50-51 corrected).  Every
  *     term is minus a derivative of the E(u) of smallbeta.h (tests check
- *     it by finite differences), the small-beta form of -L.
+ *     it by finite differences): to leading order, and up to a constant,
+ *     E(u) is -L / beta^2 (L the log-likelihood, whose gradient the flow is).
  *
  * Continuum (eqs. 38-39): u_{i+1} + u_{i-1} = 2 u + u'' + ..., so
  * du/dtau = u'' + (2 - b) u + u^3.  Its stationary localised solution with
