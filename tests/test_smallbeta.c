@@ -12,7 +12,9 @@
  *     second method (Newton from the continuum profile), its stability
  *     (Jacobian spectrum), its pinning to a site (the bond-centred fixed
  *     point is unstable and higher in E), E decreasing along the run;
- *   - M = 2: two separated peaks, each the M = 1 fixed point;
+ *   - M = 2: two separated peaks, each the M = 1 fixed point, once the
+ *     units are rotated by sb_localise (checked against a scan, and on
+ *     three rotated copies of the M = 1 fixed point);
  *   - the continuum: both roots satisfy b = integral u^2 (GSL quadrature),
  *     the profile solves the stationary equation, peak and FWHM, and
  *     stability of b- only from the linearised operator's spectrum.
@@ -100,6 +102,14 @@ static double fwhm(const double *u, size_t N)
         }
     }
     return w;
+}
+
+static double dot3(const double *x, const double *y, size_t n)
+{
+    double s = 0;
+    for (size_t a = 0; a < n; a++)
+        s += x[a] * y[a];
+    return s;
 }
 
 static size_t argmax_abs(const double *u, size_t N)
@@ -408,6 +418,7 @@ START_TEST(test_two_units)
     sb_rhs(N, 2, u, du);
     ck_assert_msg(max_abs(du, 2 * N) < 1e-7, "max |du| = %g", max_abs(du, 2 * N));
 
+    /* sb_localise against a scan of the rotation angle */
     double best = -1, th_best = 0;
     for (int k = 0; k < 3600; k++) {
         double th = M_PI / 2 * k / 3600, cs = cos(th), sn = sin(th), q = 0;
@@ -418,11 +429,15 @@ START_TEST(test_two_units)
         if (q > best)
             best = q, th_best = th;
     }
-    double v[200], cs = cos(th_best), sn = sin(th_best);
-    for (size_t i = 0; i < N; i++) {
-        v[i] = cs * u[i] + sn * u[N + i];
-        v[N + i] = -sn * u[i] + cs * u[N + i];
-    }
+    double v[200], q = 0;
+    memcpy(v, u, sizeof v);
+    int sweeps = sb_localise(N, 2, v);
+    ck_assert_int_ge(sweeps, 1);
+    for (size_t a = 0; a < 2 * N; a++)
+        q += v[a] * v[a] * v[a] * v[a];
+    /* the scan's grid (step 4.4e-4) is within ~1e-6 of the maximum */
+    ck_assert_msg(q >= best * (1 - 1e-14) && q < best * (1 + 1e-5), "sum u^4 %.15g, scan %.15g at %g", q, best,
+                  th_best);
     obs_ws *ws = obs_alloc(N);
     ck_assert_ptr_nonnull(ws);
     double centre[2];
@@ -440,6 +455,51 @@ START_TEST(test_two_units)
     obs_free(ws);
     sb_traj_free(t1);
     sb_traj_free(t2);
+}
+END_TEST
+
+/* M = 3: three copies of the M = 1 fixed point 33 sites apart are a fixed
+ * point up to their exponentially small overlaps; rotated by an arbitrary
+ * orthogonal matrix they still are (the rotation symmetry), and
+ * sb_localise recovers the three copies. */
+START_TEST(test_localise_three)
+{
+    char err[SYM_ERRLEN];
+    const size_t N = 100, M = 3;
+    double bm, p1[100], u[300], ru[300], du[300];
+    sb_continuum_roots(&bm, NULL);
+    ck_assert_int_eq(sb_continuum_profile(bm, N, 0, p1, err), SYM_OK);
+    ck_assert_msg(sb_newton(N, 1, p1, 1e-13, 50, err) == SYM_OK, "%s", err);
+    for (size_t mu = 0; mu < M; mu++)
+        for (size_t i = 0; i < N; i++)
+            u[mu * N + i] = p1[(i + N - 33 * mu) % N];
+    /* R = rotations by 0.4 in (0, 1), 1.3 in (1, 2), -0.8 in (0, 2) */
+    memcpy(ru, u, sizeof u);
+    const size_t pr[3][2] = {{0, 1}, {1, 2}, {0, 2}};
+    const double ang[3] = {0.4, 1.3, -0.8};
+    for (int k = 0; k < 3; k++) {
+        double *x = ru + pr[k][0] * N, *y = ru + pr[k][1] * N, c = cos(ang[k]), s = sin(ang[k]);
+        for (size_t i = 0; i < N; i++) {
+            double a = c * x[i] - s * y[i], b = s * x[i] + c * y[i];
+            x[i] = a, y[i] = b;
+        }
+    }
+    sb_rhs(N, M, ru, du);
+    ck_assert_msg(max_abs(du, M * N) < 1e-6, "max |du| = %g", max_abs(du, M * N));
+    sb_localise(N, M, ru);
+    int used[3] = {0, 0, 0};
+    for (size_t mu = 0; mu < M; mu++) {
+        double best = 0;
+        int arg = -1;
+        for (int nu = 0; nu < 3; nu++) {
+            double d = fabs(dot3(ru + mu * N, u + nu * N, N)) / dot3(u + nu * N, u + nu * N, N);
+            if (d > best)
+                best = d, arg = nu;
+        }
+        ck_assert_msg(best > 1 - 1e-8, "unit %zu: best overlap %.12g", mu, best);
+        ck_assert(!used[arg]);
+        used[arg] = 1;
+    }
 }
 END_TEST
 
@@ -658,6 +718,7 @@ Suite *smallbeta_suite(void)
     tcase_add_test(tc, test_small_beta_limit_of_exact_flow);
     tcase_add_test(tc, test_fixed_point_N100);
     tcase_add_test(tc, test_two_units);
+    tcase_add_test(tc, test_localise_three);
     tcase_add_test(tc, test_continuum_roots);
     tcase_add_test(tc, test_continuum_stability);
     tcase_add_test(tc, test_lattice_profile);

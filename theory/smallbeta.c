@@ -177,6 +177,51 @@ void sb_jacobian(size_t N, size_t M, const double *u, double *J)
     }
 }
 
+static double sum4(const double *x, size_t n)
+{
+    double q = 0;
+    for (size_t a = 0; a < n; a++)
+        q += x[a] * x[a] * x[a] * x[a];
+    return q;
+}
+
+/* For a pair of profiles x, y rotated by theta, a = cos x + sin y and
+ * b = -sin x + cos y, i.e. a + i b = e^{-i theta} z with z = x + i y:
+ * a^4 + b^4 = (3/4) |z|^4 + (1/4) Re(z^4 e^{-4 i theta}).  Summed over
+ * sites, the maximum is at theta = arg(sum_i z_i^4) / 4, in closed form. */
+int sb_localise(size_t N, size_t M, double *u)
+{
+    if (M < 2)
+        return 0;
+    double q = sum4(u, N * M);
+    int sweep = 0;
+    while (sweep < SB_LOCALISE_SWEEPS) {
+        sweep++;
+        for (size_t p = 0; p < M; p++)
+            for (size_t r = p + 1; r < M; r++) {
+                double *x = u + p * N, *y = u + r * N, re = 0, im = 0;
+                for (size_t i = 0; i < N; i++) {
+                    /* z^4 = (x^4 - 6 x^2 y^2 + y^4) + i 4 x y (x^2 - y^2) */
+                    double x2 = x[i] * x[i], y2 = y[i] * y[i];
+                    re += x2 * x2 - 6 * x2 * y2 + y2 * y2;
+                    im += 4 * x[i] * y[i] * (x2 - y2);
+                }
+                double th = atan2(im, re) / 4, c = cos(th), s = sin(th);
+                for (size_t i = 0; i < N; i++) {
+                    double a = c * x[i] + s * y[i], b = -s * x[i] + c * y[i];
+                    x[i] = a;
+                    y[i] = b;
+                }
+            }
+        double q1 = sum4(u, N * M);
+        int done = q1 - q <= 1e-14 * q1;
+        q = q1;
+        if (done)
+            break;
+    }
+    return sweep;
+}
+
 /* ---- integration ---- */
 
 static int cv_rhs(sunrealtype t, N_Vector yv, N_Vector ydot, void *ud)

@@ -45,6 +45,15 @@ void sb_jacobian(size_t N, size_t M, const double *u, double *J);
 /* b[mu] = sum_i u_{i mu}^2, mu = 0..M-1. */
 void sb_norm2(size_t N, size_t M, const double *u, double *b);
 
+/* The rotation of the units that maximises sum_{i mu} u_{i mu}^4 (the most
+ * localised units of a rotation family, see above), applied to u in place
+ * by Jacobi sweeps of pairwise rotations, each the exact maximiser for
+ * its pair.  Stops when a sweep raises sum u^4 by at most 1e-14 of it, or
+ * after SB_LOCALISE_SWEEPS sweeps; returns the sweeps done.  M = 1: nothing
+ * to do (0). */
+#define SB_LOCALISE_SWEEPS 100
+int sb_localise(size_t N, size_t M, double *u);
+
 /* ---- integration (CVODE) ---- */
 
 typedef struct {
