@@ -10,8 +10,8 @@
  * any M is in smallbeta.c).  It is the gradient flow du/dtau = -dE/du of
  *     E(u) = sum_mu [-sum_i u_{i mu} u_{i+1,mu} + b_mu^2 / 4 - sum_i u_{i mu}^4 / 4]
  *            + sum_{mu < nu} [c_{mu nu}^2 / 2 - sum_i u_{i mu}^2 u_{i nu}^2 / 2].
- * E and the flow are invariant under orthogonal rotations of the M units
- * among themselves (u_mu -> sum_nu R_{mu nu} u_nu): at this order the
+ * E is invariant, and the flow equivariant, under orthogonal rotations of
+ * the M units among themselves (u_mu -> sum_nu R_{mu nu} u_nu): at this order the
  * binary nature of h cancels between data and model terms, so M >= 2 fixed
  * points come in rotation families; the rotation that maximises sum u^4
  * shows M separated single peaks (M = 2: each the M = 1 fixed point), the
@@ -68,8 +68,8 @@ typedef struct {
  * the uniform state 2N/(N-1). */
 #define SB_B_MAX 1e6
 /* Dense linear algebra: the Jacobian is M N x M N, factorised O((M N)^3)
- * ~60 times per run (N = 100, M = 3: 30 ms each, 2 s per run); M N = 2000
- * would take minutes. */
+ * ~60 times per run (N = 100, M = 3: 30 ms each, 2 s per run); at the
+ * limit M N = 2000 a run takes ~10 min. */
 #define SB_DIM_MAX 2000
 
 typedef struct sb_flow sb_flow;
