@@ -67,6 +67,10 @@
 /* Most nodes one unit may take (X ~ 3e4): beyond that the weights have
  * diverged long before (FLOW_N_NORM2_MAX). */
 #define SPIN_NODES_MAX 200000
+/* Largest cache of the frozen Jacobian's transfer-matrix products (J v
+ * then costs 3 passes instead of 5 and no phases): N = 100 needs ~0.7 MB
+ * per unit, N = 10^4 ~70 MB, beyond which J v recomputes them. */
+#define SPIN_JAC_CACHE_MAX (64.0 * 1024 * 1024)
 
 enum { SPIN_ISING, SPIN_BUMP };
 
@@ -110,6 +114,11 @@ typedef struct {
     double *cw;            /* N: C w (or C u)                               */
     /* frozen data Jacobian */
     double *wj;            /* M N weights                                   */
+    int jc;                /* ising: the products below are kept            */
+    size_t *jc_off;        /* M: first chunk of unit mu                     */
+    size_t jc_cap;         /* chunks allocated                              */
+    mat4v *jc_pre, *jc_suf; /* (N + 1) per chunk                            */
+    phasev *jc_ph;         /* N per chunk                                   */
     /* model term: tanh(a_ih) (H N), log weights / P(h) (H); the frozen
      * Jacobian's copies */
     double *T, *P, *Tj, *Pj, *mj;
@@ -147,6 +156,11 @@ static void flush_lanes(mat4v *x)
     }
 }
 
+/* ising_chunk's stages: compute the prefix products (and the suffix ones
+ * when asked for A or B), compute both always (to keep them: the frozen
+ * Jacobian), or take both as given */
+enum { CHUNK_NEED, CHUNK_BOTH, CHUNK_HAVE };
+
 /* The passes are ~90% of a binary-unit flow's time: an AVX2 clone where
  * the CPU has it (twice the lanes per instruction; no FMA contraction in
  * ISO C mode, so every clone rounds the same) */
@@ -158,12 +172,13 @@ static void flush_lanes(mat4v *x)
 #endif
 
 SPIN_CLONES
-static void ising_chunk(spin_ctx *c, const double *u, double *Av, double *Bv, double *Zv)
+static void ising_chunk(spin_ctx *c, const phasev *ph, mat4v *pre, mat4v *suf, int stage,
+                        const double *u, double *Av, double *Bv, double *Zv)
 {
     size_t N = c->N;
     const double t = c->t, iz = 1.0 / c->z0;
-    const phasev *ph = c->ph;
-    mat4v *pre = c->pre, *suf = c->suf;
+    if (stage == CHUNK_HAVE)
+        goto products_ready;
     LANES
     {
         pre[0].a[l] = pre[0].d[l] = 1;
@@ -183,9 +198,10 @@ static void ising_chunk(spin_ctx *c, const double *u, double *Av, double *Bv, do
         if ((j & 31) == 31)
             flush_lanes(r);
     }
-    LANES Zv[l] = (pre[N].a[l] + pre[N].d[l]) * iz;
-    if (!Av && !u)
+    if (!Av && !u && stage != CHUNK_BOTH) {
+        LANES Zv[l] = (pre[N].a[l] + pre[N].d[l]) * iz;
         return;
+    }
     LANES
     {
         suf[N].a[l] = suf[N].d[l] = 1;
@@ -205,6 +221,8 @@ static void ising_chunk(spin_ctx *c, const double *u, double *Av, double *Bv, do
         if ((j & 31) == 0)
             flush_lanes(r);
     }
+products_ready:
+    LANES Zv[l] = (pre[N].a[l] + pre[N].d[l]) * iz;
     if (Av)
         for (size_t i = 0; i < N; i++) {
             const mat4v *S = &suf[i + 1], *P = &pre[i];
@@ -419,8 +437,21 @@ static int nodes_of(const spin_ctx *c, const double *w, double theta, double *hq
 }
 
 /* One unit's data expectations (see flow_spin_data). */
+/* The Jacobian's cache of ising products: fill it at set-up, use it in
+ * J v (which then skips the prefix and suffix passes and the phases). */
+enum { CACHE_NONE, CACHE_FILL, CACHE_USE };
+
+static int data_unit_c(spin_ctx *c, const double *w, double theta, double *d, double *lc,
+                       double *s2, const double *u, double *jv, int cache, size_t mu, char *err);
+
 static int data_unit(spin_ctx *c, const double *w, double theta, double *d, double *lc,
                      double *s2, const double *u, double *jv, char *err)
+{
+    return data_unit_c(c, w, theta, d, lc, s2, u, jv, CACHE_NONE, 0, err);
+}
+
+static int data_unit_c(spin_ctx *c, const double *w, double theta, double *d, double *lc,
+                       double *s2, const double *u, double *jv, int cache, size_t mu, char *err)
 {
     size_t N = c->N, n = 0;
     double hq = 0;
@@ -451,13 +482,31 @@ static int data_unit(spin_ctx *c, const double *w, double theta, double *d, doub
     if (c->kind == SPIN_ISING) {
         /* lanes of SPIN_NB nodes; the phases advance from one chunk to the
          * next by a rotation (n / SPIN_NB of them: rounding ~1e-15) */
-        ising_phases(c, w, 0.0, hq);
-        for (size_t j = 0; j < N; j++) {
-            c->rot[2 * j] = cos(SPIN_NB * hq * w[j]);
-            c->rot[2 * j + 1] = sin(SPIN_NB * hq * w[j]);
+        if (cache != CACHE_USE) {
+            ising_phases(c, w, 0.0, hq);
+            for (size_t j = 0; j < N; j++) {
+                c->rot[2 * j] = cos(SPIN_NB * hq * w[j]);
+                c->rot[2 * j + 1] = sin(SPIN_NB * hq * w[j]);
+            }
         }
         for (size_t k0 = 0; k0 < n; k0 += SPIN_NB) {
-            ising_chunk(c, jv ? u : NULL, d ? c->Av : NULL, jv ? c->Bv : NULL, c->Zv);
+            const phasev *ph = c->ph;
+            mat4v *pre = c->pre, *suf = c->suf;
+            int stage = CHUNK_NEED;
+            if (cache != CACHE_NONE) {
+                size_t k = c->jc_off[mu] + k0 / SPIN_NB;
+                pre = c->jc_pre + k * (N + 1);
+                suf = c->jc_suf + k * (N + 1);
+                if (cache == CACHE_FILL) {
+                    memcpy(c->jc_ph + k * N, c->ph, N * sizeof *c->ph);
+                    stage = CHUNK_BOTH;
+                } else {
+                    ph = c->jc_ph + k * N;
+                    stage = CHUNK_HAVE;
+                }
+            }
+            ising_chunk(c, ph, pre, suf, stage, jv ? u : NULL, d ? c->Av : NULL,
+                        jv ? c->Bv : NULL, c->Zv);
             double wd[SPIN_NB], wj[SPIN_NB];
             LANES wd[l] = wj[l] = 0;
             for (size_t l = 0; l < SPIN_NB && k0 + l < n; l++) {
@@ -482,6 +531,8 @@ static int data_unit(spin_ctx *c, const double *w, double theta, double *d, doub
                     LANES acc += wj[l] * c->Bv[i * SPIN_NB + l];
                     jv[i] += acc;
                 }
+            if (cache == CACHE_USE)
+                continue;
             for (size_t j = 0; j < N; j++) {
                 double rc = c->rot[2 * j], rs = c->rot[2 * j + 1];
                 LANES
@@ -544,6 +595,10 @@ static void spin_free(void *ctx)
     free(c->B);
     free(c->cw);
     free(c->wj);
+    free(c->jc_off);
+    free(c->jc_pre);
+    free(c->jc_suf);
+    free(c->jc_ph);
     free(c->T);
     free(c->P);
     free(c->Tj);
@@ -606,6 +661,7 @@ static int spin_alloc(void **ctx, const flow_family_args *a, char *err)
     c->B = malloc(2 * N * sizeof *c->B);
     c->cw = malloc(N * sizeof *c->cw);
     c->wj = malloc(MN * sizeof *c->wj);
+    c->jc_off = calloc(M, sizeof *c->jc_off);
     c->T = malloc(HN * sizeof *c->T);
     c->Tj = malloc(HN * sizeof *c->Tj);
     c->P = malloc(H * sizeof *c->P);
@@ -613,7 +669,7 @@ static int spin_alloc(void **ctx, const flow_family_args *a, char *err)
     c->mj = malloc(MN * sizeof *c->mj);
     c->hv = malloc(N * sizeof *c->hv);
     c->sh = malloc(H * sizeof *c->sh);
-    int ok = c->theta && c->hc && c->cs && c->A && c->B && c->cw && c->wj && c->T && c->Tj &&
+    int ok = c->theta && c->hc && c->cs && c->A && c->B && c->cw && c->wj && c->jc_off && c->T && c->Tj &&
              c->P && c->Pj && c->mj && c->hv && c->sh;
     if (kind == SPIN_ISING) {
         c->pre = malloc((N + 1) * sizeof *c->pre);
@@ -665,14 +721,50 @@ static int spin_data_eval(void *ctx, const double *w, double *d, char *err)
     return SYM_OK;
 }
 
+/* Room for the chunks of every unit at w in the Jacobian's cache, within
+ * SPIN_JAC_CACHE_MAX bytes (else c->jc = 0: J v recomputes them). */
+static int cache_reserve(spin_ctx *c, const double *w, char *err)
+{
+    size_t N = c->N, total = 0;
+    for (size_t mu = 0; mu < c->M; mu++) {
+        double hq;
+        size_t n;
+        int st = nodes_of(c, w + mu * N, c->theta[mu], &hq, &n, err);
+        if (st)
+            return st;
+        c->jc_off[mu] = total;
+        total += (n + SPIN_NB - 1) / SPIN_NB;
+    }
+    double per = (2.0 * (double)(N + 1) * sizeof(mat4v) + (double)N * sizeof(phasev));
+    c->jc = c->kind == SPIN_ISING && per * (double)total <= SPIN_JAC_CACHE_MAX;
+    if (!c->jc || total <= c->jc_cap)
+        return SYM_OK;
+    free(c->jc_pre);
+    free(c->jc_suf);
+    free(c->jc_ph);
+    c->jc_pre = malloc(total * (N + 1) * sizeof *c->jc_pre);
+    c->jc_suf = malloc(total * (N + 1) * sizeof *c->jc_suf);
+    c->jc_ph = malloc(total * N * sizeof *c->jc_ph);
+    c->jc_cap = total;
+    if (!c->jc_pre || !c->jc_suf || !c->jc_ph) {
+        c->jc = 0; /* recompute instead */
+        c->jc_cap = 0;
+    }
+    return SYM_OK;
+}
+
 static int spin_data_jac_setup(void *ctx, const double *w, double *pd, char *err)
 {
     spin_ctx *c = ctx;
     size_t N = c->N;
     memcpy(c->wj, w, c->M * N * sizeof *w);
+    int st0 = cache_reserve(c, w, err);
+    if (st0)
+        return st0;
     for (size_t mu = 0; mu < c->M; mu++) {
         double s2;
-        int st = data_unit(c, w + mu * N, c->theta[mu], NULL, NULL, &s2, NULL, NULL, err);
+        int st = data_unit_c(c, w + mu * N, c->theta[mu], NULL, NULL, &s2, NULL, NULL,
+                             c->jc ? CACHE_FILL : CACHE_NONE, mu, err);
         if (st)
             return st;
         for (size_t k = 0; k < N; k++)
@@ -688,8 +780,8 @@ static void spin_data_jac_apply(void *ctx, const double *v, double *out)
     char err[SYM_ERRLEN];
     for (size_t mu = 0; mu < c->M; mu++)
         /* cannot fail: the frozen weights passed nodes_of at set-up */
-        if (data_unit(c, c->wj + mu * N, c->theta[mu], NULL, NULL, NULL, v + mu * N, out + mu * N,
-                      err))
+        if (data_unit_c(c, c->wj + mu * N, c->theta[mu], NULL, NULL, NULL, v + mu * N,
+                        out + mu * N, c->jc ? CACHE_USE : CACHE_NONE, mu, err))
             for (size_t i = 0; i < N; i++)
                 out[mu * N + i] = NAN;
 }
@@ -892,7 +984,7 @@ int flow_spin_charfn(const ring_model *m, const double *w, double q, double *A, 
     if (c->kind == SPIN_ISING) {
         /* every lane at q */
         ising_phases(c, w, q, 0.0);
-        ising_chunk(c, NULL, c->Av, NULL, c->Zv);
+        ising_chunk(c, c->ph, c->pre, c->suf, CHUNK_NEED, NULL, c->Av, NULL, c->Zv);
         for (size_t i = 0; i < c->N; i++) {
             A[2 * i] = 0;
             A[2 * i + 1] = c->Av[i * SPIN_NB];
