@@ -9,7 +9,7 @@
  *   Carlo over the exact sampler (a z-score test; no transfer matrix);
  * - the data Jacobian against central differences of the data term;
  * - the model term <v_i h_mu>, <v_i> and the log-likelihood against
- *   enumeration of all (v, h) for small N and M <= 4, the model Jacobian
+ *   enumeration of all (v, h) for small N and M <= 4 and M = 16, the model Jacobian
  *   against central differences, M = 1 without fields is tanh(w_i);
  * - the flow's right-hand side is the gradient of the enumerated exact
  *   log-likelihood (central differences), weights and fields;
@@ -473,6 +473,65 @@ START_TEST(test_model_loglik_enum)
 }
 END_TEST
 
+/* M = 16 (the largest): <v_i h_mu> and the log-likelihood against the
+ * joint enumeration of all 2^(N + M) states */
+START_TEST(test_model_m16)
+{
+    const flow_family *fam = &flow_family_spin;
+    size_t N = 4, M = 16, MN = M * N, H = (size_t)1 << M, S = (size_t)1 << N;
+    ring_model *m = model(&ring_ising, N, 0.5, 0.5, 0.0);
+    double *P = data_probs(m);
+    double theta[16], w[64], g[4], mm[64], me[64] = {0};
+    for (size_t mu = 0; mu < M; mu++)
+        theta[mu] = 0.1 * sin((double)mu);
+    for (size_t k = 0; k < MN; k++)
+        w[k] = 0.3 * cos(0.77 * (double)k);
+    for (size_t i = 0; i < N; i++)
+        g[i] = 0.1 * (double)i - 0.15;
+    void *ctx = family_ctx(m, M, theta);
+    char err[SYM_ERRLEN];
+    ck_assert_int_eq(fam->model_eval(ctx, w, g, mm, NULL, err), SYM_OK);
+    double *le = malloc(S * H * sizeof *le), mx = -INFINITY, z = 0;
+    for (size_t s = 0; s < S; s++)
+        for (size_t h = 0; h < H; h++) {
+            double e = 0;
+            for (size_t i = 0; i < N; i++)
+                e += g[i] * spin_of(s, i);
+            for (size_t mu = 0; mu < M; mu++) {
+                double hm = spin_of(h, mu), I = 0;
+                for (size_t i = 0; i < N; i++)
+                    I += w[mu * N + i] * spin_of(s, i);
+                e += hm * (I - theta[mu]);
+            }
+            le[s * H + h] = e;
+            mx = fmax(mx, e);
+        }
+    for (size_t k = 0; k < S * H; k++)
+        z += exp(le[k] - mx);
+    double Le = 0;
+    for (size_t s = 0; s < S; s++) {
+        double ps = 0;
+        for (size_t h = 0; h < H; h++) {
+            double p = exp(le[s * H + h] - mx) / z;
+            ps += p;
+            for (size_t mu = 0; mu < M; mu++)
+                for (size_t i = 0; i < N; i++)
+                    me[mu * N + i] += p * spin_of(s, i) * spin_of(h, mu);
+        }
+        Le += P[s] * log(ps);
+    }
+    free(le);
+    ck_assert_msg(rel_err(mm, me, MN) < 1e-11, "M=16: <v h> relative error %.3g",
+                  rel_err(mm, me, MN));
+    double L;
+    ck_assert_int_eq(fam->loglik(ctx, w, g, &L, err), SYM_OK);
+    ck_assert_msg(fabs(L - Le) < 1e-10 * fabs(Le), "M=16: loglik %.15g, enumeration %.15g", L, Le);
+    fam->free(ctx);
+    free(P);
+    ring_free(m);
+}
+END_TEST
+
 /* ---- the flow is the gradient of the exact log-likelihood ------------------- */
 
 static void check_gradient(const ring_model *m, size_t M, int fields)
@@ -707,6 +766,7 @@ Suite *flow_spin_suite(void)
     tcase_add_test(tc, test_data_n100);
     tcase_add_test(tc, test_jacobians_fd);
     tcase_add_test(tc, test_model_loglik_enum);
+    tcase_add_test(tc, test_model_m16);
     tcase_add_test(tc, test_gradient);
     tcase_add_test(tc, test_linear_regime);
     tcase_add_test(tc, test_fixed_point);
