@@ -415,7 +415,7 @@ START_TEST(test_gaussian_family_jacobian)
     ring_model *rm = ising(N, 0.8);
     char err[SYM_ERRLEN];
     unit_params u = {&unit_gaussian, 1.0, 0.0, 1.0, 0.0};
-    flow_family_args a = {rm, &u, NULL, 0};
+    flow_family_args a = {rm, &u, NULL, 0, NULL};
     const flow_family *fam = &flow_family_gaussian;
     void *ctx;
     ck_assert_msg(fam->alloc(&ctx, &a, err) == SYM_OK, "%s", err);

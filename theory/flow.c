@@ -360,6 +360,12 @@ static int check_params(const flow_params *p, char *err)
 
 int flow_alloc(flow **out, const flow_params *p, const double *w0, const double *g0, char *err)
 {
+    return flow_alloc_units(out, p, NULL, w0, g0, err);
+}
+
+int flow_alloc_units(flow **out, const flow_params *p, const flow_hidden *u, const double *w0,
+                     const double *g0, char *err)
+{
     *out = NULL;
     int st = check_params(p, err);
     if (st)
@@ -372,7 +378,7 @@ int flow_alloc(flow **out, const flow_params *p, const double *w0, const double 
     f->N = N;
     f->fam = p->family ? p->family : &flow_family_gaussian;
     f->unit = (unit_params){&unit_gaussian, 1.0, 0.0, 1.0, 0.0};
-    flow_family_args fa = {p->data, &f->unit, &f->fft, p->learn_fields};
+    flow_family_args fa = {p->data, &f->unit, &f->fft, p->learn_fields, u};
     st = f->fam->alloc(&f->ctx, &fa, err);
     if (st) {
         flow_free(f);

@@ -75,6 +75,11 @@ typedef struct flow flow;
  * NULL = 0).  SYM_EINVAL for bad parameters (also an atol below the
  * rounding of w0), SYM_ENUM for initial weights beyond FLOW_N_NORM2_MAX / N. */
 int flow_alloc(flow **out, const flow_params *p, const double *w0, const double *g0, char *err);
+/* The same for a family of several or parametrised units (binary units,
+ * SPEC.md 3b: p->family = &flow_family_spin, u = {M, theta}); w0 holds
+ * M x N weights.  u NULL (or flow_alloc): the family's defaults, M = 1. */
+int flow_alloc_units(flow **out, const flow_params *p, const flow_hidden *u, const double *w0,
+                     const double *g0, char *err);
 void flow_free(flow *f);
 
 /* Integrate to tout (> current time; earlier times: nothing to do).  Fails

@@ -37,12 +37,22 @@ typedef struct flow_fft flow_fft;
  * Any arrays of N doubles (no alignment needed). */
 void flow_fft_forward(const flow_fft *t, const double *x, double *hc);
 
+/* The hidden units beyond their kind: how many, and their (fixed) fields.
+ * M = 0 is the family's default (1); theta NULL is theta_mu = 0.  The
+ * gaussian family has M = 1 and ignores theta (its unit potential carries
+ * it); binary units (3b) take any 1 <= M <= FLOW_SPIN_M_MAX. */
+typedef struct {
+    size_t M;
+    const double *theta;      /* M values, U_mu(h) = theta_mu h (not owned)  */
+} flow_hidden;
+
 typedef struct {
     const ring_model *data;   /* data model: N, spectrum, mean (not owned)   */
     const unit_params *unit;  /* the hidden units' potential U(h)            */
     const flow_fft *fft;      /* the flow's transforms (not owned); usable
                                * from the first call after alloc             */
     int learn_fields;         /* the state carries the fields g              */
+    const flow_hidden *units; /* M and theta; NULL: the family's defaults    */
 } flow_family_args;
 
 typedef struct flow_family {
@@ -83,5 +93,7 @@ typedef struct flow_family {
 
 /* SPEC.md 3a: one gaussian hidden unit (theory/flow_gauss.c). */
 extern const flow_family flow_family_gaussian;
+/* SPEC.md 3b: M binary +-1 hidden units (theory/flow_spin.c, flow_spin.h). */
+extern const flow_family flow_family_spin;
 
 #endif
