@@ -12,9 +12,9 @@
 
 static const char synopsis[] = "symrbm theory [options] --out DIR";
 static const char about[] =
-    "Integrates the deterministic gradient flow of one gaussian hidden unit in the\n"
-    "infinite-data limit (SPEC.md 3) and writes trajectory.tsv, weights.tsv,\n"
-    "summary.tsv and spectrum.tsv into DIR.";
+    "Integrates the deterministic gradient flow of the RBM weights in the infinite-data\n"
+    "limit (SPEC.md 3: one gaussian hidden unit, or M binary +-1 units) and writes\n"
+    "trajectory.tsv, weights.tsv, summary.tsv and spectrum.tsv into DIR.";
 
 int cmd_theory(int argc, char **argv, char *err)
 {
@@ -23,9 +23,14 @@ int cmd_theory(int argc, char **argv, char *err)
     opt_common oc;
     opt_common_init(&oc);
     const char *fields = "fixed", *method = "bdf", *spacing = "log", *weights = "all";
+    const char *hidden = "gaussian";
     unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
-    opt_spec spec[OPTC_MAX + 8];
+    opt_spec spec[OPTC_MAX + 10];
     size_t n = opt_common_spec(&oc, which, spec);
+    spec[n++] = (opt_spec){"hidden", OPT_CHOICE, &hidden,
+                           "hidden units: one gaussian (SPEC 3a) or M binary +-1 (3b)",
+                           theory_family_names(), NULL};
+    spec[n++] = (opt_spec){"M", OPT_SIZE, &c.M, "hidden units (gaussian: 1)", NULL, NULL};
     spec[n++] = (opt_spec){"fields", OPT_CHOICE, &fields, "visible fields g held at 0 or learned",
                            "fixed|learn", NULL};
     spec[n++] = (opt_spec){"l2", OPT_DOUBLE, &c.l2, "L2 penalty: dw/dt -= l2 w (>= 0)", NULL,
@@ -44,7 +49,8 @@ int cmd_theory(int argc, char **argv, char *err)
                            "write spectrum.tsv only, no integration", NULL, NULL};
     int done, st = opt_parse_or_help(argc, argv, spec, n, synopsis, about, NULL, 0, NULL, &done,
                                      err);
-    if (st || done || (st = opt_common_finish(&oc, which, err)))
+    if (st || done || (st = opt_common_finish(&oc, which, err)) ||
+        (st = theory_family_find(hidden, &c.family, err)))
         return st;
     c.seed = oc.seed;
     c.T = oc.T;

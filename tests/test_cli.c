@@ -288,6 +288,59 @@ START_TEST(test_threshold_lock)
 }
 END_TEST
 
+static double summary_value(const char *dir, const char *key)
+{
+    char p[256], err[SYM_ERRLEN];
+    snprintf(p, sizeof p, "%s/summary.tsv", dir);
+    traj_header kv;
+    ck_assert_msg(traj_read_summary(p, &kv, err) == SYM_OK, "%s", err);
+    const char *v = traj_header_get(&kv, key);
+    double x = v ? strtod(v, NULL) : NAN;
+    traj_header_free(&kv);
+    return x;
+}
+
+/* Binary hidden units (SPEC 3b) end to end: the theory's fixed point is one
+ * peak of height ~0.73 (N = 100, beta = 1, the paper's Fig. 3a), and a
+ * simulation with the exact model term on many samples follows the theory
+ * (the same w(0), the same clock). */
+START_TEST(test_spin_theory_and_sim)
+{
+    char th[64], th2[64], sim[64], cmp[64], err[4096], p[128];
+    tmpdir(th, sizeof th);
+    tmpdir(th2, sizeof th2);
+    tmpdir(sim, sizeof sim);
+    tmpdir(cmp, sizeof cmp);
+    char *a[] = {"", "theory", "--hidden", "spin", "--N", "100", "--beta", "1", "--T", "1000",
+                 "--snapshots", "20", "--out", th, NULL};
+    ck_assert_msg(tutil_run(a, err, sizeof err) == 0, "%s", err);
+    snprintf(p, sizeof p, "%s/weights.tsv", th);
+    traj_table t;
+    ck_assert_msg(traj_read(p, &t, err) == SYM_OK, "%s", err);
+    double peak = 0;
+    for (size_t c = 2; c < t.ncol; c++)
+        peak = fmax(peak, fabs(t.x[(t.nrow - 1) * t.ncol + c]));
+    traj_table_free(&t);
+    ck_assert_msg(peak > 0.70 && peak < 0.76, "peak %g", peak);
+    ck_assert(summary_value(th, "R") > 0.9);
+
+    char *b[] = {"", "theory", "--hidden", "spin", "--N", "40", "--beta", "1", "--T", "60",
+                 "--out", th2, NULL};
+    char *c[] = {"", "sim", "--hidden", "spin", "--N", "40", "--beta", "1", "--B", "20000",
+                 "--T", "60", "--lr", "0.05", "--theory", th2, "--out", sim, NULL};
+    char *d[] = {"", "compare", th2, sim, "--no-plot", "--out", cmp, NULL};
+    ck_assert_msg(tutil_run(b, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(tutil_run(c, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(tutil_run(d, err, sizeof err) == 0, "%s", err);
+    double Q = summary_value(cmp, "Q_final");
+    ck_assert_msg(Q > 0.99, "Q_final %g", Q);
+    /* M units of a kind that theory has one at a time: refused */
+    char *e[] = {"", "theory", "--hidden", "gaussian", "--M", "2", "--out", th2, NULL};
+    ck_assert_int_eq(tutil_run(e, err, sizeof err), 2);
+    ck_assert_msg(strstr(err, "M = 2") && tutil_lines(err) == 1, "%s", err);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -300,6 +353,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_failed_run_keeps_set);
     tcase_add_test(tc, test_compare_mixed_runs);
     tcase_add_test(tc, test_threshold_lock);
+    tcase_add_test(tc, test_spin_theory_and_sim);
     suite_add_tcase(s, tc);
     return s;
 }

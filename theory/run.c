@@ -1,5 +1,6 @@
 /* run (theory): theory_run (theory/run.h). */
 #include "theory/run.h"
+#include "theory/flow_spin.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -9,12 +10,32 @@
 #include "core/err.h"
 #include "core/rng.h"
 #include "core/run.h"
+#include "core/size.h"
 #include "core/snap.h"
 #include "core/sys.h"
 
+/* The hidden-unit kinds with an exact infinite-data flow (SPEC.md 3). */
+static const flow_family *const families[] = {&flow_family_gaussian, &flow_family_spin, NULL};
+
+const char *theory_family_names(void)
+{
+    return "gaussian|spin";
+}
+
+int theory_family_find(const char *name, const flow_family **f, char *err)
+{
+    for (size_t k = 0; families[k]; k++)
+        if (name && !strcmp(name, families[k]->name)) {
+            *f = families[k];
+            return SYM_OK;
+        }
+    return sym_error(err, SYM_EINVAL, "hidden = %s: theory has gaussian or spin hidden units",
+                     name ? name : "(null)");
+}
+
 void theory_config_default(theory_config *c)
 {
-    *c = (theory_config){.seed = 1, .init_scale = 0.01, .T = 40.0, .snapshots = 200,
+    *c = (theory_config){.family = &flow_family_gaussian, .M = 1, .seed = 1, .init_scale = 0.01, .T = 40.0, .snapshots = 200,
                          .linear = 0, .learn_fields = 0, .l2 = 0.0, .rtol = 1e-8,
                          .atol = 1e-10, .method = FLOW_BDF, .weights = THEORY_W_ALL};
 }
@@ -28,6 +49,9 @@ int theory_config_check(const theory_config *c, char *err)
     if (c->snapshots > SNAP_MAX)
         return sym_error(err, SYM_EINVAL, "snapshots = %zu: at most %d", c->snapshots,
                          (int)SNAP_MAX);
+    /* the family checks its own limit (gaussian: M = 1) in flow_alloc_units */
+    if (c->M < 1 || c->M > FLOW_SPIN_M_MAX)
+        return sym_error(err, SYM_EINVAL, "M = %zu: need 1 <= M <= %d", c->M, FLOW_SPIN_M_MAX);
     if (!(c->init_scale > 0) || !isfinite(c->init_scale))
         return sym_error(err, SYM_EINVAL, "init-scale = %g: need s0 > 0", c->init_scale);
     /* rtol, atol and l2 are the flow's own parameters: flow_alloc checks them */
@@ -53,9 +77,13 @@ int theory_run(const theory_config *c, const ring_model *m, traj_header *h, cons
     int st = theory_config_check(c, err);
     if (st)
         return st;
-    size_t N = m->N, S = c->snapshots;
+    size_t N = m->N, S = c->snapshots, M = c->M, MN;
+    if ((st = sym_alloc_check(M, N, sizeof(double), "M*N weights", &MN, err)))
+        return st;
+    MN = M * N;
     double t0 = sys_now();
-    if (run_stamp(h) || traj_header_set(h, "hidden", "gaussian") || traj_header_set(h, "M", "1") ||
+    if (run_stamp(h) || traj_header_set(h, "hidden", "%s", c->family->name) ||
+        traj_header_set(h, "M", "%zu", M) ||
         ring_header_set(m, h) || traj_header_set(h, "entropy", "%.17g", m->entropy))
         return sym_error(err, SYM_ENOMEM, "out of memory");
     run_files rf;
@@ -68,24 +96,29 @@ int theory_run(const theory_config *c, const ring_model *m, traj_header *h, cons
     if (c->spectrum_only)
         return run_files_commit(&rf, err);
 
-    double *w = malloc(N * sizeof *w), *g = calloc(N, sizeof *g);
+    double *w = malloc(MN * sizeof *w), *g = calloc(N, sizeof *g);
     double *ts = malloc((S + 1) * sizeof *ts), *Sv = malloc((S + 1) * sizeof *Sv);
     obs_ws *ow = obs_alloc(N);
     flow *f = NULL;
-    obs_values ov = {0};
+    obs_values ov = {0}, ov0 = {0};
     double L = NAN, kl = NAN;
     if (!w || !g || !ts || !Sv || !ow) {
         st = sym_error(err, SYM_ENOMEM, "out of memory (N = %zu)", N);
         goto done;
     }
-    if (rng_init_weights(c->seed, N, 1, c->init_scale, w)) {
+    if (rng_init_weights(c->seed, N, M, c->init_scale, w)) {
         st = sym_error(err, SYM_ENOMEM, "out of memory drawing w(0)");
         goto done;
     }
-    flow_params fp = {m, c->learn_fields, c->l2, c->rtol, c->atol, c->method,
-                      &flow_family_gaussian};
-    if ((st = flow_alloc(&f, &fp, w, NULL, err)))
+    flow_params fp = {m, c->learn_fields, c->l2, c->rtol, c->atol, c->method, c->family};
+    flow_hidden hu = {M, NULL};
+    if ((st = flow_alloc_units(&f, &fp, &hu, w, NULL, err)))
         goto done;
+    if (flow_units(f) != M) {
+        st = sym_error(err, SYM_EINVAL, "M = %zu: %s hidden units come %zu at a time in theory",
+                       M, c->family->name, flow_units(f));
+        goto done;
+    }
     snap_times(c->T, S, c->linear, ts);
     if ((st = run_files_open(&rf, "trajectory.tsv", h, &ft, err)))
         goto done;
@@ -99,14 +132,19 @@ int theory_run(const theory_config *c, const ring_model *m, traj_header *h, cons
         if ((st = flow_advance(f, ts[j], err)))
             goto done;
         flow_state(f, w, g);
-        obs_compute(ow, m->type, w, &ov);
         if ((st = flow_loglik(f, w, c->learn_fields ? g : NULL, &L, err)))
             goto done;
         kl = isfinite(m->entropy) ? (-m->entropy - L) / (double)N : NAN;
+        for (size_t mu = 0; mu < M; mu++) {
+            obs_compute(ow, m->type, w + mu * N, &ov);
+            if (mu == 0)
+                ov0 = ov;
+            traj_obs_row(ft, ts[j], mu, L, kl, &ov);
+            if (fw && (c->weights == THEORY_W_ALL || j == 0 || j == S))
+                traj_weights_row(fw, ts[j], mu, w + mu * N, N);
+        }
+        ov = ov0;
         Sv[j] = ov.S;
-        traj_obs_row(ft, ts[j], 0, L, kl, &ov);
-        if (fw && (c->weights == THEORY_W_ALL || j == 0 || j == S))
-            traj_weights_row(fw, ts[j], 0, w, N);
         if (c->progress)
             fprintf(stderr, "\rtheory: t = %-10.4g of %g  R = %.4f  norm2 = %.5g   ", ts[j], c->T,
                     ov.R, ov.norm2);
@@ -138,7 +176,7 @@ int theory_run(const theory_config *c, const ring_model *m, traj_header *h, cons
     if ((st = run_files_commit(&rf, err)))
         goto done;
     if (w_final)
-        memcpy(w_final, w, N * sizeof *w);
+        memcpy(w_final, w, MN * sizeof *w);
     if (r)
         *r = res;
 done:

@@ -18,6 +18,9 @@
 typedef enum { THEORY_W_ALL = 0, THEORY_W_FINAL = 1, THEORY_W_NONE = 2 } theory_weights;
 
 typedef struct {
+    const flow_family *family; /* hidden units: flow_family_gaussian (3a,
+                                * M = 1) or flow_family_spin (3b, M >= 1) */
+    size_t M;               /* hidden units                                 */
     uint64_t seed;          /* w(0) seed, shared with sim                   */
     double init_scale;      /* w(0) = s0 z / sqrt(N), s0 > 0                */
     double T;               /* final time, > 0                              */
@@ -31,15 +34,22 @@ typedef struct {
     int progress;           /* progress line on stderr                      */
 } theory_config;
 
-/* theory_config with the defaults of SPEC.md 6 (T = 40, 200 snapshots, ...). */
+/* theory_config with the defaults of SPEC.md 6 (one gaussian unit, T = 40,
+ * 200 snapshots, ...). */
 void theory_config_default(theory_config *c);
+
+/* The flow family of the hidden-unit kind called name ("gaussian", "spin"):
+ * the kinds with an exact infinite-data theory; SYM_EINVAL for the others. */
+int theory_family_find(const char *name, const flow_family **f, char *err);
+/* "gaussian|spin", for option choices. */
+const char *theory_family_names(void);
 
 /* Checks of the run's own parameters (T, snapshots, init-scale), messages
  * naming parameters; the flow's (rtol, atol, l2) are checked by flow_alloc. */
 int theory_config_check(const theory_config *c, char *err);
 
 typedef struct {
-    obs_values final;
+    obs_values final;       /* unit 0 */
     double loglik, kl, t_sb, wall_s;
     int broken;             /* final S > OBS_BROKEN_S                        */
     flow_counters fc;
@@ -47,7 +57,7 @@ typedef struct {
 
 /* Run c on data model m; h is the caller's header (run_header + options),
  * to which the model's keys and the run's own keys are added.  out is the
- * directory; w_final (N doubles, may be NULL) gets the final profile;
+ * directory; w_final (M x N doubles, may be NULL) gets the final profiles;
  * r (may be NULL) the final values. */
 int theory_run(const theory_config *c, const ring_model *m, traj_header *h, const char *out,
                double *w_final, theory_result *r, char *err);
