@@ -23,14 +23,17 @@ int cmd_theory(int argc, char **argv, char *err)
     opt_common oc;
     opt_common_init(&oc);
     const char *fields = "fixed", *method = "bdf", *spacing = "log", *weights = "all";
-    const char *hidden = "gaussian";
+    const char *hidden = "gaussian", *equation = "exact";
     unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
-    opt_spec spec[OPTC_MAX + 10];
+    opt_spec spec[OPTC_MAX + 12];
     size_t n = opt_common_spec(&oc, which, spec);
     spec[n++] = (opt_spec){"hidden", OPT_CHOICE, &hidden,
                            "hidden units: one gaussian (SPEC 3a) or M binary +-1 (3b)",
                            theory_family_names(), NULL};
     spec[n++] = (opt_spec){"M", OPT_SIZE, &c.M, "hidden units (gaussian: 1)", NULL, NULL};
+    spec[n++] = (opt_spec){"equation", OPT_CHOICE, &equation,
+                           "the exact flow, or the small-beta lattice equation 37 (SPEC 3c; "
+                           "u = w/sqrt(beta), T in tau = beta t)", "exact|small-beta", NULL};
     spec[n++] = (opt_spec){"fields", OPT_CHOICE, &fields, "visible fields g held at 0 or learned",
                            "fixed|learn", NULL};
     spec[n++] = (opt_spec){"l2", OPT_DOUBLE, &c.l2, "L2 penalty: dw/dt -= l2 w (>= 0)", NULL,
@@ -70,7 +73,9 @@ int cmd_theory(int argc, char **argv, char *err)
     if (!(st = ring_alloc(&m, &oc.rp, err)) &&
         (st = opt_run_header(&h, "theory", argc, argv, spec, n)))
         st = sym_error(err, SYM_ENOMEM, "out of memory");
-    st = st ? st : theory_run(&c, m, &h, oc.out, NULL, NULL, err);
+    if (!st)
+        st = strcmp(equation, "exact") ? theory_run_small_beta(&c, m, &h, oc.out, err)
+                                       : theory_run(&c, m, &h, oc.out, NULL, NULL, err);
     traj_header_free(&h);
     ring_free(m);
     return st;

@@ -341,6 +341,38 @@ START_TEST(test_spin_theory_and_sim)
 }
 END_TEST
 
+/* The small-beta lattice equation (SPEC 3c) from the CLI, and the exact
+ * binary-unit flow converging to it: with u = w / sqrt(beta), b = norm2 /
+ * beta of the exact fixed point approaches eq. 37's b (~2.40 at N = 100)
+ * linearly in beta. */
+START_TEST(test_small_beta)
+{
+    char sb[64], e1[64], e2[64], err[4096], p[128];
+    tmpdir(sb, sizeof sb);
+    tmpdir(e1, sizeof e1);
+    tmpdir(e2, sizeof e2);
+    char *a[] = {"", "theory", "--equation", "small-beta", "--beta", "0.1", "--T", "10000",
+                 "--out", sb, NULL};
+    ck_assert_msg(tutil_run(a, err, sizeof err) == 0, "%s", err);
+    double b = summary_value(sb, "b_0");
+    ck_assert_msg(fabs(b - 2.40) < 0.005, "b = %g", b);
+    snprintf(p, sizeof p, "%s/continuum.tsv", sb);
+    ck_assert(access(p, F_OK) == 0);
+    char *x1[] = {"", "theory", "--hidden", "spin", "--beta", "0.1", "--T", "2e5", "--snapshots",
+                  "20", "--out", e1, NULL};
+    char *x2[] = {"", "theory", "--hidden", "spin", "--beta", "0.05", "--T", "4e5", "--snapshots",
+                  "20", "--out", e2, NULL};
+    ck_assert_msg(tutil_run(x1, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(tutil_run(x2, err, sizeof err) == 0, "%s", err);
+    double d1 = summary_value(e1, "norm2") / 0.1 / b - 1, d2 = summary_value(e2, "norm2") / 0.05 / b - 1;
+    ck_assert_msg(d1 > 0 && d1 < 0.15 && fabs(d2 / d1 - 0.5) < 0.05, "b rel. diff %g (beta 0.1), "
+                  "%g (0.05)", d1, d2);
+    /* a model without a coupling beta has no small-beta equation */
+    char *y[] = {"", "theory", "--equation", "small-beta", "--data", "bump", "--out", sb, NULL};
+    ck_assert_int_eq(tutil_run(y, err, sizeof err), 2);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -354,6 +386,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_compare_mixed_runs);
     tcase_add_test(tc, test_threshold_lock);
     tcase_add_test(tc, test_spin_theory_and_sim);
+    tcase_add_test(tc, test_small_beta);
     suite_add_tcase(s, tc);
     return s;
 }

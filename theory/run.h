@@ -62,4 +62,13 @@ typedef struct {
 int theory_run(const theory_config *c, const ring_model *m, traj_header *h, const char *out,
                double *w_final, theory_result *r, char *err);
 
+/* The small-beta lattice equation instead of the exact flow (SPEC.md 3c,
+ * theory/smallbeta.h): M units from the same w(0), rescaled to u = w /
+ * sqrt(beta), integrated to tau = T; trajectory.tsv and weights.tsv in those
+ * units, continuum.tsv (eq. 44 at b-, centred on unit 0, beside the final
+ * lattice profile), summary.tsv with each unit's b.  The data model must
+ * have a coupling beta. */
+int theory_run_small_beta(const theory_config *c, const ring_model *m, traj_header *h,
+                          const char *out, char *err);
+
 #endif
