@@ -12,7 +12,8 @@
  *   enumeration of all (v, h) for small N and M <= 4 and M = 16, the model Jacobian
  *   against central differences, M = 1 without fields is tanh(w_i);
  * - the flow's right-hand side is the gradient of the enumerated exact
- *   log-likelihood (central differences), weights and fields;
+ *   log-likelihood (central differences), weights and fields, and its
+ *   analytic J v the derivative of the right-hand side;
  * - the linear regime: modes grow at lambda_k sech^2(theta) - 1;
  * - the fixed point at N = 100, beta = 1, M = 1: one peak of height ~0.73
  *   and fwhm ~14 sites (SPEC.md 3b);
@@ -577,6 +578,27 @@ static void check_gradient(const ring_model *m, size_t M, int fields)
         ck_assert_msg(fabs(fd - dg[i]) < 1e-8 * fmax(1.0, fabs(fd)),
                       "dL/dg[%zu]: finite difference %.12g, flow %.12g", i, fd, dg[i]);
     }
+    /* the integrator's analytic J v (data and model Jacobians, modes)
+     * against central differences of its right-hand side */
+    if (!fields) {
+        double y[24], v[24], yp[24], ym[24], fp_[24], fm_[24], jv[24], fd[24];
+        fftw_plan pl = fftw_plan_r2r_1d((int)N, w, y, FFTW_R2HC, FFTW_ESTIMATE);
+        for (size_t mu = 0; mu < M; mu++)
+            fftw_execute_r2r(pl, w + mu * N, y + mu * N);
+        fftw_destroy_plan(pl);
+        for (size_t k = 0; k < MN; k++) {
+            v[k] = cos(2.1 * (double)k) + 0.3;
+            yp[k] = y[k] + h * v[k];
+            ym[k] = y[k] - h * v[k];
+        }
+        ck_assert_msg(flow_jtimes(f, y, v, jv, err) == SYM_OK, "%s", err);
+        ck_assert_msg(flow_rhs(f, yp, fp_, err) == SYM_OK, "%s", err);
+        ck_assert_msg(flow_rhs(f, ym, fm_, err) == SYM_OK, "%s", err);
+        for (size_t k = 0; k < MN; k++)
+            fd[k] = (fp_[k] - fm_[k]) / (2 * h);
+        ck_assert_msg(rel_err(jv, fd, MN) < 1e-7, "%s M=%zu: flow_jtimes vs central "
+                      "differences of flow_rhs: %.3g", m->type->name, M, rel_err(jv, fd, MN));
+    }
     double L;
     ck_assert_int_eq(flow_loglik(f, w, fields ? g : NULL, &L, err), SYM_OK);
     double Le = loglik_enum(P, N, M, w, fields ? g : NULL, theta);
@@ -590,9 +612,11 @@ START_TEST(test_gradient)
     ring_model *m = model(&ring_ising, 8, 0.9, 0.5, 0.0);
     check_gradient(m, 1, 0);
     check_gradient(m, 3, 1);
+    check_gradient(m, 2, 0);
     ring_free(m);
     m = model(&ring_bump, 8, 1.0, 0.375, 0.1);
     check_gradient(m, 2, 1);
+    check_gradient(m, 2, 0);
     ring_free(m);
 }
 END_TEST
