@@ -3,6 +3,7 @@
  * phase_report (theory/phase.h), print and optionally write the text. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cmd.h"
 #include "cli/opts.h"
@@ -22,7 +23,7 @@ int cmd_phase(int argc, char **argv, char *err)
     opt_common oc;
     opt_common_init(&oc);
     opt_list N = {1, {100}};
-    const char *out = NULL;
+    const char *out = NULL, *hidden = "gaussian";
     phase_config c = {.beta_min = 0.05, .beta_max = 4.0, .tol = 1e-6, .scan = 80, .modes = 8};
     opt_spec spec[OPTC_MAX + 8];
     size_t n = opt_common_spec(&oc, OPTC_DATA | OPTC_NO_N, spec);
@@ -33,6 +34,8 @@ int cmd_phase(int argc, char **argv, char *err)
         {"scan", OPT_SIZE, &c.scan, "scan points before bisection (>= 2)", NULL, NULL},
         {"tol", OPT_DOUBLE, &c.tol, "bisection tolerance on beta_c", NULL, NULL},
         {"modes", OPT_SIZE, &c.modes, "modes listed in the per-mode report", NULL, NULL},
+        {"hidden", OPT_CHOICE, &hidden, "one gaussian or one binary +-1 hidden unit",
+         "gaussian|spin", NULL},
         {"out", OPT_STRING, &out, "also write the table to this file", NULL, NULL},
     };
     for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
@@ -42,6 +45,8 @@ int cmd_phase(int argc, char **argv, char *err)
     if (st || done || (st = opt_common_finish(&oc, OPTC_DATA | OPTC_NO_N, err)))
         return st;
     c.data = oc.rp;
+    /* the uniform fixed point of each hidden-unit family with a theory */
+    c.uniform = strcmp(hidden, "spin") ? phase_uniform_modes : phase_uniform_spin;
     c.N = N.v;
     c.nN = N.n;
     /* everything goes to a memory buffer first: stdout and --out get the

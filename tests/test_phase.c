@@ -59,7 +59,7 @@ START_TEST(test_uniform_fixed_point)
     size_t Ns[] = {20, 50, 200};
     for (size_t j = 0; j < 3; j++) {
         ring_model *rm = ising(Ns[j], betas[j]);
-        phase_point pt;
+        phase_point pt = {0};
         char err[SYM_ERRLEN];
         ck_assert_msg(phase_uniform(rm, &pt, err) == SYM_OK, "%s", err);
         double m, s2;
@@ -128,7 +128,7 @@ START_TEST(test_no_fixed_point_without_growth)
 {
     /* beta = 0: lambda_k = 1, w = 0 is the only fixed point */
     ring_model *rm = ising(20, 0.0);
-    phase_point pt;
+    phase_point pt = {0};
     char err[SYM_ERRLEN] = "";
     ck_assert_int_eq(phase_uniform(rm, &pt, err), SYM_EINVAL);
     ck_assert(err[0]);
@@ -147,7 +147,7 @@ START_TEST(test_frozen_data_refused)
         ring_model *rm = ising(Ns[j], betas[j]);
         ck_assert_msg(rm->lambda[0] >= (double)Ns[j] * (1 - 1e-15), "lambda_0 = %.17g",
                       rm->lambda[0]);
-        phase_point pt;
+        phase_point pt = {0};
         char err[SYM_ERRLEN] = "";
         ck_assert_int_eq(phase_uniform(rm, &pt, err), SYM_EINVAL);
         ck_assert_msg(strstr(err, "lambda_0") && strstr(err, "no uniform fixed point"), "%s", err);
@@ -156,7 +156,7 @@ START_TEST(test_frozen_data_refused)
     /* just below frozen the fixed point still exists, and solves its equation */
     ring_model *rm = ising(20, 6.0);
     ck_assert(rm->lambda[0] < 20.0);
-    phase_point pt;
+    phase_point pt = {0};
     char err[SYM_ERRLEN];
     ck_assert_msg(phase_uniform(rm, &pt, err) == SYM_OK, "%s", err);
     double m, s2;
@@ -192,6 +192,60 @@ START_TEST(test_beta_c_failures)
 }
 END_TEST
 
+/* One binary unit (SPEC 3b): the uniform fixed point solves D(a) = tanh(a)
+ * and mode k has mu_k = sum_r E[v_0 v_r sech^2(a M)] cos(2 pi k r / N) -
+ * sech^2(a), M = sum_i v_i -- both checked against the enumeration of all
+ * 2^N ising states (in long double), independent of the transfer-matrix
+ * route of theory/flow_spin. */
+START_TEST(test_uniform_spin_enumerated)
+{
+    const size_t N = 12;
+    const double beta = 0.9;
+    ring_params p;
+    ring_params_default(&p);
+    p.type = &ring_ising;
+    p.N = N;
+    p.val[ring_key_index("beta")] = beta;
+    char err[SYM_ERRLEN];
+    ring_model *m;
+    ck_assert_msg(ring_alloc(&m, &p, err) == SYM_OK, "%s", err);
+    double mu[N / 2 + 1];
+    phase_point pt = {0};
+    ck_assert_msg(phase_uniform_spin(m, &pt, mu, err) == SYM_OK, "%s", err);
+    double a = pt.a;
+    long double Z = 0, D = 0, C[12] = {0};
+    for (unsigned v = 0; v < (1u << N); v++) {
+        int s[12], M = 0, E = 0;
+        for (size_t i = 0; i < N; i++) {
+            s[i] = (v >> i) & 1 ? 1 : -1;
+            M += s[i];
+        }
+        for (size_t i = 0; i < N; i++)
+            E += s[i] * s[(i + 1) % N];
+        long double w = expl((long double)beta * E), ch = coshl((long double)a * M);
+        Z += w;
+        D += w * s[0] * tanhl((long double)a * M);
+        for (size_t r = 0; r < N; r++)
+            C[r] += w * s[0] * s[r] / (ch * ch);
+    }
+    D /= Z;
+    ck_assert_msg(fabsl(D - tanhl(a)) < 1e-10, "D(a) = %.17Lg, tanh(a) = %.17g", D, tanh(a));
+    double s2 = 1 / (cosh(a) * cosh(a));
+    ck_assert_double_eq_tol(pt.sech2, s2, 1e-15);
+    double best = -INFINITY;
+    for (size_t k = 1; k <= N / 2; k++) {
+        long double J = 0;
+        for (size_t r = 0; r < N; r++)
+            J += C[r] / Z * cosl(2 * M_PI * (long double)(k * r) / N);
+        double want = (double)J - s2;
+        ck_assert_msg(fabs(mu[k] - want) < 1e-9, "mu_%zu = %.17g, enumerated %.17g", k, mu[k], want);
+        best = fmax(best, want);
+    }
+    ck_assert_double_eq_tol(pt.mu_max, best, 1e-9);
+    ring_free(m);
+}
+END_TEST
+
 Suite *phase_suite(void)
 {
     Suite *s = suite_create("phase");
@@ -202,6 +256,7 @@ Suite *phase_suite(void)
     tcase_add_test(tc, test_no_fixed_point_without_growth);
     tcase_add_test(tc, test_frozen_data_refused);
     tcase_add_test(tc, test_beta_c_failures);
+    tcase_add_test(tc, test_uniform_spin_enumerated);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -46,6 +46,11 @@ static double fp_residual(double a, void *par)
 
 int phase_uniform(const ring_model *rm, phase_point *pt, char *err)
 {
+    return phase_uniform_modes(rm, pt, NULL, err);
+}
+
+int phase_uniform_modes(const ring_model *rm, phase_point *pt, double *mu, char *err)
+{
     size_t N = rm->N;
     double lam0 = rm->lambda[0];
     if (!(lam0 > 1.0))
@@ -130,11 +135,14 @@ int phase_uniform(const ring_model *rm, phase_point *pt, char *err)
     pt->mu_max = -INFINITY;
     pt->k_max = 1;
     /* lambda_k = lambda_{N-k}: the smaller k of each pair is reported */
-    for (size_t k = 1; k <= N / 2; k++)
+    for (size_t k = 1; k <= N / 2; k++) {
+        if (mu)
+            mu[k] = rm->lambda[k] - d;
         if (rm->lambda[k] - d > pt->mu_max) {
             pt->mu_max = rm->lambda[k] - d;
             pt->k_max = k;
         }
+    }
 done:
     gsl_root_fsolver_free(s);
     marg_free(c.ws);
@@ -145,6 +153,7 @@ done:
 
 typedef struct {
     const ring_params *tmpl;   /* the model; its beta is varied */
+    phase_uniform_fn uniform;
     int failed, status;   /* status: the SYM_* code of the first failure */
     char *err;
 } bc_ctx;
@@ -155,10 +164,10 @@ static double mu_of_beta(double beta, void *par)
     ring_params p = *c->tmpl;
     p.val[ring_key_index("beta")] = beta;
     ring_model *rm = NULL;
-    phase_point pt;
+    phase_point pt = {0};
     int st = ring_alloc(&rm, &p, c->err);
     if (!st)
-        st = phase_uniform(rm, &pt, c->err);
+        st = c->uniform(rm, &pt, NULL, c->err);
     if (st) {
         ring_free(rm);
         if (!c->failed) {   /* the first failure is the one reported */
@@ -181,11 +190,11 @@ int phase_beta_c(size_t N, double beta_lo, double beta_hi, size_t scan, double t
     ring_params_default(&p);
     p.type = &ring_ising;
     p.N = N;
-    return phase_beta_c_model(&p, beta_lo, beta_hi, scan, tol, beta_c, err);
+    return phase_beta_c_model(&p, phase_uniform_modes, beta_lo, beta_hi, scan, tol, beta_c, err);
 }
 
-int phase_beta_c_model(const ring_params *tmpl, double beta_lo, double beta_hi, size_t scan,
-                       double tol, double *beta_c, char *err)
+int phase_beta_c_model(const ring_params *tmpl, phase_uniform_fn uniform, double beta_lo,
+                       double beta_hi, size_t scan, double tol, double *beta_c, char *err)
 {
     if (ring_key_index("beta") < 0 || !ring_type_has(tmpl->type, "beta"))
         return sym_error(err, SYM_EINVAL, "phase_beta_c: data model %s has no parameter beta",
@@ -200,7 +209,7 @@ int phase_beta_c_model(const ring_params *tmpl, double beta_lo, double beta_hi, 
                          scan, PHASE_SCAN_MAX);
     if (!(tol > 0))
         return sym_error(err, SYM_EINVAL, "phase_beta_c: tol = %g: need tol > 0", tol);
-    bc_ctx c = {tmpl, 0, SYM_OK, err};
+    bc_ctx c = {tmpl, uniform ? uniform : phase_uniform_modes, 0, SYM_OK, err};
     /* scan from the top down for the last sign change + (below) -> - (above) */
     double b1 = beta_hi, f1 = mu_of_beta(b1, &c), b0 = b1, f0 = f1;
     int found = 0;

@@ -25,6 +25,19 @@ typedef struct {
 /* The uniform fixed point of the data model m (needs lambda_0 > 1, else
  * SYM_EINVAL: w = 0 is then the only fixed point) and its stability. */
 int phase_uniform(const ring_model *m, phase_point *pt, char *err);
+/* The same, with mu_k = lambda_k - sech2 for k = 1..N/2 into mu (N/2 + 1
+ * entries; mu may be NULL). */
+int phase_uniform_modes(const ring_model *m, phase_point *pt, double *mu, char *err);
+
+/* The same for one binary +-1 hidden unit with zero fields (SPEC.md 3b):
+ * the root a > 0 of D(a) = tanh(a), D the exact data term at w_i = a
+ * (theory/flow_spin), sech2 = sech^2(a) (the model term's slope) and mu_k
+ * the Jacobian's eigenvalue of mode k (theory/phase_spin.c). */
+int phase_uniform_spin(const ring_model *m, phase_point *pt, double *mu, char *err);
+
+/* Which of the two a phase computation uses (phase_uniform_modes or
+ * phase_uniform_spin). */
+typedef int (*phase_uniform_fn)(const ring_model *m, phase_point *pt, double *mu, char *err);
 
 /* Most scan points phase_beta_c accepts: each is one fixed-point solve
  * (milliseconds at N = 100), so 10^4 points already take tens of seconds. */
@@ -40,8 +53,8 @@ int phase_beta_c(size_t N, double beta_lo, double beta_hi, size_t scan, double t
                  double *beta_c, char *err);
 /* The same for any data model with a parameter beta: tmpl gives the model,
  * N and its other parameters (ising2: beta2 held fixed). */
-int phase_beta_c_model(const ring_params *tmpl, double beta_lo, double beta_hi, size_t scan,
-                       double tol, double *beta_c, char *err);
+int phase_beta_c_model(const ring_params *tmpl, phase_uniform_fn uniform, double beta_lo,
+                       double beta_hi, size_t scan, double tol, double *beta_c, char *err);
 
 /* `symrbm phase` as a library call: for one N the uniform fixed point at
  * the model's parameters and lambda_k, mu_k for k <= modes; then, for a
@@ -49,6 +62,7 @@ int phase_beta_c_model(const ring_params *tmpl, double beta_lo, double beta_hi, 
  * every N.  Written to fp. */
 typedef struct {
     ring_params data;          /* the model (its N is replaced by each N)  */
+    phase_uniform_fn uniform;  /* phase_uniform_modes (gaussian) or _spin */
     const size_t *N;
     size_t nN;
     double beta_min, beta_max, tol;

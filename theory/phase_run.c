@@ -2,6 +2,7 @@
  * the per-mode report at one N and the beta_c(N) table. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/err.h"
 #include "core/traj.h"
@@ -24,8 +25,9 @@ static int modes_report(const phase_config *c, size_t N, FILE *fp, char *err)
     if (st)
         return st;
     double beta = ring_params_get(&c->data, "beta");
-    phase_point pt;
-    st = phase_uniform(rm, &pt, err);
+    phase_point pt = {0};
+    double *mu = calloc(N / 2 + 1, sizeof *mu);
+    st = mu ? c->uniform(rm, &pt, mu, err) : sym_error(err, SYM_ENOMEM, "out of memory");
     if (!st) {
         fprintf(fp, "# uniform fixed point at beta=%.17g: a=%.17g norm2=%.17g "
                     "<h^2 sech^2>=%.17g\n",
@@ -37,13 +39,14 @@ static int modes_report(const phase_config *c, size_t N, FILE *fp, char *err)
             fprintf(fp, "%zu\t", k);
             traj_put(fp, rm->lambda[k]);
             fputc('\t', fp);
-            traj_put(fp, k ? rm->lambda[k] - pt.sech2 : NAN);
+            traj_put(fp, k ? mu[k] : NAN);
             fputc('\n', fp);
         }
         fprintf(fp, "# symmetric state at beta=%.17g: %s (mu_max=%.6g at k=%zu)\n", beta,
                 pt.mu_max > 0 ? "unstable, receptive field localises" : "stable", pt.mu_max,
                 pt.k_max);
     }
+    free(mu);
     ring_free(rm);
     return st;
 }
@@ -74,13 +77,14 @@ int phase_report(const phase_config *c, FILE *fp, char *err)
         ring_params p = c->data;
         p.N = c->N[j];
         double bc;
-        if ((st = phase_beta_c_model(&p, c->beta_min, c->beta_max, c->scan, c->tol, &bc, err)))
+        if ((st = phase_beta_c_model(&p, c->uniform, c->beta_min, c->beta_max, c->scan, c->tol,
+                                     &bc, err)))
             break;
         ring_model *rm = NULL;
-        phase_point pt;
+        phase_point pt = {0};
         st = model_at(c, c->N[j], bc, &rm, err);
         if (!st)
-            st = phase_uniform(rm, &pt, err);
+            st = c->uniform(rm, &pt, NULL, err);
         if (!st) {
             fprintf(fp, "%zu\t", c->N[j]);
             traj_put(fp, bc);
