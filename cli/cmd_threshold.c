@@ -1,18 +1,25 @@
-/* cmd_threshold: `symrbm threshold`, the critical-sample-size sweep (SPEC.md
- * 7, 10): parse, call threshold_run (compare/threshold.h), which runs its
- * tasks in-process in worker processes. */
+/* cmd_threshold: `symrbm threshold`, the critical-sample-size sweep and the
+ * beta scan (SPEC.md 7, 10): parse, call threshold_run
+ * (compare/threshold.h), which runs its tasks in-process in worker
+ * processes. */
 #include <unistd.h>
 
 #include "cli/cmd.h"
 #include "cli/opts.h"
 #include "compare/threshold.h"
 #include "core/err.h"
+#include "core/unit.h"
+#include "theory/run.h"
 
 static const char synopsis[] =
-    "symrbm threshold --data MODEL --N N ... --Bmin --Bmax --points --seeds --out DIR";
+    "symrbm threshold --data MODEL --N N ... [--hidden gaussian|spin] --Bmin --Bmax --points "
+    "--seeds --out DIR\n"
+    "       symrbm threshold --scan beta --beta-min X --beta-max Y --points K --B B ... --out DIR";
 static const char about[] =
     "Critical sample size sweep (SPEC.md 7): linear-regime overlap, trained Q and S\n"
-    "against B, measured B_c with bootstrap intervals, BBP and random-matrix predictions.\n"
+    "against B, measured B_c with bootstrap intervals, BBP, random-matrix and the paper's\n"
+    "eq. 27 predictions, W = |sum w| and the train - test log-likelihood gap; or\n"
+    "(--scan beta) Q, S, W against beta on a linear grid at fixed B.\n"
     "Resumable: a rerun on the same --out only runs the tasks that have no result.";
 
 int cmd_threshold(int argc, char **argv, char *err)
@@ -25,7 +32,8 @@ int cmd_threshold(int argc, char **argv, char *err)
     oc.data = c.data.type->name;
     oc.snapshots = c.snapshots;
     unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
-    opt_spec spec[OPTC_MAX + 12];
+    const char *hidden = c.hidden->name, *scan = "B";
+    opt_spec spec[OPTC_MAX + 20];
     size_t n = opt_common_spec(&oc, which, spec);
     const opt_spec more[] = {
         {"Bmin", OPT_DOUBLE, &c.Bmin, "smallest sample size of the log grid", NULL, NULL},
@@ -36,12 +44,23 @@ int cmd_threshold(int argc, char **argv, char *err)
         {"boot", OPT_SIZE, &c.boot, "bootstrap resamples", NULL, NULL},
         {"jobs", OPT_SIZE, &c.jobs, "worker processes (default: cores online)", NULL, NULL},
         {"keep-sim", OPT_FLAG, &c.keep_sim, "keep each task's sim output (large)", NULL, NULL},
+        {"hidden", OPT_CHOICE, &hidden, "hidden unit (its exact theory is the reference)",
+         theory_family_names(), NULL},
+        {"B-test", OPT_SIZE, &c.B_test, "held-out samples per task (test log-likelihood)", NULL,
+         NULL},
+        {"scan", OPT_CHOICE, &scan, "grid over B (log) or over beta (linear, at --B)",
+         threshold_scan_names(), NULL},
+        {"beta-min", OPT_DOUBLE, &c.beta_min, "smallest beta of the beta scan", NULL, NULL},
+        {"beta-max", OPT_DOUBLE, &c.beta_max, "largest beta of the beta scan", NULL, NULL},
+        {"B", OPT_SIZE, &c.B, "sample size of the beta scan", NULL, NULL},
     };
     for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
         spec[n++] = more[k];
     int done, st = opt_parse_or_help(argc, argv, spec, n, synopsis, about, NULL, 0, NULL, &done,
                                      err);
-    if (st || done || (st = opt_common_finish(&oc, which, err)))
+    if (st || done || (st = opt_common_finish(&oc, which, err)) ||
+        (st = unit_type_parse(hidden, &c.hidden, err)) ||
+        (st = threshold_scan_parse(scan, &c.scan, err)))
         return st;
     c.data = oc.rp;
     c.T = oc.T;

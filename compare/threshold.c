@@ -16,6 +16,7 @@
 #include "sim/lin.h"
 #include "sim/run.h"
 #include "theory/rmt.h"
+#include "theory/flow_family.h"
 #include "theory/run.h"
 
 /* the order parameters of a task, in result.tsv and threshold.tsv order.
@@ -26,13 +27,45 @@ enum { OP_LIN = 0, OP_Q = 1, OP_S = 2, OP_STORED = 3, OP_Q2 = 3, OP_N = 4 };
 static const char *const op_key[OP_N] = {"ov_lin", "Q", "S", "Q2"};
 static const char *const op_name[OP_N] = {"lin", "Q", "S", "Q2"};
 
+/* the further per-task values, after the B_c ones (new columns and keys
+ * come after the old ones, so that the old ones keep their places):
+ * W = |sum_i w_i| (the paper's order parameter, Fig. 7), the exact mean
+ * log-likelihood per sample on the training and on the held-out samples,
+ * and their gap (derived: overfitting shows as gap > 0). */
+enum { EX_W = 0, EX_LLTR = 1, EX_LLTE = 2, EX_STORED = 3, EX_GAP = 3, EX_N = 4 };
+static const char *const ex_key[EX_N] = {"W", "ll_train", "ll_test", "gap"};
+
+static const char *const scan_names[] = {"B", "beta"};
+
+const char *threshold_scan_names(void)
+{
+    return "B|beta";
+}
+
+int threshold_scan_parse(const char *name, threshold_scan *sc, char *err)
+{
+    for (int k = 0; k < 2; k++)
+        if (name && strcmp(name, scan_names[k]) == 0) {
+            *sc = (threshold_scan)k;
+            return SYM_OK;
+        }
+    return sym_error(err, SYM_EINVAL, "scan '%s': expected %s", name ? name : "(null)",
+                     threshold_scan_names());
+}
+
 void threshold_config_default(threshold_config *c)
 {
     memset(c, 0, sizeof *c);
     ring_params_default(&c->data);
     ring_type_find("bump", &c->data.type, NULL);
+    c->hidden = &unit_gaussian;
+    c->scan = THRESHOLD_SCAN_B;
     c->Bmin = 10;
     c->Bmax = 10000;
+    c->beta_min = 0.1;
+    c->beta_max = 2;
+    c->B = 1000;
+    c->B_test = 1000;
     c->points = 10;
     c->seeds = 8;
     c->T = 40;
@@ -68,18 +101,45 @@ int threshold_config_check(const threshold_config *c, char *err)
                          c->lr);
     if (!(c->init_scale > 0) || !isfinite(c->init_scale))
         return sym_error(err, SYM_EINVAL, "init-scale = %g: must be > 0", c->init_scale);
-    if (!(c->Bmin >= 1))
-        return sym_error(err, SYM_EINVAL, "Bmin = %g: need B >= 1", c->Bmin);
-    if (!(c->Bmax >= c->Bmin) || !isfinite(c->Bmax))
-        return sym_error(err, SYM_EINVAL, "Bmax = %g: must be finite and >= Bmin = %g", c->Bmax,
-                         c->Bmin);
-    /* a task holds its B samples and the bit-packed columns of C^: refuse
-     * what the machine cannot hold before any worker starts */
-    double need = c->Bmax * (double)c->data.N * 1.125;
+    const flow_family *fam;
+    if (!c->hidden || theory_family_find(c->hidden->name, &fam, err))
+        return sym_error(err, SYM_EINVAL, "hidden = %s: the sweep needs a kind with an "
+                         "infinite-data theory (%s)", c->hidden ? c->hidden->name : "(null)",
+                         theory_family_names());
+    if (c->B_test < 1 || c->B_test > 100000000)
+        return sym_error(err, SYM_EINVAL, "B_test = %zu: need 1 .. 1e8 held-out samples",
+                         c->B_test);
+    double Blargest;
+    if (c->scan == THRESHOLD_SCAN_BETA) {
+        if (!ring_type_has(c->data.type, "beta"))
+            return sym_error(err, SYM_EINVAL, "scan = beta: data model %s has no coupling beta",
+                             c->data.type->name);
+        if (!(c->beta_min >= 0) || !isfinite(c->beta_min))
+            return sym_error(err, SYM_EINVAL, "beta_min = %g: need beta_min >= 0", c->beta_min);
+        if (!(c->beta_max > c->beta_min) || !isfinite(c->beta_max))
+            return sym_error(err, SYM_EINVAL, "beta_max = %g: must be finite and > beta_min = %g",
+                             c->beta_max, c->beta_min);
+        if (c->B < 1)
+            return sym_error(err, SYM_EINVAL, "B = 0: need at least one sample");
+        Blargest = (double)c->B;
+    } else if (c->scan == THRESHOLD_SCAN_B) {
+        if (!(c->Bmin >= 1))
+            return sym_error(err, SYM_EINVAL, "Bmin = %g: need B >= 1", c->Bmin);
+        if (!(c->Bmax >= c->Bmin) || !isfinite(c->Bmax))
+            return sym_error(err, SYM_EINVAL, "Bmax = %g: must be finite and >= Bmin = %g",
+                             c->Bmax, c->Bmin);
+        Blargest = c->Bmax;
+    } else
+        return sym_error(err, SYM_EINVAL, "scan = %d: expected %s", (int)c->scan,
+                         threshold_scan_names());
+    /* a task holds its B + B_test samples and the bit-packed columns of C^:
+     * refuse what the machine cannot hold before any worker starts */
+    double need = (Blargest * 1.125 + (double)c->B_test) * (double)c->data.N;
     double have = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
     if (have > 0 && need > have)
-        return sym_error(err, SYM_EINVAL, "Bmax = %g samples of N = %zu need %.3g GB per task, "
-                         "this machine has %.3g GB", c->Bmax, c->data.N, need / 1e9, have / 1e9);
+        return sym_error(err, SYM_EINVAL, "B = %g (+ B_test = %zu) samples of N = %zu need %.3g "
+                         "GB per task, this machine has %.3g GB", Blargest, c->B_test, c->data.N,
+                         need / 1e9, have / 1e9);
     if (c->points < 2)
         return sym_error(err, SYM_EINVAL, "points = %zu: need at least 2 to locate a crossing",
                          c->points);
@@ -89,15 +149,33 @@ int threshold_config_check(const threshold_config *c, char *err)
     return SYM_OK;
 }
 
+/* Label of a grid point of the beta scan, in task and theory directory
+ * names ("b0.25"): %.6g, checked distinct over the grid by threshold_run. */
+#define LABEL_CAP 32
+
 typedef struct {
     const threshold_config *c;
-    const ring_model *m;
-    const size_t *Bs;
-    const double *u;     /* the infinite-data profile at T */
+    size_t npt;                 /* grid points                               */
+    ring_model *const *m;       /* per point (B scan: m[0] for every point)  */
+    const size_t *Bs;           /* per point                                 */
+    char (*label)[LABEL_CAP];   /* per point (beta scan), else NULL          */
+    const double *u;            /* the infinite-data profiles at T, N each:
+                                 * one (B scan) or one per point (beta scan) */
 } sweep;
 
+static const ring_model *point_model(const sweep *w, size_t j)
+{
+    return w->m[w->c->scan == THRESHOLD_SCAN_BETA ? j : 0];
+}
+
+static const double *point_profile(const sweep *w, size_t j)
+{
+    return w->u + (w->c->scan == THRESHOLD_SCAN_BETA ? j * w->m[0]->N : 0);
+}
+
 /* The per-task seed: a function of the sweep seed, B and the seed index
- * only, so adding grid points or seeds never changes an existing task. */
+ * only, so adding grid points or seeds never changes an existing task (and
+ * the beta scan draws every beta's data from the same streams). */
 static uint64_t task_seed(uint64_t seed, size_t B, size_t s)
 {
     return rng_derive(rng_derive(seed, (uint64_t)B), (uint64_t)s);
@@ -106,18 +184,22 @@ static uint64_t task_seed(uint64_t seed, size_t B, size_t s)
 static int task_name(void *ctx, size_t t, char *buf, size_t cap)
 {
     const sweep *w = ctx;
-    int n = snprintf(buf, cap, "%zu_%zu", w->Bs[t / w->c->seeds], t % w->c->seeds);
+    size_t j = t / w->c->seeds, s = t % w->c->seeds;
+    int n = w->label ? snprintf(buf, cap, "%s_%zu", w->label[j], s)
+                     : snprintf(buf, cap, "%zu_%zu", w->Bs[j], s);
     return n < 0 || (size_t)n >= cap;
 }
 
-/* The keys a stored theory profile or task result must agree with. */
-static int model_keys(const sweep *w, traj_header *h)
+/* The keys a stored theory profile or task result of point j must agree
+ * with; the hidden kind among them, so that the two kinds never mix. */
+static int model_keys(const sweep *w, size_t j, traj_header *h)
 {
     const threshold_config *c = w->c;
-    int st = ring_header_set(w->m, h);
+    int st = ring_header_set(point_model(w, j), h);
     st = st ? st : traj_header_set(h, "T", "%.17g", c->T);
     st = st ? st : traj_header_set(h, "init-scale", "%.17g", c->init_scale);
     st = st ? st : traj_header_set(h, "seed", "%llu", (unsigned long long)c->seed);
+    st = st ? st : traj_header_set(h, "hidden", "%s", c->hidden->name);
     return st;
 }
 
@@ -125,14 +207,15 @@ static int task_params(void *ctx, size_t t, traj_header *h)
 {
     const sweep *w = ctx;
     const threshold_config *c = w->c;
-    size_t B = w->Bs[t / c->seeds], s = t % c->seeds;
-    int st = model_keys(w, h);
+    size_t j = t / c->seeds, B = w->Bs[j], s = t % c->seeds;
+    int st = model_keys(w, j, h);
     st = st ? st : traj_header_set(h, "lr", "%.17g", c->lr);
     st = st ? st : traj_header_set(h, "sim-snapshots", "%zu", c->snapshots);
     st = st ? st : traj_header_set(h, "B", "%zu", B);
     st = st ? st : traj_header_set(h, "seed_index", "%zu", s);
     st = st ? st : traj_header_set(h, "task_seed", "%llu",
                                    (unsigned long long)task_seed(c->seed, B, s));
+    st = st ? st : traj_header_set(h, "B-test", "%zu", c->B_test);
     return st;
 }
 
@@ -146,7 +229,9 @@ static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, cha
 {
     const sweep *w = ctx;
     const threshold_config *c = w->c;
-    size_t B = w->Bs[t / c->seeds], N = w->m->N;
+    size_t j = t / c->seeds;
+    const ring_model *m = point_model(w, j);
+    size_t B = w->Bs[j], N = m->N;
     uint64_t ts = task_seed(c->seed, B, t % c->seeds);
     int8_t *v = NULL, *vt = NULL;
     lin *lw = NULL;
@@ -154,53 +239,64 @@ static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, cha
     traj_header h;
     traj_header_init(&h);
     char simdir[SYS_PATH];
-    /* C^ is formed once: for the linear-regime overlap and for the trainer */
+    /* C^ is formed once: for the linear-regime overlap and for the trainer
+     * (which uses it for a linear unit only).  The held-out samples come
+     * from their own stream, so the training samples do not depend on
+     * B_test. */
     double *C = malloc(N * N * sizeof *C);
     int st = C ? SYM_OK : sym_error(err, SYM_ENOMEM, "out of memory for C^ (N = %zu)", N);
-    st = st ? st : sim_draw(w->m, ts, B, 0, &v, &vt, err);
-    st = st ? st : lin_alloc(&lw, N, w->m->lambda, err);
+    st = st ? st : sim_draw(m, ts, B, c->B_test, &v, &vt, err);
+    st = st ? st : lin_alloc(&lw, N, m->lambda, err);
     st = st ? st : lin_corr(lw, v, B, C, err);
     st = st ? st : lin_overlap_of(lw, C, &ov, &top, NULL, err);
     lin_free(lw);
     sim_config sc;
     sim_config_default(&sc);
+    unit_params_default(&sc.train.unit, c->hidden);
     sc.train.chat = C;
     sc.train.lr = c->lr;
     sc.T = c->T;
     sc.snapshots = c->snapshots;
     sc.init_scale = c->init_scale;
     sc.seed = ts;
-    sc.theory_w = w->u;
+    sc.theory_w = point_profile(w, j);
     sim_result r;
     st = st ? st : sys_path(simdir, sizeof simdir, dir, "sim", err);
     if (!st && run_header(&h, "sim", 0, NULL))
         st = sym_error(err, SYM_ENOMEM, "out of memory");
-    st = st ? st : sim_run(&sc, w->m->type, w->m, v, N, B, NULL, 0, &h,
+    st = st ? st : sim_run(&sc, m->type, m, v, N, B, vt, c->B_test, &h,
                            c->keep_sim ? simdir : NULL, &r, err);
     free(v);
+    free(vt);
     free(C);
     traj_header_free(&h);
     if (st)
         return sym_context(err, st, "task");
+    /* a_0 = |sum_i w_i| / sqrt(N) (core/obs.h, Parseval-normalised) */
+    double W = r.final.a[0] * sqrt((double)N);
     if (put(res, "ov_lin", ov) || put(res, "top_eval", top) || put(res, "Q", r.Q_theory) ||
         put(res, "S", r.final.S) || put(res, "norm2", r.final.norm2) || put(res, "R", r.final.R) ||
-        put(res, "pr", r.final.pr))
+        put(res, "pr", r.final.pr) || put(res, "W", W) || put(res, "ll_train", r.loglik) ||
+        put(res, "ll_test", r.loglik_test))
         return sym_error(err, SYM_ENOMEM, "out of memory");
     return SYM_OK;
 }
 
-/* The infinite-data profile at t = T, computed once into DIR/theory and
- * reused when its parameters match. */
-static int theory_profile(const sweep *w, const char *out, double *u, char *err)
+/* The infinite-data profile of point j at t = T, computed once into
+ * DIR/theory (B scan) or DIR/theory_<label> (beta scan) and reused when its
+ * parameters match. */
+static int theory_profile(const sweep *w, size_t j, const char *out, double *u, char *err)
 {
-    char dir[SYS_PATH], wpath[SYS_PATH];
-    int st = sys_path(dir, sizeof dir, out, "theory", err);
+    char dir[SYS_PATH], wpath[SYS_PATH], name[LABEL_CAP + 8];
+    snprintf(name, sizeof name, "theory%s%s", w->label ? "_" : "", w->label ? w->label[j] : "");
+    int st = sys_path(dir, sizeof dir, out, name, err);
     st = st ? st : sys_path(wpath, sizeof wpath, dir, "weights.tsv", err);
     if (st)
         return st;
+    const ring_model *m = point_model(w, j);
     traj_header want;
     traj_header_init(&want);
-    if (model_keys(w, &want)) {
+    if (model_keys(w, j, &want)) {
         traj_header_free(&want);
         return sym_error(err, SYM_ENOMEM, "out of memory");
     }
@@ -218,7 +314,7 @@ static int theory_profile(const sweep *w, const char *out, double *u, char *err)
                                have ? have : "(missing)", want.val[k]);
         }
         int ct = traj_table_col(&tb, "t"), c0 = traj_table_col(&tb, "w_0");
-        size_t N = w->m->N, last = tb.nrow - 1;
+        size_t N = m->N, last = tb.nrow - 1;
         if (!st && (ct < 0 || c0 < 0 || tb.nrow == 0 || tb.ncol != (size_t)c0 + N ||
                     !(fabs(tb.x[last * tb.ncol + (size_t)ct] - w->c->T) <= 1e-12 * w->c->T)))
             st = sym_error(err, SYM_EINVAL, "%s: no profile of N = %zu weights at t = T = %g",
@@ -233,6 +329,10 @@ static int theory_profile(const sweep *w, const char *out, double *u, char *err)
     traj_header_free(&want);
     theory_config tc;
     theory_config_default(&tc);
+    /* the hidden kind's own flow (checked by threshold_config_check) */
+    if ((st = theory_family_find(w->c->hidden->name, &tc.family, err)))
+        return st;
+    tc.M = 1;
     tc.seed = w->c->seed;
     tc.init_scale = w->c->init_scale;
     tc.T = w->c->T;
@@ -244,7 +344,7 @@ static int theory_profile(const sweep *w, const char *out, double *u, char *err)
                  traj_header_set(&h, "init-scale", "%.17g", tc.init_scale) ||
                  traj_header_set(&h, "seed", "%llu", (unsigned long long)tc.seed)
              ? sym_error(err, SYM_ENOMEM, "out of memory")
-             : theory_run(&tc, w->m, &h, dir, u, NULL, err);
+             : theory_run(&tc, m, &h, dir, u, NULL, err);
     traj_header_free(&h);
     return st ? sym_context(err, st, "theory") : SYM_OK;
 }
@@ -257,9 +357,45 @@ static void put_tab(FILE *fp, double x)
 
 typedef struct {
     double mean[OP_N][THRESHOLD_MAXPOINTS], sd[OP_N][THRESHOLD_MAXPOINTS];
+    double xmean[EX_N][THRESHOLD_MAXPOINTS], xsd[EX_N][THRESHOLD_MAXPOINTS];
     double Bc[OP_N], lo[OP_N], hi[OP_N], cl[OP_N], ch[OP_N];
     size_t nvalid[OP_N];
 } estimates;
+
+static double lambda_max(const ring_model *m)
+{
+    double lmax = -INFINITY;
+    for (size_t k = 0; k < m->N; k++)
+        lmax = fmax(lmax, m->lambda[k]);
+    return lmax;
+}
+
+/* The paper's eq. 27 (SPEC.md 7): the top population eigenvalue at the
+ * Marchenko-Pastur edge (1 + sqrt(N/B))^2, B_c = N / (sqrt(lambda_max) -
+ * 1)^2; infinite when no eigenvalue exceeds 1 (as rmt_bbp). */
+static double bc_paper(const ring_model *m)
+{
+    double lmax = lambda_max(m);
+    if (!(lmax > 1))
+        return INFINITY;
+    double d = sqrt(lmax) - 1;
+    return (double)m->N / (d * d);
+}
+
+/* the seed means and sd of the extra values of every point, tab-led */
+static void put_extra(FILE *f, const estimates *e, size_t j)
+{
+    for (size_t k = 0; k < EX_N; k++) {
+        put_tab(f, e->xmean[k][j]);
+        put_tab(f, e->xsd[k][j]);
+    }
+}
+
+static void extra_columns(FILE *f)
+{
+    for (size_t k = 0; k < EX_N; k++)
+        fprintf(f, "\t%s_mean\t%s_sd", ex_key[k], ex_key[k]);
+}
 
 static int write_files(const threshold_config *c, const ring_model *m, const rmt_ws *rw,
                        const size_t *Bs, const double *Bd, size_t nB, const double *top,
@@ -276,7 +412,9 @@ static int write_files(const threshold_config *c, const ring_model *m, const rmt
     fprintf(f, "B\tseeds");
     for (size_t k = 0; k < OP_N; k++)
         fprintf(f, "\t%s_mean\t%s_sd", op_key[k], op_key[k]);
-    fprintf(f, "\ttop_eval_mean\tov_grow_rmt\tx_top_rmt\tov_top_rmt\n");
+    fprintf(f, "\ttop_eval_mean\tov_grow_rmt\tx_top_rmt\tov_top_rmt");
+    extra_columns(f);
+    fputc('\n', f);
     char e2[SYM_ERRLEN];
     for (size_t j = 0; j < nB; j++) {
         fprintf(f, "%zu\t%zu", Bs[j], ns);
@@ -292,15 +430,13 @@ static int write_files(const threshold_config *c, const ring_model *m, const rmt
         put_tab(f, ok ? rt.ov_grow : NAN);
         put_tab(f, ok ? rt.x_top : NAN);
         put_tab(f, ok ? rt.ov_top : NAN);
+        put_extra(f, e, j);
         fputc('\n', f);
     }
     if ((st = run_files_open(&rf, "summary.tsv", h, &fs, err))) {
         run_files_abort(&rf);
         return st;
     }
-    double lmax = -INFINITY;
-    for (size_t k = 0; k < m->N; k++)
-        lmax = fmax(lmax, m->lambda[k]);
     traj_summary_num(fs, "Bc_bbp", pred[0]);
     traj_summary_num(fs, "Bc_rmt", pred[1]);
     traj_summary_num(fs, "Bc_rmt_top", pred[2]);
@@ -319,100 +455,89 @@ static int write_files(const threshold_config *c, const ring_model *m, const rmt
         snprintf(key, sizeof key, "%s_boot_valid", op_name[k]);
         traj_summary_num(fs, key, (double)e->nvalid[k]);
     }
-    traj_summary_num(fs, "lambda_max", lmax);
+    traj_summary_num(fs, "lambda_max", lambda_max(m));
     traj_summary_num(fs, "n_grow", (double)ngrow);
     traj_summary_num(fs, "tasks", (double)(nB * ns));
+    traj_summary_num(fs, "tasks_run", (double)ntodo);
+    traj_summary_num(fs, "wall_s", sys_now() - t0);
+    /* new keys after the old ones (their rows keep their places) */
+    traj_summary_num(fs, "Bc_paper", pred[3]);
+    traj_summary_str(fs, "hidden", c->hidden->name);
+    return run_files_commit(&rf, err);
+}
+
+/* The beta scan's files: DIR/beta_scan.tsv, one row per beta, and
+ * DIR/summary.tsv. */
+static int write_beta_files(const threshold_config *c, const sweep *w, const double *beta,
+                            const double *top, const estimates *e, size_t ntodo, double t0,
+                            traj_header *h, const char *out, char *err)
+{
+    size_t ns = c->seeds;
+    run_files rf;
+    FILE *f, *fs;
+    int st = run_files_init(&rf, out, err);
+    st = st ? st : run_files_open(&rf, "beta_scan.tsv", h, &f, err);
+    if (st)
+        return st;
+    fprintf(f, "beta\tB\tseeds");
+    for (size_t k = 0; k < OP_N; k++)
+        fprintf(f, "\t%s_mean\t%s_sd", op_key[k], op_key[k]);
+    fprintf(f, "\ttop_eval_mean");
+    extra_columns(f);
+    fprintf(f, "\tlambda_max\tBc_bbp\tBc_paper\n");
+    for (size_t j = 0; j < w->npt; j++) {
+        const ring_model *m = point_model(w, j);
+        traj_put(f, beta[j]);
+        fprintf(f, "\t%zu\t%zu", c->B, ns);
+        for (size_t k = 0; k < OP_N; k++) {
+            put_tab(f, e->mean[k][j]);
+            put_tab(f, e->sd[k][j]);
+        }
+        double tm, tsd;
+        sys_mean_sd(top + j * ns, ns, 1, &tm, &tsd);
+        put_tab(f, tm);
+        put_extra(f, e, j);
+        put_tab(f, lambda_max(m));
+        put_tab(f, rmt_bbp(m->lambda, m->N));
+        put_tab(f, bc_paper(m));
+        fputc('\n', f);
+    }
+    if ((st = run_files_open(&rf, "summary.tsv", h, &fs, err))) {
+        run_files_abort(&rf);
+        return st;
+    }
+    traj_summary_str(fs, "scan", "beta");
+    traj_summary_str(fs, "hidden", c->hidden->name);
+    traj_summary_num(fs, "B", (double)c->B);
+    traj_summary_num(fs, "points", (double)w->npt);
+    traj_summary_num(fs, "tasks", (double)(w->npt * ns));
     traj_summary_num(fs, "tasks_run", (double)ntodo);
     traj_summary_num(fs, "wall_s", sys_now() - t0);
     return run_files_commit(&rf, err);
 }
 
-int threshold_run(const threshold_config *c, traj_header *h, const char *out, char *err)
+/* The B scan's predictions and measured B_c, then its files. */
+static int finish_b(const threshold_config *c, const sweep *w, const double *y,
+                    const double *top, estimates *e, size_t ntodo, double t0, traj_header *h,
+                    const char *out, char *err)
 {
-    int st = threshold_config_check(c, err);
-    if (st)
-        return st;
-    double t0 = sys_now();
-    size_t ns = c->seeds, nB = 0, ntodo = 0;
-    size_t *Bs = malloc(c->points * sizeof *Bs);
-    ring_model *m = NULL;
+    size_t nB = w->npt, ns = c->seeds, nt = nB * ns;
+    const ring_model *m = w->m[0];
     rmt_ws *rw = NULL;
     gsl_rng *raux = NULL;
-    double *y = NULL, *top = NULL, *Bd = NULL, *u = NULL;
-    estimates *e = calloc(1, sizeof *e);
-    int lock = -1;
-    if (!Bs || !e) {
-        st = sym_error(err, SYM_ENOMEM, "out of memory");
-        goto done;
-    }
-    if ((st = traj_mkdir(out, err)) || (st = sys_lock(out, &lock, err)) ||
-        (st = thr_grid(c->Bmin, c->Bmax, c->points, Bs, &nB, err)))
-        goto done;
-    if (nB < 2) {
-        st = sym_error(err, SYM_EINVAL, "Bmin = %g, Bmax = %g: fewer than two distinct sample "
-                       "sizes", c->Bmin, c->Bmax);
-        goto done;
-    }
-    if ((st = ring_alloc(&m, &c->data, err)))
-        goto done;
-    size_t nt = nB * ns;
-    y = malloc(OP_N * nt * sizeof *y);
-    top = malloc(nt * sizeof *top);
-    Bd = malloc(nB * sizeof *Bd);
-    u = malloc(m->N * sizeof *u);
-    if (!y || !top || !Bd || !u) {
-        st = sym_error(err, SYM_ENOMEM, "out of memory");
-        goto done;
-    }
+    double *Bd = malloc(nB * sizeof *Bd);
+    int st = Bd ? SYM_OK : sym_error(err, SYM_ENOMEM, "out of memory");
+    if (st)
+        return st;
     for (size_t j = 0; j < nB; j++)
-        Bd[j] = (double)Bs[j];
-    sweep w = {c, m, Bs, u};
-    task_set ts = {nt, &w, task_name, task_params, task_exec};
-    task_opts to = {c->jobs, c->progress, "threshold"};
-    /* stored results are checked before the theory runs, so that a
-     * parameter mismatch is reported at once */
-    for (size_t t = 0; t < nt; t++) {
-        traj_header res;
-        traj_header_init(&res);
-        int have;
-        st = task_load(out, &ts, t, &res, &have, err);
-        traj_header_free(&res);
-        if (st)
-            goto done;
-    }
-    if ((st = theory_profile(&w, out, u, err)) || (st = task_run_all(out, &ts, &to, &ntodo, err)))
-        goto done;
-    for (size_t t = 0; t < nt && !st; t++) {
-        traj_header res;
-        traj_header_init(&res);
-        int have;
-        double val[OP_STORED];
-        st = task_load(out, &ts, t, &res, &have, err);
-        if (!st && !have)
-            st = sym_error(err, SYM_EIO, "task %zu_%zu left no result", Bs[t / ns], t % ns);
-        for (size_t k = 0; k < OP_STORED && !st; k++)
-            st = task_value(&res, op_key[k], &val[k], err);
-        st = st ? st : task_value(&res, "top_eval", &top[t], err);
-        traj_header_free(&res);
-        if (st) {
-            char name[64];
-            task_name(&w, t, name, sizeof name);
-            st = sym_context(err, st, name);
-            goto done;
-        }
-        for (size_t k = 0; k < OP_STORED; k++)
-            y[k * nt + t] = val[k];
-        y[OP_Q2 * nt + t] = val[OP_Q] * val[OP_Q];
-    }
-
-    /* ---- predictions ---- */
+        Bd[j] = (double)w->Bs[j];
     if ((st = rmt_alloc(&rw, m->lambda, m->N, err)))
         goto done;
     /* finite-B splitting of a degenerate top spike (bump: k = +-1); off for
      * a simple top mode (theory/rmt.h) */
     if ((st = rmt_set_m4(rw, ring_m4(m), err)))
         goto done;
-    double ov0, pred[3] = {rmt_bbp(m->lambda, m->N), NAN, NAN};
+    double ov0, pred[4] = {rmt_bbp(m->lambda, m->N), NAN, NAN, bc_paper(m)};
     size_t ngrow = rmt_growing(rw, &ov0);
     char e2[SYM_ERRLEN];
     /* recorded as nan when they do not exist; the measured values still stand */
@@ -432,8 +557,6 @@ int threshold_run(const threshold_config *c, traj_header *h, const char *out, ch
         goto done;
     }
     for (size_t k = 0; k < OP_N; k++) {
-        for (size_t j = 0; j < nB; j++)
-            sys_mean_sd(y + k * nt + j * ns, ns, 1, &e->mean[k][j], &e->sd[k][j]);
         thr_levels_apply(&lv[k], e->mean[k], nB, &e->lo[k], &e->hi[k]);
         if (thr_crossing(Bd, e->mean[k], nB, e->lo[k], e->hi[k], &e->Bc[k], e2) != SYM_OK)
             e->Bc[k] = NAN;
@@ -445,18 +568,163 @@ int threshold_run(const threshold_config *c, traj_header *h, const char *out, ch
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
     }
-    st = write_files(c, m, rw, Bs, Bd, nB, top, e, pred, ngrow, ntodo, t0, h, out, err);
+    st = write_files(c, m, rw, w->Bs, Bd, nB, top, e, pred, ngrow, ntodo, t0, h, out, err);
 done:
-    sys_unlock(lock);
-    free(Bs);
-    free(y);
-    free(top);
     free(Bd);
-    free(u);
-    free(e);
-    ring_free(m);
     rmt_free(rw);
     if (raux)
         gsl_rng_free(raux);
+    return st;
+}
+
+/* A directory holds one kind of scan: their summary.tsv would overwrite
+ * each other's. */
+static int scan_kind_check(const threshold_config *c, const char *out, char *err)
+{
+    const char *other = c->scan == THRESHOLD_SCAN_BETA ? "threshold.tsv" : "beta_scan.tsv";
+    char p[SYS_PATH];
+    int st = sys_path(p, sizeof p, out, other, err);
+    if (!st && access(p, F_OK) == 0)
+        st = sym_error(err, SYM_EINVAL, "%s: this directory holds a %s scan, not a %s scan "
+                       "(use another --out)", p, scan_names[1 - (int)c->scan],
+                       scan_names[c->scan]);
+    return st;
+}
+
+int threshold_run(const threshold_config *c, traj_header *h, const char *out, char *err)
+{
+    int st = threshold_config_check(c, err);
+    if (st)
+        return st;
+    double t0 = sys_now();
+    int beta_scan = c->scan == THRESHOLD_SCAN_BETA;
+    size_t ns = c->seeds, npt = 0, nm = 0, ntodo = 0;
+    size_t *Bs = malloc(c->points * sizeof *Bs);
+    double *beta = malloc(c->points * sizeof *beta);
+    char(*label)[LABEL_CAP] = beta_scan ? malloc(c->points * sizeof *label) : NULL;
+    ring_model **m = calloc(c->points, sizeof *m);
+    double *y = NULL, *x = NULL, *top = NULL, *u = NULL;
+    estimates *e = calloc(1, sizeof *e);
+    int lock = -1;
+    if (!Bs || !beta || !m || !e || (beta_scan && !label)) {
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = traj_mkdir(out, err)) || (st = sys_lock(out, &lock, err)) ||
+        (st = scan_kind_check(c, out, err)))
+        goto done;
+    if (beta_scan) {
+        /* a linear grid: beta = 0 is a valid end, and the symmetry-breaking
+         * region is a window of fixed width in beta */
+        npt = c->points;
+        for (size_t j = 0; j < npt; j++) {
+            beta[j] = j + 1 == npt ? c->beta_max
+                                   : c->beta_min + (c->beta_max - c->beta_min) * (double)j /
+                                                       (double)(npt - 1);
+            Bs[j] = c->B;
+            snprintf(label[j], LABEL_CAP, "b%.6g", beta[j]);
+            for (size_t i = 0; i < j && !st; i++)
+                if (strcmp(label[i], label[j]) == 0)
+                    st = sym_error(err, SYM_EINVAL, "points = %zu: beta %.17g and %.17g share "
+                                   "the name %s; use fewer points", npt, beta[i], beta[j],
+                                   label[j]);
+            ring_params p = c->data;
+            st = st ? st : ring_params_set(&p, "beta", beta[j], err);
+            st = st ? st : ring_alloc(&m[j], &p, err);
+            if (st)
+                goto done;
+            nm = j + 1;
+        }
+    } else {
+        if ((st = thr_grid(c->Bmin, c->Bmax, c->points, Bs, &npt, err)))
+            goto done;
+        if (npt < 2) {
+            st = sym_error(err, SYM_EINVAL, "Bmin = %g, Bmax = %g: fewer than two distinct "
+                           "sample sizes", c->Bmin, c->Bmax);
+            goto done;
+        }
+        if ((st = ring_alloc(&m[0], &c->data, err)))
+            goto done;
+        nm = 1;
+    }
+    size_t nt = npt * ns, N = m[0]->N;
+    y = malloc(OP_N * nt * sizeof *y);
+    x = malloc(EX_N * nt * sizeof *x);
+    top = malloc(nt * sizeof *top);
+    u = malloc((beta_scan ? npt : 1) * N * sizeof *u);
+    if (!y || !x || !top || !u) {
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+        goto done;
+    }
+    sweep w = {c, npt, m, Bs, label, u};
+    task_set ts = {nt, &w, task_name, task_params, task_exec};
+    task_opts to = {c->jobs, c->progress, "threshold"};
+    /* stored results are checked before the theory runs, so that a
+     * parameter mismatch is reported at once */
+    for (size_t t = 0; t < nt; t++) {
+        traj_header res;
+        traj_header_init(&res);
+        int have;
+        st = task_load(out, &ts, t, &res, &have, err);
+        traj_header_free(&res);
+        if (st)
+            goto done;
+    }
+    for (size_t j = 0; j < (beta_scan ? npt : 1) && !st; j++)
+        st = theory_profile(&w, j, out, u + j * N, err);
+    if (st || (st = task_run_all(out, &ts, &to, &ntodo, err)))
+        goto done;
+    for (size_t t = 0; t < nt && !st; t++) {
+        traj_header res;
+        traj_header_init(&res);
+        int have;
+        double val[OP_STORED], xv[EX_STORED];
+        st = task_load(out, &ts, t, &res, &have, err);
+        if (!st && !have)
+            st = sym_error(err, SYM_EIO, "left no result");
+        for (size_t k = 0; k < OP_STORED && !st; k++)
+            st = task_value(&res, op_key[k], &val[k], err);
+        for (size_t k = 0; k < EX_STORED && !st; k++)
+            st = task_value(&res, ex_key[k], &xv[k], err);
+        st = st ? st : task_value(&res, "top_eval", &top[t], err);
+        traj_header_free(&res);
+        if (st) {
+            char name[64];
+            task_name(&w, t, name, sizeof name);
+            st = sym_context(err, st, name);
+            goto done;
+        }
+        for (size_t k = 0; k < OP_STORED; k++)
+            y[k * nt + t] = val[k];
+        y[OP_Q2 * nt + t] = val[OP_Q] * val[OP_Q];
+        for (size_t k = 0; k < EX_STORED; k++)
+            x[k * nt + t] = xv[k];
+        x[EX_GAP * nt + t] = xv[EX_LLTR] - xv[EX_LLTE];
+    }
+    for (size_t j = 0; j < npt; j++) {
+        for (size_t k = 0; k < OP_N; k++)
+            sys_mean_sd(y + k * nt + j * ns, ns, 1, &e->mean[k][j], &e->sd[k][j]);
+        for (size_t k = 0; k < EX_N; k++)
+            sys_mean_sd(x + k * nt + j * ns, ns, 1, &e->xmean[k][j], &e->xsd[k][j]);
+    }
+    if (!beta_scan)
+        st = finish_b(c, &w, y, top, e, ntodo, t0, h, out, err);
+    else if (run_stamp(h))
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+    else
+        st = write_beta_files(c, &w, beta, top, e, ntodo, t0, h, out, err);
+done:
+    sys_unlock(lock);
+    free(Bs);
+    free(beta);
+    free(label);
+    for (size_t j = 0; j < nm; j++)
+        ring_free(m[j]);
+    free(m);
+    free(y);
+    free(x);
+    free(top);
+    free(u);
+    free(e);
     return st;
 }

@@ -1,13 +1,21 @@
 /* threshold: the critical-sample-size sweep as a library call (SPEC.md 7, 10).
  *
  * One task per (B, seed) on a log grid of B (core/task.h runs them, in
- * worker processes, resumably): draw the B samples exactly, measure the
- * linear-regime overlap of their C^ (sim/lin.h), train one gaussian hidden
- * unit in-process (sim/run.h: exact model term, full-batch SGD) against the
- * infinite-data profile of theory/run.h at t = T, and store Q, S and the
- * rest.  Then the seed means, the measured B_c with bootstrap intervals
- * (compare/thr.h) and the random-matrix predictions (theory/rmt.h) go to
+ * worker processes, resumably): draw the B samples and B_test held-out
+ * samples exactly, measure the linear-regime overlap of their C^
+ * (sim/lin.h), train one hidden unit in-process (sim/run.h: gaussian or
+ * binary, exact model term, full-batch SGD) against the infinite-data
+ * profile of theory/run.h at t = T (the same kind's flow family: SPEC.md 3a
+ * or 3b), and store Q, S, W = |sum_i w_i|, the exact log-likelihood on the
+ * training and the held-out samples, and the rest.  Then the seed means,
+ * the measured B_c with bootstrap intervals (compare/thr.h), the
+ * random-matrix predictions (theory/rmt.h) and the paper's eq. 27 go to
  * DIR/threshold.tsv and DIR/summary.tsv, written as one set.
+ *
+ * The beta scan (the paper's Fig. 7a) is the same task at a fixed B over a
+ * linear grid of the data model's coupling beta: tasks (beta, seed), one
+ * infinite-data profile per beta, the seed means per beta in
+ * DIR/beta_scan.tsv.  A directory holds one kind of scan.
  */
 #ifndef SYM_THRESHOLD_H
 #define SYM_THRESHOLD_H
@@ -15,14 +23,25 @@
 #include <stdint.h>
 #include "core/ring.h"
 #include "core/traj.h"
+#include "core/unit.h"
 
 /* grid points at most: the seed means live in fixed arrays */
 #define THRESHOLD_MAXPOINTS 1000
 #define THRESHOLD_MAXSEEDS 100000
 
+/* what the grid runs over: B at fixed model (SPEC.md 7's B_c), or beta at
+ * fixed B (the paper's Fig. 7a) */
+typedef enum { THRESHOLD_SCAN_B = 0, THRESHOLD_SCAN_BETA = 1 } threshold_scan;
+
 typedef struct {
     ring_params data;
-    double Bmin, Bmax;
+    const unit_type *hidden;   /* unit_gaussian or unit_spin: the kinds with
+                                * an infinite-data theory (theory_family_find) */
+    threshold_scan scan;
+    double Bmin, Bmax;         /* SCAN_B: the log grid of B                  */
+    double beta_min, beta_max; /* SCAN_BETA: the linear grid of beta ...     */
+    size_t B;                  /* ... at this B                              */
+    size_t B_test;             /* held-out samples per task (>= 1)           */
     size_t points, seeds;
     double T, lr, init_scale;
     size_t snapshots, boot, jobs;
@@ -30,8 +49,14 @@ typedef struct {
     int keep_sim, progress;
 } threshold_config;
 
-/* The defaults of `symrbm threshold` (bump, N = 100, B from 10 to 1e4 at 10
- * points, 8 seeds, T = 40, lr = 0.01, jobs = cores online). */
+/* "B|beta", for option choices; the scan called name (SYM_EINVAL naming
+ * it otherwise). */
+const char *threshold_scan_names(void);
+int threshold_scan_parse(const char *name, threshold_scan *s, char *err);
+
+/* The defaults of `symrbm threshold` (bump, N = 100, gaussian hidden unit,
+ * B from 10 to 1e4 at 10 points, 8 seeds, B_test = 1000, T = 40, lr = 0.01,
+ * jobs = cores online; beta scan: beta from 0.1 to 2 at B = 1000). */
 void threshold_config_default(threshold_config *c);
 int threshold_config_check(const threshold_config *c, char *err);
 

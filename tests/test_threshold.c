@@ -1,6 +1,8 @@
 /* Suite threshold: compare/thr (grid, half-way crossing, bootstrap, linear-
  * regime overlap) against exact answers, and `symrbm threshold` end to end
- * (resumability, parameter mismatch, bad input). */
+ * (resumability, parameter mismatch, bad input; binary hidden units, the
+ * paper's eq. 27, the train - test log-likelihood against closed forms, the
+ * beta scan). */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -509,6 +511,292 @@ START_TEST(test_cli_sweep_resume)
 }
 END_TEST
 
+/* ---- binary hidden units, the paper's criterion, the log-likelihood gap,
+ * the beta scan ---- */
+
+/* A table column by name, row j. */
+static double tab_get(const traj_table *tb, const char *col, size_t j)
+{
+    int c = traj_table_col(tb, col);
+    ck_assert_msg(c >= 0 && j < tb->nrow, "no column %s or row %zu", col, j);
+    return tb->x[j * tb->ncol + (size_t)c];
+}
+
+/* The final profile (last row) of a kept sim's weights.tsv. */
+static void final_weights(const char *simdir, size_t N, double *w)
+{
+    char p[4400], err[SYM_ERRLEN];
+    snprintf(p, sizeof p, "%s/weights.tsv", simdir);
+    traj_table tb;
+    ck_assert_msg(traj_read(p, &tb, err) == SYM_OK, "%s", err);
+    int c0 = traj_table_col(&tb, "w_0");
+    ck_assert(c0 >= 0 && tb.nrow > 0 && tb.ncol == (size_t)c0 + N);
+    for (size_t i = 0; i < N; i++)
+        w[i] = tb.x[(tb.nrow - 1) * tb.ncol + (size_t)c0 + i];
+    traj_table_free(&tb);
+}
+
+/* Mean log-likelihood of B samples under one binary hidden unit with zero
+ * fields, in closed form: Z = sum_h prod_i 2 cosh(h w_i) = 2 prod_i 2
+ * cosh(w_i), so log p(v) = log 2cosh(w.v) - log 2 - sum_i log 2cosh(w_i)
+ * (independent of sim/train's evaluation). */
+static double ll_spin(const double *w, size_t N, const int8_t *v, size_t B)
+{
+    double lz = log(2.0), s = 0;
+    for (size_t i = 0; i < N; i++)
+        lz += fabs(w[i]) + log1p(exp(-2 * fabs(w[i])));
+    for (size_t b = 0; b < B; b++) {
+        double I = 0;
+        for (size_t i = 0; i < N; i++)
+            I += w[i] * v[b * N + i];
+        s += fabs(I) + log1p(exp(-2 * fabs(I))) - lz;
+    }
+    return s / (double)B;
+}
+
+/* The same for one gaussian hidden unit (gamma = 1, theta = 0): log p(v) =
+ * (w.v)^2 / 2 - log sum_v' exp((w.v')^2 / 2), by enumerating all 2^N v'. */
+static double ll_gauss_enum(const double *w, size_t N, const int8_t *v, size_t B)
+{
+    double mx = -INFINITY, *e = malloc(((size_t)1 << N) * sizeof *e);
+    for (size_t x = 0; x < ((size_t)1 << N); x++) {
+        double I = 0;
+        for (size_t i = 0; i < N; i++)
+            I += (x >> i & 1) ? w[i] : -w[i];
+        e[x] = I * I / 2;
+        mx = fmax(mx, e[x]);
+    }
+    double z = 0;
+    for (size_t x = 0; x < ((size_t)1 << N); x++)
+        z += exp(e[x] - mx);
+    free(e);
+    double lz = mx + log(z), s = 0;
+    for (size_t b = 0; b < B; b++) {
+        double I = 0;
+        for (size_t i = 0; i < N; i++)
+            I += w[i] * v[b * N + i];
+        s += I * I / 2 - lz;
+    }
+    return s / (double)B;
+}
+
+/* Task (B, s) of a sweep in dir: its stored ll_train, ll_test against the
+ * closed form on its own training and held-out samples (redrawn here from
+ * the task_seed of its header) and its kept sim's final weights. */
+static void check_task_ll(const char *dir, const ring_model *m, size_t B, size_t s, size_t Bt,
+                          int spin)
+{
+    char p[4200], err[SYM_ERRLEN];
+    size_t N = m->N;
+    task_path(p, sizeof p, dir, B, s);
+    traj_header kv;
+    ck_assert_int_eq(traj_read_summary(p, &kv, err), SYM_OK);
+    ck_assert_str_eq(traj_header_get(&kv, "hidden"), spin ? "spin" : "gaussian");
+    uint64_t ts = strtoull(traj_header_get(&kv, "task_seed"), NULL, 10);
+    double lltr = strtod(traj_header_get(&kv, "ll_train"), NULL);
+    double llte = strtod(traj_header_get(&kv, "ll_test"), NULL);
+    double W = strtod(traj_header_get(&kv, "W"), NULL);
+    traj_header_free(&kv);
+    int8_t *v = malloc(B * N), *vt = malloc(Bt * N);
+    gsl_rng *r = rng_alloc(ts, RNG_STREAM_DATA), *rt = rng_alloc(ts, RNG_STREAM_TEST);
+    ck_assert_int_eq(ring_sample(m, r, B, v, err), SYM_OK);
+    ck_assert_int_eq(ring_sample(m, rt, Bt, vt, err), SYM_OK);
+    gsl_rng_free(r);
+    gsl_rng_free(rt);
+    double w[64], sw = 0;
+    snprintf(p, sizeof p, "%s/tasks/%zu_%zu/sim", dir, B, s);
+    final_weights(p, N, w);
+    for (size_t i = 0; i < N; i++)
+        sw += w[i];
+    double a = spin ? ll_spin(w, N, v, B) : ll_gauss_enum(w, N, v, B);
+    double b = spin ? ll_spin(w, N, vt, Bt) : ll_gauss_enum(w, N, vt, Bt);
+    ck_assert_msg(fabs(lltr - a) < 1e-9 * fabs(a), "B %zu: ll_train %.17g want %.17g", B, lltr, a);
+    ck_assert_msg(fabs(llte - b) < 1e-9 * fabs(b), "B %zu: ll_test %.17g want %.17g", B, llte, b);
+    ck_assert_msg(fabs(W - fabs(sw)) < 1e-10 * (1 + fabs(sw)), "W %.17g want %.17g", W, fabs(sw));
+    free(v);
+    free(vt);
+}
+
+static ring_model *ising_model(size_t N, double beta)
+{
+    char err[SYM_ERRLEN];
+    ring_params rp;
+    ring_params_default(&rp);
+    rp.type = &ring_ising;
+    rp.N = N;
+    rp.val[ring_key_index("beta")] = beta;
+    ring_model *m;
+    ck_assert_int_eq(ring_alloc(&m, &rp, err), SYM_OK);
+    return m;
+}
+
+START_TEST(test_cli_spin_sweep)
+{
+    /* binary hidden unit, ising N = 20 at beta = 0.8: 3 B x 3 seeds */
+    char *dir = mkscratch(), errbuf[2048], p[4200], err[SYM_ERRLEN];
+    char *argv[] = {NULL, "threshold", "--data", "ising", "--N", "20", "--beta", "0.8",
+                    "--hidden", "spin", "--Bmin", "4", "--Bmax", "400", "--points", "3",
+                    "--seeds", "3", "--T", "5", "--lr", "0.01", "--boot", "50", "--B-test",
+                    "300", "--keep-sim", "--jobs", "2", "--out", dir, NULL};
+    int rc = tutil_run(argv, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errbuf);
+    static const size_t Bs[3] = {4, 40, 400};
+    ring_model *m = ising_model(20, 0.8);
+
+    /* every stored result, and the summary, carry hidden=spin */
+    for (size_t t = 0; t < 9; t++) {
+        task_path(p, sizeof p, dir, Bs[t / 3], t % 3);
+        traj_header kv;
+        ck_assert_int_eq(traj_read_summary(p, &kv, err), SYM_OK);
+        ck_assert_str_eq(traj_header_get(&kv, "hidden"), "spin");
+        ck_assert_str_eq(traj_header_get(&kv, "B-test"), "300");
+        traj_header_free(&kv);
+    }
+    snprintf(p, sizeof p, "%s/theory/weights.tsv", dir);
+    traj_table tb;
+    ck_assert_msg(traj_read(p, &tb, err) == SYM_OK, "%s", err);
+    ck_assert_str_eq(traj_header_get(&tb.header, "hidden"), "spin");
+    traj_table_free(&tb);
+
+    /* the paper's eq. 27 from the model's own spectrum */
+    snprintf(p, sizeof p, "%s/summary.tsv", dir);
+    double lmax = 0;
+    for (size_t k = 0; k < 20; k++)
+        lmax = fmax(lmax, m->lambda[k]);
+    double want = 20 / ((sqrt(lmax) - 1) * (sqrt(lmax) - 1)), got = summary_get(p, "Bc_paper");
+    ck_assert_msg(fabs(got / want - 1) < 1e-12, "Bc_paper %.17g want %.17g", got, want);
+    /* ising: lambda_max = e^{2 beta} (k = 0: (1 + t^N ...) close to it at N = 20), so
+     * eq. 27 is near N / (e^beta - 1)^2 and above BBP by about (e^beta + 1)^2 */
+    double bbp = summary_get(p, "Bc_bbp");
+    ck_assert_msg(fabs(got / bbp / pow(sqrt(lmax) + 1, 2) - 1) < 1e-12, "ratio %g", got / bbp);
+
+    /* ll_train, ll_test and W of one task per B against the closed form */
+    for (size_t j = 0; j < 3; j++)
+        check_task_ll(dir, m, Bs[j], 1, 300, 1);
+
+    /* the gap: threshold.tsv's seed means are those of the tasks, and at
+     * the smallest B the trained unit has overfitted its 4 samples */
+    snprintf(p, sizeof p, "%s/threshold.tsv", dir);
+    ck_assert_msg(traj_read(p, &tb, err) == SYM_OK, "%s", err);
+    for (size_t j = 0; j < 3; j++) {
+        double g = 0;
+        for (size_t s = 0; s < 3; s++) {
+            task_path(p, sizeof p, dir, Bs[j], s);
+            g += (summary_get(p, "ll_train") - summary_get(p, "ll_test")) / 3;
+        }
+        double gm = tab_get(&tb, "gap_mean", j);
+        ck_assert_msg(fabs(gm - g) <= 1e-12 * (1 + fabs(g)), "B %zu gap %.17g want %.17g",
+                      Bs[j], gm, g);
+    }
+    ck_assert_msg(tab_get(&tb, "gap_mean", 0) > 0, "gap at B = 4: %g", tab_get(&tb, "gap_mean", 0));
+    ck_assert_msg(tab_get(&tb, "gap_mean", 0) > tab_get(&tb, "gap_mean", 2), "gap does not shrink");
+    traj_table_free(&tb);
+
+    /* the other kind on the same directory is a parameter mismatch */
+    argv[9] = "gaussian";
+    rc = tutil_run(argv, errbuf, sizeof errbuf);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(errbuf, "mismatch") && strstr(errbuf, "hidden=spin"), "stderr: %s",
+                  errbuf);
+    ck_assert_uint_eq(tutil_lines(errbuf), 1);
+    /* ... and a beta scan there is refused too */
+    char *argvb[] = {NULL, "threshold", "--scan", "beta", "--data", "ising", "--N", "20",
+                     "--hidden", "spin", "--B", "40", "--points", "2", "--out", dir, NULL};
+    rc = tutil_run(argvb, errbuf, sizeof errbuf);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(errbuf, "B scan"), "stderr: %s", errbuf);
+    ring_free(m);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_cli_gauss_ll)
+{
+    /* the default gaussian unit: ll_train and ll_test against enumeration
+     * of all 2^12 states */
+    char *dir = mkscratch(), errbuf[2048];
+    char *argv[] = {NULL, "threshold", "--data", "ising", "--N", "12", "--beta", "0.5",
+                    "--Bmin", "6", "--Bmax", "60", "--points", "2", "--seeds", "1", "--T", "4",
+                    "--boot", "10", "--B-test", "100", "--keep-sim", "--jobs", "1", "--out", dir,
+                    NULL};
+    int rc = tutil_run(argv, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errbuf);
+    ring_model *m = ising_model(12, 0.5);
+    check_task_ll(dir, m, 6, 0, 100, 0);
+    check_task_ll(dir, m, 60, 0, 100, 0);
+    ring_free(m);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_cli_beta_scan)
+{
+    /* Fig. 7a in small: ising N = 20, one binary unit, B = 400, beta from
+     * 0.1 (lambda_max = e^0.2: the profile barely grows by T) to 1.3 (a
+     * strong receptive field): W = |sum w| must rise with beta */
+    char *dir = mkscratch(), errbuf[2048], p[4200], err[SYM_ERRLEN];
+    char *argv[] = {NULL, "threshold", "--scan", "beta", "--data", "ising", "--N", "20",
+                    "--hidden", "spin", "--beta-min", "0.1", "--beta-max", "1.3", "--points", "3",
+                    "--B", "400", "--seeds", "2", "--T", "10", "--B-test", "100", "--jobs", "2",
+                    "--out", dir, NULL};
+    int rc = tutil_run(argv, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errbuf);
+    static const char *const names[3] = {"b0.1", "b0.7", "b1.3"};
+    static const double betas[3] = {0.1, 0.7, 1.3};
+    snprintf(p, sizeof p, "%s/beta_scan.tsv", dir);
+    traj_table tb;
+    ck_assert_msg(traj_read(p, &tb, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(tb.nrow, 3);
+    for (size_t j = 0; j < 3; j++) {
+        ck_assert_msg(fabs(tab_get(&tb, "beta", j) - betas[j]) < 1e-12, "beta %g",
+                      tab_get(&tb, "beta", j));
+        ck_assert_double_eq(tab_get(&tb, "B", j), 400);
+        /* the seed mean of W from the tasks (named by beta, not by B) */
+        double Wm = 0;
+        for (size_t s = 0; s < 2; s++) {
+            snprintf(p, sizeof p, "%s/tasks/%s_%zu/result.tsv", dir, names[j], s);
+            Wm += summary_get(p, "W") / 2;
+            traj_header kv;
+            ck_assert_int_eq(traj_read_summary(p, &kv, err), SYM_OK);
+            ck_assert_msg(fabs(strtod(traj_header_get(&kv, "beta"), NULL) - betas[j]) < 1e-12,
+                          "task beta");
+            traj_header_free(&kv);
+        }
+        ck_assert_msg(fabs(tab_get(&tb, "W_mean", j) - Wm) <= 1e-12 * (1 + Wm), "W_mean");
+        /* each beta's theory profile is its own */
+        snprintf(p, sizeof p, "%s/theory_%s/weights.tsv", dir, names[j]);
+        ck_assert_msg(access(p, F_OK) == 0, "no %s", p);
+        ring_model *m = ising_model(20, betas[j]);
+        double lmax = 0;
+        for (size_t k = 0; k < 20; k++)
+            lmax = fmax(lmax, m->lambda[k]);
+        ring_free(m);
+        double want = 20 / ((sqrt(lmax) - 1) * (sqrt(lmax) - 1));
+        ck_assert_msg(fabs(tab_get(&tb, "Bc_paper", j) / want - 1) < 1e-12, "Bc_paper");
+    }
+    double W0 = tab_get(&tb, "W_mean", 0), W1 = tab_get(&tb, "W_mean", 1),
+           W2 = tab_get(&tb, "W_mean", 2);
+    ck_assert_msg(W0 < W1 && W1 < W2 && W2 > 3 * W0, "W %g %g %g", W0, W1, W2);
+    traj_table_free(&tb);
+    snprintf(p, sizeof p, "%s/summary.tsv", dir);
+    ck_assert_double_eq(summary_get(p, "tasks"), 6);
+    ck_assert_double_eq(summary_get(p, "tasks_run"), 6);
+    /* resumable: a rerun runs nothing */
+    rc = tutil_run(argv, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 0, "rerun exit %d: %s", rc, errbuf);
+    ck_assert_double_eq(summary_get(p, "tasks_run"), 0);
+    /* a B scan on the same directory is refused */
+    char *argvB[] = {NULL, "threshold", "--data", "ising", "--N", "20", "--out", dir, NULL};
+    rc = tutil_run(argvB, errbuf, sizeof errbuf);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(errbuf, "beta scan"), "stderr: %s", errbuf);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_cli_bad_input)
 {
     char *dir = mkscratch(), errbuf[2048];
@@ -519,6 +807,9 @@ START_TEST(test_cli_bad_input)
         {"--jobs", "0", NULL, NULL},        {"--N", "2", NULL, NULL},
         {"--lr", "-1", NULL, NULL},         {"--frobnicate", "1", NULL, NULL},
         {"--T", "nan", NULL, NULL},         {"--Bmin", "5", "--Bmax", "5.4"},
+        {"--hidden", "relu", NULL, NULL},   {"--B-test", "0", NULL, NULL},
+        {"--scan", "beta", NULL, NULL},     {"--scan", "Q", NULL, NULL},
+        {"--scan", "beta", "--B", "0"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         char *argv[16] = {NULL, "threshold", "--Bmin", "4", "--Bmax", "100", "--out", dir};
@@ -560,6 +851,9 @@ Suite *threshold_suite(void)
     TCase *tcli = tcase_create("cli");
     tcase_set_timeout(tcli, 300);
     tcase_add_test(tcli, test_cli_sweep_resume);
+    tcase_add_test(tcli, test_cli_spin_sweep);
+    tcase_add_test(tcli, test_cli_gauss_ll);
+    tcase_add_test(tcli, test_cli_beta_scan);
     tcase_add_test(tcli, test_cli_bad_input);
     suite_add_tcase(s, tcli);
     return s;
