@@ -17,13 +17,14 @@ static const char about[] =
 
 int cmd_compare(int argc, char **argv, char *err)
 {
-    report_config c = {0, 1, NULL};
+    report_config c = {0, 1, NULL, 0};
     const char *out = NULL;
     int no_plot = 0;
     opt_spec spec[] = {
         {"out", OPT_STRING, &out, "output directory (required)", NULL, NULL},
-        {"mu", OPT_SIZE, &c.mu, "hidden unit of the simulations compared with theory's", NULL,
-         NULL},
+        {"mu", OPT_SIZE, &c.mu,
+         "compare this hidden unit of the simulations with theory's unit 0 (default: unit 0, or, "
+         "when both runs have M >= 2 units, every unit after matching)", NULL, &c.mu_given},
         {"no-plot", OPT_FLAG, &no_plot, "write the tables only, do not run gnuplot", NULL, NULL},
         {"plot-script", OPT_STRING, &c.plot_script,
          "gnuplot script [figures/overlay.gp, found via $SYMRBM_FIGURES, . or the binary's ..]",

@@ -79,6 +79,39 @@ static int write_compare(run_files *rf, const traj_header *h, const cmp_result *
     return SYM_OK;
 }
 
+/* compare.tsv with several units: one row per simulation, snapshot and
+ * simulated unit mu, with its theory partner mu_theory (SPEC.md 5's one row
+ * per snapshot and hidden unit). */
+static int write_compare_units(run_files *rf, const traj_header *h, const cmp_result_units *res,
+                               size_t nsim, char *err)
+{
+    traj_file f;
+    int st = run_files_open(rf, "compare.tsv", h, &f.fp, err);
+    if (st)
+        return st;
+    fputs("sim\tt\tmu\tmu_theory\tQ", f.fp);
+    for (size_t j = 0; j < CMP_NOBS; j++)
+        fprintf(f.fp, "\td%s", cmp_obs_name(j));
+    fputc('\n', f.fp);
+    for (size_t k = 0; k < nsim; k++)
+        for (size_t s = 0; s < res[k].unit[0].n; s++)
+            for (size_t a = 0; a < res[k].M; a++) {
+                const cmp_result *r = &res[k].unit[a];
+                if (s >= r->n)
+                    continue;
+                fprintf(f.fp, "%zu\t", k + 1);
+                traj_put(f.fp, r->t[s]);
+                fprintf(f.fp, "\t%zu\t%zu\t", a, res[k].match[a]);
+                traj_put(f.fp, r->Q[s]);
+                for (size_t j = 0; j < CMP_NOBS; j++) {
+                    fputc('\t', f.fp);
+                    traj_put(f.fp, r->d[s * CMP_NOBS + j]);
+                }
+                fputc('\n', f.fp);
+            }
+    return SYM_OK;
+}
+
 /* One summary quantity: plain with one simulation; _mean, _sd and per-seed
  * _1 .. _n with several. */
 static void summary_stat(FILE *fp, const char *key, const double *x, size_t n)
@@ -100,37 +133,114 @@ static void summary_stat(FILE *fp, const char *key, const double *x, size_t n)
     }
 }
 
-static int write_summary(run_files *rf, const traj_header *h, const cmp_result *res, size_t nsim,
-                         double wall, char *err)
+/* The final scores of one simulation, from either comparison. */
+typedef struct {
+    double Q_final, dR_max, dR_final, t_sb_theory, t_sb_sim;
+} score;
+
+static score score_of(const cmp_result *r)
+{
+    score c = {r->Q_final, r->dR_max, r->dR_final, r->t_sb_theory, r->t_sb_sim};
+    return c;
+}
+
+/* Several units: Q_final the mean matched Q; dR_max over every unit;
+ * dR_final the unit's of largest magnitude; t_sb the mean over units (nan
+ * when a unit has none). */
+static score score_units(const cmp_result_units *r)
+{
+    score c = {r->Q_final, NAN, 0, 0, 0};
+    for (size_t a = 0; a < r->M; a++) {
+        const cmp_result *u = &r->unit[a];
+        if (isfinite(u->dR_max) && !(u->dR_max <= c.dR_max))
+            c.dR_max = u->dR_max;
+        double d = u->dR_final;
+        if (a == 0 || isnan(d) || (!isnan(c.dR_final) && fabs(d) > fabs(c.dR_final)))
+            c.dR_final = d;   /* a nan, once taken, stays */
+        c.t_sb_theory += u->t_sb_theory / (double)r->M;
+        c.t_sb_sim += u->t_sb_sim / (double)r->M;
+    }
+    return c;
+}
+
+/* The keys of several units (after the common ones): per-unit final Q and
+ * matching, the centre separations of theory and sim, the matching time. */
+static void summary_units(FILE *fp, const cmp_result_units *ru, size_t nsim, double *x)
+{
+    char key[64];
+    size_t M = ru[0].M;
+    for (size_t a = 0; a < M; a++) {
+        snprintf(key, sizeof key, "Q_final_mu%zu", a);
+        for (size_t k = 0; k < nsim; k++)
+            x[k] = ru[k].unit[a].Q_final;
+        summary_stat(fp, key, x, nsim);
+    }
+    /* a matching is a label, not a quantity: per simulation, no mean */
+    for (size_t a = 0; a < M; a++)
+        for (size_t k = 0; k < nsim; k++) {
+            if (nsim == 1)
+                snprintf(key, sizeof key, "match_mu%zu", a);
+            else
+                snprintf(key, sizeof key, "match_mu%zu_%zu", a, k + 1);
+            fprintf(fp, "%s\t%zu\n", key, ru[k].match[a]);
+        }
+    for (size_t a = 0; a < M; a++) {
+        snprintf(key, sizeof key, "sep_theory_%zu", a);
+        traj_summary_num(fp, key, ru[0].sep_theory[a]);
+    }
+    for (size_t a = 0; a < M; a++) {
+        snprintf(key, sizeof key, "sep_sim_%zu", a);
+        for (size_t k = 0; k < nsim; k++)
+            x[k] = ru[k].sep_sim[a];
+        summary_stat(fp, key, x, nsim);
+    }
+    for (size_t k = 0; k < nsim; k++)
+        x[k] = ru[k].t_match;
+    summary_stat(fp, "t_match", x, nsim);
+}
+
+/* res (one unit) or ru (several units): exactly one is non-NULL. */
+static int write_summary(run_files *rf, const traj_header *h, const cmp_result *res,
+                         const cmp_result_units *ru, size_t nsim, double wall, char *err)
 {
     double *x = malloc(nsim * sizeof *x);
-    if (!x)
+    score *c = calloc(nsim ? nsim : 1, sizeof *c);
+    if (!x || !c) {
+        free(x);
+        free(c);
         return sym_error(err, SYM_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < nsim; k++)
+        c[k] = res ? score_of(&res[k]) : score_units(&ru[k]);
     traj_file f;
     int st = run_files_open(rf, "summary.tsv", h, &f.fp, err);
     if (st) {
         free(x);
+        free(c);
         return st;
     }
     for (size_t k = 0; k < nsim; k++)
-        x[k] = res[k].Q_final;
+        x[k] = c[k].Q_final;
     summary_stat(f.fp, "Q_final", x, nsim);
     for (size_t k = 0; k < nsim; k++)
-        x[k] = res[k].dR_max;
+        x[k] = c[k].dR_max;
     summary_stat(f.fp, "dR_max", x, nsim);
     for (size_t k = 0; k < nsim; k++)
-        x[k] = res[k].dR_final;
+        x[k] = c[k].dR_final;
     summary_stat(f.fp, "dR_final", x, nsim);
-    traj_summary_num(f.fp, "t_sb_theory", res[0].t_sb_theory);
+    traj_summary_num(f.fp, "t_sb_theory", c[0].t_sb_theory);
     for (size_t k = 0; k < nsim; k++)
-        x[k] = res[k].t_sb_sim;
+        x[k] = c[k].t_sb_sim;
     summary_stat(f.fp, "t_sb_sim", x, nsim);
     /* relative t_sb difference, the "within 25%" */
     for (size_t k = 0; k < nsim; k++)
-        x[k] = res[k].t_sb_sim / res[k].t_sb_theory - 1;
+        x[k] = c[k].t_sb_sim / c[k].t_sb_theory - 1;
     summary_stat(f.fp, "t_sb_rel", x, nsim);
+    if (ru)
+        summary_units(f.fp, ru, nsim, x);
     traj_summary_num(f.fp, "wall_s", wall);
     free(x);
+    free(c);
     return SYM_OK;
 }
 
@@ -267,8 +377,128 @@ static int inputs_header(traj_header *h, const cmp_run *th, const cmp_run *sims,
     return st ? st : ring_header_set(rm, h);
 }
 
+static int report_one(const report_config *c, const char *theory, const char *const *sims_dir,
+                      size_t nsim, traj_header *h, const char *out, char *err);
+
+/* Several units on both sides (SPEC.md 4): every unit of the theory and of
+ * each simulation, matched (compare/cmp.h).  The overlay files show unit 0
+ * of each simulation and the theory unit matched to unit 0 of the first. */
+static int report_units(const report_config *c, cmp_units *th, cmp_units *sims, size_t nsim,
+                        traj_header *h, const char *out, double t0, char *err)
+{
+    cmp_result_units *ru = calloc(nsim, sizeof *ru);
+    cmp_run *s0 = malloc(nsim * sizeof *s0);
+    cmp_result *r0 = malloc(nsim * sizeof *r0);
+    ring_model *rm = NULL;
+    obs_ws *ws = NULL;
+    run_files rf = {0};
+    size_t ndone = 0;
+    int st = !ru || !s0 || !r0 ? sym_error(err, SYM_ENOMEM, "out of memory") : SYM_OK;
+    for (size_t k = 0; !st && k < nsim; k++)
+        st = cmp_check_match(&th->unit[0], &sims[k].unit[0], err);
+    if (st || (st = model_of(&th->unit[0], &rm, err)))
+        goto done;
+    if (!(ws = obs_alloc(th->unit[0].N))) {
+        st = sym_error(err, SYM_ENOMEM, "out of memory (N = %zu)", th->unit[0].N);
+        goto done;
+    }
+    for (; ndone < nsim; ndone++)
+        if ((st = cmp_compare_units(ws, th, &sims[ndone], &ru[ndone], err)))
+            goto done;
+    for (size_t k = 0; k < nsim; k++) {
+        s0[k] = sims[k].unit[0];   /* shallow views: freed with sims */
+        r0[k] = ru[k].unit[0];
+    }
+    /* the inputs header names the run directories: one unit of each is enough */
+    if (inputs_header(h, &th->unit[0], s0, nsim, rm) || traj_header_set(h, "M", "%zu", th->M)) {
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = run_files_init(&rf, out, err)) || (st = write_compare_units(&rf, h, ru, nsim, err)) ||
+        (st = write_overlay(&rf, h, &th->unit[ru[0].match[0]], s0, r0, nsim, err)) ||
+        (st = write_summary(&rf, h, NULL, ru, nsim, sys_now() - t0, err)) ||
+        (st = run_files_commit(&rf, err)))
+        goto done;
+    if (c->plot)
+        st = plot(out, c->plot_script, s0[0].n, err);
+done:
+    run_files_abort(&rf);
+    for (size_t k = 0; ru && k < ndone; k++)
+        cmp_result_units_free(&ru[k]);
+    obs_free(ws);
+    ring_free(rm);
+    free(ru);
+    free(s0);
+    free(r0);
+    return st;
+}
+
+/* Whether to match units: --mu not given and at least two units in the
+ * theory and in the first simulation.  On yes, th and sims hold every unit
+ * of every run (*yes = 1); on no, nothing is kept and the one-unit
+ * comparison runs as it always did. */
+static int units_mode(const report_config *c, const char *theory, const char *const *sims_dir,
+                      size_t nsim, cmp_units *th, cmp_units *sims, int *yes, char *err)
+{
+    *yes = 0;
+    if (c->mu_given)
+        return SYM_OK;
+    int st = cmp_units_load(th, theory, err);
+    if (st)
+        return st;
+    if (th->M < 2) {
+        cmp_units_free(th);
+        return SYM_OK;
+    }
+    if ((st = cmp_units_load(&sims[0], sims_dir[0], err))) {
+        cmp_units_free(th);
+        return st;
+    }
+    if (sims[0].M < 2) {
+        cmp_units_free(&sims[0]);
+        cmp_units_free(th);
+        return SYM_OK;
+    }
+    for (size_t k = 1; k < nsim && !st; k++)
+        st = cmp_units_load(&sims[k], sims_dir[k], err);
+    if (st) {
+        for (size_t k = 0; k < nsim; k++)
+            cmp_units_free(&sims[k]);
+        cmp_units_free(th);
+        return st;
+    }
+    *yes = 1;
+    return SYM_OK;
+}
+
 int report_run(const report_config *c, const char *theory, const char *const *sims_dir,
                size_t nsim, traj_header *h, const char *out, char *err)
+{
+    if (nsim < 1)
+        return sym_error(err, SYM_EINVAL, "need at least one simulation");
+    {
+        double t0 = sys_now();
+        cmp_units thu, *simu = calloc(nsim, sizeof *simu);
+        int yes = 0;
+        memset(&thu, 0, sizeof thu);
+        int st = simu ? units_mode(c, theory, sims_dir, nsim, &thu, simu, &yes, err)
+                      : sym_error(err, SYM_ENOMEM, "out of memory");
+        if (!st && yes) {
+            st = report_units(c, &thu, simu, nsim, h, out, t0, err);
+            for (size_t k = 0; k < nsim; k++)
+                cmp_units_free(&simu[k]);
+            cmp_units_free(&thu);
+        }
+        free(simu);
+        if (st || yes)
+            return st;
+    }
+    return report_one(c, theory, sims_dir, nsim, h, out, err);
+}
+
+/* One unit of each simulation (c->mu) against the theory's unit 0. */
+static int report_one(const report_config *c, const char *theory, const char *const *sims_dir,
+                      size_t nsim, traj_header *h, const char *out, char *err)
 {
     double t0 = sys_now();
     cmp_run th;
@@ -301,7 +531,7 @@ int report_run(const report_config *c, const char *theory, const char *const *si
     }
     if ((st = run_files_init(&rf, out, err)) || (st = write_compare(&rf, h, res, nsim, err)) ||
         (st = write_overlay(&rf, h, &th, sims, res, nsim, err)) ||
-        (st = write_summary(&rf, h, res, nsim, sys_now() - t0, err)) ||
+        (st = write_summary(&rf, h, res, NULL, nsim, sys_now() - t0, err)) ||
         (st = run_files_commit(&rf, err)))
         goto done;
     if (c->plot)

@@ -17,9 +17,15 @@ typedef struct {
     size_t mu;                /* the simulations' hidden unit compared      */
     int plot;                 /* draw the overlay figure                    */
     const char *plot_script;  /* gnuplot script, NULL: found (report_plot)  */
+    int mu_given;             /* mu was asked for: compare that unit only,
+                                 even when both runs have M >= 2 units     */
 } report_config;
 
-/* theory: the theory run directory; sims[0..nsim-1] the simulation runs; h
+/* theory: the theory run directory; sims[0..nsim-1] the simulation runs.
+ * Units are matched when mu_given is 0 and the theory and the first
+ * simulation both have M >= 2 units (every simulation must then have the
+ * theory's M); otherwise simulation unit mu is compared with theory unit 0,
+ * as with one unit.  h
  * the caller's header (run_header + options), completed with the inputs,
  * their seeds and the data model's keys. */
 int report_run(const report_config *c, const char *theory, const char *const *sims, size_t nsim,

@@ -10,7 +10,13 @@
  *     t_sb_sim = t_sb_theory - delta exactly;
  *   - dR(t') = R_sim(t') - (theory R interpolated linearly at t').
  * Plus: mismatched N / data model / beta, missing and truncated files exit 2
- * with a message; seeds give _mean/_sd; the figure (when gnuplot exists). */
+ * with a message; seeds give _mean/_sd; the figure (when gnuplot exists).
+ * Several units (SPEC.md 4): the assignment against brute force over all
+ * permutations; the matching recovers a planted permutation, shifts and
+ * signs of bumps of distinct widths, and, for equal bumps (a tie in Q), the
+ * planted permutation by position; the centre separations of bumps at known
+ * centres; and an end-to-end theory/sim/compare run with M = 3 binary
+ * units, checked against Q and centres computed here from weights.tsv. */
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -741,6 +747,340 @@ START_TEST(test_lib_nonfinite)
 }
 END_TEST
 
+/* ---- several hidden units ---- */
+
+/* The best sum over all M! permutations, by recursion (independent of
+ * cmp_assign's lexicographic enumeration and of the Hungarian method). */
+static double brute_assign(const double *Q, size_t M, size_t a, int *used)
+{
+    if (a == M)
+        return 0;
+    double best = -INFINITY;
+    for (size_t b = 0; b < M; b++)
+        if (!used[b]) {
+            used[b] = 1;
+            double v = Q[a * M + b] + brute_assign(Q, M, a + 1, used);
+            used[b] = 0;
+            if (v > best)
+                best = v;
+        }
+    return best;
+}
+
+static void check_bijection(const size_t *perm, size_t M)
+{
+    int seen[64] = {0};
+    for (size_t a = 0; a < M; a++) {
+        ck_assert_uint_lt(perm[a], M);
+        ck_assert_msg(!seen[perm[a]], "perm[%zu] = %zu twice", a, perm[a]);
+        seen[perm[a]] = 1;
+    }
+}
+
+START_TEST(test_assign_brute)
+{
+    gsl_rng *r = rng_alloc(11, RNG_STREAM_AUX);
+    double Q[64];
+    size_t perm[8];
+    for (size_t M = 1; M <= 7; M++)
+        for (int trial = 0; trial < 30; trial++) {
+            for (size_t k = 0; k < M * M; k++)
+                Q[k] = gsl_rng_uniform(r);
+            int used[8] = {0};
+            double want = brute_assign(Q, M, 0, used);
+            /* exhaustive and Hungarian, each checked against brute force and
+             * against the sum of the permutation it returns */
+            for (int hung = 0; hung < 2; hung++) {
+                double got = cmp_assign(Q, NULL, M, hung ? 0 : 16, perm);
+                check_bijection(perm, M);
+                double sum = 0;
+                for (size_t a = 0; a < M; a++)
+                    sum += Q[a * M + perm[a]];
+                ck_assert_msg(fabs(got - want) < 1e-12, "M %zu %s: %.15g want %.15g", M,
+                              hung ? "hungarian" : "exhaustive", got, want);
+                ck_assert_msg(fabs(sum - got) < 1e-12, "returned %.15g, perm sums to %.15g", got, sum);
+            }
+        }
+    /* a planted optimum at M = 12 (brute force out of reach): planted
+     * entries 1, all others < 0.5, so any other permutation loses >= 0.5 */
+    enum { MP = 12 };
+    double QP[MP * MP];
+    size_t plant[MP] = {3, 7, 0, 11, 5, 1, 9, 2, 10, 4, 8, 6}, pp[MP];
+    for (size_t a = 0; a < MP; a++)
+        for (size_t b = 0; b < MP; b++)
+            QP[a * MP + b] = b == plant[a] ? 1.0 : 0.49 * gsl_rng_uniform(r);
+    ck_assert(fabs(cmp_assign(QP, NULL, MP, 0, pp) - MP) < 1e-12);
+    for (size_t a = 0; a < MP; a++)
+        ck_assert_uint_eq(pp[a], plant[a]);
+    /* an all-equal matrix is one big tie: the identity */
+    double Qe[16];
+    for (size_t k = 0; k < 16; k++)
+        Qe[k] = 0.7;
+    ck_assert(fabs(cmp_assign(Qe, NULL, 4, 16, perm) - 2.8) < 1e-12);
+    for (size_t a = 0; a < 4; a++)
+        ck_assert_uint_eq(perm[a], a);
+    /* a nan (zero profile) loses against any real overlap */
+    double Qn[4] = {NAN, 0.1, 0.2, 0.05};
+    cmp_assign(Qn, NULL, 2, 16, perm);
+    ck_assert(perm[0] == 1 && perm[1] == 0);
+    cmp_assign(Qn, NULL, 2, 0, perm);
+    ck_assert(perm[0] == 1 && perm[1] == 0);
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* A gaussian bump of width sd centred at c (circular distance), on N sites. */
+static void bump(double *w, size_t N, double c, double sd, double amp)
+{
+    for (size_t i = 0; i < N; i++) {
+        double d = fabs((double)i - c);
+        d = fmin(d, (double)N - d);
+        w[i] = amp * exp(-d * d / (2 * sd * sd));
+    }
+}
+
+/* Sim unit a = sign[a] x theory unit perm[a], cyclically shifted:
+ * wsim_a[i] = sign[a] wth_perm[a][(i + shift[a]) mod N]. */
+static void plant_units(const double *wth, size_t M, size_t N, const size_t *perm, const size_t *shift,
+                        const int *sign, double *wsim)
+{
+    for (size_t a = 0; a < M; a++)
+        for (size_t i = 0; i < N; i++)
+            wsim[a * N + i] = sign[a] * wth[perm[a] * N + (i + shift[a]) % N];
+}
+
+START_TEST(test_match_planted)
+{
+    enum { N = 60, MMAX = 8 };
+    obs_ws *ws = obs_alloc(N);
+    double wth[MMAX * N], wsim[MMAX * N], q[MMAX];
+    size_t got[MMAX], gsh[MMAX];
+    int gsg[MMAX];
+    /* M = 4 exhaustive, M = 8 Hungarian (beyond CMP_EXHAUSTIVE_MAX) */
+    static const size_t perm4[] = {2, 0, 3, 1}, perm8[] = {5, 2, 7, 0, 3, 6, 1, 4};
+    static const size_t shift8[] = {0, 13, 29, 7, 44, 58, 1, 30};
+    static const int sign8[] = {1, -1, -1, 1, 1, -1, 1, -1};
+    for (int pass = 0; pass < 2; pass++) {
+        size_t M = pass ? 8 : 4;
+        const size_t *perm = pass ? perm8 : perm4;
+        ck_assert(pass == 0 || M > CMP_EXHAUSTIVE_MAX);
+        /* distinct widths: Q tells the units apart whatever their shift */
+        for (size_t b = 0; b < M; b++)
+            bump(wth + b * N, N, 5.0 + 7.0 * (double)b, 1.5 + 1.1 * (double)b, 0.5 + 0.1 * (double)b);
+        plant_units(wth, M, N, perm, shift8, sign8, wsim);
+        double mean = cmp_match(ws, wsim, wth, M, N, got, q, gsh, gsg);
+        ck_assert_msg(fabs(mean - 1) < 1e-12, "M %zu: mean Q %.15g", M, mean);
+        for (size_t a = 0; a < M; a++) {
+            ck_assert_msg(got[a] == perm[a], "M %zu: sim %zu -> %zu, planted %zu", M, a, got[a], perm[a]);
+            ck_assert_uint_eq(gsh[a], shift8[a]);
+            ck_assert_int_eq(gsg[a], sign8[a]);
+            ck_assert(fabs(q[a] - 1) < 1e-12);
+        }
+    }
+    /* M = 1: the one pairing, and Q is obs_overlap's */
+    size_t p1, s1, s1w;
+    int g1, g1w;
+    double q1;
+    bump(wth, N, 10, 3, 1);
+    bump(wsim, N, 17, 4, -1);
+    double m1 = cmp_match(ws, wsim, wth, 1, N, &p1, &q1, &s1, &g1);
+    double want = obs_overlap(ws, wsim, wth, &s1w, &g1w);
+    ck_assert_uint_eq(p1, 0);
+    ck_assert(m1 == want && q1 == want && s1 == s1w && g1 == g1w);
+    ck_assert(want < 0.99);   /* widths 3 and 4: not a trivial Q = 1 */
+    obs_free(ws);
+}
+END_TEST
+
+/* Equal bumps at different centres: Q = 1 for every pairing (a tie), which
+ * only the position breaks: the planted permutation is the one that moves
+ * each unit by at most one site. */
+START_TEST(test_match_ties)
+{
+    enum { N = 60, M = 4 };
+    obs_ws *ws = obs_alloc(N);
+    double wth[M * N], wsim[M * N], c[M] = {5, 20, 35, 50};
+    static const size_t perm[M] = {1, 3, 0, 2}, off[M] = {1, 0, 59, 1};
+    size_t got[M], sh[M];
+    double q[M];
+    for (size_t b = 0; b < M; b++)
+        bump(wth + b * N, N, c[b], 3.0, 1.0);
+    for (size_t a = 0; a < M; a++)
+        bump(wsim + a * N, N, c[perm[a]] - (off[a] == 59 ? -1.0 : (double)off[a]), 3.0, 1.0);
+    double mean = cmp_match(ws, wsim, wth, M, N, got, q, sh, NULL);
+    ck_assert(fabs(mean - 1) < 1e-12);
+    for (size_t a = 0; a < M; a++) {
+        ck_assert_msg(got[a] == perm[a], "sim %zu -> %zu, planted %zu", a, got[a], perm[a]);
+        ck_assert_uint_eq(sh[a], off[a]);
+    }
+    /* without the tie-break the lexicographic first (the identity) wins */
+    double Q[M * M];
+    for (size_t a = 0; a < M; a++)
+        for (size_t b = 0; b < M; b++)
+            Q[a * M + b] = obs_overlap(ws, wsim + a * N, wth + b * N, NULL, NULL);
+    cmp_assign(Q, NULL, M, 16, got);
+    for (size_t a = 0; a < M; a++)
+        ck_assert_uint_eq(got[a], a);
+    obs_free(ws);
+}
+END_TEST
+
+START_TEST(test_separations)
+{
+    enum { N = 60 };
+    double sep[3], c3[3] = {50, 3.5, 20};
+    cmp_separations(c3, 3, N, sep);   /* gaps 16.5, 30, 13.5 */
+    ck_assert(sep[0] == 13.5 && sep[1] == 16.5 && sep[2] == 30);
+    double c1 = 17.25, s1;
+    cmp_separations(&c1, 1, N, &s1);
+    ck_assert(s1 == N);
+    double cn[3] = {1, NAN, 2};
+    cmp_separations(cn, 3, N, sep);
+    ck_assert(isnan(sep[0]) && isnan(sep[1]) && isnan(sep[2]));
+    /* three symmetric bumps centred on sites 7, 25, 48: their centres (SPEC
+     * 4, from obs_compute) and gaps 18, 23, 19 */
+    obs_ws *ws = obs_alloc(N);
+    double w[N], c[3], want[3] = {18, 19, 23}, at[3] = {25, 7, 48};
+    for (size_t k = 0; k < 3; k++) {
+        obs_values ov;
+        bump(w, N, at[k], 2.5, k == 1 ? -1.0 : 1.0);
+        obs_compute(ws, &ring_ising, w, &ov);
+        c[k] = ov.center;
+        ck_assert_msg(fabs(c[k] - at[k]) < 1e-9, "centre %.15g want %g", c[k], at[k]);
+    }
+    cmp_separations(c, 3, N, sep);
+    for (size_t k = 0; k < 3; k++)
+        ck_assert_msg(fabs(sep[k] - want[k]) < 1e-9, "sep %zu: %.15g want %g", k, sep[k], want[k]);
+    obs_free(ws);
+}
+END_TEST
+
+/* The final weights of every unit in dir/weights.tsv, M x N. */
+static void final_weights(const char *dir, size_t M, size_t N, double *w)
+{
+    char path[700], err[SYM_ERRLEN];
+    snprintf(path, sizeof path, "%s/weights.tsv", dir);
+    traj_table t;
+    ck_assert_msg(traj_read(path, &t, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(t.ncol, N + 2);
+    ck_assert_uint_ge(t.nrow, M);
+    double tl = t.x[(t.nrow - 1) * t.ncol];
+    for (size_t r = 0; r < t.nrow; r++)
+        if (t.x[r * t.ncol] == tl) {
+            size_t mu = (size_t)t.x[r * t.ncol + 1];
+            ck_assert_uint_lt(mu, M);
+            memcpy(w + mu * N, t.x + r * t.ncol + 2, N * sizeof *w);
+        }
+    traj_table_free(&t);
+}
+
+static double direct_centre(const double *w, size_t N)
+{
+    double re = 0, im = 0;
+    for (size_t i = 0; i < N; i++) {
+        double th = 2 * M_PI * (double)i / (double)N;
+        re += w[i] * w[i] * cos(th);
+        im += w[i] * w[i] * sin(th);
+    }
+    double c = atan2(im, re) * (double)N / (2 * M_PI);
+    return c < 0 ? c + (double)N : c;
+}
+
+/* theory and sim with M = 3 binary units, the exact model term and many
+ * samples: after matching, every unit's Q > 0.95; Q, matching and centre
+ * separations agree with a recomputation from the two weights.tsv. */
+START_TEST(test_e2e_units)
+{
+    enum { N = 60, M = 3 };
+    char *tmp = mktmp(), dth[600], dsim[600], dout[600], dmu[600], path[700], key[64];
+    snprintf(dth, sizeof dth, "%s/th", tmp);
+    snprintf(dsim, sizeof dsim, "%s/sim", tmp);
+    snprintf(dout, sizeof dout, "%s/out", tmp);
+    snprintf(dmu, sizeof dmu, "%s/out_mu", tmp);
+    const char *a_th[] = {"theory", "--hidden", "spin", "--M", "3", "--N", "60", "--beta", "1", "--T", "10",
+                          "--snapshots", "10", "--seed", "1", "--out", dth, NULL};
+    const char *a_sim[] = {"sim", "--hidden", "spin", "--M", "3", "--N", "60", "--beta", "1", "--T", "10",
+                           "--snapshots", "10", "--seed", "1", "--B", "20000", "--B-test", "0",
+                           "--model-term", "exact", "--out", dsim, NULL};
+    const char *a_cmp[] = {"compare", dth, dsim, "--out", dout, "--no-plot", NULL};
+    const char *a_mu[] = {"compare", dth, dsim, "--out", dmu, "--no-plot", "--mu", "0", NULL};
+    const char **runs[] = {a_th, a_sim, a_cmp, a_mu};
+    for (size_t k = 0; k < 4; k++) {
+        run_result r = run_bin(tmp, NULL, runs[k]);
+        ck_assert_msg(r.status == 0, "%s: exit %d: %s", runs[k][0], r.status, r.err);
+    }
+    double wth[M * N], wsim[M * N];
+    final_weights(dth, M, N, wth);
+    final_weights(dsim, M, N, wsim);
+    /* the best matching, brute force with the lattice Q of direct_Q */
+    double Q[M * M];
+    size_t sh[M * M];
+    int sg;
+    for (size_t a = 0; a < M; a++)
+        for (size_t b = 0; b < M; b++)
+            Q[a * M + b] = direct_Q(wsim + a * N, wth + b * N, N, &sh[a * M + b], &sg);
+    int used[M] = {0};
+    double best = brute_assign(Q, M, 0, used);
+    snprintf(path, sizeof path, "%s/summary.tsv", dout);
+    double qsum = 0;
+    int seen[M] = {0};
+    for (size_t a = 0; a < M; a++) {
+        snprintf(key, sizeof key, "match_mu%zu", a);
+        size_t b = (size_t)summary_get(path, key);
+        ck_assert_uint_lt(b, M);
+        ck_assert(!seen[b]);
+        seen[b] = 1;
+        snprintf(key, sizeof key, "Q_final_mu%zu", a);
+        double q = summary_get(path, key);
+        ck_assert_msg(fabs(q - Q[a * M + b]) < 1e-12, "%s %.15g, direct %.15g", key, q, Q[a * M + b]);
+        ck_assert_msg(q > 0.95, "%s = %g", key, q);
+        qsum += q;
+    }
+    ck_assert_msg(fabs(qsum - best) < 1e-12, "matched sum %.15g, best %.15g", qsum, best);
+    ck_assert(fabs(summary_get(path, "Q_final") - qsum / M) < 1e-12);
+    /* centre separations, recomputed, and they close the ring */
+    for (int side = 0; side < 2; side++) {
+        double c[M], sep[M], tot = 0, prev = 0;
+        for (size_t a = 0; a < M; a++)
+            c[a] = direct_centre((side ? wsim : wth) + a * N, N);
+        cmp_separations(c, M, N, sep);
+        for (size_t k = 0; k < M; k++) {
+            snprintf(key, sizeof key, "%s_%zu", side ? "sep_sim" : "sep_theory", k);
+            double v = summary_get(path, key);
+            ck_assert_msg(fabs(v - sep[k]) < 1e-9, "%s %.15g direct %.15g", key, v, sep[k]);
+            ck_assert_msg(v >= prev, "%s = %g: not sorted", key, v);
+            prev = v;
+            tot += v;
+        }
+        ck_assert(fabs(tot - N) < 1e-9);
+    }
+    /* compare.tsv: M rows per snapshot with mu and mu_theory; with --mu the
+     * one-unit format of before */
+    snprintf(path, sizeof path, "%s/compare.tsv", dout);
+    char err[SYM_ERRLEN];
+    traj_table t;
+    ck_assert_msg(traj_read(path, &t, err) == SYM_OK, "%s", err);
+    ck_assert_int_eq(traj_table_col(&t, "mu"), 2);
+    ck_assert_int_eq(traj_table_col(&t, "mu_theory"), 3);
+    ck_assert_int_eq(traj_table_col(&t, "Q"), 4);
+    ck_assert_uint_eq(t.nrow, 11 * M);
+    for (size_t r = 0; r < t.nrow; r++)
+        ck_assert(t.x[r * t.ncol + 2] == (double)(r % M));
+    /* at t = 0 sim and theory share w(0) (same seed): Q = 1 per unit */
+    for (size_t a = 0; a < M; a++)
+        ck_assert_msg(fabs(t.x[a * t.ncol + 4] - 1) < 1e-12, "Q(0) %.15g", t.x[a * t.ncol + 4]);
+    traj_table_free(&t);
+    snprintf(path, sizeof path, "%s/compare.tsv", dmu);
+    ck_assert_msg(traj_read(path, &t, err) == SYM_OK, "%s", err);
+    ck_assert_int_eq(traj_table_col(&t, "mu"), -1);
+    ck_assert_int_eq(traj_table_col(&t, "Q"), 2);
+    ck_assert_uint_eq(t.nrow, 11);
+    traj_table_free(&t);
+    rm_rf(tmp);
+    free(tmp);
+}
+END_TEST
+
 Suite *compare_suite(void)
 {
     Suite *s = suite_create("compare");
@@ -753,6 +1093,11 @@ Suite *compare_suite(void)
     tcase_add_test(tc, test_cli_missing_truncated);
     tcase_add_test(tc, test_cli_no_gnuplot);
     tcase_add_test(tc, test_lib_nonfinite);
+    tcase_add_test(tc, test_assign_brute);
+    tcase_add_test(tc, test_match_planted);
+    tcase_add_test(tc, test_match_ties);
+    tcase_add_test(tc, test_separations);
+    tcase_add_test(tc, test_e2e_units);
     suite_add_tcase(s, tc);
     return s;
 }
