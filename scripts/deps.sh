@@ -7,6 +7,9 @@
 #   scripts/deps.sh         build, tests, figures
 #   scripts/deps.sh fuzz    the same plus clang and its runtime libraries
 #                           (libFuzzer, ASan, UBSan) for `make fuzz`
+#   scripts/deps.sh bench   the same plus NumPy and SciPy (Debian's, for
+#                           /usr/bin/python3) and GNU time, for the SciPy
+#                           LSODA reference of `make bench`
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libgsl-dev libsundials-dev libfftw3-dev check gnuplot-nox)
@@ -15,7 +18,8 @@ case "${1:-}" in
     # clang and libclang-rt-dev follow Debian's default LLVM (14 on
     # bookworm: clang-14, libclang-rt-14-dev, which holds libFuzzer)
     fuzz) pkgs+=(clang libclang-rt-dev) ;;
-    *) echo "deps.sh: unknown group '$1' (known: fuzz)" >&2; exit 2 ;;
+    bench) pkgs+=(python3-numpy python3-scipy time) ;;
+    *) echo "deps.sh: unknown group '$1' (known: fuzz, bench)" >&2; exit 2 ;;
 esac
 
 missing=()
