@@ -13,7 +13,7 @@
 #                (N = 100, t = lr x updates = 0.001 x 100 x 10^4/10 = 100);
 #   sim points:  the paper's settings, PCD-20, SGD lr 0.001, batch 10,
 #                B = 10^4, 100 epochs, N = 100, FIG3B_SEEDS seeds per beta at
-#                xi = 2, 4, 6, 8, 10 (about 70 s of CPU per run;
+#                xi = 2, 4, 6, 8, 10 (45-55 s per run on an idle core;
 #                FIG3B_SEEDS=0 skips them).
 #
 # Runs are resumable: a run whose summary.tsv exists is not repeated (every

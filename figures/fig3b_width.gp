@@ -9,7 +9,7 @@ set xlabel 'correlation length {/Symbol x} = -1 / ln tanh {/Symbol b}'
 set ylabel 'receptive-field width fwhm (sites)'
 set xrange [1.5:12.5]
 set yrange [0:*]
-set key top left font ',12' spacing 1.15
+set key bottom right font ',12' spacing 1.15
 set title 'Receptive-field width against correlation length (binary hidden unit)'
 plot th using 1:3 with linespoints ls 1 title 'theory: fixed point, N = 400', \
      fa * x + fb with lines ls 1 dt 2 lw 1.5 \
