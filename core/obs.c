@@ -202,3 +202,39 @@ double obs_t_sb(const double *t, const double *S, size_t n)
     }
     return t[n - 1];   /* not reached: S[n-1] >= half */
 }
+
+/* Distance from site p to the half-maximum crossing walking in direction
+ * dir (+1 or -1), or -1 when |w| never drops to half all round the ring. */
+static double fwhm_side(const double *w, size_t N, size_t p, int dir, double half)
+{
+    double prev = fabs(w[p]);
+    for (size_t s = 1; s < N; s++) {
+        size_t i = dir > 0 ? (p + s) % N : (p + N - s) % N;
+        double a = fabs(w[i]);
+        /* prev > half >= a, so the denominator is positive */
+        if (a <= half)
+            return (double)(s - 1) + (prev - half) / (prev - a);
+        prev = a;
+    }
+    return -1.0;
+}
+
+double obs_fwhm(const double *w, size_t N)
+{
+    if (N == 0)
+        return NAN;
+    size_t p = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (!isfinite(w[i]))
+            return NAN;
+        if (fabs(w[i]) > fabs(w[p]))
+            p = i;
+    }
+    double half = 0.5 * fabs(w[p]);
+    if (!(half > 0))
+        return NAN;
+    double r = fwhm_side(w, N, p, +1, half);
+    if (r < 0)
+        return NAN;   /* then the left walk cannot find a crossing either */
+    return r + fwhm_side(w, N, p, -1, half);
+}

@@ -3,8 +3,9 @@
  *
  * For one weight profile w_0..w_{N-1}: norm2, Fourier amplitudes a_k
  * (Parseval-normalised), participation ratio pr, localisation R, centre,
- * the data model's symmetry-breaking parameter S, and the aligned overlap Q
- * with a reference profile (max over cyclic shifts and sign, by FFT).
+ * the data model's symmetry-breaking parameter S, the aligned overlap Q
+ * with a reference profile (max over cyclic shifts and sign, by FFT), and
+ * the width fwhm of the dominant peak (the paper's Fig. 3b).
  * obs_alloc/obs_free make and destroy FFTW plans, which is NOT thread-safe in
  * FFTW: serialise them (or call fftw_make_planner_thread_safe) when tasks run
  * in threads.  obs_compute/obs_overlap on one workspace per thread are safe.
@@ -42,6 +43,19 @@ void obs_amplitudes(obs_ws *ws, const double *w, double *a);
 /* Q(w, u) = max over shifts s and sign of |sum_i w_i u_{i+s}| / (|w| |u|).
  * shift (may be NULL) gets the maximising s, sign (may be NULL) +1 or -1. */
 double obs_overlap(obs_ws *ws, const double *w, const double *u, size_t *shift, int *sign);
+
+/* fwhm (SPEC.md 4): the full width at half maximum, in sites, of the
+ * dominant peak of |w| on the ring.  From the site p of the largest |w_p|
+ * (the lowest such index on ties) walk each way to the first site with
+ * |w_i| <= |w_p| / 2 and place the crossing by linear interpolation between
+ * that site and its neighbour towards p; the width is the distance between
+ * the two crossings (it may straddle the seam i = N-1 -> 0).  Needs no
+ * workspace and is O(N).
+ * NAN when no half maximum exists: a zero or non-finite profile, or one that
+ * stays above half its maximum all round the ring (a flat, uniform field has
+ * no peak, and reporting N would put a symmetric state on a width plot as
+ * if it were the widest localised one; NAN is what t_sb does there too). */
+double obs_fwhm(const double *w, size_t N);
 
 /* A final S above this is a localised (symmetry-broken) receptive field;
  * a uniform profile has S = R = 0 up to rounding (< 1e-6 in practice). */

@@ -74,4 +74,12 @@ plot fig6_fields.gp fig6_receptive_fields "w1='$data/fields_beta1.dat'; w15='$da
 # (5): critical sample sizes: the sweeps of figures/threshold_sweeps.txt
 # (about 7 minutes on 2 cores; THRESHOLD_NMAX=100 keeps the N = 100 ones)
 bash figures/threshold.sh "$bin" "$data" "$out"
+
+# Fig. 3b: receptive-field width against correlation length, binary hidden
+# unit; opt-in (FIG3B=1): about 2 minutes of theory plus about 50 s of CPU
+# per sim run (FIG3B_SEEDS seeds x 5 betas, default 3; 0 for theory only)
+if [ "${FIG3B:-0}" = 1 ]; then
+    log "fig3b: width against correlation length"
+    bash figures/fig3b.sh "$bin" "$data" "$out"
+fi
 log "done: $out"

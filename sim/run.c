@@ -224,6 +224,7 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
         traj_summary_num(fs, "loglik_test", res.loglik_test);
         traj_summary_num(fs, "Q_theory", res.Q_theory);
         traj_summary_num(fs, "updates", (double)K);
+        traj_summary_num(fs, "fwhm", obs_fwhm(w, N));   /* unit 0, as res.final */
         if ((st = run_files_commit(&rf, err)))
             goto done;
     }

@@ -1,7 +1,9 @@
 /* Suite obs: the order parameters of SPEC.md section 4 (core/obs.h) against
  * closed forms (uniform, delta, pure Fourier modes, symmetric bumps), a
  * direct O(N^2) DFT, a brute-force O(N^2) maximum over shifts, and
- * piecewise-linear curves whose half-crossing is known exactly. */
+ * piecewise-linear curves whose half-crossing is known exactly (t_sb and
+ * fwhm), and for fwhm a sampled gaussian against its closed-form width
+ * within the linear-interpolation error bound. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,6 +434,190 @@ START_TEST(test_t_sb)
 }
 END_TEST
 
+/* ---- fwhm ---------------------------------------------------------------- */
+
+/* A triangle of height 1 and half-base a centred at c on the ring: linear
+ * between sites wherever no kink (apex c, feet c +- a) lies between them,
+ * so fwhm's interpolation is exact there. */
+static void triangle(double *w, size_t N, double c, double a, double base)
+{
+    for (size_t i = 0; i < N; i++) {
+        double t = 1 - circ_dist((double)i, c, N) / a;
+        w[i] = base + (1 - base) * (t > 0 ? t : 0);
+    }
+}
+
+START_TEST(test_fwhm_triangle)
+{
+    size_t N = 100;
+    double *w = malloc(N * sizeof *w);
+    ck_assert_ptr_nonnull(w);
+    /* apex on a site: the maximum is 1, half 1/2 is reached at c +- a/2,
+     * so fwhm = a (a >= 2.5 keeps the foot beyond the bracketing site) */
+    const double as[] = {2.5, 4, 7.3, 20};
+    for (size_t k = 0; k < sizeof as / sizeof as[0]; k++) {
+        triangle(w, N, 40, as[k], 0);
+        ck_assert_double_eq_tol(obs_fwhm(w, N), as[k], 1e-12);
+        /* |w|: sign and scale do not matter */
+        for (size_t i = 0; i < N; i++)
+            w[i] *= -3.5;
+        ck_assert_double_eq_tol(obs_fwhm(w, N), as[k], 1e-12);
+    }
+    /* on a pedestal 0.2: half 1/2 is where the triangle is 3/8, at
+     * c +- 5 a / 8 (a >= 4: the crossing's outer site is still on the slope) */
+    for (size_t k = 1; k < sizeof as / sizeof as[0]; k++) {
+        triangle(w, N, 40, as[k], 0.2);
+        ck_assert_double_eq_tol(obs_fwhm(w, N), 1.25 * as[k], 1e-12);
+    }
+    /* apex between sites (c = 40.3, a = 9): the largest sample is
+     * m = 1 - 0.3/9 at site 40, and |w| = m/2 at c +- a (1 - m/2) */
+    triangle(w, N, 40.3, 9, 0);
+    double m = 1 - 0.3 / 9;
+    ck_assert_double_eq_tol(obs_fwhm(w, N), 2 * 9 * (1 - m / 2), 1e-12);
+    /* a delta: half is crossed half-way to either neighbour */
+    memset(w, 0, N * sizeof *w);
+    w[17] = -2;
+    ck_assert_double_eq_tol(obs_fwhm(w, N), 1.0, 1e-15);
+    /* a neighbour exactly at half the maximum is the crossing itself */
+    w[16] = w[18] = 1;
+    ck_assert_double_eq_tol(obs_fwhm(w, N), 2.0, 1e-15);
+    /* the dominant peak is measured, not a wider, lower one (height 0.8,
+     * half-base 20, at distance 50: the two meet at 0 between them) */
+    triangle(w, N, 20, 5, 0);
+    for (size_t i = 0; i < N; i++) {
+        double t = 1 - circ_dist((double)i, 70, N) / 20;
+        if (t > 0)
+            w[i] = 0.8 * t;
+    }
+    ck_assert_double_eq_tol(obs_fwhm(w, N), 5.0, 1e-12);
+    free(w);
+}
+END_TEST
+
+START_TEST(test_fwhm_gaussian)
+{
+    /* w_i = exp(-d^2 / (2 s^2)), d the ring distance from a centre c between
+     * sites.  With m the largest sample, the exact profile is at m/2 at
+     * d0 = s sqrt(2 ln(2/m)) on either side.  On the bracketing interval
+     * [j, j+1] the linear interpolant differs from f by at most
+     * max|f''| / 8, so its crossing lies within max|f''| / (8 min|f'|) of
+     * the true one: the bound is computed per side from f' and f'' sampled
+     * densely on the bracket (with 1% margin for the sampling).  N = 240
+     * keeps the tails of the widest one below 1e-40 at the antipode. */
+    size_t N = 240;
+    double *w = malloc(N * sizeof *w);
+    ck_assert_ptr_nonnull(w);
+    const double ss[] = {1.5, 3, 6, 12};
+    const double cs[] = {50.37, 119.5, 0.81};   /* the last one straddles the seam */
+    for (size_t a = 0; a < sizeof ss / sizeof ss[0]; a++) {
+        for (size_t b = 0; b < sizeof cs / sizeof cs[0]; b++) {
+            double s = ss[a], c = cs[b], m = 0;
+            for (size_t i = 0; i < N; i++) {
+                double d = circ_dist((double)i, c, N);
+                w[i] = exp(-d * d / (2 * s * s));
+                m = w[i] > m ? w[i] : m;
+            }
+            double d0 = s * sqrt(2 * log(2 / m)), bound = 0;
+            for (int side = -1; side <= 1; side += 2) {
+                /* the crossing at x0 = c + side d0, bracketed by j, j+1 */
+                double x0 = c + side * d0, j = floor(x0);
+                double m2 = 0, m1 = INFINITY;
+                for (int q = 0; q <= 1000; q++) {
+                    double x = j + q / 1000.0, y = x - c;
+                    double f = exp(-y * y / (2 * s * s));
+                    double f1 = fabs(y / (s * s) * f);
+                    double f2 = fabs((y * y / (s * s) - 1) / (s * s) * f);
+                    m1 = f1 < m1 ? f1 : m1;
+                    m2 = f2 > m2 ? f2 : m2;
+                }
+                /* f is monotone on the bracket (the apex is outside it) */
+                ck_assert_msg(c < j || c > j + 1, "s = %g: the bracket of x0 = %g holds c", s,
+                              x0);
+                bound += 1.01 * m2 / (8 * m1);
+            }
+            double got = obs_fwhm(w, N), exact = 2 * d0;
+            ck_assert_msg(fabs(got - exact) <= bound,
+                          "s = %g c = %g: fwhm %.12g, exact %.12g, bound %.3g", s, c, got,
+                          exact, bound);
+            /* the bound is tight enough to mean something: well under the
+             * half-site error of rounding to sites */
+            ck_assert_msg(bound < 0.25, "s = %g: bound %g", s, bound);
+        }
+    }
+    free(w);
+}
+END_TEST
+
+START_TEST(test_fwhm_seam)
+{
+    /* the same triangles across the seam: apex on site 0 (a = 7.3) and
+     * between sites 99 and 0 (c = 99.6, largest sample 1 - 0.4/9 on
+     * site 0), against the closed forms of test_fwhm_triangle */
+    size_t N = 100;
+    double *w = malloc(N * sizeof *w), *u = malloc(N * sizeof *u);
+    ck_assert_ptr_nonnull(w);
+    ck_assert_ptr_nonnull(u);
+    triangle(w, N, 0, 7.3, 0);
+    ck_assert_double_eq_tol(obs_fwhm(w, N), 7.3, 1e-12);
+    triangle(w, N, 99.6, 9, 0);
+    double m = 1 - 0.4 / 9;
+    ck_assert_double_eq_tol(obs_fwhm(w, N), 2 * 9 * (1 - m / 2), 1e-12);
+    /* an asymmetric, noisy peak: every cyclic shift and the mirror image
+     * give the same width (the peak is unique, so the same arithmetic) */
+    gsl_rng *r = rng_alloc(11, RNG_STREAM_INIT);
+    ck_assert_ptr_nonnull(r);
+    for (size_t i = 0; i < N; i++) {
+        double d = (double)i - 30.4, s = d < 0 ? 3.0 : 7.0;
+        w[i] = exp(-d * d / (2 * s * s)) + 0.05 * gsl_ran_gaussian(r, 1.0);
+    }
+    double ref = obs_fwhm(w, N);
+    ck_assert_msg(ref > 2 * 1.1774 * 4 && ref < 2 * 1.1774 * 6, "fwhm %g", ref);
+    for (size_t sh = 0; sh < N; sh++) {
+        for (size_t i = 0; i < N; i++)
+            u[(i + sh) % N] = w[i];
+        ck_assert_double_eq_tol(obs_fwhm(u, N), ref, 1e-12);
+        for (size_t i = 0; i < N; i++)
+            u[(2 * N - 1 - i + sh) % N] = w[i];
+        ck_assert_double_eq_tol(obs_fwhm(u, N), ref, 1e-12);
+    }
+    gsl_rng_free(r);
+    free(w);
+    free(u);
+}
+END_TEST
+
+START_TEST(test_fwhm_undefined)
+{
+    /* No half-maximum crossing, so NAN (see core/obs.h for why not N): a
+     * flat profile, a zero one, one above half its maximum all round
+     * (1 + 0.3 cos: minimum 0.7 > 1.3 / 2), a NaN or Inf entry, N = 0 and
+     * N = 1. */
+    size_t N = 64;
+    double *w = malloc(N * sizeof *w);
+    ck_assert_ptr_nonnull(w);
+    for (size_t i = 0; i < N; i++)
+        w[i] = -0.37;
+    ck_assert(isnan(obs_fwhm(w, N)));
+    memset(w, 0, N * sizeof *w);
+    ck_assert(isnan(obs_fwhm(w, N)));
+    for (size_t i = 0; i < N; i++)
+        w[i] = 1 + 0.3 * cos(2 * M_PI * (double)i / (double)N);
+    ck_assert(isnan(obs_fwhm(w, N)));
+    /* ... until one site dips to half: then a width exists and is < N */
+    w[N / 2] = 0.6;
+    double f = obs_fwhm(w, N);
+    ck_assert_msg(isfinite(f) && f > N - 2 && f < N, "fwhm %g", f);
+    w[3] = NAN;
+    ck_assert(isnan(obs_fwhm(w, N)));
+    w[3] = -INFINITY;
+    ck_assert(isnan(obs_fwhm(w, N)));
+    ck_assert(isnan(obs_fwhm(w, 0)));
+    w[0] = 2;
+    ck_assert(isnan(obs_fwhm(w, 1)));
+    free(w);
+}
+END_TEST
+
 Suite *obs_suite(void)
 {
     Suite *s = suite_create("obs");
@@ -446,6 +632,10 @@ Suite *obs_suite(void)
     tcase_add_test(tc, test_overlap_copies);
     tcase_add_test(tc, test_overlap_brute_force);
     tcase_add_test(tc, test_t_sb);
+    tcase_add_test(tc, test_fwhm_triangle);
+    tcase_add_test(tc, test_fwhm_gaussian);
+    tcase_add_test(tc, test_fwhm_seam);
+    tcase_add_test(tc, test_fwhm_undefined);
     suite_add_tcase(s, tc);
     return s;
 }

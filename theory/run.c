@@ -173,6 +173,7 @@ int theory_run(const theory_config *c, const ring_model *m, traj_header *h, cons
     traj_summary_num(fsum, "n_krylov", (double)res.fc.krylov);
     traj_summary_num(fsum, "n_jacobian", (double)res.fc.psetups);
     traj_summary_str(fsum, "phase", res.broken ? "broken" : "symmetric");
+    traj_summary_num(fsum, "fwhm", obs_fwhm(w, N));   /* unit 0, as the keys above */
     if ((st = run_files_commit(&rf, err)))
         goto done;
     if (w_final)
