@@ -4,6 +4,8 @@
 #   make            the program, build/symrbm
 #   make check      install missing dependencies, build, run every Check suite
 #   make asan       the same suites under AddressSanitizer + UBSan
+#   make mpi        the MPI-enabled program, build-mpi/symrbm (--mpi; mpicc)
+#   make mpi-check  it against a local run under mpirun -np 3 (tests/mpi_check.sh)
 #   make fuzz       libFuzzer targets of the file readers, FUZZ_SECONDS each
 #   make demo       install missing dependencies, run the main job on defaults
 #   make bench      the benchmarks the issues ask for
@@ -19,14 +21,16 @@ LIBS    = $(shell pkg-config --libs gsl fftw3 2>/dev/null || echo -lgsl -lgslcbl
           -lsundials_cvode -lsundials_nvecserial -lsundials_sunlinsolspgmr -lsundials_sunnonlinsolfixedpoint -lm $(EXTRA_LIBS)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lpthread -lm)
 
-LIB_SRC  = $(wildcard core/*.c theory/*.c sim/*.c compare/*.c) \
+# core/task_mpi.c, the MPI backend of the task engine, only in the MPI
+# build (make mpi sets MPI=1): the plain program has no MPI in it.
+LIB_SRC  = $(filter-out $(if $(MPI),,core/task_mpi.c),$(wildcard core/*.c theory/*.c sim/*.c compare/*.c)) \
            $(filter-out cli/main.c,$(wildcard cli/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC = $(wildcard tests/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC = $(wildcard bench/*.c)
 
-.PHONY: all deps check asan fuzz fuzz-deps fuzz-build demo bench figures clean
+.PHONY: all deps check asan mpi mpi-deps mpi-check fuzz fuzz-deps fuzz-build demo bench figures clean
 all: $(BUILD)/symrbm
 
 $(BUILD)/%.o: %.c
@@ -70,6 +74,19 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  EXTRA_LIBS="-fsanitize=address,undefined" check SUITES="$(SUITES)"
+
+# MPI (SPEC.md 10, issue 11): the same program with the MPI backend of the
+# task engine, built by Open MPI's compiler wrapper into build-mpi/ (its own
+# objects: every file is compiled with -DSYM_MPI).
+mpi: mpi-deps
+	@$(MAKE) --no-print-directory BUILD=build-mpi CC=mpicc MPI=1 \
+	  EXTRA_CFLAGS="-DSYM_MPI $(EXTRA_CFLAGS)" build-mpi/symrbm
+
+mpi-deps:
+	@bash scripts/deps.sh mpi
+
+mpi-check: mpi
+	@bash tests/mpi_check.sh build-mpi/symrbm build/symrbm
 
 # Fuzzing (issue 7 item 8): one libFuzzer target per file reader (fuzz/*.c),
 # linked against core/ (where the readers live) compiled by clang under ASan

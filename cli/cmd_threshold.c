@@ -1,7 +1,8 @@
 /* cmd_threshold: `symrbm threshold`, the critical-sample-size sweep and the
  * beta scan (SPEC.md 7, 10): parse, call threshold_run
  * (compare/threshold.h), which runs its tasks in-process in worker
- * processes. */
+ * processes, one task (--task), over MPI (--mpi) or lists them
+ * (--list-tasks; core/task.h). */
 #include <unistd.h>
 
 #include "cli/cmd.h"
@@ -20,7 +21,10 @@ static const char about[] =
     "against B, measured B_c with bootstrap intervals, BBP, random-matrix and the paper's\n"
     "eq. 27 predictions, W = |sum w| and the train - test log-likelihood gap; or\n"
     "(--scan beta) Q, S, W against beta on a linear grid at fixed B.\n"
-    "Resumable: a rerun on the same --out only runs the tasks that have no result.";
+    "Resumable: a rerun on the same --out only runs the tasks that have no result.\n"
+    "Batch schedulers: --list-tasks, then --task ID per task (any number at once), then\n"
+    "a run without either writes the summary; MPI: mpirun -np K symrbm threshold ... --mpi\n"
+    "(the MPI build, make mpi; docs/batch.md).";
 
 int cmd_threshold(int argc, char **argv, char *err)
 {
@@ -56,11 +60,13 @@ int cmd_threshold(int argc, char **argv, char *err)
     };
     for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
         spec[n++] = more[k];
+    size_t nhead = n;
+    n += opt_task_spec(&c.sel, spec + n);
     int done, st = opt_parse_or_help(argc, argv, spec, n, synopsis, about, NULL, 0, NULL, &done,
                                      err);
     if (st || done || (st = opt_common_finish(&oc, which, err)) ||
         (st = unit_type_parse(hidden, &c.hidden, err)) ||
-        (st = threshold_scan_parse(scan, &c.scan, err)))
+        (st = threshold_scan_parse(scan, &c.scan, err)) || (st = opt_task_begin(&c.sel, err)))
         return st;
     c.data = oc.rp;
     c.T = oc.T;
@@ -70,9 +76,9 @@ int cmd_threshold(int argc, char **argv, char *err)
     c.progress = isatty(2);
     traj_header h;
     traj_header_init(&h);
-    st = opt_run_header(&h, "threshold", argc, argv, spec, n)
+    st = opt_run_header(&h, "threshold", argc, argv, spec, nhead)
              ? sym_error(err, SYM_ENOMEM, "out of memory")
              : threshold_run(&c, &h, oc.out, err);
     traj_header_free(&h);
-    return st;
+    return opt_task_end(&c.sel, "threshold", st, err);
 }

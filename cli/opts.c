@@ -310,3 +310,54 @@ int opt_run_header(traj_header *h, const char *command, int argc, char **argv,
     int st = run_header(h, command, argc, argv);
     return st ? st : opt_header(h, spec, nspec);
 }
+
+size_t opt_task_spec(task_select *s, opt_spec *spec)
+{
+    const opt_spec t[OPT_TASK_N] = {
+        {"list-tasks", OPT_FLAG, &s->list, "print the task ids, one a line, and stop", NULL, NULL},
+        {"task", OPT_STRING, &s->task, "run only the task of this id (batch schedulers)", NULL,
+         NULL},
+        {"mpi", OPT_FLAG, &s->mpi, "hand the tasks out from MPI rank 0 (under mpirun)", NULL,
+         NULL},
+    };
+    for (size_t k = 0; k < OPT_TASK_N; k++)
+        spec[k] = t[k];
+    return OPT_TASK_N;
+}
+
+int opt_task_begin(const task_select *s, char *err)
+{
+    if (s->list && s->task)
+        return sym_error(err, SYM_EINVAL, "--list-tasks and --task: give one of them");
+    if (s->mpi && (s->list || s->task))
+        return sym_error(err, SYM_EINVAL, "--mpi with --%s: a single task or the list needs no MPI",
+                         s->list ? "list-tasks" : "task");
+    if (s->task && !s->task[0])
+        return sym_error(err, SYM_EINVAL, "--task: empty task id");
+    if (!s->mpi)
+        return SYM_OK;
+    if (!task_mpi_available())
+        return sym_error(err, SYM_EINVAL, "--mpi: this symrbm was built without MPI "
+                         "(build build-mpi/symrbm with make mpi)");
+    return task_mpi_init(err);
+}
+
+int opt_task_end(const task_select *s, const char *command, int st, char *err)
+{
+    if (!s->mpi || !task_mpi_available())
+        return st;
+    int rank, size;
+    task_mpi_world(&rank, &size);
+    if (st && size > 1) {
+        fprintf(stderr, "symrbm %s: %s (rank %d)\n", command, err[0] ? err : "failed", rank);
+        fflush(stderr);
+        task_mpi_abort(2);
+    }
+    char e2[SYM_ERRLEN];
+    int fs = task_mpi_finish(e2);
+    if (!st && fs) {
+        snprintf(err, SYM_ERRLEN, "%s", e2);
+        st = fs;
+    }
+    return st;
+}

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include "core/ring.h"
+#include "core/task.h"
 #include "core/traj.h"
 
 typedef enum {
@@ -95,6 +96,23 @@ int opt_common_finish(opt_common *c, unsigned which, char *err);
 int opt_parse_or_help(int argc, char **argv, const opt_spec *spec, size_t nspec,
                       const char *synopsis, const char *about, const char **pos, size_t maxpos,
                       size_t *npos, int *done, char *err);
+
+/* ---- the options of every sweep on the task engine (core/task.h) ----
+ * --list-tasks, --task ID, --mpi into a task_select.  A sweep command
+ * appends them (after the options its header records: they say how the
+ * sweep is run, not what it computes), calls opt_task_begin after parsing
+ * and returns through opt_task_end. */
+#define OPT_TASK_N 3
+/* Append the OPT_TASK_N specs to spec; returns OPT_TASK_N. */
+size_t opt_task_spec(task_select *s, opt_spec *spec);
+/* Refuse combinations that mean nothing (--list-tasks with --task, either
+ * with --mpi) and --mpi in a program built without MPI; start MPI. */
+int opt_task_begin(const task_select *s, char *err);
+/* The command's end, st its status: with --mpi, MPI_Finalize; a rank that
+ * failed prints its message (symrbm COMMAND: message) and ends every rank
+ * with exit status 2, since the others could otherwise wait for it
+ * forever.  Returns st (or a finalize failure). */
+int opt_task_end(const task_select *s, const char *command, int st, char *err);
 
 /* The standard header (core/run.h) with every option recorded. */
 int opt_run_header(traj_header *h, const char *command, int argc, char **argv,

@@ -159,7 +159,7 @@ typedef struct {
     ring_model *const *m;       /* per point (B scan: m[0] for every point)  */
     const size_t *Bs;           /* per point                                 */
     char (*label)[LABEL_CAP];   /* per point (beta scan), else NULL          */
-    const double *u;            /* the infinite-data profiles at T, N each:
+    double *u;                  /* the infinite-data profiles at T, N each:
                                  * one (B scan) or one per point (beta scan) */
 } sweep;
 
@@ -579,6 +579,18 @@ done:
 
 /* A directory holds one kind of scan: their summary.tsv would overwrite
  * each other's. */
+/* What every process of the sweep needs before its first task (task_set
+ * prepare): the infinite-data profiles, computed into or loaded from out. */
+static int sweep_prepare(void *ctx, const char *out, char *err)
+{
+    const sweep *w = ctx;
+    int st = SYM_OK;
+    size_t N = w->m[0]->N;
+    for (size_t j = 0; j < (w->c->scan == THRESHOLD_SCAN_BETA ? w->npt : 1) && !st; j++)
+        st = theory_profile(w, j, out, w->u + j * N, err);
+    return st;
+}
+
 static int scan_kind_check(const threshold_config *c, const char *out, char *err)
 {
     const char *other = c->scan == THRESHOLD_SCAN_BETA ? "threshold.tsv" : "beta_scan.tsv";
@@ -605,13 +617,14 @@ int threshold_run(const threshold_config *c, traj_header *h, const char *out, ch
     ring_model **m = calloc(c->points, sizeof *m);
     double *y = NULL, *x = NULL, *top = NULL, *u = NULL;
     estimates *e = calloc(1, sizeof *e);
-    int lock = -1;
+    int lock = -1, collect;
+    task_opts to = {c->jobs, c->progress, "threshold"};
+    task_mode tm = {c->sel, sweep_prepare, NULL};
     if (!Bs || !beta || !m || !e || (beta_scan && !label)) {
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
     }
-    if ((st = traj_mkdir(out, err)) || (st = sys_lock(out, &lock, err)) ||
-        (st = scan_kind_check(c, out, err)))
+    if ((st = task_open(out, &c->sel, &lock, err)) || (st = scan_kind_check(c, out, err)))
         goto done;
     if (beta_scan) {
         /* a linear grid: beta = 0 is a valid end, and the symmetry-breaking
@@ -658,21 +671,9 @@ int threshold_run(const threshold_config *c, traj_header *h, const char *out, ch
     }
     sweep w = {c, npt, m, Bs, label, u};
     task_set ts = {nt, &w, task_name, task_params, task_exec};
-    task_opts to = {c->jobs, c->progress, "threshold"};
-    /* stored results are checked before the theory runs, so that a
-     * parameter mismatch is reported at once */
-    for (size_t t = 0; t < nt; t++) {
-        traj_header res;
-        traj_header_init(&res);
-        int have;
-        st = task_load(out, &ts, t, &res, &have, err);
-        traj_header_free(&res);
-        if (st)
-            goto done;
-    }
-    for (size_t j = 0; j < (beta_scan ? npt : 1) && !st; j++)
-        st = theory_profile(&w, j, out, u + j * N, err);
-    if (st || (st = task_run_all(out, &ts, &to, &ntodo, err)))
+    /* stored results are checked before the theory runs (task_sweep), so
+     * that a parameter mismatch is reported at once */
+    if ((st = task_sweep(out, &ts, &to, &tm, &ntodo, &collect, err)) || !collect)
         goto done;
     for (size_t t = 0; t < nt && !st; t++) {
         traj_header res;

@@ -22,6 +22,7 @@
 
 #include <stdint.h>
 #include "core/ring.h"
+#include "core/task.h"
 #include "core/traj.h"
 #include "core/unit.h"
 
@@ -47,6 +48,7 @@ typedef struct {
     size_t snapshots, boot, jobs;
     uint64_t seed;
     int keep_sim, progress;
+    task_select sel;           /* how the tasks run (core/task.h task_sweep) */
 } threshold_config;
 
 /* "B|beta", for option choices; the scan called name (SYM_EINVAL naming

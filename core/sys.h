@@ -33,6 +33,21 @@ void sys_mean_sd(const double *x, size_t n, size_t stride, double *mean, double 
 int sys_lock(const char *dir, int *fd, char *err);
 void sys_unlock(int fd);
 
+/* The shared form of sys_lock, for runs that each own only part of the
+ * directory (symrbm --task processes, which lock their task with
+ * sys_lock_file): any number of them hold it at once, while sys_lock fails
+ * ("in use by symrbm --task runs") as long as one does, and this fails
+ * naming the pid of a sys_lock holder. */
+int sys_lock_shared(const char *dir, int *fd, char *err);
+
+/* An exclusive lock on the file path (created), waiting for a holder to
+ * let go.  sys_unlock_file removes the file before letting go, so that a
+ * finished lock leaves nothing behind; a waiter that then wins the removed
+ * file notices (its inode is no longer path's) and locks the new one, so
+ * one process at a time holds path. */
+int sys_lock_file(const char *path, int *fd, char *err);
+void sys_unlock_file(const char *path, int fd);
+
 /* Remove the temporary files of atomic writes (".NAME.tmp.PID.XXXXXX",
  * core/traj.h) that a killed run left in dir.  Call only while holding the
  * directory's lock: then no live run of ours can be writing them. */

@@ -76,8 +76,7 @@ done:
     return st;
 }
 
-/* In the worker: run task t and store its result atomically. */
-static int task_exec(const char *dir, const task_set *ts, size_t t, char *err)
+int task_run_one(const char *dir, const task_set *ts, size_t t, char *err)
 {
     char tdir[SYS_PATH];
     int st = task_dir(dir, ts, t, tdir, sizeof tdir, err);
@@ -113,16 +112,46 @@ typedef struct {
     size_t task;
 } worker;
 
-int task_run_all(const char *dir, const task_set *ts, const task_opts *o, size_t *nrun, char *err)
+/* The lock file of one task for --task processes (sys_lock_file): not a
+ * name sys_clean_temps removes, since a process cleans its task's
+ * directory while it holds the lock. */
+#define TASK_LOCK ".task.lock"
+
+/* The tasks of ts without a stored result into todo (room for ntasks),
+ * after checking every stored one: a mismatch stops the sweep before
+ * anything runs instead of mixing two parameter sets.  Under the whole
+ * directory's lock, so the leftovers of killed runs (temporary files, lock
+ * files of killed --task processes) are removed. */
+static int task_todo(const char *dir, const task_set *ts, size_t *todo, size_t *ntodo, char *err)
 {
-    *nrun = 0;
     char tdir[SYS_PATH];
     int st = sys_path(tdir, sizeof tdir, dir, "tasks", err);
     st = st ? st : traj_mkdir(tdir, err);
     if (st)
         return st;
-    /* finished tasks are checked before anything runs: a mismatch stops the
-     * sweep instead of mixing two parameter sets */
+    *ntodo = 0;
+    sys_clean_temps(dir);
+    for (size_t t = 0; t < ts->ntasks && !st; t++) {
+        traj_header res;
+        traj_header_init(&res);
+        int have;
+        char p[SYS_PATH], lk[SYS_PATH];
+        st = task_load(dir, ts, t, &res, &have, err);
+        traj_header_free(&res);
+        if (!st && !have)
+            todo[(*ntodo)++] = t;
+        if (!st && task_dir(dir, ts, t, p, sizeof p, err) == SYM_OK) {
+            sys_clean_temps(p);
+            if (sys_path(lk, sizeof lk, p, TASK_LOCK, err) == SYM_OK)
+                unlink(lk);
+        }
+    }
+    return st;
+}
+
+int task_run_all(const char *dir, const task_set *ts, const task_opts *o, size_t *nrun, char *err)
+{
+    *nrun = 0;
     size_t *todo = malloc((ts->ntasks ? ts->ntasks : 1) * sizeof *todo), ntodo = 0;
     worker *wk = calloc(o->jobs ? o->jobs : 1, sizeof *wk);
     if (!todo || !wk) {
@@ -130,19 +159,7 @@ int task_run_all(const char *dir, const task_set *ts, const task_opts *o, size_t
         free(wk);
         return sym_error(err, SYM_ENOMEM, "out of memory for %zu tasks", ts->ntasks);
     }
-    sys_clean_temps(dir);
-    for (size_t t = 0; t < ts->ntasks && !st; t++) {
-        traj_header res;
-        traj_header_init(&res);
-        int have;
-        char p[SYS_PATH];
-        st = task_load(dir, ts, t, &res, &have, err);
-        traj_header_free(&res);
-        if (!st && !have)
-            todo[ntodo++] = t;
-        if (!st && task_dir(dir, ts, t, p, sizeof p, err) == SYM_OK)
-            sys_clean_temps(p);
-    }
+    int st = task_todo(dir, ts, todo, &ntodo, err);
     pid_t parent = getpid();
     size_t next = 0, running = 0, done = 0;
     while ((next < ntodo && st == SYM_OK) || running > 0) {
@@ -168,7 +185,7 @@ int task_run_all(const char *dir, const task_set *ts, const task_opts *o, size_t
                     _exit(3);
                 close(pfd[0]);
                 char e[SYM_ERRLEN] = "";
-                int r = task_exec(dir, ts, t, e);
+                int r = task_run_one(dir, ts, t, e);
                 if (r) {
                     /* < PIPE_BUF: one atomic write the parent reads after exit */
                     size_t len = strlen(e);
@@ -231,3 +248,194 @@ int task_run_all(const char *dir, const task_set *ts, const task_opts *o, size_t
     free(wk);
     return st;
 }
+
+int task_find(const task_set *ts, const char *name, size_t *t, char *err)
+{
+    char buf[256];
+    for (size_t k = 0; k < ts->ntasks; k++)
+        if (ts->name(ts->ctx, k, buf, sizeof buf) == 0 && strcmp(buf, name) == 0) {
+            *t = k;
+            return SYM_OK;
+        }
+    return sym_error(err, SYM_EINVAL, "task %s: no such task in this sweep (%zu tasks; "
+                     "list-tasks lists them)", name, ts->ntasks);
+}
+
+int task_open(const char *dir, const task_select *sel, int *fd, char *err)
+{
+    *fd = -1;
+    if (sel->list)
+        return SYM_OK;
+    int st = traj_mkdir(dir, err);
+    if (st)
+        return st;
+    if (sel->task)
+        return sys_lock_shared(dir, fd, err);
+    int rank, size;
+    task_mpi_world(&rank, &size);
+    if (sel->mpi && rank != 0)
+        return SYM_OK;
+    return sys_lock(dir, fd, err);
+}
+
+static int task_prepare(const char *dir, const task_set *ts, const task_mode *m, char *err)
+{
+    return m->prepare ? m->prepare(ts->ctx, dir, err) : SYM_OK;
+}
+
+/* --task NAME: that task alone, in this process, under its own lock. */
+static int task_sweep_one(const char *dir, const task_set *ts, const task_mode *m,
+                          size_t *nrun, char *err)
+{
+    size_t t;
+    const char *name = m->sel.task;
+    char tdir[SYS_PATH], lk[SYS_PATH];
+    int st = task_find(ts, name, &t, err), have = 0, fd = -1;
+    traj_header res;
+    traj_header_init(&res);
+    st = st ? st : task_load(dir, ts, t, &res, &have, err);
+    traj_header_free(&res);
+    if (st || have)
+        return st;
+    st = sys_path(tdir, sizeof tdir, dir, "tasks", err);
+    st = st ? st : traj_mkdir(tdir, err);
+    st = st ? st : task_dir(dir, ts, t, tdir, sizeof tdir, err);
+    st = st ? st : traj_mkdir(tdir, err);
+    st = st ? st : sys_path(lk, sizeof lk, tdir, TASK_LOCK, err);
+    st = st ? st : sys_lock_file(lk, &fd, err);
+    if (st)
+        return st;
+    /* whoever held the lock before may have finished the task */
+    traj_header_init(&res);
+    st = task_load(dir, ts, t, &res, &have, err);
+    traj_header_free(&res);
+    if (!st && !have) {
+        /* nobody else writes into this task's directory now: the shared
+         * directory lock keeps whole sweeps out, the task lock other
+         * --task processes */
+        sys_clean_temps(tdir);
+        st = task_prepare(dir, ts, m, err);
+        if (!st && (st = task_run_one(dir, ts, t, err))) {
+            char where[300];
+            snprintf(where, sizeof where, "task %s", name);
+            st = sym_context(err, st, where);
+        }
+        if (!st)
+            *nrun = 1;
+    }
+    sys_unlock_file(lk, fd);
+    return st;
+}
+
+int task_sweep(const char *dir, const task_set *ts, const task_opts *o, const task_mode *m,
+               size_t *nrun, int *collect, char *err)
+{
+    *nrun = 0;
+    *collect = 0;
+    if (m->sel.list) {
+        FILE *fp = m->list ? m->list : stdout;
+        char name[256];
+        for (size_t t = 0; t < ts->ntasks; t++) {
+            if (ts->name(ts->ctx, t, name, sizeof name))
+                return sym_error(err, SYM_EINVAL, "task %zu: no name", t);
+            fprintf(fp, "%s\n", name);
+        }
+        return fflush(fp) == 0 && !ferror(fp) ? SYM_OK
+                                                : sym_error(err, SYM_EIO, "task list: write failed");
+    }
+    if (m->sel.task)
+        return task_sweep_one(dir, ts, m, nrun, err);
+    int rank, size;
+    task_mpi_world(&rank, &size);
+    int mpi = m->sel.mpi && size > 1;
+    if (mpi && rank != 0)
+        return task_mpi_sweep(dir, ts, o, m, NULL, 0, nrun, err);
+    *collect = 1;
+    size_t *todo = malloc((ts->ntasks ? ts->ntasks : 1) * sizeof *todo), ntodo = 0;
+    if (!todo)
+        return sym_error(err, SYM_ENOMEM, "out of memory for %zu tasks", ts->ntasks);
+    int st = task_todo(dir, ts, todo, &ntodo, err);
+    st = st ? st : task_prepare(dir, ts, m, err);
+    if (!st)
+        st = mpi ? task_mpi_sweep(dir, ts, o, m, todo, ntodo, nrun, err)
+                 : task_run_all(dir, ts, o, nrun, err);
+    free(todo);
+    return st;
+}
+
+void task_sched_init(task_sched *s, size_t ntodo, size_t nworkers)
+{
+    memset(s, 0, sizeof *s);
+    s->ntodo = ntodo;
+    s->nworkers = nworkers;
+}
+
+long task_sched_next(task_sched *s, int had, int ok)
+{
+    if (had) {
+        s->busy--;
+        if (ok)
+            s->ok++;
+        else
+            s->failed = 1;
+    }
+    if (!s->failed && s->next < s->ntodo) {
+        s->busy++;
+        return (long)s->next++;
+    }
+    s->stopped++;
+    return -1;
+}
+
+int task_sched_over(const task_sched *s)
+{
+    return s->stopped >= s->nworkers;
+}
+
+#ifndef SYM_MPI
+/* The plain build: no MPI header or library; --mpi is refused by the CLI
+ * through task_mpi_available, and these only answer for a library caller. */
+int task_mpi_available(void)
+{
+    return 0;
+}
+
+static int no_mpi(char *err)
+{
+    return sym_error(err, SYM_EINVAL, "mpi: this symrbm was built without MPI (make mpi)");
+}
+
+int task_mpi_init(char *err)
+{
+    return no_mpi(err);
+}
+
+void task_mpi_world(int *rank, int *size)
+{
+    *rank = 0;
+    *size = 1;
+}
+
+int task_mpi_finish(char *err)
+{
+    return no_mpi(err);
+}
+
+void task_mpi_abort(int code)
+{
+    (void)code;
+}
+
+int task_mpi_sweep(const char *dir, const task_set *ts, const task_opts *o, const task_mode *m,
+                   const size_t *todo, size_t ntodo, size_t *nrun, char *err)
+{
+    (void)dir;
+    (void)ts;
+    (void)o;
+    (void)m;
+    (void)todo;
+    (void)ntodo;
+    *nrun = 0;
+    return no_mpi(err);
+}
+#endif

@@ -10,17 +10,23 @@
 #   scripts/deps.sh bench   the same plus NumPy and SciPy (Debian's, for
 #                           /usr/bin/python3) and GNU time, for the SciPy
 #                           LSODA reference of `make bench`
+#   scripts/deps.sh mpi     the same plus Open MPI (mpicc, mpirun) for
+#                           `make mpi` and `make mpi-check`
+#   scripts/deps.sh fuzz mpi   several groups at once (CI)
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libgsl-dev libsundials-dev libfftw3-dev check gnuplot-nox)
-case "${1:-}" in
-    "") ;;
-    # clang and libclang-rt-dev follow Debian's default LLVM (14 on
-    # bookworm: clang-14, libclang-rt-14-dev, which holds libFuzzer)
-    fuzz) pkgs+=(clang libclang-rt-dev) ;;
-    bench) pkgs+=(python3-numpy python3-scipy time) ;;
-    *) echo "deps.sh: unknown group '$1' (known: fuzz, bench)" >&2; exit 2 ;;
-esac
+for group in "$@"; do
+    case "$group" in
+        "") ;;
+        # clang and libclang-rt-dev follow Debian's default LLVM (14 on
+        # bookworm: clang-14, libclang-rt-14-dev, which holds libFuzzer)
+        fuzz) pkgs+=(clang libclang-rt-dev) ;;
+        bench) pkgs+=(python3-numpy python3-scipy time) ;;
+        mpi) pkgs+=(libopenmpi-dev openmpi-bin) ;;
+        *) echo "deps.sh: unknown group '$group' (known: fuzz, bench, mpi)" >&2; exit 2 ;;
+    esac
+done
 
 missing=()
 for p in "${pkgs[@]}"; do
