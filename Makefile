@@ -86,7 +86,7 @@ mpi-deps:
 	@bash scripts/deps.sh mpi
 
 mpi-check: mpi
-	@bash tests/mpi_check.sh build-mpi/symrbm build/symrbm
+	@bash tests/mpi_check.sh build-mpi/symrbm
 
 # Fuzzing (issue 7 item 8): one libFuzzer target per file reader (fuzz/*.c),
 # linked against core/ (where the readers live) compiled by clang under ASan

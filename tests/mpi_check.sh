@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# mpi_check.sh BIN: the MPI program (make mpi) against a local run, on one
+# machine (SPEC.md 10, issue 11 item 4).  One small threshold sweep, run
+#   1. locally with --jobs 2 (the reference),
+#   2. under mpirun --oversubscribe -np 3 ... --mpi,
+#   3. as a singleton (--mpi without mpirun),
+#   4. as --list-tasks | --task ID processes (3 at once) plus a collecting run;
+# every task's result.tsv and the summary files must equal the reference's
+# (headers, wall_s and, for 4, tasks_run aside: they record how and how long
+# it ran), and the directories must hold the same files.  Then a rerun of 2
+# must run nothing.  Exit 0 when all agree.
+set -euo pipefail
+bin=${1:-build-mpi/symrbm}
+[ -x "$bin" ] || { echo "mpi_check: no program $bin (make mpi)" >&2; exit 2; }
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+work=$(mktemp -d /tmp/symrbm_mpicheck.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+# Open MPI refuses to start as root without this (CI containers run as root)
+root=()
+[ "$(id -u)" -eq 0 ] && root=(--allow-run-as-root)
+args=(threshold --data ising --N 30 --beta 0.4 --Bmin 10 --Bmax 200 --points 3 --seeds 3
+      --T 10 --lr 0.01 --seed 5 --boot 200)
+
+# the values of a file: no header lines, no wall_s, no tasks_run
+vals() { grep -v '^#' "$1" | grep -v -e '^wall_s' -e '^tasks_run' || true; }
+
+bad=0
+same() { # same REF DIR: every file of REF's store equals DIR's
+    local ref=$1 dir=$2 f
+    if ! diff <(cd "$ref" && find . -type f ! -name symrbm.lock | sort) \
+              <(cd "$dir" && find . -type f ! -name symrbm.lock | sort) >/dev/null; then
+        echo "mpi_check: $dir: other files than $ref:" >&2
+        diff <(cd "$ref" && find . -type f | sort) <(cd "$dir" && find . -type f | sort) >&2 || true
+        bad=1
+    fi
+    for f in $(cd "$ref" && find . -name '*.tsv' | sort); do
+        if ! cmp -s <(vals "$ref/$f") <(vals "$dir/$f"); then
+            echo "mpi_check: $dir/$f differs from $ref/$f" >&2
+            bad=1
+        fi
+    done
+}
+
+nice "$bin" "${args[@]}" --jobs 2 --out "$work/local"
+nice mpirun "${root[@]}" --oversubscribe -np 3 "$bin" "${args[@]}" --mpi --out "$work/mpi"
+same "$work/local" "$work/mpi"
+grep -q '^tasks_run	9$' "$work/mpi/summary.tsv" || { echo "mpi_check: mpi run: tasks_run != 9" >&2; bad=1; }
+# a rerun finds every task stored
+nice mpirun "${root[@]}" --oversubscribe -np 3 "$bin" "${args[@]}" --mpi --out "$work/mpi"
+grep -q '^tasks_run	0$' "$work/mpi/summary.tsv" || { echo "mpi_check: mpi rerun ran tasks" >&2; bad=1; }
+nice "$bin" "${args[@]}" --mpi --out "$work/single"
+same "$work/local" "$work/single"
+"$bin" "${args[@]}" --list-tasks --out "$work/batch" > "$work/list"
+[ "$(wc -l < "$work/list")" -eq 9 ] || { echo "mpi_check: --list-tasks: not 9 tasks" >&2; bad=1; }
+xargs -P 3 -I{} nice "$bin" "${args[@]}" --out "$work/batch" --task {} < "$work/list"
+nice "$bin" "${args[@]}" --out "$work/batch"
+same "$work/local" "$work/batch"
+if [ $bad -eq 0 ]; then
+    echo "mpi_check: mpirun -np 3, singleton and --task runs agree with --jobs 2"
+fi
+exit $bad
