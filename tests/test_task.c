@@ -297,7 +297,9 @@ END_TEST
  * the store equals that of a whole sweep from scratch (x = t^2 + p). */
 START_TEST(test_task_one_then_collect)
 {
-    char *dir = tmpdir(), err[SYM_ERRLEN], log[128];
+    char dir[64], err[SYM_ERRLEN], log[128];
+    /* a copy: tmpdir's buffer is reused for the reference directory */
+    snprintf(dir, sizeof dir, "%s", tmpdir());
     snprintf(log, sizeof log, "%s/log", dir);
     toy c = {0.5, -1, -1, -1, NULL, log, 0};
     task_set ts = {5, &c, toy_name, toy_params, toy_run};
@@ -346,8 +348,9 @@ START_TEST(test_task_one_then_collect)
         ck_assert_int_eq(count_lines(log, what), 1);
     }
     /* the same store as one whole sweep */
-    char *ref = tmpdir(), refdir[64];
-    snprintf(refdir, sizeof refdir, "%s", ref);
+    char refdir[64];
+    snprintf(refdir, sizeof refdir, "%s", tmpdir());
+    ck_assert_str_ne(refdir, dir);
     c.runlog = NULL;
     ck_assert_int_eq(task_run_all(refdir, &ts, &o, &nrun, err), SYM_OK);
     for (size_t t = 0; t < 5; t++) {
@@ -368,7 +371,7 @@ START_TEST(test_concurrent_tasks)
 {
     char *dir = tmpdir(), err[SYM_ERRLEN], log[128];
     snprintf(log, sizeof log, "%s/log", dir);
-    toy c = {2, -1, -1, -1, NULL, log, 300};
+    toy c = {2, -1, -1, -1, NULL, log, 500};
     task_set ts = {3, &c, toy_name, toy_params, toy_run};
     pid_t pid[6];
     for (int k = 0; k < 6; k++) {
@@ -388,8 +391,11 @@ START_TEST(test_concurrent_tasks)
             _exit(st ? 1 : 0);
         }
     }
-    /* while they run (each task takes 300 ms): the whole sweep's lock fails */
-    usleep(100000);
+    /* while they run (each task takes 500 ms; "prepare" is logged under
+     * both locks, just before the first run): the whole sweep's lock fails */
+    for (int k = 0; k < 1000 && count_lines(log, "prepare") == 0; k++)
+        usleep(10000);
+    ck_assert_int_gt(count_lines(log, "prepare"), 0);
     int fd;
     ck_assert_int_eq(sys_lock(dir, &fd, err), SYM_EINVAL);
     ck_assert_msg(strstr(err, "--task runs") != NULL, "%s", err);
@@ -406,6 +412,9 @@ START_TEST(test_concurrent_tasks)
         snprintf(lk, sizeof lk, "%s/tasks/t%zu/.task.lock", dir, t);
         ck_assert_int_ne(access(lk, F_OK), 0);
     }
+    /* prepared once per process that ran a task, never by one that found
+     * the result */
+    ck_assert_int_eq(count_lines(log, "prepare"), 3);
     ck_assert_int_eq(sys_lock(dir, &fd, err), SYM_OK);
     /* and a --task process is refused while a whole sweep holds it */
     int fd2;
