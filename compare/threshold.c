@@ -577,9 +577,7 @@ done:
     return st;
 }
 
-/* A directory holds one kind of scan: their summary.tsv would overwrite
- * each other's. */
-/* What every process of the sweep needs before its first task (task_set
+/* What every process of the sweep needs before its first task (task_mode
  * prepare): the infinite-data profiles, computed into or loaded from out. */
 static int sweep_prepare(void *ctx, const char *out, char *err)
 {
@@ -591,6 +589,8 @@ static int sweep_prepare(void *ctx, const char *out, char *err)
     return st;
 }
 
+/* A directory holds one kind of scan: their summary.tsv would overwrite
+ * each other's. */
 static int scan_kind_check(const threshold_config *c, const char *out, char *err)
 {
     const char *other = c->scan == THRESHOLD_SCAN_BETA ? "threshold.tsv" : "beta_scan.tsv";
