@@ -35,17 +35,11 @@ struct ckpt_in {
 
 uint64_t ckpt_hash(uint64_t h, const void *p, size_t n)
 {
-    /* FNV-1a, 8 bytes at a time (the data of a large run is 10^8 bytes:
-     * word steps keep its fingerprint at memory speed), then the tail */
+    /* byte by byte, so that hashing a file in pieces as it is written and
+     * in one piece as it is read agree (~1 GB/s: 0.1 s for the 10^8
+     * bytes of the largest data sets, once per run) */
     const unsigned char *c = p;
-    size_t k = 0;
-    for (; k + 8 <= n; k += 8) {
-        uint64_t x;
-        memcpy(&x, c + k, 8);
-        h = (h ^ x) * 0x100000001b3ULL;
-        h ^= h >> 29;
-    }
-    for (; k < n; k++)
+    for (size_t k = 0; k < n; k++)
         h = (h ^ c[k]) * 0x100000001b3ULL;
     return h;
 }

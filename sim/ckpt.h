@@ -59,8 +59,9 @@ int ckpt_get_u64(const ckpt_in *in, const char *tag, uint64_t *x, char *err);
  * state size must match r's. */
 int ckpt_get_rng(const ckpt_in *in, const char *tag, gsl_rng *r, char *err);
 
-/* A 64-bit hash (FNV-1a over the bytes, then a final mix), continued from
- * h (start with CKPT_HASH0): the fingerprint of training data. */
+/* A 64-bit hash (FNV-1a over the bytes) continued from h (start with
+ * CKPT_HASH0): hashing in pieces equals hashing the whole.  The checkpoint's
+ * own check and the fingerprint of the training data. */
 #define CKPT_HASH0 0xcbf29ce484222325ULL
 uint64_t ckpt_hash(uint64_t h, const void *p, size_t n);
 
