@@ -1,11 +1,14 @@
 /* run (sim): sim_draw and sim_run (sim/run.h). */
 #include "sim/run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "core/size.h"
@@ -105,6 +108,7 @@ typedef struct {
     const traj_header *h;
     gsl_rng *rtrain;
     run_files *rf;
+    double ck_last, ck_cost;   /* automatic checkpoints: when, and the cost */
 } sim_ctx;
 
 static int snapshot(void *p, size_t k, const double *w, const double *g, char *err)
@@ -304,8 +308,7 @@ static int ckpt_write(void *p, size_t k, const double *w, const double *g, char 
     ckpt_put(o, "sim.X", c->X, c->M * sizeof *c->X);
     train_save(c->tw, o, err);
     if (c->traj) {
-        /* the rows so far, header included, as the files hold them; and
-         * the temporary names, for a resumed run to remove */
+        /* the rows so far, header included, as the files hold them */
         const char *tags[2] = {"file.trajectory", "file.weights"};
         FILE *fps[2] = {c->traj, c->wts};
         for (int f = 0; f < 2 && !st; f++) {
@@ -317,8 +320,6 @@ static int ckpt_write(void *p, size_t k, const double *w, const double *g, char 
             if (!st) {
                 ckpt_put(o, tags[f], b, n);
                 free(b);
-                ckpt_put(o, f ? "tmp.weights" : "tmp.trajectory", c->rf->f[f].tmp,
-                         strlen(c->rf->f[f].tmp));
             }
         }
     }
@@ -331,6 +332,20 @@ static int ckpt_write(void *p, size_t k, const double *w, const double *g, char 
     if (c->c->ckpt_stop && k >= c->c->ckpt_stop)
         return SIM_STOP;
     return SYM_OK;
+}
+
+/* Automatic checkpoints (sim_config.ckpt_seconds): called after every
+ * update, writes when the interval has passed. */
+static int ckpt_auto(void *p, size_t k, const double *w, const double *g, char *err)
+{
+    sim_ctx *c = p;
+    double now = sys_now();
+    if (now - c->ck_last < fmax(c->c->ckpt_seconds, SIM_CKPT_COST_FACTOR * c->ck_cost))
+        return SYM_OK;
+    int st = ckpt_write(p, k, w, g, err);
+    c->ck_last = sys_now();
+    c->ck_cost = c->ck_last - now;
+    return st;
 }
 
 /* Resume from the checkpoint in: the state into w, g, ctx and the
@@ -377,12 +392,44 @@ static int ckpt_resume(ckpt_in *in, sim_ctx *c, double *w, double *g, traj_heade
     return SYM_OK;
 }
 
-/* Reopened files: the bytes the checkpoint holds (header included), and
- * the dead process's temporary files removed. */
+/* Remove the temporary files (core/traj.h: ".NAME.tmp.PID.XXXXXX") that
+ * processes killed while running in dir left behind: those of this run's
+ * files and checkpoint whose process no longer exists. */
+static void ckpt_sweep(const char *dir)
+{
+    static const char *const names[] = {"trajectory.tsv", "weights.tsv", "summary.tsv",
+                                        SIM_CKPT_NAME};
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+            size_t l = strlen(names[k]);
+            const char *p = e->d_name;
+            if (p[0] != '.' || strncmp(p + 1, names[k], l) || strncmp(p + 1 + l, ".tmp.", 5))
+                continue;
+            char *end;
+            long pid = strtol(p + l + 6, &end, 10);
+            if (end == p + l + 6 || *end != '.' || pid <= 0 || pid == (long)getpid() ||
+                !(kill((pid_t)pid, 0) && errno == ESRCH))
+                continue;
+            size_t n = strlen(dir) + strlen(p) + 2;
+            char *path = malloc(n);
+            if (path) {
+                snprintf(path, n, "%s/%s", dir, p);
+                remove(path);
+                free(path);
+            }
+        }
+    }
+    closedir(d);
+}
+
+/* Reopened files: the bytes the checkpoint holds (header included). */
 static int ckpt_files(ckpt_in *in, sim_ctx *c, char *err)
 {
     const char *tags[2] = {"file.trajectory", "file.weights"};
-    const char *tmps[2] = {"tmp.trajectory", "tmp.weights"};
     FILE *fps[2] = {c->traj, c->wts};
     for (int f = 0; f < 2; f++) {
         const void *p;
@@ -392,15 +439,6 @@ static int ckpt_files(ckpt_in *in, sim_ctx *c, char *err)
             return st;
         if (n && fwrite(p, 1, n, fps[f]) != n)
             return sym_error(err, SYM_EIO, "%s: write failed", c->rf->f[f].tmp);
-        if (!ckpt_get_ptr(in, tmps[f], &p, &n, err) && n < 4096) {
-            char name[4096];
-            memcpy(name, p, n);
-            name[n] = 0;
-            /* a stale temporary of the interrupted process, never a file
-             * of this one */
-            if (strcmp(name, c->rf->f[f].tmp) && strstr(name, ".tmp."))
-                remove(name);
-        }
     }
     return SYM_OK;
 }
@@ -465,8 +503,8 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
     for (size_t mu = 0; mu < M; mu++)
         Xp[mu] = NAN;
     ctx = (sim_ctx){c, type, N, M, K, m ? m->entropy : NAN, tw, v, B, obs, NULL, NULL, tt, SS,
-                    0, NAN, NAN, Xp, NULL, NULL, h, rtrain, &rf};
-    int ckpt = out && (c->ckpt_every > 0 || c->resume);
+                    0, NAN, NAN, Xp, NULL, NULL, h, rtrain, &rf, 0, 0};
+    int ckpt = out && (c->ckpt_every > 0 || c->ckpt_seconds > 0 || c->resume);
     if (ckpt) {
         size_t lo = strlen(out) + sizeof SIM_CKPT_NAME + 1;
         if (!(ckpath = malloc(lo)) ||
@@ -486,6 +524,8 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
         }
         if (c->ckpt_every > 0)
             train_set_checkpoint(tw, c->ckpt_every, ckpt_write, &ctx);
+        else if (c->ckpt_seconds > 0)
+            train_set_checkpoint(tw, 1, ckpt_auto, &ctx);
     }
     if (out) {
         /* a resumed run's files start as the checkpoint holds them */
@@ -498,6 +538,8 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
             st = sym_context(err, st, "resume");
             goto done;
         }
+        if (cin)
+            ckpt_sweep(out);
         if (!cin) {
             traj_obs_columns(ctx.traj);
             traj_weights_columns(ctx.wts, N);
@@ -505,6 +547,7 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
     }
     ckpt_in_free(cin);
     cin = NULL;
+    ctx.ck_last = sys_now();
     if (k0)
         st = train_continue(tw, K, snap, ns, w, g, rtrain, snapshot, &ctx, err);
     else
@@ -558,6 +601,8 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
             st = sym_error(err, SYM_EIO, "%s: cannot remove: %s", ckpath, strerror(errno));
             goto done;
         }
+        if (ckpt)
+            ckpt_sweep(out);
     }
     if (r)
         *r = res;

@@ -361,6 +361,44 @@ START_TEST(test_resume_refused)
 }
 END_TEST
 
+/* Automatic checkpoints (ckpt_seconds, the CLI's default): a process's
+ * first checkpoint is due at its first update (its cost is not known yet),
+ * later ones 100 times that cost apart.  Interrupted at update 1, resumed
+ * and interrupted at 2 (the resumed process's first), resumed to the end:
+ * the files are the uninterrupted run's. */
+START_TEST(test_resume_auto)
+{
+    mk_tmp();
+    char err[SYM_ERRLEN], dir[128], ref[128], path[160];
+    data_set d = make_data(10, 120, 20, 9);
+    run_kind k = {&unit_spin, 2, TRAIN_PCD, TRAIN_ADAM, 1};
+    sim_config c;
+    kind_config(&c, &k, TRAIN_ONLINE);
+    snprintf(ref, sizeof ref, "%s/ref", tmpdir);
+    snprintf(dir, sizeof dir, "%s/k", tmpdir);
+    snprintf(path, sizeof path, "%s/%s", dir, SIM_CKPT_NAME);
+    sim_result r;
+    ck_assert_msg(run_sim(&c, &d, ref, &r, err) == SYM_OK, "%s", err);
+    sim_config ci = c;
+    ci.ckpt_seconds = 1e-9;
+    ci.ckpt_stop = 1;
+    ck_assert_msg(run_sim(&ci, &d, dir, &r, err) == SYM_OK, "%s", err);
+    ck_assert_msg(r.stopped && r.updates == 1 && ckpt_exists(path), "stopped %d at %zu",
+                  r.stopped, r.updates);
+    ci.resume = 1;
+    ci.ckpt_stop = 2;
+    ck_assert_msg(run_sim(&ci, &d, dir, &r, err) == SYM_OK, "%s", err);
+    ck_assert_msg(r.stopped && r.updates == 2 && r.resumed_from == 1, "stopped %d at %zu",
+                  r.stopped, r.updates);
+    ci.ckpt_stop = 0;
+    ck_assert_msg(run_sim(&ci, &d, dir, &r, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(r.resumed_from, 2);
+    same_files(ref, dir, "auto");
+    free_data(&d);
+    rm_tmp();
+}
+END_TEST
+
 Suite *ckpt_suite(void)
 {
     Suite *s = suite_create("ckpt");
@@ -369,6 +407,7 @@ Suite *ckpt_suite(void)
     tcase_add_test(tc, test_records);
     tcase_add_test(tc, test_resume_identical);
     tcase_add_test(tc, test_resume_refused);
+    tcase_add_test(tc, test_resume_auto);
     suite_add_tcase(s, tc);
     return s;
 }
