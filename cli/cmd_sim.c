@@ -1,6 +1,7 @@
 /* cmd_sim: `symrbm sim`, stochastic RBM training on B samples (SPEC.md 1, 4,
  * 5, 6): parse, draw the samples (sim_draw) or read --data-file, call sim_run
  * (sim/run.h), report. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,16 +22,17 @@ int cmd_sim(int argc, char **argv, char *err)
 {
     sim_config c;
     sim_config_default(&c);
+    c.ckpt_seconds = SIM_CKPT_SECONDS_DEFAULT;   /* the library default is none */
     opt_common oc;
     opt_common_init(&oc);
     const char *data_file = NULL, *hidden = "gaussian", *fields = "fixed", *term = "exact";
-    const char *opt = "sgd", *theory = NULL, *spacing = "log";
+    const char *opt = "sgd", *theory = NULL, *spacing = "log", *sampling = "epoch";
     size_t B = 10000, B_test = 1000;
     double gamma = 1, theta = 0, gamma_m = 1, theta_m = 0;
-    int seen_e = 0, seen_gm = 0, seen_tm = 0;
+    int seen_e = 0, seen_gm = 0, seen_tm = 0, seen_ck = 0;
     const unit_type *ut;
     unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
-    opt_spec spec[OPTC_MAX + 24];
+    opt_spec spec[OPTC_MAX + 28];
     size_t n = opt_common_spec(&oc, which, spec);
     train_config *t = &c.train;
     const opt_spec more[] = {
@@ -58,6 +60,18 @@ int cmd_sim(int argc, char **argv, char *err)
          &seen_e},
         {"spacing", OPT_CHOICE, &spacing, "snapshot spacing (as theory)", "log|linear", NULL},
         {"theory", OPT_STRING, &theory, "theory output DIR: report Q_theory", NULL, NULL},
+        {"sampling", OPT_CHOICE, &sampling,
+         "minibatch source: per-epoch reshuffle, iid with replacement, or fresh samples of the "
+         "data model at every update (B then sets the epoch length and the loglik set)",
+         "epoch|replace|online", NULL},
+        {"checkpoint-every", OPT_SIZE, &c.ckpt_every,
+         "write OUT/checkpoint.bin every K updates, 0: never (not given: automatic, see "
+         "--checkpoint-seconds); removed when the run ends", NULL, &seen_ck},
+        {"checkpoint-seconds", OPT_DOUBLE, &c.ckpt_seconds,
+         "automatic checkpoints at least this far apart, and 100x their own cost", NULL, NULL},
+        {"resume", OPT_FLAG, &c.resume,
+         "continue from OUT/checkpoint.bin if there (same parameters; else start afresh)", NULL,
+         NULL},
     };
     for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
         spec[n++] = more[k];
@@ -72,8 +86,16 @@ int cmd_sim(int argc, char **argv, char *err)
     if ((st = opt_common_finish(&oc, which & ~(unsigned)(data_file ? OPTC_DATA : 0), err)) ||
         (data_file && (st = ring_type_find(oc.data, &oc.rp.type, err))) ||
         (st = unit_type_parse(hidden, &ut, err)) ||
-        (st = train_term_parse(term, &t->term, err)) || (st = train_opt_parse(opt, &t->opt, err)))
+        (st = train_term_parse(term, &t->term, err)) || (st = train_opt_parse(opt, &t->opt, err)) ||
+        (st = train_sampling_parse(sampling, &t->sampling, err)))
         return st;
+    if (seen_ck)
+        c.ckpt_seconds = 0;   /* a fixed interval (or none) instead */
+    if (!(c.ckpt_seconds >= 0) || !isfinite(c.ckpt_seconds))
+        return sym_error(err, SYM_EINVAL, "--checkpoint-seconds %g: need >= 0", c.ckpt_seconds);
+    if (t->sampling == TRAIN_ONLINE && data_file)
+        return sym_error(err, SYM_EINVAL, "--sampling online draws fresh samples from the data "
+                         "model: not with --data-file");
     /* the h < 0 side follows the h >= 0 side unless the kind has its own
      * parameters for it and they were given */
     unit_params_default(&t->unit, ut);

@@ -611,3 +611,19 @@ double marg_jac_diag_mean(const marg_ws *ws)
         s += ws->jd[i];
     return s / (double)ws->N;
 }
+
+void marg_warm_get(const marg_ws *ws, double *x)
+{
+    for (int k = 0; k < UNIT_MAX_PIECES; k++) {
+        x[k] = ws->prev[k];
+        x[UNIT_MAX_PIECES + k] = ws->has_prev[k];
+    }
+}
+
+void marg_warm_set(marg_ws *ws, const double *x)
+{
+    for (int k = 0; k < UNIT_MAX_PIECES; k++) {
+        ws->prev[k] = x[k];
+        ws->has_prev[k] = x[UNIT_MAX_PIECES + k] != 0.0;
+    }
+}

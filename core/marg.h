@@ -51,4 +51,12 @@ int marg_jac_prepare(marg_ws *ws, const double *w, const double *g, const double
 void marg_jac_apply(marg_ws *ws, const double *v, double *out);
 double marg_jac_diag_mean(const marg_ws *ws);
 
+/* The warm start (the last interior peak of each piece) that the next
+ * marg_eval begins its peak search from, so that its last bits depend on
+ * the previous call: MARG_WARM_DOUBLES doubles out and back, for a
+ * checkpointed run to continue bit for bit (sim/ckpt.h). */
+#define MARG_WARM_DOUBLES (2 * UNIT_MAX_PIECES)
+void marg_warm_get(const marg_ws *ws, double *x);
+void marg_warm_set(marg_ws *ws, const double *x);
+
 #endif

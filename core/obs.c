@@ -115,6 +115,7 @@ void obs_compute(obs_ws *ws, const ring_type *type, const double *w, obs_values 
     for (size_t k = 0; k < OBS_NA; k++)
         out->a[k] = k < N ? mode_abs(ws, k) / rootN : NAN;
     out->norm2 = s2;
+    out->X = NAN;
     if (!(s2 > 0)) {
         out->pr = out->R = out->S = out->center = NAN;
         return;
@@ -237,4 +238,12 @@ double obs_fwhm(const double *w, size_t N)
     if (r < 0)
         return NAN;   /* then the left walk cannot find a crossing either */
     return r + fwhm_side(w, N, p, -1, half);
+}
+
+double obs_unwrap(double prev_X, double center, size_t N)
+{
+    if (isnan(center) || isnan(prev_X) || !isfinite(prev_X))
+        return center;
+    double n = (double)N;
+    return center + n * round((prev_X - center) / n);
 }

@@ -24,6 +24,9 @@ typedef struct ring_type ring_type;
 typedef struct {
     double norm2, pr, R, S, center;
     double a[OBS_NA];      /* NAN for k >= N */
+    double X;              /* unwrapped centre (SPEC.md 4): obs_compute sets
+                              NAN, the writer of a trajectory fills it in
+                              time order with obs_unwrap */
 } obs_values;
 
 typedef struct obs_ws obs_ws;
@@ -67,5 +70,12 @@ double obs_fwhm(const double *w, size_t N);
  * (S[n-1] <= OBS_BROKEN_S: symmetry did not break, so it has no time), or
  * n == 0. */
 double obs_t_sb(const double *t, const double *S, size_t n);
+
+/* X (SPEC.md 4), the unwrapped centre: center in [0, N) moved by the
+ * multiple of N that brings it nearest to the previous snapshot's X (the
+ * step is then at most N/2; snapshots must be dense enough that a true step
+ * is shorter).  NAN when center is NAN; prev_X NAN (the first snapshot, or
+ * one after a NAN centre) restarts the unwrapping at X = center. */
+double obs_unwrap(double prev_X, double center, size_t N);
 
 #endif

@@ -18,7 +18,9 @@ enum rng_stream {
     RNG_STREAM_DATA = 1,   /* training samples                      */
     RNG_STREAM_TEST = 2,   /* held-out samples                      */
     RNG_STREAM_TRAIN = 3,  /* minibatch order, Gibbs chains         */
-    RNG_STREAM_AUX = 4     /* anything else (bootstrap, sweeps)     */
+    RNG_STREAM_AUX = 4,    /* anything else (bootstrap, sweeps)     */
+    RNG_STREAM_REPLACE = 5, /* sim --sampling replace: row indices  */
+    RNG_STREAM_ONLINE = 6  /* sim --sampling online: fresh samples  */
 };
 
 /* A mt19937 generator seeded from (seed, stream) through splitmix64, or NULL

@@ -325,7 +325,7 @@ void traj_obs_columns(FILE *fp)
     fputs("t\tmu\tnorm2\tpr\tR\tS\tcenter\tloglik\tkl", fp);
     for (int k = 0; k < OBS_NA; k++)
         fprintf(fp, "\ta%d", k);
-    fputc('\n', fp);
+    fputs("\tX\n", fp);   /* last, so that readers by position are unchanged */
 }
 
 void traj_obs_row(FILE *fp, double t, size_t mu, double loglik, double kl, const obs_values *o)
@@ -341,6 +341,8 @@ void traj_obs_row(FILE *fp, double t, size_t mu, double loglik, double kl, const
         fputc('\t', fp);
         traj_put(fp, o->a[k]);
     }
+    fputc('\t', fp);
+    traj_put(fp, o->X);
     fputc('\n', fp);
 }
 

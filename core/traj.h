@@ -65,7 +65,8 @@ const char *traj_quote(char buf[TRAJ_QUOTE_BUF], const char *s, size_t len);
 /* Print one number (%.17g, "nan", "inf", "-inf"). */
 void traj_put(FILE *fp, double x);
 
-/* trajectory.tsv: the column line, then one row per (t, mu). */
+/* trajectory.tsv: the column line, then one row per (t, mu); the last
+ * column is o->X (the writer unwraps it with obs_unwrap, core/obs.h). */
 void traj_obs_columns(FILE *fp);
 void traj_obs_row(FILE *fp, double t, size_t mu, double loglik, double kl, const obs_values *o);
 

@@ -1,10 +1,14 @@
 /* run (sim): sim_draw and sim_run (sim/run.h). */
 #include "sim/run.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "core/size.h"
@@ -12,6 +16,7 @@
 #include "core/run.h"
 #include "core/snap.h"
 #include "core/sys.h"
+#include "sim/ckpt.h"
 
 void sim_config_default(sim_config *c)
 {
@@ -96,6 +101,14 @@ typedef struct {
     double *t, *S;      /* mu = 0's S at each snapshot (t_sb) */
     size_t ns;
     double last_ll, last_kl;
+    double *X;          /* each unit's last X (SPEC.md 4) */
+    /* checkpoints */
+    const char *ckpath; /* OUT/checkpoint.bin                             */
+    const char *params; /* the fingerprint text (sim_params)              */
+    const traj_header *h;
+    gsl_rng *rtrain;
+    run_files *rf;
+    double ck_last, ck_cost;   /* automatic checkpoints: when, and the cost */
 } sim_ctx;
 
 static int snapshot(void *p, size_t k, const double *w, const double *g, char *err)
@@ -111,6 +124,7 @@ static int snapshot(void *p, size_t k, const double *w, const double *g, char *e
     for (size_t mu = 0; mu < c->M; mu++) {
         obs_values o;
         obs_compute(c->obs, c->type, w + mu * c->N, &o);
+        o.X = c->X[mu] = obs_unwrap(c->X[mu], o.center, c->N);
         if (c->traj)
             traj_obs_row(c->traj, t, mu, ll, kl, &o);
         if (c->wts)
@@ -137,6 +151,298 @@ int sim_plan(const sim_config *c, size_t N, size_t B, size_t *K, char *err)
     return st ? st : train_plan_check(&tc, B, *K, err);
 }
 
+/* ---- checkpoints ----------------------------------------------------------- */
+
+/* A status of the checkpoint callback that is not an error: ckpt_stop. */
+#define SIM_STOP 100
+
+/* The fingerprint of a run: one "key=value" line per parameter that
+ * changes its numbers, and hashes of the data, so that a refused
+ * checkpoint names the first difference. */
+static char *sim_params(const sim_config *c, const train_config *tc, const ring_model *m,
+                        const int8_t *v, size_t B, const int8_t *vtest, size_t B_test, size_t K)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    if (!fp)
+        return NULL;
+    size_t N = tc->N;
+    fprintf(fp, "N=%zu\nM=%zu\nhidden=%s\ngamma=%.17g\ntheta=%.17g\ngamma_m=%.17g\n"
+            "theta_m=%.17g\nfields=%s\nl2=%.17g\nmodel-term=%s\nchains=%zu\nmc-steps=%zu\n"
+            "optimizer=%s\nlr=%.17g\nbatch=%zu\nsampling=%s\nepochs=%zu\nT=%.17g\n"
+            "snapshots=%zu\nlinear=%d\ninit-scale=%.17g\nseed=%llu\nupdates=%zu\nB=%zu\n"
+            "B-test=%zu\n", N, tc->M, tc->unit.type->name, tc->unit.gamma_p, tc->unit.theta_p,
+            tc->unit.gamma_m, tc->unit.theta_m, tc->learn_fields ? "learn" : "fixed", tc->l2,
+            train_term_name(tc->term), tc->chains, tc->mc_steps,
+            tc->opt == TRAIN_SGD ? "sgd" : "adam", tc->lr, tc->batch,
+            train_sampling_name(tc->sampling), c->epochs, c->T, c->snapshots, c->linear,
+            c->init_scale, (unsigned long long)c->seed, K, B, B_test);
+    if (m) {
+        fprintf(fp, "data=%s\n", m->type->name);
+        for (size_t k = 0; k < m->type->npar; k++)
+            fprintf(fp, "%s=%.17g\n", m->type->par[k].key, m->val[k]);
+    }
+    fprintf(fp, "data-hash=%016llx\n", (unsigned long long)ckpt_hash(CKPT_HASH0, v, B * N));
+    if (vtest && B_test)
+        fprintf(fp, "test-hash=%016llx\n",
+                (unsigned long long)ckpt_hash(CKPT_HASH0, vtest, B_test * N));
+    if (c->theory_w)
+        fprintf(fp, "theory-hash=%016llx\n",
+                (unsigned long long)ckpt_hash(CKPT_HASH0, c->theory_w, N * sizeof(double)));
+    if (fclose(fp)) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* SYM_EINVAL naming the first line where the checkpoint's parameters
+ * (have, n bytes) differ from this run's (want). */
+static int params_same(const char *path, const char *have, size_t n, const char *want,
+                       char *err)
+{
+    if (strlen(want) == n && !memcmp(have, want, n))
+        return SYM_OK;
+    const char *a = have, *ae = have + n, *b = want;
+    while (a < ae && *b) {
+        const char *an = memchr(a, '\n', (size_t)(ae - a)), *bn = strchr(b, '\n');
+        size_t la = an ? (size_t)(an - a) : (size_t)(ae - a), lb = bn ? (size_t)(bn - b) : strlen(b);
+        if (la != lb || memcmp(a, b, la))
+            return sym_error(err, SYM_EINVAL, "%s was made with %.*s, this run has %.*s: resume "
+                             "with the same parameters and data, or remove it", path,
+                             (int)(la < 200 ? la : 200), a, (int)(lb < 200 ? lb : 200), b);
+        a += la + (an ? 1 : 0);
+        b += lb + (bn ? 1 : 0);
+    }
+    return sym_error(err, SYM_EINVAL, "%s was made with other parameters: resume with the same "
+                     "parameters and data, or remove it", path);
+}
+
+/* The bytes of the file path (a run file's temporary, flushed). */
+static int slurp(const char *path, char **buf, size_t *n, char *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return sym_error(err, SYM_EIO, "%s: %s", path, strerror(errno));
+    int st = SYM_OK;
+    long len = fseek(fp, 0, SEEK_END) ? -1 : ftell(fp);
+    if (len < 0 || fseek(fp, 0, SEEK_SET))
+        st = sym_error(err, SYM_EIO, "%s: cannot seek", path);
+    *buf = st ? NULL : malloc((size_t)len + 1);
+    if (!st && !*buf)
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+    if (!st && fread(*buf, 1, (size_t)len, fp) != (size_t)len)
+        st = sym_error(err, SYM_EIO, "%s: read error", path);
+    fclose(fp);
+    if (st) {
+        free(*buf);
+        *buf = NULL;
+    }
+    *n = st ? 0 : (size_t)len;
+    return st;
+}
+
+/* The header as "key\0value\0" pairs. */
+static char *header_pack(const traj_header *h, size_t *n)
+{
+    size_t len = 0;
+    for (size_t k = 0; k < h->n; k++)
+        len += strlen(h->key[k]) + strlen(h->val[k]) + 2;
+    char *b = malloc(len ? len : 1), *q = b;
+    if (!b)
+        return NULL;
+    for (size_t k = 0; k < h->n; k++) {
+        size_t a = strlen(h->key[k]) + 1, c = strlen(h->val[k]) + 1;
+        memcpy(q, h->key[k], a);
+        memcpy(q + a, h->val[k], c);
+        q += a + c;
+    }
+    *n = len;
+    return b;
+}
+
+static int header_unpack(traj_header *h, const char *b, size_t n, char *err)
+{
+    traj_header_free(h);
+    traj_header_init(h);
+    const char *e = b + n;
+    while (b < e) {
+        const char *k = b, *kz = memchr(k, 0, (size_t)(e - k));
+        const char *v = kz ? kz + 1 : NULL, *vz = v && v < e ? memchr(v, 0, (size_t)(e - v)) : NULL;
+        if (!vz)
+            return sym_error(err, SYM_EINVAL, "checkpoint: header record damaged");
+        if (traj_header_set(h, k, "%s", v))
+            return sym_error(err, SYM_ENOMEM, "out of memory");
+        b = vz + 1;
+    }
+    return SYM_OK;
+}
+
+/* Write the checkpoint after update k (train_ckpt_fn). */
+static int ckpt_write(void *p, size_t k, const double *w, const double *g, char *err)
+{
+    sim_ctx *c = p;
+    size_t N = c->N, MN = c->M * N, hn = 0;
+    char *hb = header_pack(c->h, &hn);
+    if (!hb)
+        return sym_error(err, SYM_ENOMEM, "out of memory");
+    ckpt_out *o;
+    int st = ckpt_out_open(&o, c->ckpath, err);
+    if (st) {
+        free(hb);
+        return sym_context(err, st, "checkpoint");
+    }
+    ckpt_put(o, "sim.params", c->params, strlen(c->params));
+    ckpt_put(o, "sim.header", hb, hn);
+    free(hb);
+    ckpt_put_u64(o, "sim.k", k);
+    ckpt_put(o, "sim.w", w, MN * sizeof *w);
+    ckpt_put(o, "sim.g", g, N * sizeof *g);
+    ckpt_put_rng(o, "sim.rtrain", c->rtrain);
+    ckpt_put_u64(o, "sim.ns", c->ns);
+    ckpt_put(o, "sim.t", c->t, c->ns * sizeof *c->t);
+    ckpt_put(o, "sim.S", c->S, c->ns * sizeof *c->S);
+    double last[2] = {c->last_ll, c->last_kl};
+    ckpt_put(o, "sim.last", last, sizeof last);
+    ckpt_put(o, "sim.X", c->X, c->M * sizeof *c->X);
+    train_save(c->tw, o, err);
+    if (c->traj) {
+        /* the rows so far, header included, as the files hold them */
+        const char *tags[2] = {"file.trajectory", "file.weights"};
+        FILE *fps[2] = {c->traj, c->wts};
+        for (int f = 0; f < 2 && !st; f++) {
+            char *b = NULL;
+            size_t n = 0;
+            if (fflush(fps[f]))
+                st = sym_error(err, SYM_EIO, "checkpoint: flushing %s", c->rf->f[f].tmp);
+            st = st ? st : slurp(c->rf->f[f].tmp, &b, &n, err);
+            if (!st) {
+                ckpt_put(o, tags[f], b, n);
+                free(b);
+            }
+        }
+    }
+    if (st) {
+        ckpt_out_abort(o);
+        return sym_context(err, st, "checkpoint");
+    }
+    if ((st = ckpt_out_commit(o, err)))
+        return sym_context(err, st, "checkpoint");
+    if (c->c->ckpt_stop && k >= c->c->ckpt_stop)
+        return SIM_STOP;
+    return SYM_OK;
+}
+
+/* Automatic checkpoints (sim_config.ckpt_seconds): called after every
+ * update, writes when the interval has passed. */
+static int ckpt_auto(void *p, size_t k, const double *w, const double *g, char *err)
+{
+    sim_ctx *c = p;
+    double now = sys_now();
+    if (now - c->ck_last < fmax(c->c->ckpt_seconds, SIM_CKPT_COST_FACTOR * c->ck_cost))
+        return SYM_OK;
+    int st = ckpt_write(p, k, w, g, err);
+    c->ck_last = sys_now();
+    c->ck_cost = c->ck_last - now;
+    return st;
+}
+
+/* Resume from the checkpoint in: the state into w, g, ctx and the
+ * training workspace, the first process's header into h.  The run's
+ * files are reopened by the caller from the bytes returned. */
+static int ckpt_resume(ckpt_in *in, sim_ctx *c, double *w, double *g, traj_header *h,
+                       size_t *k, char *err)
+{
+    size_t N = c->N, MN = c->M * N, n;
+    const void *p;
+    uint64_t k64, ns;
+    int st = ckpt_get_ptr(in, "sim.params", &p, &n, err);
+    if (!st)
+        st = params_same(c->ckpath, p, n, c->params, err);
+    if (st)
+        return st;
+    st = ckpt_get_ptr(in, "sim.header", &p, &n, err);
+    st = st ? st : header_unpack(h, p, n, err);
+    st = st ? st : ckpt_get_u64(in, "sim.k", &k64, err);
+    st = st ? st : ckpt_get(in, "sim.w", w, MN * sizeof *w, err);
+    st = st ? st : ckpt_get(in, "sim.g", g, N * sizeof *g, err);
+    st = st ? st : ckpt_get_rng(in, "sim.rtrain", c->rtrain, err);
+    st = st ? st : ckpt_get_u64(in, "sim.ns", &ns, err);
+    if (st)
+        return st;
+    if (k64 < 1 || k64 >= c->K || ns > c->c->snapshots + 2)
+        return sym_error(err, SYM_EINVAL, "checkpoint: update %llu or snapshot count %llu out "
+                         "of range", (unsigned long long)k64, (unsigned long long)ns);
+    double last[2];
+    st = ckpt_get(in, "sim.t", c->t, (size_t)ns * sizeof *c->t, err);
+    st = st ? st : ckpt_get(in, "sim.S", c->S, (size_t)ns * sizeof *c->S, err);
+    st = st ? st : ckpt_get(in, "sim.last", last, sizeof last, err);
+    st = st ? st : ckpt_get(in, "sim.X", c->X, c->M * sizeof *c->X, err);
+    st = st ? st : train_load(c->tw, in, err);
+    if (st)
+        return st;
+    if (train_done(c->tw) != k64)
+        return sym_error(err, SYM_EINVAL, "checkpoint: trainer at update %zu, run at %llu",
+                         train_done(c->tw), (unsigned long long)k64);
+    c->ns = (size_t)ns;
+    c->last_ll = last[0];
+    c->last_kl = last[1];
+    *k = (size_t)k64;
+    return SYM_OK;
+}
+
+/* Remove the temporary files (core/traj.h: ".NAME.tmp.PID.XXXXXX") that
+ * processes killed while running in dir left behind: those of this run's
+ * files and checkpoint whose process no longer exists. */
+static void ckpt_sweep(const char *dir)
+{
+    static const char *const names[] = {"trajectory.tsv", "weights.tsv", "summary.tsv",
+                                        SIM_CKPT_NAME};
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+            size_t l = strlen(names[k]);
+            const char *p = e->d_name;
+            if (p[0] != '.' || strncmp(p + 1, names[k], l) || strncmp(p + 1 + l, ".tmp.", 5))
+                continue;
+            char *end;
+            long pid = strtol(p + l + 6, &end, 10);
+            if (end == p + l + 6 || *end != '.' || pid <= 0 || pid == (long)getpid() ||
+                !(kill((pid_t)pid, 0) && errno == ESRCH))
+                continue;
+            size_t n = strlen(dir) + strlen(p) + 2;
+            char *path = malloc(n);
+            if (path) {
+                snprintf(path, n, "%s/%s", dir, p);
+                remove(path);
+                free(path);
+            }
+        }
+    }
+    closedir(d);
+}
+
+/* Reopened files: the bytes the checkpoint holds (header included). */
+static int ckpt_files(ckpt_in *in, sim_ctx *c, char *err)
+{
+    const char *tags[2] = {"file.trajectory", "file.weights"};
+    FILE *fps[2] = {c->traj, c->wts};
+    for (int f = 0; f < 2; f++) {
+        const void *p;
+        size_t n;
+        int st = ckpt_get_ptr(in, tags[f], &p, &n, err);
+        if (st)
+            return st;
+        if (n && fwrite(p, 1, n, fps[f]) != n)
+            return sym_error(err, SYM_EIO, "%s: write failed", c->rf->f[f].tmp);
+    }
+    return SYM_OK;
+}
+
 int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, const int8_t *v,
             size_t N, size_t B, const int8_t *vtest, size_t B_test, traj_header *h,
             const char *out, sim_result *r, char *err)
@@ -144,9 +450,15 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
     double t0 = sys_now();
     train_config tc = c->train;
     tc.N = N;
+    tc.sampling_seed = c->seed;
+    if (!tc.model)
+        tc.model = m;
     int st = train_config_check(&tc, err);
     if (st)
         return st;
+    if (tc.sampling == TRAIN_ONLINE && !tc.model)
+        return sym_error(err, SYM_EINVAL, "sampling online draws fresh samples from the data "
+                         "model: samples read from a file have none");
     if (!(c->init_scale >= 0) || !isfinite(c->init_scale))
         return sym_error(err, SYM_EINVAL, "init-scale = %g: must be >= 0", c->init_scale);
     if (c->snapshots < 1 || c->snapshots > SNAP_MAX)
@@ -165,10 +477,14 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
     size_t *snap = malloc((nsnap + 2) * sizeof *snap);
     double *tt = malloc((nsnap + 2) * sizeof *tt), *SS = malloc((nsnap + 2) * sizeof *SS);
     obs_ws *obs = obs_alloc(N);
+    double *Xp = malloc(M * sizeof *Xp);
     train_ws *tw = NULL;
     run_files rf = {0};
     sim_ctx ctx = {0};
-    if (!rtrain || !w || !g || !snap || !tt || !SS || !obs ||
+    char *ckpath = NULL, *params = NULL;
+    ckpt_in *cin = NULL;
+    size_t k0 = 0;
+    if (!rtrain || !w || !g || !snap || !tt || !SS || !obs || !Xp ||
         rng_init_weights(c->seed, N, M, c->init_scale, w)) {
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
@@ -179,28 +495,81 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
 
     if (run_stamp(h) || traj_header_set(h, "N", "%zu", N) || (m && ring_header_set(m, h)) ||
         traj_header_set(h, "B", "%zu", B) || traj_header_set(h, "updates", "%zu", K) ||
-        traj_header_set(h, "clock", "t = lr x updates")) {
+        traj_header_set(h, "clock", "t = lr x updates") ||
+        traj_header_set(h, "sampling", "%s", train_sampling_name(tc.sampling))) {
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
     }
+    for (size_t mu = 0; mu < M; mu++)
+        Xp[mu] = NAN;
     ctx = (sim_ctx){c, type, N, M, K, m ? m->entropy : NAN, tw, v, B, obs, NULL, NULL, tt, SS,
-                    0, NAN, NAN};
-    if (out) {
-        if ((st = run_files_init(&rf, out, err)) ||
-            (st = run_files_open(&rf, "trajectory.tsv", h, &ctx.traj, err)) ||
-            (st = run_files_open(&rf, "weights.tsv", h, &ctx.wts, err)))
+                    0, NAN, NAN, Xp, NULL, NULL, h, rtrain, &rf, 0, 0};
+    int ckpt = out && (c->ckpt_every > 0 || c->ckpt_seconds > 0 || c->resume);
+    if (ckpt) {
+        size_t lo = strlen(out) + sizeof SIM_CKPT_NAME + 1;
+        if (!(ckpath = malloc(lo)) ||
+            !(params = sim_params(c, &tc, m, v, B, vtest, B_test, K))) {
+            st = sym_error(err, SYM_ENOMEM, "out of memory");
             goto done;
-        traj_obs_columns(ctx.traj);
-        traj_weights_columns(ctx.wts, N);
+        }
+        snprintf(ckpath, lo, "%s/%s", out, SIM_CKPT_NAME);
+        ctx.ckpath = ckpath;
+        ctx.params = params;
+        if (c->resume && ckpt_exists(ckpath)) {
+            if ((st = ckpt_in_read(&cin, ckpath, err)) ||
+                (st = ckpt_resume(cin, &ctx, w, g, h, &k0, err))) {
+                st = sym_context(err, st, "resume");
+                goto done;
+            }
+        }
+        if (c->ckpt_every > 0)
+            train_set_checkpoint(tw, c->ckpt_every, ckpt_write, &ctx);
+        else if (c->ckpt_seconds > 0)
+            train_set_checkpoint(tw, 1, ckpt_auto, &ctx);
     }
-    st = train_run(tw, K, snap, ns, w, g, rtrain, snapshot, &ctx, err);
+    if (out) {
+        /* a resumed run's files start as the checkpoint holds them */
+        const traj_header *hf = cin ? NULL : h;
+        if ((st = run_files_init(&rf, out, err)) ||
+            (st = run_files_open(&rf, "trajectory.tsv", hf, &ctx.traj, err)) ||
+            (st = run_files_open(&rf, "weights.tsv", hf, &ctx.wts, err)))
+            goto done;
+        if (cin && (st = ckpt_files(cin, &ctx, err))) {
+            st = sym_context(err, st, "resume");
+            goto done;
+        }
+        if (cin)
+            ckpt_sweep(out);
+        if (!cin) {
+            traj_obs_columns(ctx.traj);
+            traj_weights_columns(ctx.wts, N);
+        }
+    }
+    ckpt_in_free(cin);
+    cin = NULL;
+    ctx.ck_last = sys_now();
+    if (k0)
+        st = train_continue(tw, K, snap, ns, w, g, rtrain, snapshot, &ctx, err);
+    else
+        st = train_run(tw, K, snap, ns, w, g, rtrain, snapshot, &ctx, err);
     if (c->progress)
         fprintf(stderr, "\n");
+    if (st == SIM_STOP) {
+        /* interrupted on purpose: the checkpoint is the only output */
+        st = SYM_OK;
+        if (r) {
+            memset(r, 0, sizeof *r);
+            r->updates = train_done(tw);
+            r->resumed_from = k0;
+            r->stopped = 1;
+        }
+        goto done;
+    }
     if (st)
         goto done;
 
     sim_result res = {.loglik = ctx.last_ll, .kl = ctx.last_kl, .loglik_test = NAN,
-                      .Q_theory = NAN, .updates = K};
+                      .Q_theory = NAN, .updates = K, .resumed_from = k0};
     if (vtest && B_test && (st = train_loglik(tw, w, g, vtest, B_test, &res.loglik_test, err)))
         goto done;
     if (c->theory_w)
@@ -227,10 +596,21 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
         traj_summary_num(fs, "fwhm", obs_fwhm(w, N));   /* unit 0, as res.final */
         if ((st = run_files_commit(&rf, err)))
             goto done;
+        /* the files are in place: the checkpoint has served */
+        if (ckpt && remove(ckpath) && errno != ENOENT) {
+            st = sym_error(err, SYM_EIO, "%s: cannot remove: %s", ckpath, strerror(errno));
+            goto done;
+        }
+        if (ckpt)
+            ckpt_sweep(out);
     }
     if (r)
         *r = res;
 done:
+    ckpt_in_free(cin);
+    free(ckpath);
+    free(params);
+    free(Xp);
     run_files_abort(&rf);
     train_free(tw);
     obs_free(obs);

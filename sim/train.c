@@ -22,9 +22,12 @@
 #include "core/err.h"
 #include "core/kern.h"
 #include "core/marg.h"
+#include "core/ring.h"
+#include "core/rng.h"
 #include "core/size.h"
 #include "core/snap.h"
 #include "core/visible.h"
+#include "sim/ckpt.h"
 #include "sim/kern_sim.h"
 #include "sim/spin_exact.h"
 
@@ -68,6 +71,15 @@ struct train_ws {
     float *Xf;        /* TRAIN_BLOCK x N: chain rows as +-1.0f              */
     double *u;        /* uniform pool of nu entries, next unused at upos    */
     size_t nu, upos;
+    /* progress between updates (train_continue, train_save) */
+    size_t k;         /* updates done                                       */
+    size_t pos;       /* epoch sampling: rows of the order used this epoch  */
+    gsl_rng *rs;      /* replace, online: the source's own stream           */
+    size_t *bidx;     /* replace: the drawn rows; online: the identity      */
+    int8_t *orow;     /* online: the fresh samples of one minibatch         */
+    size_t ck_every;  /* train_set_checkpoint                               */
+    train_ckpt_fn ck_fn;
+    void *ck_ctx;
 };
 
 static const char *const term_names[] = {"exact", "pcd", "cd", "enum"};
@@ -75,6 +87,24 @@ static const char *const term_names[] = {"exact", "pcd", "cd", "enum"};
 const char *train_term_name(train_term t)
 {
     return (unsigned)t < 4 ? term_names[t] : "unknown";
+}
+
+static const char *const sampling_names[] = {"epoch", "replace", "online"};
+
+const char *train_sampling_name(train_sampling m)
+{
+    return (unsigned)m < 3 ? sampling_names[m] : "unknown";
+}
+
+int train_sampling_parse(const char *s, train_sampling *m, char *err)
+{
+    for (unsigned k = 0; k < 3; k++)
+        if (s && !strcmp(s, sampling_names[k])) {
+            *m = (train_sampling)k;
+            return SYM_OK;
+        }
+    return sym_error(err, SYM_EINVAL, "sampling '%s': expected epoch|replace|online",
+                     s ? s : "");
 }
 
 int train_term_parse(const char *s, train_term *t, char *err)
@@ -188,6 +218,10 @@ static int train_memory(const train_config *c, size_t B, char *err)
     if (B > 0) {
         budget_add(&bu, "B*N training samples", B, N, 1);
         budget_add(&bu, "B minibatch indices", B, 1, sizeof(size_t));
+        if (c->sampling != TRAIN_EPOCH)
+            budget_add(&bu, "B drawn minibatch indices", B, 1, sizeof(size_t));
+        if (c->sampling == TRAIN_ONLINE)
+            budget_add(&bu, "batch*N fresh samples", full ? B : c->batch, N, 1);
     }
     size_t mem = sym_mem_total();
     if (!bu.overflow && bu.total <= mem)
@@ -247,6 +281,8 @@ int train_config_check(const train_config *c, char *err)
                          c->mc_steps, TRAIN_MC_STEPS_MAX);
     if (c->opt != TRAIN_SGD && c->opt != TRAIN_ADAM)
         return sym_error(err, SYM_EINVAL, "unknown optimizer %d", (int)c->opt);
+    if ((unsigned)c->sampling > TRAIN_ONLINE)
+        return sym_error(err, SYM_EINVAL, "unknown sampling %d", (int)c->sampling);
     return train_memory(c, 0, err);
 }
 
@@ -338,6 +374,10 @@ void train_free(train_ws *ws)
     free(ws->gf);
     free(ws->sf);
     free(ws->Xf);
+    free(ws->bidx);
+    free(ws->orow);
+    if (ws->rs)
+        gsl_rng_free(ws->rs);
 #ifdef TRAIN_GSL_UNIFORMS
     if (ws->gq)
         gsl_rng_free(ws->gq);
@@ -382,6 +422,15 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
         return st;
     if (B < 1 || !v)
         return sym_error(err, SYM_EINVAL, "B = %zu: need at least one training sample", B);
+    if (c->sampling == TRAIN_ONLINE && !c->model)
+        return sym_error(err, SYM_EINVAL, "sampling online draws fresh samples from the data "
+                         "model: none given (samples read from a file?)");
+    if (c->sampling == TRAIN_ONLINE && c->model->N != c->N)
+        return sym_error(err, SYM_EINVAL, "sampling online: the data model has N = %zu, the "
+                         "trainer N = %zu", c->model->N, c->N);
+    /* one draw of gsl_rng_uniform_int covers the mt19937 range 2^32 */
+    if (c->sampling == TRAIN_REPLACE && (uint64_t)B > 0x100000000ULL)
+        return sym_error(err, SYM_EINVAL, "sampling replace: B = %zu above 2^32 rows", B);
     /* after this every product of sizes below fits in size_t and in memory */
     if ((st = train_memory(c, B, err)))
         return st;
@@ -416,6 +465,21 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
         return sym_error(err, SYM_ENOMEM, "out of memory");
     }
 #endif
+    int full0 = c->batch == 0 || c->batch >= B;
+    size_t nbat = full0 ? B : c->batch;
+    if (c->sampling != TRAIN_EPOCH) {
+        ws->bidx = malloc(nbat * sizeof(size_t));
+        ws->rs = rng_alloc(c->sampling_seed, c->sampling == TRAIN_REPLACE ? RNG_STREAM_REPLACE
+                                                                          : RNG_STREAM_ONLINE);
+        if (c->sampling == TRAIN_ONLINE)
+            ws->orow = malloc(nbat * N);
+        if (!ws->bidx || !ws->rs || (c->sampling == TRAIN_ONLINE && !ws->orow)) {
+            train_free(ws);
+            return sym_error(err, SYM_ENOMEM, "out of memory (minibatch source)");
+        }
+        for (size_t b = 0; b < nbat; b++)
+            ws->bidx[b] = b;
+    }
     ws->nchain = c->term == TRAIN_PCD ? c->chains : (c->term == TRAIN_CD ? BL : 0);
     if (ws->nchain) {
         ws->chain = malloc(ws->nchain * N);
@@ -529,10 +593,21 @@ static void block_sample_h(train_ws *ws, size_t n, const double *I, double *h, g
 
 /* ---- gradient terms ------------------------------------------------------ */
 
+/* The data term over rows base[idx[b] N ..] (base: the training set, or
+ * the fresh rows of online sampling; idx NULL: all B training rows). */
+static void data_term_rows(train_ws *ws, const int8_t *base, const double *w, const size_t *idx,
+                           size_t nb, double *dw, double *dg);
+
 void train_data_term(train_ws *ws, const double *w, const double *g, const size_t *idx, size_t nb,
                      double *dw, double *dg)
 {
     (void)g;   /* the data term of w does not depend on the fields */
+    data_term_rows(ws, ws->data, w, idx, nb, dw, dg);
+}
+
+static void data_term_rows(train_ws *ws, const int8_t *base, const double *w, const size_t *idx,
+                           size_t nb, double *dw, double *dg)
+{
     size_t N = ws->c.N, M = ws->c.M;
     const unit_params *u = &ws->c.unit;
     if (!idx && ws->Chat) {
@@ -556,8 +631,8 @@ void train_data_term(train_ws *ws, const double *w, const double *g, const size_
         for (size_t c = 0; c < nr; c++) {
             double *xc = ws->X + c * N;
             if (idx && b0 + c + TRAIN_PREFETCH_ROWS < nb)
-                prefetch_row(ws->data + idx[b0 + c + TRAIN_PREFETCH_ROWS] * N, N);
-            kern_sim_to_double(N, ws->data + (idx ? idx[b0 + c] : b0 + c) * N, xc);
+                prefetch_row(base + idx[b0 + c + TRAIN_PREFETCH_ROWS] * N, N);
+            kern_sim_to_double(N, base + (idx ? idx[b0 + c] : b0 + c) * N, xc);
         }
         kern_sim_inputs_block(N, M, nr, w, ws->X, ws->I);
         block_dgamma(u, nr * M, ws->I, ws->H);
@@ -573,7 +648,7 @@ void train_data_term(train_ws *ws, const double *w, const double *g, const size_
             memset(dg, 0, N * sizeof *dg);
             for (size_t b = 0; b < nb; b++)
                 for (size_t i = 0; i < N; i++)
-                    dg[i] += ws->data[idx[b] * N + i];
+                    dg[i] += base[idx[b] * N + i];
             for (size_t i = 0; i < N; i++)
                 dg[i] *= inv;
         }
@@ -604,8 +679,20 @@ static void gibbs_block(train_ws *ws, const float *wf, const float *gf, int8_t *
     }
 }
 
+/* The model term; CD restarts from rows base[idx[b] N ..]. */
+static int model_term_rows(train_ws *ws, const int8_t *base, const double *w, const double *g,
+                           const size_t *idx, size_t nb, gsl_rng *r, double *mw, double *mg,
+                           char *err);
+
 int train_model_term(train_ws *ws, const double *w, const double *g, const size_t *idx, size_t nb,
                      gsl_rng *r, double *mw, double *mg, char *err)
+{
+    return model_term_rows(ws, ws->data, w, g, idx, nb, r, mw, mg, err);
+}
+
+static int model_term_rows(train_ws *ws, const int8_t *base, const double *w, const double *g,
+                           const size_t *idx, size_t nb, gsl_rng *r, double *mw, double *mg,
+                           char *err)
 {
     size_t N = ws->c.N, M = ws->c.M;
     int st;
@@ -652,7 +739,7 @@ int train_model_term(train_ws *ws, const double *w, const double *g, const size_
         for (size_t b0 = 0; b0 < nb; b0 += TRAIN_BLOCK) {
             size_t nr = nb - b0 < TRAIN_BLOCK ? nb - b0 : TRAIN_BLOCK;
             for (size_t c = 0; c < nr; c++)
-                memcpy(ws->chain + c * N, ws->data + (idx ? idx[b0 + c] : b0 + c) * N, N);
+                memcpy(ws->chain + c * N, base + (idx ? idx[b0 + c] : b0 + c) * N, N);
             gibbs_block(ws, ws->wf, gf, ws->chain, nr, r, mw, mg);
         }
     }
@@ -902,39 +989,93 @@ static int check_state(const double *w, size_t MN, const double *g, size_t N, si
     return SYM_OK;
 }
 
-int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *w, double *g,
-              gsl_rng *r, train_snap_fn fn, void *ctx, char *err)
+int train_next_batch(train_ws *ws, gsl_rng *r, const int8_t **base, const size_t **idx,
+                     size_t *nb, char *err)
 {
-    size_t N = ws->c.N, M = ws->c.M, MN = M * N;
-    int full = ws->c.batch == 0 || ws->c.batch >= ws->B;
-    size_t pos = 0, js = 0;
+    size_t B = ws->B;
+    int full = ws->c.batch == 0 || ws->c.batch >= B;
+    size_t n = full ? B : ws->c.batch;
+    *base = ws->data;
+    switch (ws->c.sampling) {
+    case TRAIN_EPOCH:
+        if (full) {
+            *idx = NULL;
+            *nb = B;
+            return SYM_OK;
+        }
+        if (ws->pos == 0)
+            gsl_ran_shuffle(r, ws->perm, B, sizeof(size_t));
+        *idx = ws->perm + ws->pos;
+        *nb = B - ws->pos < n ? B - ws->pos : n;
+        ws->pos += *nb;
+        if (ws->pos == B)
+            ws->pos = 0;
+        return SYM_OK;
+    case TRAIN_REPLACE:
+        for (size_t b = 0; b < n; b++)
+            ws->bidx[b] = (size_t)gsl_rng_uniform_int(ws->rs, (unsigned long)B);
+        *idx = ws->bidx;
+        *nb = n;
+        return SYM_OK;
+    case TRAIN_ONLINE: {
+        int st = ring_sample(ws->c.model, ws->rs, n, ws->orow, err);
+        if (st)
+            return sym_context(err, st, "online sampling");
+        *base = ws->orow;
+        *idx = ws->bidx;
+        *nb = n;
+        return SYM_OK;
+    }
+    }
+    return sym_error(err, SYM_EINVAL, "unknown sampling %d", (int)ws->c.sampling);
+}
+
+size_t train_done(const train_ws *ws)
+{
+    return ws->k;
+}
+
+void train_set_checkpoint(train_ws *ws, size_t every, train_ckpt_fn fn, void *ctx)
+{
+    ws->ck_every = fn ? every : 0;
+    ws->ck_fn = fn;
+    ws->ck_ctx = ctx;
+}
+
+/* Updates ws->k + 1 .. K (train_run, train_continue). */
+static int run_updates(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *w,
+                       double *g, gsl_rng *r, train_snap_fn fn, void *ctx, char *err)
+{
+    size_t N = ws->c.N, M = ws->c.M, MN = M * N, k0 = ws->k;
+    size_t js = 0;
     int st;
-    if ((st = check_state(w, MN, g, N, 0, err)))
+    if ((st = check_state(w, MN, g, N, k0, err)))
         goto done;
+    /* the snapshots at or before k0 were taken before the checkpoint */
+    while (js < nsnap && snap[js] < k0)
+        js++;
+    while (k0 > 0 && js < nsnap && snap[js] == k0)
+        js++;
     while (js < nsnap && snap[js] == 0) {
         if (fn && (st = fn(ctx, 0, w, g, err)))
             goto done;
         js++;
     }
-    for (size_t k = 1; k <= K; k++) {
+    for (size_t k = k0 + 1; k <= K; k++) {
         const size_t *idx = NULL;
+        const int8_t *base = ws->data;
         size_t nb = ws->B;
-        if (!full) {
-            if (pos == 0)
-                gsl_ran_shuffle(r, ws->perm, ws->B, sizeof(size_t));
-            idx = ws->perm + pos;
-            nb = ws->B - pos < ws->c.batch ? ws->B - pos : ws->c.batch;
-            pos += nb;
-            if (pos == ws->B)
-                pos = 0;
+        if ((st = train_next_batch(ws, r, &base, &idx, &nb, err))) {
+            sym_context(err, st, "update");
+            goto done;
         }
         /* field gradients only when fields are learned */
         double *dg = ws->c.learn_fields ? ws->gg : NULL, *mg = ws->c.learn_fields ? ws->mg : NULL;
         if (idx)
             for (size_t b = 0; b < nb && b < TRAIN_PREFETCH_ROWS; b++)
-                prefetch_row(ws->data + idx[b] * N, N);
-        train_data_term(ws, w, g, idx, nb, ws->gw, dg);
-        st = train_model_term(ws, w, g, idx, nb, r, ws->mw, mg, err);
+                prefetch_row(base + idx[b] * N, N);
+        data_term_rows(ws, base, w, idx, nb, ws->gw, dg);
+        st = model_term_rows(ws, base, w, g, idx, nb, r, ws->mw, mg, err);
         if (st) {
             sym_context(err, st, "update");
             goto done;
@@ -956,6 +1097,7 @@ int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *
             if (ws->c.learn_fields)
                 train_adam_step(g, ws->gg, ws->am + MN, ws->as + MN, N, k, ws->c.lr);
         }
+        ws->k = k;
         /* read-only, so a run that does not blow up is unchanged */
         if ((st = check_state(w, MN, g, N, k, err)))
             goto done;
@@ -964,7 +1106,79 @@ int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *
                 goto done;
             js++;
         }
+        if (ws->ck_every && k % ws->ck_every == 0 && k < K &&
+            (st = ws->ck_fn(ws->ck_ctx, k, w, g, err)))
+            goto done;
     }
 done:
     return st;
+}
+
+int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *w, double *g,
+              gsl_rng *r, train_snap_fn fn, void *ctx, char *err)
+{
+    ws->k = 0;
+    ws->pos = 0;
+    return run_updates(ws, K, snap, nsnap, w, g, r, fn, ctx, err);
+}
+
+int train_continue(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *w,
+                   double *g, gsl_rng *r, train_snap_fn fn, void *ctx, char *err)
+{
+    return run_updates(ws, K, snap, nsnap, w, g, r, fn, ctx, err);
+}
+
+/* ---- checkpoints ----------------------------------------------------------- */
+
+int train_save(const train_ws *ws, ckpt_out *o, char *err)
+{
+    (void)err;
+    size_t N = ws->c.N, MN = ws->c.M * N;
+    ckpt_put_u64(o, "train.k", ws->k);
+    ckpt_put_u64(o, "train.pos", ws->pos);
+    ckpt_put(o, "train.perm", ws->perm, ws->B * sizeof *ws->perm);
+    ckpt_put(o, "train.adam_m", ws->am, (MN + N) * sizeof *ws->am);
+    ckpt_put(o, "train.adam_s", ws->as, (MN + N) * sizeof *ws->as);
+    if (ws->c.term == TRAIN_PCD)
+        ckpt_put(o, "train.chains", ws->chain, ws->nchain * N);
+    if (ws->rs)
+        ckpt_put_rng(o, "train.source_rng", ws->rs);
+    if (ws->marg) {
+        double x[MARG_WARM_DOUBLES];
+        marg_warm_get(ws->marg, x);
+        ckpt_put(o, "train.marg_warm", x, sizeof x);
+    }
+    return SYM_OK;
+}
+
+int train_load(train_ws *ws, ckpt_in *in, char *err)
+{
+    size_t N = ws->c.N, MN = ws->c.M * N;
+    uint64_t k, pos;
+    int st = ckpt_get_u64(in, "train.k", &k, err);
+    st = st ? st : ckpt_get_u64(in, "train.pos", &pos, err);
+    st = st ? st : ckpt_get(in, "train.perm", ws->perm, ws->B * sizeof *ws->perm, err);
+    st = st ? st : ckpt_get(in, "train.adam_m", ws->am, (MN + N) * sizeof *ws->am, err);
+    st = st ? st : ckpt_get(in, "train.adam_s", ws->as, (MN + N) * sizeof *ws->as, err);
+    if (!st && ws->c.term == TRAIN_PCD)
+        st = ckpt_get(in, "train.chains", ws->chain, ws->nchain * N, err);
+    if (!st && ws->rs)
+        st = ckpt_get_rng(in, "train.source_rng", ws->rs, err);
+    if (!st && ws->marg) {
+        double x[MARG_WARM_DOUBLES];
+        if (!(st = ckpt_get(in, "train.marg_warm", x, sizeof x, err)))
+            marg_warm_set(ws->marg, x);
+    }
+    if (st)
+        return st;
+    if (pos >= ws->B)
+        return sym_error(err, SYM_EINVAL, "checkpoint: epoch position %llu beyond B = %zu",
+                         (unsigned long long)pos, ws->B);
+    for (size_t b = 0; b < ws->B; b++)
+        if (ws->perm[b] >= ws->B)
+            return sym_error(err, SYM_EINVAL, "checkpoint: minibatch order holds row %zu >= B",
+                             ws->perm[b]);
+    ws->k = (size_t)k;
+    ws->pos = (size_t)pos;
+    return SYM_OK;
 }

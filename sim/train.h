@@ -52,6 +52,27 @@
 typedef enum { TRAIN_EXACT = 0, TRAIN_PCD = 1, TRAIN_CD = 2, TRAIN_ENUM = 3 } train_term;
 typedef enum { TRAIN_SGD = 0, TRAIN_ADAM = 1 } train_opt;
 
+/* Minibatch noise sources (SPEC.md 8), each drawn from its own stream so
+ * that one source never changes another's numbers:
+ * - TRAIN_EPOCH: per-epoch reshuffle of the B training rows (the paper's
+ *   scheme; the order from the training stream r, as always);
+ * - TRAIN_REPLACE: every minibatch b iid uniform rows of the training set,
+ *   with replacement, from rng_alloc(sampling_seed, RNG_STREAM_REPLACE);
+ * - TRAIN_ONLINE: every minibatch b fresh samples of the data model
+ *   (ring_sample of model, from rng_alloc(sampling_seed,
+ *   RNG_STREAM_ONLINE)): infinite data with SGD noise.  The training set
+ *   then serves only the log-likelihood and, through B, the epoch length
+ *   (ceil(B / b) updates) and the full-batch size (batch 0: B fresh rows).
+ * Full batches (batch 0 or >= B): epoch uses all B rows in order, replace
+ * draws B rows with replacement, online B fresh rows, at every update. */
+typedef enum { TRAIN_EPOCH = 0, TRAIN_REPLACE = 1, TRAIN_ONLINE = 2 } train_sampling;
+
+typedef struct ring_model ring_model;   /* core/ring.h */
+
+/* Checkpointing (sim/ckpt.h) */
+typedef struct ckpt_out ckpt_out;
+typedef struct ckpt_in ckpt_in;
+
 typedef struct {
     size_t N, M;
     unit_params unit;
@@ -69,6 +90,9 @@ typedef struct {
      * the C^ of the data given to train_alloc: both are exact integer counts
      * over B, so the copy is bit-identical to what train_alloc would form. */
     const double *chat;
+    train_sampling sampling;   /* minibatch source (0: epoch, as before)      */
+    const ring_model *model;   /* online: the data model (N = this N)          */
+    uint64_t sampling_seed;    /* replace, online: seed of the source stream  */
 } train_config;
 
 typedef struct train_ws train_ws;
@@ -77,6 +101,9 @@ typedef struct train_ws train_ws;
 int train_term_parse(const char *s, train_term *t, char *err);
 int train_opt_parse(const char *s, train_opt *o, char *err);
 const char *train_term_name(train_term t);
+/* "epoch|replace|online" */
+int train_sampling_parse(const char *s, train_sampling *m, char *err);
+const char *train_sampling_name(train_sampling m);
 
 /* Check c (N >= 1, M >= 1, unit, lr > 0, l2 >= 0, exact needs M = 1 and a
  * kind with a 1-D integral or binary units with M <= SPINX_MMAX, enum needs N <= TRAIN_ENUM_NMAX, pcd needs
@@ -99,6 +126,8 @@ int train_plan_check(const train_config *c, size_t B, size_t K, char *err);
 
 /* Workspace for training on data v[b*N + i], b < B (kept by pointer, not
  * copied; must outlive ws).  PCD chains start uniform at random from r.
+ * Online sampling needs c->model (SYM_EINVAL without one or with another N);
+ * replace needs B <= 2^32 (the range of one draw of the source stream).
  * For gaussian hidden units with a full batch the empirical correlation
  * matrix is formed once here (N^2 doubles). */
 int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B,
@@ -143,16 +172,50 @@ size_t train_snapshots(size_t K, double lr, size_t nsnap, int linear, double *tb
 /* Updates per epoch: 1 for a full batch, else ceil(B / batch). */
 size_t train_updates_per_epoch(const train_config *c, size_t B);
 
+/* The next minibatch of the configured source (train_sampling), advancing
+ * it: rows base[idx[b] * N ..], b < nb.  Epoch with a full batch gives
+ * idx NULL (all B rows in order); epoch otherwise the next slice of the
+ * order reshuffled from r at the start of each epoch; replace nb iid
+ * uniform indices; online nb fresh samples in a buffer of ws (valid until
+ * the next call), idx the identity.  train_run draws every minibatch here. */
+int train_next_batch(train_ws *ws, gsl_rng *r, const int8_t **base, const size_t **idx,
+                     size_t *nb, char *err);
+
 /* Called at each snapshot with the update count k. */
 typedef int (*train_snap_fn)(void *ctx, size_t k, const double *w, const double *g, char *err);
 
 /* K updates from w (M*N) and g (N), snapshots at snap[0..nsnap-1] (ascending
- * update counts, 0 allowed).  Minibatches are reshuffled each epoch from r.
+ * update counts, 0 allowed).  Minibatches come from train_next_batch.
+ * train_run always starts at update 1 (a new epoch, ADAM's step count 1);
+ * train_continue starts after the updates ws has done (train_done: those of
+ * its last train_run/train_continue, or of the checkpoint train_load read),
+ * skipping the snapshots at or before them, so that a run split into pieces
+ * (train_run to K1, train_continue to K) gives the weights of one run to K
+ * bit for bit.
  * A non-finite weight is SYM_ENUM "NaN in weights at update k"; weights
  * that stay finite but blow up (norm2 > TRAIN_NORM2_MAX) are SYM_ENUM
  * "weights diverged at update k (norm2 = ...): lower lr", and initial
  * weights already beyond the bound are SYM_EINVAL. */
 int train_run(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *w, double *g,
               gsl_rng *r, train_snap_fn fn, void *ctx, char *err);
+int train_continue(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *w,
+                   double *g, gsl_rng *r, train_snap_fn fn, void *ctx, char *err);
+
+/* Updates done so far (0 for a new workspace). */
+size_t train_done(const train_ws *ws);
+
+/* Called after update k (after its snapshots) at every k that is a multiple
+ * of every, k < K, when set by train_set_checkpoint (every 0: never).  A
+ * non-zero return stops the run with that status. */
+typedef int (*train_ckpt_fn)(void *ctx, size_t k, const double *w, const double *g, char *err);
+void train_set_checkpoint(train_ws *ws, size_t every, train_ckpt_fn fn, void *ctx);
+
+/* The state of ws that train_continue needs besides w, g and the caller's
+ * stream r (sim/ckpt.h records): updates done, position in the epoch and
+ * the minibatch order, ADAM moments, PCD chains, the source stream and the
+ * exact model term's warm start.  train_load checks every record's size
+ * against this workspace (SYM_EINVAL naming the record). */
+int train_save(const train_ws *ws, ckpt_out *o, char *err);
+int train_load(train_ws *ws, ckpt_in *in, char *err);
 
 #endif

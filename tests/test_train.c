@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
 #include "core/err.h"
+#include "core/ring.h"
 #include "core/rng.h"
 #include "core/size.h"
 #include "core/traj.h"
@@ -898,6 +900,240 @@ START_TEST(test_divergence)
 }
 END_TEST
 
+
+/* ---- minibatch sources (train_sampling) ---------------------------------- */
+
+static ring_model *ising_model(size_t N, double beta)
+{
+    ring_params rp;
+    ring_params_default(&rp);
+    rp.type = ring_types[0];   /* ising */
+    rp.N = N;
+    char err[SYM_ERRLEN];
+    ck_assert_int_eq(ring_params_set(&rp, "beta", beta, err), SYM_OK);
+    ring_model *m;
+    ck_assert_msg(ring_alloc(&m, &rp, err) == SYM_OK, "%s", err);
+    ck_assert_str_eq(m->type->name, "ising");
+    return m;
+}
+
+/* epoch: each epoch's minibatches cover every row exactly once (B = 53,
+ * batch 10: five of 10 and one of 3), in a new order each epoch. */
+START_TEST(test_sampling_epoch)
+{
+    size_t N = 4, B = 53, E = 4;
+    char err[SYM_ERRLEN];
+    double w[4], g[4];
+    int8_t v[53 * 4];
+    setup(N, 1, B, 5, w, g, v, 0.1);
+    train_config c = small_config(N, 1, &unit_gaussian, TRAIN_EXACT);
+    c.batch = 10;
+    train_ws *ws;
+    gsl_rng *r = rng_alloc(9, RNG_STREAM_TRAIN);
+    ck_assert_msg(train_alloc(&ws, &c, v, B, r, err) == SYM_OK, "%s", err);
+    size_t first[2] = {0, 0};
+    for (size_t e = 0; e < E; e++) {
+        int seen[53] = {0};
+        size_t total = 0;
+        for (size_t u = 0; u < train_updates_per_epoch(&c, B); u++) {
+            const int8_t *base;
+            const size_t *idx;
+            size_t nb;
+            ck_assert_int_eq(train_next_batch(ws, r, &base, &idx, &nb, err), SYM_OK);
+            ck_assert(base == v && idx);
+            ck_assert_uint_eq(nb, u < 5 ? 10 : 3);
+            if (u == 0)
+                first[e % 2] = idx[0] * 1000 + idx[1];
+            for (size_t b = 0; b < nb; b++)
+                seen[idx[b]]++;
+            total += nb;
+        }
+        ck_assert_uint_eq(total, B);
+        for (size_t b = 0; b < B; b++)
+            ck_assert_msg(seen[b] == 1, "epoch %zu: row %zu seen %d times", e, b, seen[b]);
+        if (e % 2)
+            ck_assert_msg(first[0] != first[1], "epoch %zu kept the previous order", e);
+    }
+    train_free(ws);
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* replace: 2 10^4 draws of rows out of B = 50 are uniform (chi-square,
+ * 49 degrees of freedom), and minibatches do repeat rows (with
+ * replacement: a batch of 10 out of 50 has no repeat with probability
+ * 0.38 only); the training stream r is not touched. */
+START_TEST(test_sampling_replace)
+{
+    size_t N = 3, B = 50, nbat = 2000;
+    char err[SYM_ERRLEN];
+    double w[3], g[3];
+    int8_t v[50 * 3];
+    setup(N, 1, B, 6, w, g, v, 0.1);
+    train_config c = small_config(N, 1, &unit_gaussian, TRAIN_EXACT);
+    c.batch = 10;
+    c.sampling = TRAIN_REPLACE;
+    c.sampling_seed = 77;
+    train_ws *ws;
+    gsl_rng *r = rng_alloc(9, RNG_STREAM_TRAIN), *r0 = rng_alloc(9, RNG_STREAM_TRAIN);
+    ck_assert_msg(train_alloc(&ws, &c, v, B, r, err) == SYM_OK, "%s", err);
+    gsl_rng_memcpy(r0, r);
+    double count[50] = {0};
+    size_t repeats = 0;
+    for (size_t u = 0; u < nbat; u++) {
+        const int8_t *base;
+        const size_t *idx;
+        size_t nb;
+        ck_assert_int_eq(train_next_batch(ws, r, &base, &idx, &nb, err), SYM_OK);
+        ck_assert(base == v);
+        ck_assert_uint_eq(nb, 10);
+        int in[50] = {0};
+        int rep = 0;
+        for (size_t b = 0; b < nb; b++) {
+            ck_assert_uint_lt(idx[b], B);
+            count[idx[b]]++;
+            rep |= in[idx[b]]++;
+        }
+        repeats += rep != 0;
+    }
+    double expect = (double)(nbat * 10) / (double)B, chi2 = 0;
+    for (size_t b = 0; b < B; b++)
+        chi2 += (count[b] - expect) * (count[b] - expect) / expect;
+    double q = gsl_cdf_chisq_Q(chi2, (double)(B - 1));
+    ck_assert_msg(q > 1e-4 && q < 1 - 1e-4, "chi2 = %g (49 dof), Q = %g", chi2, q);
+    /* P(repeat) = 0.62 per batch: 1240 +- 22 expected */
+    ck_assert_msg(repeats > 1100 && repeats < 1380, "%zu batches with a repeated row", repeats);
+    ck_assert_msg(gsl_rng_get(r) == gsl_rng_get(r0), "replace sampling drew from r");
+    train_free(ws);
+    gsl_rng_free(r);
+    gsl_rng_free(r0);
+}
+END_TEST
+
+/* online: fresh samples of the model at every update, whose pair
+ * averages <v_i v_j> over 400 minibatches of 50 match the exact C(|i-j|)
+ * of the ising chain (z-scores with the exact variance 1 - C^2 of one
+ * product), and <v_i> = 0; the rows are not the training set's. */
+START_TEST(test_sampling_online)
+{
+    size_t N = 10, B = 20, nbat = 400, bs = 50;
+    char err[SYM_ERRLEN];
+    ring_model *m = ising_model(N, 0.7);
+    double w[10], g[10];
+    int8_t v[20 * 10];
+    setup(N, 1, B, 7, w, g, v, 0.1);
+    train_config c = small_config(N, 1, &unit_gaussian, TRAIN_EXACT);
+    c.batch = bs;
+    c.sampling = TRAIN_ONLINE;
+    train_ws *ws;
+    ck_assert_int_eq(train_alloc(&ws, &c, v, B, NULL, err), SYM_EINVAL);   /* no model */
+    ck_assert_msg(strstr(err, "online"), "%s", err);
+    c.model = m;
+    c.sampling_seed = 3;
+    /* a training set of 200 rows all +1: online never reads it */
+    int8_t *vb = calloc(200 * N, 1);
+    for (size_t k = 0; k < 200 * N; k++)
+        vb[k] = 1;
+    ck_assert_msg(train_alloc(&ws, &c, vb, 200, NULL, err) == SYM_OK, "%s", err);
+    double pair[10][10] = {{0}}, mean[10] = {0};
+    size_t n = 0;
+    for (size_t u = 0; u < nbat; u++) {
+        const int8_t *base;
+        const size_t *idx;
+        size_t nb;
+        ck_assert_int_eq(train_next_batch(ws, NULL, &base, &idx, &nb, err), SYM_OK);
+        ck_assert(base != vb);
+        ck_assert_uint_eq(nb, bs);
+        for (size_t b = 0; b < nb; b++) {
+            const int8_t *x = base + idx[b] * N;
+            for (size_t i = 0; i < N; i++) {
+                mean[i] += x[i];
+                for (size_t j = 0; j < N; j++)
+                    pair[i][j] += x[i] * x[j];
+            }
+            n++;
+        }
+    }
+    double zmax = 0;
+    for (size_t i = 0; i < N; i++) {
+        double z = mean[i] / (double)n * sqrt((double)n);
+        zmax = fmax(zmax, fabs(z));
+        for (size_t j = i + 1; j < N; j++) {
+            size_t r = j - i;
+            double C = m->C[r], est = pair[i][j] / (double)n;
+            zmax = fmax(zmax, fabs(est - C) / sqrt((1 - C * C) / (double)n));
+        }
+    }
+    /* 55 z-scores, nearby pairs correlated: 4.5 is exceeded with p ~ 4e-4 */
+    ck_assert_msg(zmax < 4.5, "max |z| = %g", zmax);
+    train_free(ws);
+    free(vb);
+    ring_free(m);
+}
+END_TEST
+
+/* Online sampling at a huge batch follows the infinite-data flow: SGD of a
+ * gaussian unit with the exact model term, the data term from fresh
+ * samples, against the same updates with the exact data term C w of the
+ * model's closed-form C(r) (no data at all).  The distance shrinks like
+ * 1/sqrt(batch): batch 4000 is within 2% and at least 4x closer than
+ * batch 40. */
+START_TEST(test_sampling_online_flow)
+{
+    size_t N = 8, K = 60, B = 4000;
+    char err[SYM_ERRLEN];
+    ring_model *m = ising_model(N, 0.8);
+    double w0[8], g[8] = {0}, wx[8], dw[8], mw[8];
+    int8_t *v = calloc(B * N, 1);
+    for (size_t k = 0; k < B * N; k++)
+        v[k] = (k % 3) ? 1 : -1;   /* a training set that is no sample: unused */
+    gsl_rng *r = rng_alloc(4, RNG_STREAM_AUX);
+    for (size_t i = 0; i < N; i++)
+        w0[i] = 0.5 + 0.2 * gsl_ran_gaussian(r, 1.0);
+    gsl_rng_free(r);
+    train_config c = small_config(N, 1, &unit_gaussian, TRAIN_EXACT);
+    c.lr = 0.05;
+    c.model = m;
+    c.sampling = TRAIN_ONLINE;
+    c.sampling_seed = 11;
+    /* the exact flow, SGD steps of the same lr */
+    train_ws *ws;
+    ck_assert_msg(train_alloc(&ws, &c, v, B, NULL, err) == SYM_OK, "%s", err);
+    memcpy(wx, w0, sizeof wx);
+    for (size_t k = 0; k < K; k++) {
+        for (size_t i = 0; i < N; i++) {
+            dw[i] = 0;
+            for (size_t j = 0; j < N; j++)
+                dw[i] += m->C[(i > j ? i - j : j - i)] * wx[j];
+        }
+        ck_assert_int_eq(train_model_term(ws, wx, g, NULL, 0, NULL, mw, NULL, err), SYM_OK);
+        for (size_t i = 0; i < N; i++)
+            wx[i] += c.lr * (dw[i] - mw[i]);
+    }
+    train_free(ws);
+    double dist[2], nx = 0;
+    for (size_t i = 0; i < N; i++)
+        nx += wx[i] * wx[i];
+    const size_t batches[2] = {4000, 40};
+    for (int t = 0; t < 2; t++) {
+        double w[8];
+        memcpy(w, w0, sizeof w);
+        c.batch = batches[t];
+        ck_assert_msg(train_alloc(&ws, &c, v, B, NULL, err) == SYM_OK, "%s", err);
+        ck_assert_msg(train_run(ws, K, NULL, 0, w, g, NULL, NULL, NULL, err) == SYM_OK, "%s", err);
+        train_free(ws);
+        double d = 0;
+        for (size_t i = 0; i < N; i++)
+            d += (w[i] - wx[i]) * (w[i] - wx[i]);
+        dist[t] = sqrt(d / nx);
+    }
+    ck_assert_msg(dist[0] < 0.02, "batch 4000: relative distance %g to the exact flow", dist[0]);
+    ck_assert_msg(dist[0] * 4 < dist[1], "batch 4000: %g, batch 40: %g", dist[0], dist[1]);
+    free(v);
+    ring_free(m);
+}
+END_TEST
+
 Suite *train_suite(void)
 {
     Suite *s = suite_create("train");
@@ -920,6 +1156,10 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_size_checks);
     tcase_add_test(tc, test_plan_work);
     tcase_add_test(tc, test_divergence);
+    tcase_add_test(tc, test_sampling_epoch);
+    tcase_add_test(tc, test_sampling_replace);
+    tcase_add_test(tc, test_sampling_online);
+    tcase_add_test(tc, test_sampling_online_flow);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -16,6 +16,10 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include <gsl/gsl_rng.h>
+
+#include "core/obs.h"
+#include "core/ring.h"
 #include "core/rng.h"
 #include "core/traj.h"
 #include "tests/suites.h"
@@ -178,7 +182,7 @@ END_TEST
 
 static const char *const obs_cols[] = {
     "t", "mu", "norm2", "pr", "R", "S", "center", "loglik", "kl",
-    "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8"};
+    "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "X"};
 #define NOBSCOL (sizeof obs_cols / sizeof obs_cols[0])
 
 START_TEST(test_trajectory_roundtrip)
@@ -212,6 +216,7 @@ START_TEST(test_trajectory_roundtrip)
         o.center = want[r][6];
         for (c = 0; c < OBS_NA; c++)
             o.a[c] = want[r][9 + c];
+        o.X = want[r][9 + OBS_NA];
         traj_obs_row(f.fp, want[r][0], r % 3, want[r][7], want[r][8], &o);
     }
     ck_assert_int_eq(traj_close(&f, err), SYM_OK);
@@ -222,7 +227,7 @@ START_TEST(test_trajectory_roundtrip)
     ck_assert(!strncmp(text, "# program=symrbm theory\n# version=", 34));
     ck_assert_ptr_nonnull(strstr(text, "\n# multi=line one line two\n"));
     ck_assert_ptr_nonnull(strstr(text, "\nt\tmu\tnorm2\tpr\tR\tS\tcenter\tloglik\tkl\ta0\ta1\ta2"
-                                       "\ta3\ta4\ta5\ta6\ta7\ta8\n"));
+                                       "\ta3\ta4\ta5\ta6\ta7\ta8\tX\n"));
 
     traj_table t;
     ck_assert_int_eq(traj_read(path, &t, err), SYM_OK);
@@ -590,7 +595,7 @@ START_TEST(test_read_cut_everywhere)
     ck_assert_int_eq(traj_open(&f, dir, "trajectory.tsv", &h, err), SYM_OK);
     traj_obs_columns(f.fp);
     for (size_t r = 0; r < 4; r++) {
-        obs_values o = {odd[r], odd[r + 1], odd[r + 2], odd[r + 3], 1.5, {0}};
+        obs_values o = {odd[r], odd[r + 1], odd[r + 2], odd[r + 3], 1.5, {0}, -2.5};
         for (int k = 0; k < OBS_NA; k++)
             o.a[k] = odd[(r + (size_t)k) % NODD];
         traj_obs_row(f.fp, 0.25 * (double)r, r % 2, NAN, -1.0 / 3.0, &o);
@@ -941,6 +946,129 @@ START_TEST(test_read_message_quoting)
 }
 END_TEST
 
+
+/* ---- the unwrapped centre X (SPEC.md 4) ------------------------------------ */
+
+/* obs_unwrap recovers a walk from its centres mod N: steps up to 0.49 N
+ * either way, several laps; a NAN centre gives NAN and restarts. */
+START_TEST(test_unwrap_walk)
+{
+    const size_t N = 37;
+    gsl_rng *r = rng_alloc(3, RNG_STREAM_AUX);
+    double X = 5.25, prev = NAN, lo = 0, hi = 0;
+    for (int s = 0; s < 5000; s++) {
+        if (s)
+            X += ((2 * gsl_rng_uniform(r) - 1) * 0.45 + 0.03) * (double)N;   /* |step| < 0.48 N */
+        double c = fmod(X, (double)N);
+        if (c < 0)
+            c += (double)N;
+        double u = obs_unwrap(prev, c, N);
+        ck_assert_msg(fabs(u - X) < 1e-9 * fmax(1, fabs(X)), "step %d: X %.17g, unwrapped %.17g",
+                      s, X, u);
+        prev = u;
+        lo = fmin(lo, X);
+        hi = fmax(hi, X);
+    }
+    ck_assert_msg(hi - lo > 100.0 * N, "the walk covered %g laps only", (hi - lo) / N);
+    ck_assert(isnan(obs_unwrap(12.0, NAN, N)));
+    ck_assert(obs_unwrap(NAN, 3.5, N) == 3.5);             /* a restart */
+    ck_assert(obs_unwrap(40.0, 3.5, N) == 40.5);           /* 3.5 + 37 */
+    ck_assert(obs_unwrap(-30.0, 3.5, N) == 3.5 - 37.0);
+    ck_assert(obs_unwrap(0.0, 36.5, N) == -0.5);           /* across the seam */
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* A bump moved by 0.7 sites per snapshot through three laps: obs_compute's
+ * centre (symmetric bump: exactly its position up to rounding) unwraps to
+ * the distance travelled. */
+START_TEST(test_unwrap_bump)
+{
+    const size_t N = 40;
+    obs_ws *ws = obs_alloc(N);
+    double w[40], X = NAN, x0 = 3.2;
+    for (int s = 0; s <= 180; s++) {
+        double pos = x0 + 0.7 * s;
+        for (size_t i = 0; i < N; i++) {
+            double d = fmod((double)i - pos, (double)N);
+            d = d < -(double)N / 2 ? d + N : (d > (double)N / 2 ? d - N : d);
+            w[i] = exp(-d * d / (2 * 2.5 * 2.5));
+        }
+        obs_values o;
+        obs_compute(ws, ring_types[0], w, &o);
+        ck_assert(isnan(o.X));   /* obs_compute leaves X to the writer */
+        X = obs_unwrap(X, o.center, N);
+        ck_assert_msg(fabs(X - pos) < 1e-6, "snapshot %d: X = %.10g, bump at %.10g", s, X, pos);
+    }
+    obs_free(ws);
+}
+END_TEST
+
+/* The X column of a trajectory file: X = center mod N, steps at most N/2,
+ * the first row of each unit X = center, NAN exactly where center is. */
+static void check_X_column(const char *path)
+{
+    traj_table t;
+    char err[SYM_ERRLEN];
+    ck_assert_msg(traj_read(path, &t, err) == SYM_OK, "%s", err);
+    int ix = traj_table_col(&t, "X"), ic = traj_table_col(&t, "center"),
+        im = traj_table_col(&t, "mu");
+    ck_assert_int_eq(ix, (int)t.ncol - 1);   /* the last column */
+    ck_assert(ic >= 0 && im >= 0);
+    double N = atof(traj_header_get(&t.header, "N"));
+    double prev[8];
+    int seen[8] = {0};
+    size_t moved = 0;
+    for (size_t r = 0; r < t.nrow; r++) {
+        const double *x = t.x + r * t.ncol;
+        size_t mu = (size_t)x[im];
+        ck_assert_uint_lt(mu, 8);
+        if (isnan(x[ic])) {
+            ck_assert(isnan(x[ix]));
+            seen[mu] = 0;
+            continue;
+        }
+        double m = fmod(x[ix], N);
+        m = m < 0 ? m + N : m;
+        ck_assert_msg(fabs(m - x[ic]) < 1e-9 || fabs(fabs(m - x[ic]) - N) < 1e-9,
+                      "%s row %zu: X %.17g, center %.17g", path, r, x[ix], x[ic]);
+        if (!seen[mu])
+            ck_assert(x[ix] == x[ic]);
+        else {
+            ck_assert_msg(fabs(x[ix] - prev[mu]) <= N / 2 + 1e-9, "%s row %zu: step %g", path,
+                          r, x[ix] - prev[mu]);
+            moved += x[ix] != x[ic];
+        }
+        prev[mu] = x[ix];
+        seen[mu] = 1;
+    }
+    traj_table_free(&t);
+    (void)moved;
+}
+
+START_TEST(test_X_column_runs)
+{
+    char dir[] = "/tmp/symrbm_trajX_XXXXXX", out[64], path[96], err[256];
+    ck_assert(mkdtemp(dir) != NULL);
+    snprintf(out, sizeof out, "%s/sim", dir);
+    char *sim[] = {"symrbm", "sim", "--data", "ising", "--N", "24", "--beta", "1", "--B", "500",
+                   "--hidden", "spin", "--M", "2", "--model-term", "pcd", "--lr", "0.05",
+                   "--batch", "20", "--epochs", "4", "--init-scale", "0.5", "--out", out, NULL};
+    ck_assert_msg(tutil_run(sim, err, sizeof err) == 0, "%s", err);
+    snprintf(path, sizeof path, "%s/trajectory.tsv", out);
+    check_X_column(path);
+    snprintf(out, sizeof out, "%s/th", dir);
+    char *th[] = {"symrbm", "theory", "--data", "ising", "--N", "24", "--beta", "1", "--T", "10",
+                  "--snapshots", "30", "--out", out, NULL};
+    ck_assert_msg(tutil_run(th, err, sizeof err) == 0, "%s", err);
+    snprintf(path, sizeof path, "%s/trajectory.tsv", out);
+    check_X_column(path);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *traj_suite(void)
 {
     Suite *s = suite_create("traj");
@@ -964,6 +1092,9 @@ Suite *traj_suite(void)
     tcase_add_test(tc, test_summary_get_finite);
     tcase_add_test(tc, test_read_long_lines);
     tcase_add_test(tc, test_read_message_quoting);
+    tcase_add_test(tc, test_unwrap_walk);
+    tcase_add_test(tc, test_unwrap_bump);
+    tcase_add_test(tc, test_X_column_runs);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -98,11 +98,12 @@ int theory_run(const theory_config *c, const ring_model *m, traj_header *h, cons
 
     double *w = malloc(MN * sizeof *w), *g = calloc(N, sizeof *g);
     double *ts = malloc((S + 1) * sizeof *ts), *Sv = malloc((S + 1) * sizeof *Sv);
+    double *Xp = malloc(M * sizeof *Xp);   /* each unit's last X (SPEC.md 4) */
     obs_ws *ow = obs_alloc(N);
     flow *f = NULL;
     obs_values ov = {0}, ov0 = {0};
     double L = NAN, kl = NAN;
-    if (!w || !g || !ts || !Sv || !ow) {
+    if (!w || !g || !ts || !Sv || !Xp || !ow) {
         st = sym_error(err, SYM_ENOMEM, "out of memory (N = %zu)", N);
         goto done;
     }
@@ -137,6 +138,7 @@ int theory_run(const theory_config *c, const ring_model *m, traj_header *h, cons
         kl = isfinite(m->entropy) ? (-m->entropy - L) / (double)N : NAN;
         for (size_t mu = 0; mu < M; mu++) {
             obs_compute(ow, m->type, w + mu * N, &ov);
+            ov.X = Xp[mu] = obs_unwrap(j ? Xp[mu] : NAN, ov.center, N);
             if (mu == 0)
                 ov0 = ov;
             traj_obs_row(ft, ts[j], mu, L, kl, &ov);
@@ -188,5 +190,6 @@ done:
     free(g);
     free(ts);
     free(Sv);
+    free(Xp);
     return st;
 }

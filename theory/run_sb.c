@@ -85,7 +85,9 @@ int theory_run_small_beta(const theory_config *c, const ring_model *m, traj_head
     for (size_t s = 0; s < tr->n; s++) {
         S0[s] = tr->obs[s * M].S;
         for (size_t mu = 0; mu < M; mu++) {
-            traj_obs_row(ft, tr->t[s], mu, NAN, NAN, &tr->obs[s * M + mu]);
+            obs_values *o = &tr->obs[s * M + mu];   /* X in time order (SPEC.md 4) */
+            o->X = obs_unwrap(s ? tr->obs[(s - 1) * M + mu].X : NAN, o->center, N);
+            traj_obs_row(ft, tr->t[s], mu, NAN, NAN, o);
             if (c->weights == THEORY_W_ALL || s == 0 || s == last)
                 traj_weights_row(fw, tr->t[s], mu, tr->u + (s * M + mu) * N, N);
         }
