@@ -29,7 +29,9 @@
  * one uniform per site, by inversion.  R_n tends to 1 as t_p^n -> 0; once
  * sum_{p>=1} t_p^n is below 2^-56, R_n(c) rounds to 1 exactly for this and
  * every larger n, so R and the cumulative conditionals of the sampler (P x P
- * per n) are tabulated only up to that n (or N-1).
+ * per n) are tabulated only up to that n (or N-1).  At large beta the first rows of R
+ * come from products of positive entries instead (xy_setup), so that rare
+ * transitions keep their relative accuracy.
  *
  * The spin-model fields of ring_model (C, lambda, mean) hold the angular
  * two-point function <cos(theta_i - theta_{i+r})>, its DFT and |<e^{i
@@ -215,6 +217,33 @@ static int xy_setup(const double *val, size_t N, xy_state **out, char *err)
     for (size_t n = 0; n <= nlast; n++)
         for (size_t c = 0; c < P; c++)
             s->R[n * P + c] = n == 0 ? (c == 0 ? (double)P : 0.0) : 1 + rtail(s, n, c);
+    /* The eigenvalue form is accurate to ~1e-16 of max_d R_n(d), absolutely:
+     * at large beta and small n, where T^n(d) spans many orders of
+     * magnitude, the sampler's rare transitions would get no relative
+     * accuracy (or a negative weight).  There R_n(d) = sum_e R_{n-1}(e)
+     * E(d - e) / (lambda_0 e^{-beta}), R_1(d) = P E(d) / (lambda_0
+     * e^{-beta}): positive terms, relative error ~ n eps; used while
+     * min_d R_n / max_d R_n < 1e-3 (beyond, the eigenvalue form is accurate
+     * to 1e-13 relative; at beta <= 3.45 it is used from n = 1 on). */
+    double *scr = tmp;   /* lam[] is no longer needed */
+    for (size_t n = 1; n <= nlast; n++) {
+        double *row = s->R + n * P, lo = INFINITY, hi = 0;
+        for (size_t c = 0; c < P; c++) {
+            double x = (double)P * s->E[c] / s->lamr0;
+            if (n > 1) {
+                x = 0;
+                for (size_t e = 0; e < P; e++)
+                    x += (row - P)[e] * s->E[(c + P - e) % P];
+                x /= s->lamr0;
+            }
+            lo = fmin(lo, x);
+            hi = fmax(hi, x);
+            scr[c] = x;
+        }
+        if (!(lo < 1e-3 * hi))
+            break;
+        memcpy(row, scr, sizeof(double) * P);
+    }
     /* the sampler's tables, from the same weights as ring_xy_conditional */
     double w[RING_POTTS_MAX];
     for (size_t n = 1; n <= nlast; n++)

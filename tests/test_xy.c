@@ -99,7 +99,8 @@ static double enum_corr(const enumer *e, size_t i, size_t c, size_t j, size_t c2
 START_TEST(test_xy_enumeration)
 {
     static const struct { size_t N, P; double beta; } cs[] = {
-        {5, 3, 0.7}, {5, 3, 1.5}, {5, 4, 1.5}, {4, 10, 1.5}, {3, 2, 0.9}, {4, 5, 0.0}};
+        {5, 3, 0.7}, {5, 3, 1.5}, {5, 4, 1.5}, {4, 10, 1.5}, {3, 2, 0.9}, {4, 5, 0.0}, {4, 10, 20.0},
+        {3, 12, 50.0}, {5, 3, 1e-9}};
     char err[SYM_ERRLEN];
     for (size_t q = 0; q < sizeof cs / sizeof cs[0]; q++) {
         size_t N = cs[q].N, P = cs[q].P, NP = N * P;
