@@ -1,5 +1,7 @@
 /* symrbm sample: exact samples from a ring data model into one file
- * (SPEC.md 2, 5, 6; the formats are described in README.md, section symrbm sample). */
+ * (SPEC.md 2, 5, 6, 9; the formats are described in README.md, section
+ * symrbm sample).  Potts models need nothing here: their header hook writes
+ * the states key that core/samples checks and the reader uses. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,7 +23,9 @@ static const char *ABOUT =
     "Draw B independent configurations exactly (no Markov chain) from a ring data\n"
     "model of SPEC.md 2, from random stream 'data' of --seed, into FILE:\n"
     "text = one configuration per line, +1/-1 separated by spaces, after '# key=value'\n"
-    "header lines; bin = magic line, key=value lines, 'end', then bit-packed rows.";
+    "header lines; bin = magic line, key=value lines, 'end', then bit-packed rows.\n"
+    "Potts models (xy) write states 0..P-1 (header key states=P; bin: ceil(log2 P)\n"
+    "bits a state).";
 
 static void progress(void *ctx, size_t done, size_t B)
 {

@@ -357,6 +357,8 @@ static int model_of(const cmp_run *th, ring_model **rm, char *err)
                              th->dir, key, s);
         p.val[ring_key_index(key)] = v;
     }
+    if (ring_params_require_spin(&p, "compare", err))
+        return SYM_EINVAL;
     return ring_alloc(rm, &p, err);
 }
 

@@ -605,7 +605,8 @@ static int scan_kind_check(const threshold_config *c, const char *out, char *err
 
 int threshold_run(const threshold_config *c, traj_header *h, const char *out, char *err)
 {
-    int st = threshold_config_check(c, err);
+    int st = ring_params_require_spin(&c->data, "threshold", err);
+    st = st ? st : threshold_config_check(c, err);
     if (st)
         return st;
     double t0 = sys_now();

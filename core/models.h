@@ -10,7 +10,7 @@
 #include "core/ring.h"
 
 /* The models, in --help order (the first is the default). */
-#define RING_TYPES(X) X(ising) X(bump) X(ising2)
+#define RING_TYPES(X) X(ising) X(bump) X(ising2) X(xy)
 
 #define RING_DECLARE_TYPE(name) extern const ring_type ring_##name;
 RING_TYPES(RING_DECLARE_TYPE)
@@ -44,6 +44,11 @@ int ring_ising_conditionals(const ring_model *m, double *p, char *err);
  * rows i = 0 and N-1 are NAN.  p holds 8N doubles.  SYM_EINVAL for another
  * model. */
 int ring_ising2_conditionals(const ring_model *m, double *p, char *err);
+
+/* The xy sampler's conditionals: p[c] = P(v_i - v_0 = c | v_{i-1} - v_0 =
+ * a) (mod P), i = 1..N-1, a < P; p holds P doubles.  SYM_EINVAL for
+ * another model or i, a out of range. */
+int ring_xy_conditional(const ring_model *m, size_t i, size_t a, double *p, char *err);
 
 /* bump: the block length L = round(rho N); 0 for another model. */
 size_t ring_bump_L(const ring_model *m);

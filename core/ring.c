@@ -164,6 +164,7 @@ int ring_alloc(ring_model **out, const ring_params *p, char *err)
     m->type = p->type;
     m->N = p->N;
     own_values(p, m->val);
+    m->P = m->type->potts ? m->type->potts->nstates(m->val) : 0;
     m->C = malloc(sizeof(double) * p->N);
     m->lambda = malloc(sizeof(double) * p->N);
     if (!m->C || !m->lambda) {
@@ -223,6 +224,50 @@ int ring_sample(const ring_model *m, gsl_rng *r, size_t B, int8_t *v, char *err)
         return sym_error(err, SYM_EINVAL, "ring_sample: B = %zu rows of N = %zu spins overflow the address space",
                          B, m->N);
     return m->type->sample(m, r, B, v, err);
+}
+
+size_t ring_nstates(const ring_model *m)
+{
+    return m->P ? m->P : 2;
+}
+
+/* The one message of every +-1-only path. */
+static int need_spin(const char *name, size_t P, const char *what, char *err)
+{
+    if (!P)
+        return SYM_OK;
+    return sym_error(err, SYM_EINVAL, "data model %s has Potts visible units (P = %zu): %s supports +-1 visible units only",
+                     name, P, what ? what : "this computation");
+}
+
+int ring_require_spin(const ring_model *m, const char *what, char *err)
+{
+    return need_spin(m->type->name, m->P, what, err);
+}
+
+int ring_params_require_spin(const ring_params *p, const char *what, char *err)
+{
+    if (!p->type || !p->type->potts)
+        return SYM_OK;
+    double val[RING_MAXKEYS];
+    own_values(p, val);
+    return need_spin(p->type->name, p->type->potts->nstates(val), what, err);
+}
+
+int ring_potts_corr(const ring_model *m, size_t r, double *C, char *err)
+{
+    if (!m->P)
+        return sym_error(err, SYM_EINVAL, "ring_potts_corr: data model %s has +-1 visible units", m->type->name);
+    if (r >= m->N)
+        return sym_error(err, SYM_EINVAL, "ring_potts_corr: r = %zu: need r < N = %zu", r, m->N);
+    return m->type->potts->corr(m, r, C, err);
+}
+
+int ring_potts_spectrum(const ring_model *m, double *lambda, char *err)
+{
+    if (!m->P)
+        return sym_error(err, SYM_EINVAL, "ring_potts_spectrum: data model %s has +-1 visible units", m->type->name);
+    return m->type->potts->spectrum(m, lambda, err);
 }
 
 double ring_order(const ring_model *m, double norm2, double R, double a1)

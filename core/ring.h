@@ -7,6 +7,15 @@
  * exp(-2 pi i k r / N), the mean, the entropy and log Z where known, its exact
  * sampler (no Markov chain), the extra header keys it derives, its
  * symmetry-breaking order parameter S (SPEC.md 4) and what theory/rmt needs.
+ *
+ * Visible kind.  Every model so far had +-1 spins; a model with Potts
+ * visible units (SPEC.md 9: xy) sets `potts`, a table of what only such a
+ * model provides -- its number of states P from its parameters (P is a
+ * model parameter, so a fixed visible_type per kind cannot say it), the
+ * exact connected one-hot correlations and the block-circulant spectrum.
+ * A pointer that is NULL for the +-1 models is the smallest additive
+ * extension: their tables are untouched, and m->P = 0 says "+-1 spins"
+ * everywhere.  Code that assumes +-1 units calls ring_require_spin first.
  * Nothing outside a model's file knows which model it is: a new model is one
  * file and one entry of RING_TYPES in core/models.h.  The sample files
  * themselves are core/samples.h.
@@ -38,6 +47,23 @@ typedef struct {
     int (*check)(double v, size_t N, char *err);
 } ring_param;
 
+/* Largest number of Potts states: states are stored as int8_t. */
+#define RING_POTTS_MAX 127
+
+/* What a model with Potts visible units (SPEC.md 9) provides besides the
+ * common hooks.  One-hot encoding x_{ic} = [v_i = c]. */
+typedef struct {
+    /* The number of states P >= 2 from the parameters (val in par order). */
+    size_t (*nstates)(const double *val);
+    /* Exact connected one-hot correlation on the finite ring at distance
+     * r < N: C[c P + c'] = <x_{i c} x_{i+r, c'}> - <x_{ic}> <x_{i+r,c'}>. */
+    int (*corr)(const ring_model *m, size_t r, double *C, char *err);
+    /* Eigenvalues of the block-circulant matrix C_{(i,c),(j,c')}:
+     * lambda[k P + p], k = 0..N-1 spatial wave number, p = 0..P-1 angular
+     * harmonic (eigenvector e^{2 pi i (k j / N + p c / P)}). */
+    int (*spectrum)(const ring_model *m, double *lambda, char *err);
+} ring_potts_ops;
+
 /* S of SPEC.md 4 from a profile's norm2, R and a_1. */
 typedef double (*ring_order_fn)(double norm2, double R, double a1);
 
@@ -53,7 +79,8 @@ struct ring_type {
      * (NAN where not known) and m->state (freed with free(), may stay NULL).
      * m->type, m->N and m->val are set. */
     int (*fill)(ring_model *m, char *err);
-    /* B configurations into v[b*N + i] in {-1,+1}, exactly, from r.  Rows are
+    /* B configurations into v[b*N + i] in {-1,+1} (Potts models: states
+     * 0..P-1), exactly, from r.  Rows are
      * drawn one after another from r, so that B rows in one call and in
      * several calls (chunks) are the same rows. */
     int (*sample)(const ring_model *m, gsl_rng *r, size_t B, int8_t *v, char *err);
@@ -67,6 +94,8 @@ struct ring_type {
      * Fourier coefficient, for the finite-B splitting of a degenerate top
      * pair; NULL where the top mode is simple (no splitting) or not known. */
     double (*m4)(const ring_model *m);
+    /* Potts visible units (SPEC.md 9); NULL for +-1 spins. */
+    const ring_potts_ops *potts;
 };
 
 /* Parameters of a model as the command line gives them: the type, N, and a
@@ -88,6 +117,10 @@ struct ring_model {
     double entropy;    /* exact S_data (nats), NAN where not known            */
     double logZ;       /* log Z of the data model where known, else NAN       */
     void *state;       /* the type's own data (free()d by ring_free)          */
+    size_t P;          /* Potts states (SPEC.md 9); 0 for +-1 spins. Potts
+                        * models keep in C, lambda and mean the angular
+                        * <cos(theta_i - theta_{i+r})>, its DFT and
+                        * |<e^{i theta}>| (model_xy.c)                       */
 };
 
 /* ---- the table ---- */
@@ -134,9 +167,30 @@ int ring_type_has(const ring_type *t, const char *key);
  * (%.17g), then type->header's derived keys.  SYM_ENOMEM on failure. */
 int ring_header_set(const ring_model *m, traj_header *h);
 
-/* Exact sampler: B configurations into v[b*N + i] in {-1,+1}, drawn from r.
+/* Exact sampler: B configurations into v[b*N + i] in {-1,+1} (Potts:
+ * states 0..P-1), drawn from r.
  * B*N must fit in size_t (SYM_EINVAL otherwise). */
 int ring_sample(const ring_model *m, gsl_rng *r, size_t B, int8_t *v, char *err);
+
+/* ---- visible kind ---- */
+
+/* Number of states of one visible unit: 2 for +-1 spins, P for Potts. */
+size_t ring_nstates(const ring_model *m);
+
+/* SYM_OK for a model with +-1 visible units; otherwise SYM_EINVAL
+ * "data model xy has Potts visible units (P = 10): <what> supports +-1
+ * visible units only".  Called at the top of every run that assumes +-1
+ * units (theory flows, phase, sim, threshold, compare).  The params form
+ * is for callers that hold parameters, not a model. */
+int ring_require_spin(const ring_model *m, const char *what, char *err);
+int ring_params_require_spin(const ring_params *p, const char *what, char *err);
+
+/* Potts models: the exact connected one-hot correlation at distance r
+ * (C holds P*P doubles, C[c P + c']) and the block-circulant spectrum
+ * (lambda holds N*P doubles, lambda[k P + p]).  SYM_EINVAL for a +-1 model
+ * or r >= N; SYM_ENOMEM. */
+int ring_potts_corr(const ring_model *m, size_t r, double *C, char *err);
+int ring_potts_spectrum(const ring_model *m, double *lambda, char *err);
 
 /* S of SPEC.md 4 for this model. */
 double ring_order(const ring_model *m, double norm2, double R, double a1);

@@ -12,13 +12,47 @@
 
 /* ---------------------------------------------------------------- sizes */
 
-int samples_body_bytes(samples_format f, size_t N, size_t B, uint64_t *bytes)
+size_t samples_state_bits(size_t P)
 {
-    /* text: every spin is "+1" or "-1" plus one separator (a space, or the
-     * newline after the last); binary: ceil(N/8) bytes per row */
-    uint64_t row = f == SAMPLES_BIN ? ((uint64_t)N + 7) / 8 : (uint64_t)N;
-    if (f != SAMPLES_BIN && __builtin_mul_overflow(row, (uint64_t)3, &row))
+    size_t q = 1;
+    while (P > ((size_t)1 << q))
+        q++;
+    return q;
+}
+
+/* Characters of one state in text, without its separator: "+1"/"-1" for
+ * spins, the digits of P-1 for Potts (states right-aligned to that width,
+ * so that every row has the same length). */
+static size_t text_width(size_t P)
+{
+    size_t w = 1;
+    for (size_t x = P ? P - 1 : 0; x >= 10; x /= 10)
+        w++;
+    return P ? w : 2;
+}
+
+/* Bytes of one binary row: N states of samples_state_bits(P) bits each
+ * (1 for spins), packed from the least significant bit, padded to a byte. */
+static int bin_row_bytes(size_t N, size_t P, uint64_t *rb)
+{
+    uint64_t bits;
+    if (__builtin_mul_overflow((uint64_t)N, (uint64_t)samples_state_bits(P), &bits))
         return -1;
+    *rb = bits / 8 + (bits % 8 != 0);
+    return 0;
+}
+
+int samples_body_bytes(samples_format f, size_t N, size_t B, size_t P, uint64_t *bytes)
+{
+    /* text: every state is text_width(P) characters plus one separator (a
+     * space, or the newline after the last); binary: bin_row_bytes */
+    uint64_t row;
+    if (f == SAMPLES_BIN) {
+        if (bin_row_bytes(N, P, &row))
+            return -1;
+    } else if (__builtin_mul_overflow((uint64_t)N, (uint64_t)text_width(P) + 1, &row)) {
+        return -1;
+    }
     return __builtin_mul_overflow(row, (uint64_t)B, bytes) ? -1 : 0;
 }
 
@@ -97,25 +131,36 @@ int samples_header_write(FILE *fp, samples_format f, const traj_header *h, char 
     return SYM_OK;
 }
 
-int samples_write_rows(FILE *fp, samples_format f, const int8_t *v, size_t N, size_t B, char *err)
+int samples_write_rows(FILE *fp, samples_format f, const int8_t *v, size_t N, size_t B, size_t P, char *err)
 {
     int bin = f == SAMPLES_BIN;
-    size_t len = bin ? (N + 7) / 8 : 3 * N;
-    unsigned char *buf = malloc(len);
+    uint64_t len64;
+    if (samples_body_bytes(f, N, 1, P, &len64) || len64 > SIZE_MAX)
+        return sym_error(err, SYM_EINVAL, "samples_write_rows: N = %zu: a row does not fit in memory", N);
+    size_t len = (size_t)len64, q = samples_state_bits(P), w = text_width(P);
+    unsigned char *buf = malloc(len + 1);   /* + the terminator of snprintf */
     if (!buf)
         return sym_error(err, SYM_ENOMEM, "samples_write_rows: out of memory for N = %zu", N);
     for (size_t b = 0; b < B; b++) {
         const int8_t *row = v + b * N;
         if (bin) {
             memset(buf, 0, len);
-            for (size_t i = 0; i < N; i++)
-                if (row[i] > 0)
-                    buf[i / 8] |= (unsigned char)(1u << (i % 8));
-        } else {
+            for (size_t i = 0; i < N; i++) {
+                unsigned x = P ? (unsigned)row[i] : row[i] > 0;
+                for (size_t j = 0; j < q; j++)
+                    if ((x >> j) & 1u)
+                        buf[(i * q + j) / 8] |= (unsigned char)(1u << ((i * q + j) % 8));
+            }
+        } else if (!P) {
             for (size_t i = 0; i < N; i++) {
                 buf[3 * i] = row[i] > 0 ? '+' : '-';
                 buf[3 * i + 1] = '1';
                 buf[3 * i + 2] = i + 1 < N ? ' ' : '\n';
+            }
+        } else {
+            for (size_t i = 0; i < N; i++) {
+                snprintf((char *)buf + (w + 1) * i, w + 2, "%*d", (int)w, (int)row[i]);
+                buf[(w + 1) * i + w] = i + 1 < N ? ' ' : '\n';
             }
         }
         if (fwrite(buf, 1, len, fp) != len) {
@@ -159,6 +204,13 @@ int samples_write(const char *path, const traj_header *h, const ring_model *m, g
     int st;
     if ((st = header_agrees(h, "N", N, path, err)) || (st = header_agrees(h, "B", B, path, err)))
         return st;
+    /* the reader tells Potts files by their states key: it must say P */
+    const char *hs = h ? traj_header_get(h, "states") : NULL;
+    if (m->P && (!hs || parse_count(hs) != m->P))
+        return sym_error(err, SYM_EINVAL, "%s: Potts samples (P = %zu) need states=%zu in the header", path, m->P,
+                         m->P);
+    if (!m->P && hs)
+        return sym_error(err, SYM_EINVAL, "%s: header states=%s, but the model has +-1 visible units", path, hs);
     if (o->format == SAMPLES_BIN && (!h || !traj_header_get(h, "N") || !traj_header_get(h, "B")))
         return sym_error(err, SYM_EINVAL, "%s: a binary sample file needs N and B in its header", path);
 
@@ -178,7 +230,7 @@ int samples_write(const char *path, const traj_header *h, const ring_model *m, g
 
     uint64_t body = 0, total = 0, avail = 0;
     char need[32] = "more than 18 EB", have[32];
-    int over = samples_body_bytes(o->format, N, B, &body) || __builtin_add_overflow(body, (uint64_t)hlen, &total);
+    int over = samples_body_bytes(o->format, N, B, m->P, &body) || __builtin_add_overflow(body, (uint64_t)hlen, &total);
     if (!over)
         human(total, need, sizeof need);
     if (free_bytes(path, &avail) == 0 && (over || total > avail)) {
@@ -237,7 +289,7 @@ int samples_write(const char *path, const traj_header *h, const ring_model *m, g
         size_t n = B - rows < chunk ? B - rows : chunk;
         if ((st = ring_sample(m, r, n, v, err)))
             break;
-        if ((st = samples_write_rows(f.fp, o->format, v, N, n, err))) {
+        if ((st = samples_write_rows(f.fp, o->format, v, N, n, m->P, err))) {
             sym_context(err, st, path);
             break;
         }
@@ -285,16 +337,28 @@ typedef struct {
     size_t val, line;   /* val 0: not given */
 } hdr_count;
 
-/* Record key=value (value as in the file) when key is N or B (other keys
- * are ignored); SYM_OK or SYM_EINVAL. */
-static int hdr_take(hdr_count *hn, hdr_count *hb, const char *key, size_t klen, const char *value,
+/* Record key=value (value as in the file) when key is N, B or states
+ * (other keys are ignored); SYM_OK or SYM_EINVAL. */
+static int hdr_take(hdr_count *hn, hdr_count *hb, hdr_count *hs, const char *key, size_t klen, const char *value,
                     const char *path, size_t lineno, char *err)
 {
+    char q[TRAJ_QUOTE_BUF];
+    if (klen == 6 && !memcmp(key, "states", 6)) {
+        size_t x = parse_count(value);
+        if (x < 2 || x > RING_POTTS_MAX)
+            return sym_error(err, SYM_EINVAL, "%s line %zu: states=%s: need an integer 2 <= states <= %d", path,
+                             lineno, traj_quote(q, value, strlen(value)), RING_POTTS_MAX);
+        if (hs->val && hs->val != x)
+            return sym_error(err, SYM_EINVAL, "%s line %zu: states=%zu contradicts states=%zu of line %zu", path,
+                             lineno, x, hs->val, hs->line);
+        hs->val = x;
+        hs->line = lineno;
+        return SYM_OK;
+    }
     if (klen != 1 || (key[0] != 'N' && key[0] != 'B'))
         return SYM_OK;
     hdr_count *h = key[0] == 'N' ? hn : hb;
     size_t x = parse_count(value);
-    char q[TRAJ_QUOTE_BUF];
     if (x == 0)
         return sym_error(err, SYM_EINVAL, "%s line %zu: %c=%s is not a positive integer", path, lineno, key[0],
                          traj_quote(q, value, strlen(value)));
@@ -306,11 +370,12 @@ static int hdr_take(hdr_count *hn, hdr_count *hb, const char *key, size_t klen, 
     return SYM_OK;
 }
 
-static int read_text(FILE *fp, const char *path, size_t *Nout, size_t *Bout, int8_t **vout, char *err)
+static int read_text(FILE *fp, const char *path, size_t *Nout, size_t *Bout, size_t *Pout, int8_t **vout,
+                     char *err)
 {
     char *line = NULL;
     size_t lcap = 0, lineno = 0, N = 0, B = 0, first = 0, vcap = 0, rcap = 0;
-    hdr_count hn = {0, 0}, hb = {0, 0};
+    hdr_count hn = {0, 0}, hb = {0, 0}, hs = {0, 0};
     int8_t *v = NULL, *row = NULL;
     int st = SYM_OK;
     ssize_t len;
@@ -335,7 +400,7 @@ static int read_text(FILE *fp, const char *path, size_t *Nout, size_t *Bout, int
                 char *val = (char *)eq + 1, *e = val + strlen(val);
                 while (e > val && is_space(e[-1]))
                     *--e = 0;
-                if ((st = hdr_take(&hn, &hb, k, (size_t)(eq - k), val, path, lineno, err)))
+                if ((st = hdr_take(&hn, &hb, &hs, k, (size_t)(eq - k), val, path, lineno, err)))
                     goto done;
             }
             continue;
@@ -356,15 +421,19 @@ static int read_text(FILE *fp, const char *path, size_t *Nout, size_t *Bout, int
                 st = sym_error(err, SYM_EINVAL, "%s line %zu: '%s' is not a number", path, lineno, q);
                 goto done;
             }
-            if (d != 1 && d != -1) {
-                st = sym_error(err, SYM_EINVAL, "%s line %zu: value '%s' is not +1 or -1", path, lineno, q);
+            if (hs.val ? !(d >= 0 && d < (double)hs.val && d == (double)(int)d) : d != 1 && d != -1) {
+                if (hs.val)
+                    st = sym_error(err, SYM_EINVAL, "%s line %zu: value '%s' is not a state 0..%zu (states=%zu)",
+                                   path, lineno, q, hs.val - 1, hs.val);
+                else
+                    st = sym_error(err, SYM_EINVAL, "%s line %zu: value '%s' is not +1 or -1", path, lineno, q);
                 goto done;
             }
             if (grow(&row, &rcap, n + 1)) {
                 st = sym_error(err, SYM_ENOMEM, "%s line %zu: out of memory", path, lineno);
                 goto done;
             }
-            row[n++] = (int8_t)(d > 0 ? 1 : -1);
+            row[n++] = (int8_t)(hs.val ? (int)d : d > 0 ? 1 : -1);
             while (is_space(*c))
                 c++;
         }
@@ -412,15 +481,17 @@ done:
     }
     *Nout = N;
     *Bout = B;
+    *Pout = hs.val;
     *vout = v;
     return SYM_OK;
 }
 
-static int read_bin(FILE *fp, const char *path, size_t *Nout, size_t *Bout, int8_t **vout, char *err)
+static int read_bin(FILE *fp, const char *path, size_t *Nout, size_t *Bout, size_t *Pout, int8_t **vout,
+                    char *err)
 {
     char *line = NULL;
     size_t lcap = 0, lineno = 1;
-    hdr_count hn = {0, 0}, hb = {0, 0};
+    hdr_count hn = {0, 0}, hb = {0, 0}, hs = {0, 0};
     unsigned char *buf = NULL;
     int8_t *v = NULL;
     int st = SYM_OK, ended = 0;
@@ -444,7 +515,7 @@ static int read_bin(FILE *fp, const char *path, size_t *Nout, size_t *Bout, int8
                            path, lineno);
             goto done;
         }
-        if ((st = hdr_take(&hn, &hb, line, (size_t)(eq - line), eq + 1, path, lineno, err)))
+        if ((st = hdr_take(&hn, &hb, &hs, line, (size_t)(eq - line), eq + 1, path, lineno, err)))
             goto done;
     }
     if (!ended) {
@@ -456,7 +527,13 @@ static int read_bin(FILE *fp, const char *path, size_t *Nout, size_t *Bout, int8
         st = sym_error(err, SYM_EINVAL, "%s: binary header needs N >= 3 and B >= 1 (N=%zu, B=%zu)", path, N, B);
         goto done;
     }
-    size_t rb = (N + 7) / 8;
+    size_t P = hs.val, q = samples_state_bits(P);
+    uint64_t rb64;
+    if (bin_row_bytes(N, P, &rb64) || rb64 > SIZE_MAX) {
+        st = sym_error(err, SYM_EINVAL, "%s: header N=%zu: a row overflows the address space", path, N);
+        goto done;
+    }
+    size_t rb = (size_t)rb64, tail = (size_t)(((uint64_t)N * q) % 8);
     if (N > SIZE_MAX / B) {
         st = sym_error(err, SYM_EINVAL, "%s: header B=%zu rows of N=%zu spins overflow the address space",
                        path, B, N);
@@ -488,12 +565,21 @@ static int read_bin(FILE *fp, const char *path, size_t *Nout, size_t *Bout, int8
                            path, b + 1, B, rb);
             goto done;
         }
-        if (N % 8 && (buf[rb - 1] >> (N % 8))) {
+        if (tail && (buf[rb - 1] >> tail)) {
             st = sym_error(err, SYM_EINVAL, "%s: row %zu has nonzero padding bits", path, b + 1);
             goto done;
         }
-        for (size_t i = 0; i < N; i++)
-            v[b * N + i] = (buf[i / 8] >> (i % 8)) & 1 ? 1 : -1;
+        for (size_t i = 0; i < N; i++) {
+            unsigned x = 0;
+            for (size_t j = 0; j < q; j++)
+                x |= (unsigned)((buf[(i * q + j) / 8] >> ((i * q + j) % 8)) & 1) << j;
+            if (P && x >= P) {
+                st = sym_error(err, SYM_EINVAL, "%s: row %zu, site %zu: state %u is not below states=%zu", path,
+                               b + 1, i, x, P);
+                goto done;
+            }
+            v[b * N + i] = (int8_t)(P ? (int)x : x ? 1 : -1);
+        }
     }
     if (fgetc(fp) != EOF) {
         st = sym_error(err, SYM_EINVAL, "%s: trailing bytes after B = %zu rows", path, B);
@@ -501,6 +587,7 @@ static int read_bin(FILE *fp, const char *path, size_t *Nout, size_t *Bout, int8
     }
     *Nout = N;
     *Bout = B;
+    *Pout = P;
 done:
     free(line);
     free(buf);
@@ -512,7 +599,7 @@ done:
     return SYM_OK;
 }
 
-int samples_read(const char *path, size_t *N, size_t *B, int8_t **v, char *err)
+int samples_read_states(const char *path, size_t *N, size_t *B, size_t *P, int8_t **v, char *err)
 {
     *v = NULL;
     FILE *fp = fopen(path, "rb");
@@ -522,11 +609,23 @@ int samples_read(const char *path, size_t *N, size_t *B, int8_t **v, char *err)
     size_t got = fread(magic, 1, sizeof magic, fp);
     int st;
     if (got == sizeof magic && !memcmp(magic, SAMPLES_MAGIC, sizeof magic)) {
-        st = read_bin(fp, path, N, B, v, err);
+        st = read_bin(fp, path, N, B, P, v, err);
     } else {
         rewind(fp);
-        st = read_text(fp, path, N, B, v, err);
+        st = read_text(fp, path, N, B, P, v, err);
     }
     fclose(fp);
+    return st;
+}
+
+int samples_read(const char *path, size_t *N, size_t *B, int8_t **v, char *err)
+{
+    size_t P = 0;
+    int st = samples_read_states(path, N, B, &P, v, err);
+    if (!st && P) {
+        free(*v);
+        *v = NULL;
+        return sym_error(err, SYM_EINVAL, "%s: Potts samples (states=%zu): +-1 samples expected here", path, P);
+    }
     return st;
 }

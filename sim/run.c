@@ -38,6 +38,8 @@ int sim_draw(const ring_model *m, uint64_t seed, size_t B, size_t B_test, int8_t
              int8_t **vtest, char *err)
 {
     *v = *vtest = NULL;
+    if (ring_require_spin(m, "sim", err))
+        return SYM_EINVAL;
     if (B < 1)
         return sym_error(err, SYM_EINVAL, "B = 0: need at least one sample");
     size_t n, nt;
@@ -448,6 +450,8 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
             const char *out, sim_result *r, char *err)
 {
     double t0 = sys_now();
+    if (m && ring_require_spin(m, "sim", err))
+        return SYM_EINVAL;
     train_config tc = c->train;
     tc.N = N;
     tc.sampling_seed = c->seed;

@@ -132,8 +132,12 @@ START_TEST(test_bad_input)
         expect_bad(a, "--out");
     }
     {
-        char *a[] = {"", "theory", "--data", "xy", "--out", d, NULL};
+        char *a[] = {"", "theory", "--data", "xyz", "--out", d, NULL};
         expect_bad(a, "--data");
+    }
+    {   /* xy exists (Potts units): the theory flow refuses it */
+        char *a[] = {"", "theory", "--data", "xy", "--out", d, NULL};
+        expect_bad(a, "Potts visible units (P = 10)");
     }
     {
         char *a[] = {"", "phase", "--N", "50,2", NULL};

@@ -65,21 +65,22 @@ START_TEST(test_table)
         ck_assert(f == t);
         ck_assert(t->fill && t->sample && t->order && t->about && (t->npar == 0 || t->par));
     }
-    ck_assert_uint_eq(nt, 3);
+    ck_assert_uint_eq(nt, 4);
     ck_assert_str_eq(ring_type_names(), names);
-    ck_assert(ring_types[0] == &ring_ising && ring_types[1] == &ring_bump && ring_types[2] == &ring_ising2);
+    ck_assert(ring_types[0] == &ring_ising && ring_types[1] == &ring_bump && ring_types[2] == &ring_ising2 &&
+              ring_types[3] == &ring_xy);
     const ring_type *f = &ring_ising;
     ck_assert_int_eq(ring_type_find("potts", &f, err), SYM_EINVAL);
-    ck_assert_msg(strstr(err, "'potts'") && strstr(err, "ising, bump or ising2"), "message: %s", err);
+    ck_assert_msg(strstr(err, "'potts'") && strstr(err, "ising, bump, ising2 or xy"), "message: %s", err);
     ck_assert(f == &ring_ising);   /* untouched on failure */
     ck_assert_int_eq(ring_type_find(NULL, &f, err), SYM_EINVAL);
 
     /* the keys: distinct, each model's found, a shared key the same in
      * every model that has it */
     size_t nk = ring_nkeys();
-    ck_assert_uint_eq(nk, 4);
+    ck_assert_uint_eq(nk, 5);
     ck_assert(nk <= RING_MAXKEYS && ring_key(nk) == NULL);
-    static const char *const want[] = {"beta", "rho", "eps", "beta2"};
+    static const char *const want[] = {"beta", "rho", "eps", "beta2", "P"};
     for (size_t k = 0; k < nk; k++) {
         ck_assert_str_eq(ring_key(k)->key, want[k]);
         ck_assert_int_eq(ring_key_index(want[k]), (int)k);

@@ -425,7 +425,7 @@ START_TEST(test_rows_roundtrip)
                 fprintf(fp, "%sprogram=test\nB=%zu\nN=%zu\nend\n", SAMPLES_MAGIC, B, N);
             else
                 fprintf(fp, "# program=test\n\n   # indented comment\n");
-            ck_assert_int_eq(samples_write_rows(fp, bin ? SAMPLES_BIN : SAMPLES_TEXT, v, N, B, msg), SYM_OK);
+            ck_assert_int_eq(samples_write_rows(fp, bin ? SAMPLES_BIN : SAMPLES_TEXT, v, N, B, 0, msg), SYM_OK);
             fclose(fp);
             size_t N2, B2;
             int8_t *w;
@@ -593,7 +593,7 @@ START_TEST(test_writer_chunks)
             gsl_rng *r = rng_alloc(8, RNG_STREAM_DATA);
             ck_assert_int_eq(ring_sample(m, r, B, v, err), SYM_OK);
             gsl_rng_free(r);
-            ck_assert_int_eq(samples_write_rows(fp, bin ? SAMPLES_BIN : SAMPLES_TEXT, v, N, B, err), SYM_OK);
+            ck_assert_int_eq(samples_write_rows(fp, bin ? SAMPLES_BIN : SAMPLES_TEXT, v, N, B, 0, err), SYM_OK);
             fclose(fp);
             free(v);
             size_t lw;

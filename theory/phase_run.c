@@ -61,7 +61,7 @@ int phase_report(const phase_config *c, FILE *fp, char *err)
     if (c->scan < 2 || c->scan > PHASE_SCAN_MAX)
         return sym_error(err, SYM_EINVAL, "scan = %zu: need 2 .. %d points", c->scan,
                          (int)PHASE_SCAN_MAX);
-    int st = SYM_OK;
+    int st = ring_params_require_spin(&c->data, "phase", err);
     for (size_t j = 0; j < c->nN && !st; j++) {
         ring_model *rm = NULL; /* validates N and the model parameters first */
         st = model_at(c, c->N[j], NAN, &rm, err);

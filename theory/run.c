@@ -71,11 +71,55 @@ static void write_spectrum(FILE *fp, const ring_model *m, double l2)
     }
 }
 
+/* xy (Potts units, SPEC.md 9), `theory --spectrum`: spectrum.tsv with
+ * columns `k p lambda rate`, rate = lambda_{k,p} - 1/P - l2 (the model term
+ * of a uniform Potts layer is w/P in the zero-sum gauge).  The top
+ * eigenvalue, raw and over the one-hot variance (1/P)(1 - 1/P) (the
+ * paper's Lambda_XY), and the entropy per site go into the header.  h
+ * already holds the run stamp and the model's keys. */
+static int potts_spectrum_run(const theory_config *c, const ring_model *m, traj_header *h, const char *out,
+                              char *err)
+{
+    size_t N = m->N, P = m->P, top = 0;
+    double *lam = malloc(sizeof(double) * N * P);
+    if (!lam)
+        return sym_error(err, SYM_ENOMEM, "out of memory (N = %zu, P = %zu)", N, P);
+    int st = ring_potts_spectrum(m, lam, err);
+    for (size_t j = 1; j < N * P && !st; j++)
+        top = lam[j] > lam[top] ? j : top;
+    if (!st && (traj_header_set(h, "lambda_top", "%.17g", lam[top]) ||
+                traj_header_set(h, "lambda_top_k", "%zu", top / P) ||
+                traj_header_set(h, "lambda_top_p", "%zu", top % P) ||
+                traj_header_set(h, "Lambda_XY", "%.17g", lam[top] * (double)(P * P) / (double)(P - 1)) ||
+                traj_header_set(h, "entropy_per_site", "%.17g", m->entropy / (double)N)))
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+    run_files rf;
+    FILE *fp;
+    if (!st && !(st = run_files_init(&rf, out, err))) {
+        if (!(st = run_files_open(&rf, "spectrum.tsv", h, &fp, err))) {
+            fprintf(fp, "k\tp\tlambda\trate\n");
+            for (size_t j = 0; j < N * P; j++) {
+                fprintf(fp, "%zu\t%zu\t", j / P, j % P);
+                traj_put(fp, lam[j]);
+                fputc('\t', fp);
+                traj_put(fp, lam[j] - 1.0 / (double)P - c->l2);
+                fputc('\n', fp);
+            }
+            st = run_files_commit(&rf, err);
+        }
+        run_files_abort(&rf);
+    }
+    free(lam);
+    return st;
+}
+
 int theory_run(const theory_config *c, const ring_model *m, traj_header *h, const char *out,
                double *w_final, theory_result *r, char *err)
 {
     int st = theory_config_check(c, err);
     if (st)
+        return st;
+    if (!c->spectrum_only && (st = ring_require_spin(m, "the theory flow", err)))
         return st;
     size_t N = m->N, S = c->snapshots, M = c->M, MN;
     if ((st = sym_alloc_check(M, N, sizeof(double), "M*N weights", &MN, err)))
@@ -86,6 +130,8 @@ int theory_run(const theory_config *c, const ring_model *m, traj_header *h, cons
         traj_header_set(h, "M", "%zu", M) ||
         ring_header_set(m, h) || traj_header_set(h, "entropy", "%.17g", m->entropy))
         return sym_error(err, SYM_ENOMEM, "out of memory");
+    if (m->P)
+        return potts_spectrum_run(c, m, h, out, err);
     run_files rf;
     if ((st = run_files_init(&rf, out, err)))
         return st;

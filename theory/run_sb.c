@@ -16,6 +16,8 @@ int theory_run_small_beta(const theory_config *c, const ring_model *m, traj_head
                           const char *out, char *err)
 {
     double beta = ring_get(m, "beta"), t0 = sys_now();
+    if (ring_require_spin(m, "the small-beta equation", err))
+        return SYM_EINVAL;
     if (!(beta > 0))
         return sym_error(err, SYM_EINVAL, "the small-beta equation needs a data model with a "
                          "coupling beta > 0 (data = %s)", m->type->name);
