@@ -30,8 +30,8 @@ int cmd_theory(int argc, char **argv, char *err)
     const char *fields = "fixed", *method = "bdf", *spacing = "log", *weights = "all";
     const char *hidden = "gaussian", *equation = "exact";
     unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
-    const char *term = "exact";
-    opt_spec spec[OPTC_MAX + 24];
+    const char *term = "exact", *estimate = "v-mean";
+    opt_spec spec[OPTC_MAX + 32];
     size_t n = opt_common_spec(&oc, which, spec);
     spec[n++] = (opt_spec){"hidden", OPT_CHOICE, &hidden,
                            "hidden units: one gaussian (SPEC 3a) or M binary +-1 (3b)",
@@ -85,6 +85,9 @@ int cmd_theory(int argc, char **argv, char *err)
                            NULL, NULL};
     spec[n++] = (opt_spec){"pcd-updates", OPT_SIZE, &c.rc.pcd_updates,
                            "updates measured on the PCD chains at fixed w (tau_int)", NULL, NULL};
+    spec[n++] = (opt_spec){"pcd-estimate", OPT_CHOICE, &estimate,
+                           "PCD model-term estimate: h E[v|h] (sim's) or v E[h|v] (PGM's)",
+                           "v-mean|h-mean", NULL};
     spec[n++] = (opt_spec){"nsample", OPT_SIZE, &c.rc.nsample,
                            "exact samples for the gaussian unit's e^T Sigma e", NULL, NULL};
     int done, st = opt_parse_or_help(argc, argv, spec, n, synopsis, about, NULL, 0, NULL, &done,
@@ -104,6 +107,7 @@ int cmd_theory(int argc, char **argv, char *err)
     c.progress = isatty(2);
     if ((st = train_term_parse(term, &c.rc.term, err)))
         return st;
+    c.rc.pcd_estimate = strcmp(estimate, "h-mean") ? RESTORE_EST_VMEAN : RESTORE_EST_HMEAN;
     if ((st = theory_config_check(&c, err)))
         return st;
     ring_model *m = NULL;

@@ -267,20 +267,53 @@ START_TEST(test_pcd_noise)
     unit_params_default(&u, &unit_spin);
     double var, tau, te;
     /* binary units at g = 0: h tanh(w_i h) = tanh(w_i), no chain noise */
-    ck_assert_msg(restore_pcd_noise(m, &u, w, e, 20, 2, 200, 3, &var, &tau, &te, err) == SYM_OK,
+    ck_assert_msg(restore_pcd_noise(m, &u, w, e, 20, 2, 200, RESTORE_EST_VMEAN, 3, &var, &tau, &te, err) == SYM_OK,
                   "%s", err);
     ck_assert_double_eq(var, 0.0);
     /* gaussian units: the one-chain variance is the model's (the chains
      * sample it exactly in the long run), tau >= ~1 */
     unit_params_default(&u, &unit_gaussian);
-    ck_assert_msg(restore_pcd_noise(m, &u, w, e, 40, 3, 1000, 3, &var, &tau, &te, err) == SYM_OK,
+    ck_assert_msg(restore_pcd_noise(m, &u, w, e, 40, 3, 1000, RESTORE_EST_VMEAN, 3, &var, &tau, &te, err) == SYM_OK,
                   "%s", err);
     double mu, want;
     model_var(N, w, e, &mu, &want);
     ck_assert_msg(want > 0 && fabs(var - want) < 0.08 * want, "chain var %g vs model %g", var,
                   want);
     ck_assert_msg(isfinite(tau) && tau > 0.5 && te > 0 && te < tau, "tau %g +- %g", tau, te);
-    ck_assert_int_eq(restore_pcd_noise(m, &u, w, e, 0, 3, 1000, 3, &var, &tau, &te, err),
+    /* PGM's estimate v Gamma'(w.v) on a binary unit: the variance of
+     * (e.v) tanh(w.v) under the model P(v) ∝ cosh(w.v), by enumeration */
+    unit_params_default(&u, &unit_spin);
+    {
+        const size_t n = 14;
+        ring_model *m2 = ising(n, 1.0);
+        double w2[14], e2[14], Z = 0, s1 = 0, s2 = 0, nn = 0;
+        for (size_t i = 0; i < n; i++) {
+            w2[i] = 0.5 * exp(2.0 * (cos(2 * M_PI * ((double)i - 4.6) / (double)n) - 1));
+            e2[i] = w2[i] + 0.2 * cos(3.0 * (double)i);
+            nn += e2[i] * e2[i];
+        }
+        for (size_t i = 0; i < n; i++)
+            e2[i] /= sqrt(nn);
+        for (size_t st = 0; st < ((size_t)1 << n); st++) {
+            double I = 0, ev = 0;
+            for (size_t i = 0; i < n; i++) {
+                double vi = ((st >> i) & 1) ? 1.0 : -1.0;
+                I += w2[i] * vi;
+                ev += e2[i] * vi;
+            }
+            double p = cosh(I), x = ev * tanh(I);
+            Z += p;
+            s1 += p * x;
+            s2 += p * x * x;
+        }
+        double want2 = s2 / Z - (s1 / Z) * (s1 / Z);
+        ck_assert_msg(restore_pcd_noise(m2, &u, w2, e2, 40, 3, 1000, RESTORE_EST_HMEAN, 5, &var,
+                                        &tau, &te, err) == SYM_OK, "%s", err);
+        ck_assert_msg(fabs(var - want2) < 0.08 * want2, "h-mean var %g vs enum %g", var, want2);
+        ck_assert(isfinite(tau) && tau > 0.5);
+        ring_free(m2);
+    }
+    ck_assert_int_eq(restore_pcd_noise(m, &u, w, e, 0, 3, 1000, RESTORE_EST_VMEAN, 3, &var, &tau, &te, err),
                      SYM_EINVAL);
     ring_free(m);
 }

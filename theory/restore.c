@@ -283,8 +283,8 @@ static void tau_sokal(const double *x, size_t nc, size_t n, double scale, double
 }
 
 int restore_pcd_noise(const ring_model *m, const unit_params *u, const double *w, const double *e,
-                      size_t chains, size_t mc_steps, size_t updates, uint64_t seed, double *var,
-                      double *tau, double *tau_err, char *err)
+                      size_t chains, size_t mc_steps, size_t updates, restore_estimate est,
+                      uint64_t seed, double *var, double *tau, double *tau_err, char *err)
 {
     size_t N = m->N;
     if (chains < 1 || mc_steps < 1 || updates < 8)
@@ -338,15 +338,27 @@ int restore_pcd_noise(const ring_model *m, const unit_params *u, const double *w
                 else
                     for (size_t i = 0; i < N; i++)
                         th[i] = tanh(w[i] * h);
-                if (s + 1 == mc_steps && t >= updates) {
+                int rec = s + 1 == mc_steps && t >= updates;
+                size_t k = c * updates + t - updates;
+                if (rec && est == RESTORE_EST_VMEAN) {
                     double ex = 0;
                     for (size_t i = 0; i < N; i++)
                         ex += e[i] * tc[i];
-                    x[c * updates + t - updates] = h * ex;
-                    hx[c * updates + t - updates] = h;
+                    x[k] = h * ex;
                 }
+                if (rec)
+                    hx[k] = h;
                 for (size_t i = 0; i < N; i++)
                     vc[i] = 2.0 * gsl_rng_uniform(r) < 1.0 + tc[i] ? 1.0 : -1.0;
+                if (rec && est == RESTORE_EST_HMEAN) {
+                    /* v E[h | v] = v Gamma'(w.v) on the chain's new v */
+                    double ev = 0, J = 0;
+                    for (size_t i = 0; i < N; i++) {
+                        ev += e[i] * vc[i];
+                        J += w[i] * vc[i];
+                    }
+                    x[k] = ev * u->type->dgamma(u, J);
+                }
             }
         }
     }
@@ -614,7 +626,7 @@ int restore_at(const restore_config *c, const ring_model *m, const double *w, re
     r->D_pcd = r->D_pcd_err = r->D_pcd_epoch = r->tau_int = r->tau_err = r->eSme = NAN;
     if (c->term == TRAIN_PCD) {
         if ((st = restore_pcd_noise(m, &c->unit, w, e, c->chains, c->mc_steps, c->pcd_updates,
-                                    c->seed, &r->eSme, &r->tau_int, &r->tau_err, err)))
+                                    c->pcd_estimate, c->seed, &r->eSme, &r->tau_int, &r->tau_err, err)))
             goto done;
         double k = nu / (2.0 * (double)c->chains * r->dwdX2);
         r->D_pcd = r->eSme > 0 ? k * r->tau_int * r->eSme : 0.0;

@@ -33,7 +33,12 @@
  *   tau_int its integrated autocorrelation in updates, both measured on
  *   persistent Gibbs chains at fixed w*.  For binary units with g = 0,
  *   h tanh(w_i h) = tanh(w_i) whatever h: the estimate has no noise and
- *   D_pcd = 0 exactly (tau_int is then that of h, for information);
+ *   D_pcd = 0 exactly (tau_int is then that of h, for information); for
+ *   gaussian units e . h tanh(w h) = h sum_i e_i tanh(w_i h) vanishes for
+ *   a mirror-symmetric w* (e is odd about the centre, the sum is even),
+ *   so D_pcd = 0 there too up to the asymmetry of w*.  The estimate
+ *   v E[h | v] = v Gamma'(w.v) (PGM's, RESTORE_EST_HMEAN) does carry
+ *   chain noise along e;
  * - the attractor: the Peierls-Nabarro spread of the exact log-likelihood
  *   per site over fractional translates w*(X) (a band-limited translate
  *   of the fixed point, not re-relaxed: an upper bound on the barrier of
@@ -53,6 +58,12 @@
 #include "core/unit.h"
 #include "sim/train.h"
 
+/* The PCD model-term estimate per chain: h E[v | h] = h tanh(g + w h)
+ * after the last half-step (sim/train's, Rao-Blackwellised over v), or
+ * v E[h | v] = v Gamma'(w.v) on the chain's last v (Rao-Blackwellised over
+ * h, the estimate of PGM, the paper's code). */
+typedef enum { RESTORE_EST_VMEAN = 0, RESTORE_EST_HMEAN = 1 } restore_estimate;
+
 typedef struct {
     ring_params data;
     unit_params unit;      /* gaussian (gamma = 1, theta = 0: the theory's)
@@ -68,6 +79,7 @@ typedef struct {
     size_t nsample;        /* gaussian e^T Sigma e: exact samples          */
     size_t pcd_updates;    /* PCD: measured updates per chain (after as
                             * many again of burn-in)                       */
+    restore_estimate pcd_estimate;
     size_t attractor_points; /* fractional shifts in [0, 1)                */
 } restore_config;
 
@@ -123,15 +135,16 @@ int restore_mode(const double *w, size_t N, double *dwdX, double *e, double *dwd
 int restore_esigmae(const ring_model *m, const unit_params *u, const double *w, const double *e,
                     size_t nsample, uint64_t seed, double *eSe, double *se, char *err);
 
-/* PCD chain noise at fixed w: *var = one-chain variance of e . h tanh(w h)
- * (the trainer's estimate), *tau, *tau_err its integrated autocorrelation
+/* PCD chain noise at fixed w: *var = one-chain variance of e . (the
+ * estimate est: h tanh(w h), the trainer's, or v Gamma'(w.v)), *tau,
+ * *tau_err its integrated autocorrelation
  * in updates of mc_steps Gibbs steps (Sokal's window, c = 6; the error
  * sqrt(2 (2W + 1) / n) tau), from `chains` chains started uniformly at
  * random, updates measured after as many of burn-in.  When var is zero to
  * rounding, tau is that of h itself. */
 int restore_pcd_noise(const ring_model *m, const unit_params *u, const double *w, const double *e,
-                      size_t chains, size_t mc_steps, size_t updates, uint64_t seed, double *var,
-                      double *tau, double *tau_err, char *err);
+                      size_t chains, size_t mc_steps, size_t updates, restore_estimate est,
+                      uint64_t seed, double *var, double *tau, double *tau_err, char *err);
 
 /* Exact log-likelihood per sample of profile w (the flow's, SPEC.md 3). */
 int restore_loglik(const ring_model *m, const unit_params *u, const double *w, double *L,
