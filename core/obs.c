@@ -197,7 +197,7 @@ static double corr_neg(double x, void *p)
 }
 
 /* Brent (gsl_min) on -sign c(b + x) over x in [lo, hi] from x; the best s and its
- * value into *s, *f when it improves on *f.  A bracket that GSL refuses
+ * value into *s, *f when it improves on *f.  A bracket that is not one
  * (f(x) not below both ends: a flat correlation) leaves them alone. */
 static void refine(const obs_ws *ws, double sign, double b, double lo, double x, double hi,
                    double *s, double *f)
@@ -210,7 +210,10 @@ static void refine(const obs_ws *ws, double sign, double b, double lo, double x,
     gsl_min_fminimizer *m = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
     if (!m)
         return;
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    /* GSL's error handler is left alone (setting it is global state, and
+     * overlaps run in threads): set_with_values fails only on a bracket
+     * not checked above, iterate only on a non-finite value, and the
+     * values are finite (a NaN fails the checks above) */
     if (gsl_min_fminimizer_set_with_values(m, &F, x, fx, lo, flo, hi, fhi) == GSL_SUCCESS) {
         /* 1e-10 sites is far below what Q needs (its error is quadratic in
          * that of s); Brent stops near sqrt(eps) relative anyway */
@@ -227,7 +230,6 @@ static void refine(const obs_ws *ws, double sign, double b, double lo, double x,
             *s = b + gsl_min_fminimizer_x_minimum(m);
         }
     }
-    gsl_set_error_handler(old);
     gsl_min_fminimizer_free(m);
 }
 
@@ -245,7 +247,9 @@ double obs_overlap_frac(obs_ws *ws, const double *w, const double *u, double *sh
         *shift = 0;
     if (sign)
         *sign = 1;
-    if (!(nw > 0) || !(nu > 0))
+    /* a non-finite norm (NaN or inf entries, or an overflow) has no
+     * overlap; it would also hand Brent non-finite values */
+    if (!(nw > 0) || !(nu > 0) || !isfinite(nw) || !isfinite(nu))
         return NAN;
     fftw_execute(ws->pw);
     fftw_execute(ws->pu);

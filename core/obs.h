@@ -50,7 +50,8 @@ void obs_amplitudes(obs_ws *ws, const double *w, double *a);
  * obs_overlap_frac: shift (may be NULL) gets the maximising s in [0, N)
  * (w ~ sign * obs_shift_frac(u, -s)), sign (may be NULL) +1 or -1.
  * obs_overlap: the same Q, shift = the lattice shift nearest to s.
- * A zero w or u gives NAN (shift 0, sign +1). */
+ * A zero or non-finite w or u (or a norm that overflows) gives NAN
+ * (shift 0, sign +1). */
 double obs_overlap_frac(obs_ws *ws, const double *w, const double *u, double *shift, int *sign);
 double obs_overlap(obs_ws *ws, const double *w, const double *u, size_t *shift, int *sign);
 

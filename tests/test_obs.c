@@ -293,6 +293,15 @@ START_TEST(test_zero_profile)
     ck_assert(isnan(o.pr) && isnan(o.R) && isnan(o.S) && isnan(o.center));
     ck_assert(isnan(obs_overlap(ws, w, u, NULL, NULL)));
     ck_assert(isnan(obs_overlap(ws, u, w, NULL, NULL)));
+    /* non-finite entries, or a norm that overflows: no overlap (and no
+     * GSL error: the refinement never sees a non-finite value) */
+    double x[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    x[3] = NAN;
+    ck_assert(isnan(obs_overlap(ws, x, u, NULL, NULL)));
+    x[3] = INFINITY;
+    ck_assert(isnan(obs_overlap(ws, u, x, NULL, NULL)));
+    x[3] = 1e200;
+    ck_assert(isnan(obs_overlap(ws, x, u, NULL, NULL)));
     obs_free(ws);
     ck_assert_ptr_null(obs_alloc(0));
     obs_free(NULL);

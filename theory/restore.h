@@ -46,7 +46,9 @@
  *   flow (the Hessian of L: M = 1 is a gradient flow), by the central
  *   difference of the exact gradient along e;
  * - pinning by a finite training set: restore_landscape.
- * Nothing here prints; errors are SYM_* with a message in err.
+ * Nothing here prints; errors are SYM_* with a message in err.  The
+ * functions make FFTW plans (restore_mode, and core/obs workspaces), which
+ * is not thread-safe in FFTW: serialise calls from several threads.
  */
 #ifndef SYM_RESTORE_H
 #define SYM_RESTORE_H
