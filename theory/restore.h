@@ -25,8 +25,11 @@
  *   epoch).  Scaling: D ∝ nu / b per unit t, so per update ∝ nu^2 / b and
  *   per epoch ∝ nu^2 B / b^2; through w* it depends on beta (the width of
  *   w* grows with the correlation length xi, |dw* / dX|^2 falls as the field
- *   widens, e^T Sigma e is a local quantity of order one) and, once the
- *   field is localised (N >> width), not on N;
+ *   widens, e^T Sigma e grows with the field's size) and, once the field
+ *   is localised (N >> width), not on N.  Measured (binary, ising, nu / b
+ *   = 5e-3, theory --restore): D = 0.0284, 0.0554, 0.1772, 0.693 at beta
+ *   = 0.5, 0.7, 1, 1.3 (N = 100; FWHM 6.1, 8.3, 14.3, 27.0 sites), and
+ *   0.17720, 0.17707, 0.17706 at N = 100, 200, 400 (beta = 1);
  * - with PCD chains, D_pcd = nu tau_int e^T Sigma_m e / (2 n_chains
  *   |dw* / dX|^2): Sigma_m the one-chain variance of e . (the Rao-Blackwell
  *   estimate h E[v | h] = h tanh(g + w h) the trainer uses, sim/train.h),
