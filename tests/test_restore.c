@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 #include <gsl/gsl_randist.h>
 
@@ -20,7 +21,9 @@
 #include "core/unit.h"
 #include "sim/train.h"
 #include "theory/restore.h"
+#include "core/traj.h"
 #include "tests/suites.h"
+#include "tests/tutil.h"
 
 static ring_model *ising(size_t N, double beta)
 {
@@ -378,6 +381,97 @@ START_TEST(test_predict_formula)
 }
 END_TEST
 
+/* symrbm theory --attractor --landscape B: the files, the summary keys
+ * against the library, and L_B at X = 0 against train_loglik of the final
+ * profile on the training set that sim --seed 1 draws */
+START_TEST(test_cli_theory_restore)
+{
+    char d[64], err[4096], path[128], ebuf[SYM_ERRLEN];
+    snprintf(d, sizeof d, "/tmp/symrbm_restore_XXXXXX");
+    ck_assert(mkdtemp(d) != NULL);
+    const size_t N = 60, B = 300;
+    char *argv[] = {"", "theory", "--hidden", "spin", "--N", "60", "--beta", "1", "--T", "400",
+                    "--snapshots", "5", "--rtol", "1e-10", "--atol", "1e-12", "--weights",
+                    "final", "--attractor", "--attractor-points", "16", "--landscape", "300",
+                    "--landscape-points", "120", "--lr", "0.05", "--batch", "10", "--out", d,
+                    NULL};
+    ck_assert_msg(tutil_run(argv, err, sizeof err) == 0, "theory failed: %s", err);
+    traj_table t;
+    snprintf(path, sizeof path, "%s/attractor.tsv", d);
+    ck_assert_msg(traj_read(path, &t, ebuf) == SYM_OK, "%s", ebuf);
+    ck_assert_uint_eq(t.nrow, 16);
+    ck_assert_double_eq(t.x[5 * t.ncol + traj_table_col(&t, "X")], 5.0 / 16);
+    traj_table_free(&t);
+    /* the final profile */
+    double w[60];
+    snprintf(path, sizeof path, "%s/weights.tsv", d);
+    ck_assert_msg(traj_read(path, &t, ebuf) == SYM_OK, "%s", ebuf);
+    for (size_t i = 0; i < N; i++)
+        w[i] = t.x[(t.nrow - 1) * t.ncol + 2 + i];
+    traj_table_free(&t);
+    /* summary against restore_at at that profile */
+    traj_header kv;
+    snprintf(path, sizeof path, "%s/summary.tsv", d);
+    ck_assert_msg(traj_read_summary(path, &kv, ebuf) == SYM_OK, "%s", ebuf);
+    double D, Teff, spread;
+    ck_assert(traj_summary_get_finite(&kv, "D_pred", path, &D, ebuf) == SYM_OK);
+    ck_assert(traj_summary_get_finite(&kv, "T_eff", path, &Teff, ebuf) == SYM_OK);
+    ck_assert(traj_summary_get_finite(&kv, "pn_spread", path, &spread, ebuf) == SYM_OK);
+    traj_header_free(&kv);
+    restore_config c;
+    restore_config_default(&c);
+    c.data.N = N;
+    c.attractor_points = 16;
+    ring_model *m = ising(N, 1.0);
+    restore_result r;
+    ck_assert_msg(restore_at(&c, m, w, &r, ebuf) == SYM_OK, "%s", ebuf);
+    /* the profile went through %.17g: equal to rounding */
+    ck_assert_double_eq_tol(D, r.D, 1e-12 * r.D);
+    ck_assert_double_eq_tol(Teff, c.lr * r.eSe / (2.0 * (double)c.batch), 1e-12 * Teff);
+    ck_assert_double_eq_tol(spread, r.pn_spread, 1e-9 * spread + 1e-15);
+    /* landscape.tsv: 120 X over the ring, P a density, L_B(0) the mean
+     * log-likelihood of sim's training set (seed 1) */
+    snprintf(path, sizeof path, "%s/landscape.tsv", d);
+    ck_assert_msg(traj_read(path, &t, ebuf) == SYM_OK, "%s", ebuf);
+    ck_assert_uint_eq(t.nrow, 120);
+    int cx = traj_table_col(&t, "X"), cl = traj_table_col(&t, "L_B"), cp = traj_table_col(&t, "P");
+    ck_assert(cx >= 0 && cl >= 0 && cp >= 0);
+    double sum = 0;
+    for (size_t j = 0; j < t.nrow; j++)
+        sum += t.x[j * t.ncol + cp] * (double)N / 120.0;
+    ck_assert_double_eq_tol(sum, 1.0, 1e-12);
+    ck_assert_double_eq_tol(t.x[60 * t.ncol + cx], 30.0, 1e-12);
+    gsl_rng *rd = rng_alloc(1, RNG_STREAM_DATA);
+    int8_t *v = malloc(B * N);
+    ck_assert_ptr_nonnull(v);
+    ck_assert(ring_sample(m, rd, B, v, ebuf) == SYM_OK);
+    train_config tc = {0};
+    tc.N = N;
+    tc.M = 1;
+    unit_params_default(&tc.unit, &unit_spin);
+    tc.term = TRAIN_EXACT;
+    tc.opt = TRAIN_SGD;
+    tc.lr = 0.01;
+    train_ws *tw;
+    ck_assert_msg(train_alloc(&tw, &tc, v, B, NULL, ebuf) == SYM_OK, "%s", ebuf);
+    double ll;
+    ck_assert(train_loglik(tw, w, NULL, v, B, &ll, ebuf) == SYM_OK);
+    ck_assert_msg(fabs(t.x[cl] - ll) < 1e-10 * fabs(ll), "L_B(0) %.17g, train %.17g", t.x[cl], ll);
+    traj_table_free(&t);
+    train_free(tw);
+    free(v);
+    gsl_rng_free(rd);
+    ring_free(m);
+    /* M = 2 has no single translation mode: exit 2, the message says why */
+    char *bad[] = {"", "theory", "--hidden", "spin", "--M", "2", "--attractor", "--out", d, NULL};
+    ck_assert_int_eq(tutil_run(bad, err, sizeof err), 2);
+    ck_assert_msg(strstr(err, "M = 2") != NULL, "%s", err);
+    char rm[128];
+    snprintf(rm, sizeof rm, "rm -rf %s", d);
+    ck_assert(system(rm) == 0);
+}
+END_TEST
+
 Suite *restore_suite(void)
 {
     Suite *s = suite_create("restore");
@@ -391,6 +485,7 @@ Suite *restore_suite(void)
     tcase_add_test(tc, test_pcd_noise);
     tcase_add_test(tc, test_attractor_widens);
     tcase_add_test(tc, test_predict_formula);
+    tcase_add_test(tc, test_cli_theory_restore);
     suite_add_tcase(s, tc);
     return s;
 }
