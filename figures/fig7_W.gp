@@ -1,0 +1,20 @@
+# Fig. 7 (the paper's): W = |sum_i w_i| of one binary hidden unit, mean +-
+# sd over seeds.  (a) against beta at B = 10^4 (N = 100); (b) against
+# r = N/B at N = 20, beta = 0.5.  symrbm threshold: exact model term,
+# full-batch SGD, T = 40.  in: da (beta W sd), db (r W sd B), out
+load 'figures/common.gp'
+if (term eq 'png') { set terminal pngcairo size 1400,620 enhanced font 'Helvetica,16' linewidth 2 }
+if (term eq 'pdf') { set terminal pdfcairo size 17cm,7.5cm enhanced font 'Helvetica,8' linewidth 1 }
+set output out.'.'.term
+set multiplot layout 1,2 title 'W = |{/Symbol S}_i w_i| of one binary hidden unit'
+set logscale x
+set format x '10^{%T}'
+set xlabel 'coupling {/Symbol b}'
+set ylabel 'W'
+set yrange [0:*]
+set title '(a) N = 100, B = 10^4'
+plot da using 1:2:3 with yerrorlines ls 1 pt 7
+set xlabel 'r = N / B'
+set title '(b) N = 20, {/Symbol b} = 0.5'
+plot db using 1:2:3 with yerrorlines ls 2 pt 5
+unset multiplot
