@@ -5,7 +5,8 @@
 # where theory_mu is the theory unit matched to sim unit mu, shifted and
 # signed onto it.  Each pair is flipped together so that the sim unit's
 # largest |w| is positive (h -> -h is a symmetry at zero fields).
-# Comments: "# mu Q shift sign center_sim center_theory" per sim unit.
+# Comments: "# mu Q shift sign center_sim center_theory_aligned
+# center_theory" per sim unit (the last before the shift).
 # usage: awk -f figures/align.awk THEORY_ROWS SIM_ROWS   (final_rows.awk output)
 FNR == 1 { f++ }
 f == 1 { M1 = FNR; N = NF - 1; for (i = 0; i < N; i++) u[FNR - 1, i] = $(i + 2); next }
@@ -45,7 +46,7 @@ END {
         for (i = 0; i < N; i++) if (w[b, i] * w[b, i] > mx * mx) mx = w[b, i]
         fl[b] = mx < 0 ? -1 : 1
         for (i = 0; i < N; i++) v[a, i] = u[a, (i + bs[a, b]) % N]
-        printf "# %d %.6f %d %d %.4f %.4f\n", b, bq[a, b], bs[a, b], bsg[a, b], centre(w, b), centre(v, a)
+        printf "# %d %.6f %d %d %.4f %.4f %.4f\n", b, bq[a, b], bs[a, b], bsg[a, b], centre(w, b), centre(v, a), centre(u, a)
     }
     for (i = 0; i < N; i++) {
         line = i

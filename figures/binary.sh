@@ -26,6 +26,9 @@ bin=$1 data=$2/binary out=$3
 jobs=$(nproc 2>/dev/null || echo 2)
 mkdir -p "$data" "$out"
 log() { [ -t 2 ] && echo "figures: binary: $*" >&2 || true; }
+# wall seconds since the start at the end of each stage, for the README
+stamp() { echo "$1 $SECONDS" >> "$data/times.txt"; }
+: > "$data/times.txt"
 key() { awk -F'\t' -v k="$2" '$1 == k { print $2 }' "$1/summary.tsv"; }
 rows() { awk -f figures/final_rows.awk "$1/weights.tsv"; }
 plot() { # plot SCRIPT NAME [gnuplot -e assignments]
@@ -76,6 +79,7 @@ if [ ! -s "$data/phase.tsv" ]; then
     "$bin" phase --hidden spin --data ising --N "$(echo $Ns | tr ' ' ',')" --out "$data/phase.tsv.tmp" > /dev/null
     mv "$data/phase.tsv.tmp" "$data/phase.tsv"
 fi
+stamp phase
 cols "$data/phase.tsv" N beta_c > "$data/beta_c.dat"
 while read -r N bc; do
     for d in -0.1 0.1; do
@@ -87,6 +91,7 @@ done < "$data/beta_c.dat"
 log "$(wc -l < "$tasks") runs, $jobs at a time"
 # shellcheck disable=SC2016
 xargs -r -P "$jobs" -L 1 sh -c 'd=$1; shift; "$0" "$@" --out "$d" > /dev/null' "$bin" < "$tasks"
+stamp runs
 
 # ---- the threshold scans (each runs its tasks $jobs at a time) ------------
 thr() { local dir=$1; shift; "$bin" threshold "$@" --jobs "$jobs" --out "$data/$dir" > /dev/null; }
@@ -96,6 +101,7 @@ thr w_beta_a --scan beta --data ising --N 100 --hidden spin --B 10000 --beta-min
 thr w_beta_b --scan beta --data ising --N 100 --hidden spin --B 10000 --beta-min 0.02 --beta-max 0.1 --points 5 --seeds 3 --T 40 --seed 1
 thr w_beta_c --scan beta --data ising --N 100 --hidden spin --B 10000 --beta-min 0.2 --beta-max 1.2 --points 6 --seeds 3 --T 40 --seed 1
 thr w_r --data ising --N 20 --beta 0.5 --hidden spin --Bmin 4 --Bmax 20000 --points 12 --seeds 8 --T 40 --seed 1
+stamp threshold_W
 log "top eigenvalue and eigenvectors of C^"
 # the trainer is irrelevant here (top_eval is C^'s): a gaussian unit for
 # T = 1 trains in O(N^2) per update whatever B
@@ -108,6 +114,8 @@ for B in 10 78 599 4545 33333; do   # r = N/B = 10, 1.28, 0.167, 0.022, 0.003
     thr evec_B$B --data ising --N 100 --beta 1 --hidden gaussian --Bmin $B --Bmax $((B + 1)) \
         --points 2 --seeds 1 --T 1 --B-test 1 --snapshots 1 --keep-sim --seed 1
 done
+
+stamp threshold_eigen
 
 # ---- Fig. 3a ---------------------------------------------------------------
 rows "$data/th_M1" > "$data/th_M1.rows"
@@ -187,4 +195,5 @@ while read -r N bc; do
 done < "$data/beta_c.dat"
 gauss=$2/beta_c.dat   # the gaussian unit's boundary of figure 4, when make.sh made it
 plot fig_phase_spin.gp fig_phase_spin "pb='$data/beta_c.dat'; pts='$data/phase_points.dat'; pg='$gauss'"
+stamp plots
 log "done"
