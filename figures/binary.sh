@@ -73,10 +73,14 @@ for M in 1 2; do
         --T 500 --seed 1 --snapshots 20 --weights final
 done
 # beta_c(N) of one binary unit, then long integrations at beta_c -+ 0.1
+# (a 12-point scan over 0.5 .. 3.5 before the bisection instead of the
+# default 80 over 0.05 .. 4: 5x less CPU at N = 50, the same beta_c to the
+# bisection tolerance 1e-6; beta_c is 0.80 at N = 25 and grows with N)
 Ns="25 50 100 200 400"
 if [ ! -s "$data/phase.tsv" ]; then
     log "phase boundary (binary unit)"
-    "$bin" phase --hidden spin --data ising --N "$(echo $Ns | tr ' ' ',')" --out "$data/phase.tsv.tmp" > /dev/null
+    "$bin" phase --hidden spin --data ising --N "$(echo $Ns | tr ' ' ',')" --scan 12 --beta-min 0.5 \
+        --beta-max 3.5 --out "$data/phase.tsv.tmp" > /dev/null
     mv "$data/phase.tsv.tmp" "$data/phase.tsv"
 fi
 stamp phase
