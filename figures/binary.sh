@@ -178,13 +178,29 @@ done
 plot fig12_eigen.gp fig12_eigen "d3='$data/fig12_b0.3.dat'; d5='$data/fig12_b0.5.dat'; ev='$data/fig12_evec_B'"
 
 # ---- Fig. 14 -----------------------------------------------------------------
+# weights.tsv holds eq. 37's raw final state; for M = 2 the equation is
+# invariant under rotations of the two units, so (as run_sb.c does for its
+# summary) rotate them by the angle that maximises sum u^4, closed form
+# theta = arg(sum_i z_i^4) / 4 with z = u_0 + i u_1 (theory/smallbeta.c
+# sb_localise; one rotation is exact for a single pair).  Then each unit is
+# signed to a positive peak, and the ring is rolled (both units together) so
+# that unit 0's peak sits at site 25, the M = 1 peak at site 50.
 rows "$data/sb_M2" > "$data/sb_M2.rows"
-awk '{ for (i = 2; i <= NF; i++) { u[NR, i - 2] = $i; if ($i * $i > m[NR] * m[NR]) m[NR] = $i } N = NF - 1 }
-     END { for (i = 0; i < N; i++) printf "%d %.9g %.9g\n", i, (m[1] < 0 ? -1 : 1) * u[1, i], (m[2] < 0 ? -1 : 1) * u[2, i] }' \
+awk '{ for (i = 2; i <= NF; i++) u[NR, i - 2] = $i; N = NF - 1 }
+     END { re = 0; im = 0
+           for (i = 0; i < N; i++) { x = u[1, i]; y = u[2, i]; x2 = x * x; y2 = y * y
+               re += x2 * x2 - 6 * x2 * y2 + y2 * y2; im += 4 * x * y * (x2 - y2) }
+           th = atan2(im, re) / 4; c = cos(th); s = sin(th)
+           for (i = 0; i < N; i++) { a[i] = c * u[1, i] + s * u[2, i]; b[i] = -s * u[1, i] + c * u[2, i]
+               if (a[i] * a[i] > ma * ma) { ma = a[i]; ia = i } if (b[i] * b[i] > mb * mb) mb = b[i] }
+           sa = ma < 0 ? -1 : 1; sb = mb < 0 ? -1 : 1
+           for (i = 0; i < N; i++) { j = (i + ia - 25 + 2 * N) % N; printf "%d %.9g %.9g\n", i, sa * a[j], sb * b[j] } }' \
     "$data/sb_M2.rows" > "$data/fig14_M2.dat"
 cols "$data/sb_M1/continuum.tsv" i u_continuum u_lattice |
-    awk '{ if ($3 * $3 > m * m) m = $3; l[NR] = $0; c[NR] = $2; v[NR] = $3; i[NR] = $1 }
-         END { for (k = 1; k <= NR; k++) print i[k], c[k], (m < 0 ? -1 : 1) * v[k] }' > "$data/fig14_M1.dat"
+    awk '{ i = $1; c[i] = $2; v[i] = $3; if ($3 * $3 > m * m) { m = $3; im = i } N = NR }
+         END { sg = m < 0 ? -1 : 1
+               for (i = 0; i < N; i++) { j = (i + im - 50 + 2 * N) % N; print i, c[j], sg * v[j] } }' \
+    > "$data/fig14_M1.dat"
 plot fig14_small_beta.gp fig14_small_beta "d1='$data/fig14_M1.dat'; d2='$data/fig14_M2.dat';
     bm=$(key "$data/sb_M1" b_continuum_minus); bp=$(key "$data/sb_M1" b_continuum_plus);
     b1=$(key "$data/sb_M1" b_0); b20=$(key "$data/sb_M2" b_0); b21=$(key "$data/sb_M2" b_1)"

@@ -9,6 +9,7 @@ set xlabel 'ring size {/Helvetica-Italic N}'
 set ylabel 'coupling {/Symbol b}'
 set key top left font ',12'
 set xrange [18:560]
+set xtics (25, 50, 100, 200, 400)
 set title 'Phase boundary of the symmetric receptive field: binary hidden unit'
 have_g = system(sprintf('test -s "%s" && echo 1 || echo 0', pg)) + 0
 plot pb using 1:2 with linespoints ls 1 title '{/Symbol b}_c(N), binary unit', \
