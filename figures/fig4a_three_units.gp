@@ -6,7 +6,7 @@ load 'figures/common.gp'
 set xlabel 'site {/Helvetica-Italic i}'
 set ylabel 'weight w_{i{/Symbol m}}'
 set xrange [0:99]
-set yrange [-0.15:1.0]
+set yrange [-0.15:1.15]
 set xzeroaxis lt 0 lc rgb '#999999'
 set key top right font ',12' spacing 1.15 maxrows 3
 set title sprintf('M = 3 binary hidden units (ising N = 100, {/Symbol b} = 1), mean Q = %.4f', Q)
