@@ -284,8 +284,8 @@ static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, cha
         put(res, "pr", r.final.pr) || put(res, "W", W) || put(res, "ll_train", r.loglik) ||
         put(res, "ll_test", r.loglik_test))
         st = sym_error(err, SYM_ENOMEM, "out of memory");
-    /* keys evec_0 .. evec_{N-1} after the others: the unit top eigenvector,
-     * sign as the eigensolver left it */
+    /* keys evec_0 .. evec_{N-1} after the others (the task engine adds
+     * wall_s): the unit top eigenvector, sign as the eigensolver left it */
     char key[32];
     for (size_t i = 0; !st && u && i < N; i++) {
         snprintf(key, sizeof key, "evec_%zu", i);
