@@ -11,7 +11,7 @@
 # B = 10^5 binary simulation (full-batch data term, B x N per update):
 # lr 0.02 (2000 updates) instead of 0.01 halves it, to about 18 s of CPU,
 # so that the demo stays under a minute on a loaded machine; the agreement
-# barely moves (B = 10^5: final Q 0.9980 against 0.9985 at lr 0.01, t_sb
+# barely moves (B = 10^5: lattice-shift Q 0.9980 against 0.9985 at lr 0.01, t_sb
 # 2.86 against 2.71, theory 2.84).
 set -euo pipefail
 bin=${1:-build/symrbm}
