@@ -848,7 +848,7 @@ static int write_files(const diffusion_config *c, const ring_model *m, const poo
     traj_summary_str(fs, "sampling", sampling_names[c->sampling]);
     traj_summary_num(fs, "seeds", (double)p->ns);
     traj_summary_num(fs, "seeds_formed", (double)e->nf);
-    traj_summary_num(fs, "snapshots", (double)p->nt);
+    traj_summary_num(fs, "n_snapshots", (double)p->nt);
     traj_summary_num(fs, "updates", (double)K);
     traj_summary_num(fs, "tasks", (double)p->ns);
     traj_summary_num(fs, "tasks_run", (double)ntodo);
