@@ -530,8 +530,9 @@ static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, cha
         walk_free(&w);
         return sym_context(err, st, "task");
     }
+    double smax = walk_step_max(&w, formed ? first_at(&w, tf) : 0);
     st = put(res, "formed", formed) || put(res, "R_final", Rm) || put(res, "S_final", Sm) ||
-         put(res, "X_final", w.X[w.nt - 1]) || put(res, "step_max", walk_step_max(&w, formed ? first_at(&w, tf) : 0)) ||
+         put(res, "X_final", w.X[w.nt - 1]) || put(res, "step_max", smax) ||
          (formed && (put(res, "t_form", tf) || put(res, "D_seed", D) || put(res, "a_seed", a)));
     walk_free(&w);
     return st ? sym_error(err, SYM_ENOMEM, "out of memory") : SYM_OK;

@@ -51,7 +51,11 @@
  * same distribution (iid exact samples, each seen once), until sim's own
  * --sampling lands.  replace: iid draws with replacement, needs sim's
  * --sampling (refused until then). */
-typedef enum { DIFFUSION_EPOCH = 0, DIFFUSION_ONLINE = 1, DIFFUSION_REPLACE = 2 } diffusion_sampling;
+typedef enum {
+    DIFFUSION_EPOCH = 0,
+    DIFFUSION_ONLINE = 1,
+    DIFFUSION_REPLACE = 2
+} diffusion_sampling;
 
 typedef struct {
     ring_params data;
@@ -116,7 +120,7 @@ int diffusion_boot(const double *msd, size_t nw, size_t nlag, const double *tau,
                    double *D_hi, char *err);
 
 /* Circular variance 1 - |mean exp(2 pi i x / N)| of x[0..n-1]: 0 for a
- * point mass, 0 for n evenly spaced points on the ring -> 1. */
+ * point mass, 1 for n >= 2 evenly spaced points on the ring; NAN if n = 0. */
 double diffusion_circvar(const double *x, size_t n, double N);
 
 /* Kolmogorov-Smirnov distance of the values x mod N (x is reduced and

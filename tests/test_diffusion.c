@@ -27,7 +27,8 @@ START_TEST(test_unwrap_seam)
     /* a true walk on N = 10 crossing the seam both ways, steps < N/2: the
      * unwrapped centres reproduce it exactly from its centres X mod N */
     const double N = 10;
-    const double X[] = {8.5, 9.7, 10.9, 12.3, 16.1, 12.1, 9.1, 5.0, 1.0, -1.2, -4.9, 0.05, -0.05, 4.4};
+    const double X[] = {8.5, 9.7,  10.9, 12.3, 16.1, 12.1,  9.1,
+                        5.0, 1.0, -1.2, -4.9, 0.05, -0.05, 4.4};
     size_t n = sizeof X / sizeof X[0];
     double prev = X[0];
     for (size_t k = 1; k < n; k++) {
