@@ -5,7 +5,7 @@
 load 'figures/common.gp'
 set xlabel xlab
 set ylabel 'MSD of X (sites^2)'
-set key top left font ',13'
+set key top left font ',12'
 set title 'Mean squared displacement of the receptive-field centre'
 set grid
 fit_lab = sprintf('fit: 2 D {/Symbol t} + a, D = %.3g [%.3g, %.3g] per unit t (%.3g per epoch)', \

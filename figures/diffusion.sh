@@ -17,7 +17,7 @@
 #           epochs (default 100), DIFF_PAPER_SEEDS seeds (default 2); then
 #           diff_walks and diff_msd are drawn from it against epochs.
 # Not wired into make.sh (the integrator does that).
-# Usage: figures/diffusion.sh BIN DATA OUT
+# Usage (from the repository root): figures/diffusion.sh BIN DATA OUT
 set -euo pipefail
 bin=$1 data=$2/diffusion out=$3
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -47,15 +47,19 @@ tf=$(key "$walk" t_form)
 awk -v tf="$tf" '/^#/ || $1 == "t" { next }
     $3 == 0 && $1 >= tf { if (!($2 in x0)) { x0[$2] = $4; if (n++) print "\n" }
                           print $1, $4 - x0[$2], $2 + 1 }' "$walk/centres.tsv" > "$data/walks.dat"
+# seed 0 of the M = 3 run: one row per snapshot, t X_0 X_1 X_2
+awk '/^#/ || $1 == "t" || $2 != 0 { next }
+    { x[$3] = $4 } $3 == 2 { print $1, x[0], x[1], x[2] }' "$data/m3/centres.tsv" \
+    > "$data/coherent.dat"
 for fmt in png pdf; do
     gnuplot -e "term='$fmt'; out='$out/diff_walks'; in='$data/walks.dat'; xs=$xs; \
-        xlab='$xlab'; tf=$tf" diff_walks.gp
+        xlab='$xlab'; tf=$tf" figures/diff_walks.gp
     gnuplot -e "term='$fmt'; out='$out/diff_msd'; in='$walk/msd.tsv'; xs=$xs; xlab='$xlab'; \
         D=$(key "$walk" D); Dlo=$(key "$walk" D_lo); Dhi=$(key "$walk" D_hi); \
         a=$(key "$walk" D_intercept); tmax=$(key "$walk" tau_fit_max); \
-        De=$(key "$walk" D_epoch)" diff_msd.gp
-    gnuplot -e "term='$fmt'; out='$out/diff_coherent'; in='$data/m3/centres.tsv'; \
+        De=$(key "$walk" D_epoch)" figures/diff_msd.gp
+    gnuplot -e "term='$fmt'; out='$out/diff_coherent'; in='$data/coherent.dat'; \
         g0=$(key "$data/m3" gap_0_mean); g2=$(key "$data/m3" gap_2_mean); \
         c01=$(key "$data/m3" corr_0_1); c02=$(key "$data/m3" corr_0_2); \
-        c12=$(key "$data/m3" corr_1_2)" diff_coherent.gp
+        c12=$(key "$data/m3" corr_1_2)" figures/diff_coherent.gp
 done
