@@ -2,6 +2,8 @@
 # seed after the field formed.  in: in (t, X - X0, seed + 1; blocks), xs (t per x
 # unit), xlab, tf, term, out
 load 'figures/common.gp'
+# integer keys (xs = 1000 t per epoch) must not divide as integers
+xs = xs * 1.0
 set xlabel xlab
 set ylabel 'unwrapped centre X - X(t_{form}) (sites)'
 set title 'Receptive-field centres after formation, one line per seed'

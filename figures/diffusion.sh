@@ -56,7 +56,7 @@ for fmt in png pdf; do
         xlab='$xlab'; tf=$tf" figures/diff_walks.gp
     gnuplot -e "term='$fmt'; out='$out/diff_msd'; in='$walk/msd.tsv'; xs=$xs; xlab='$xlab'; \
         D=$(key "$walk" D); Dlo=$(key "$walk" D_lo); Dhi=$(key "$walk" D_hi); \
-        a=$(key "$walk" D_intercept); tmax=$(key "$walk" tau_fit_max); \
+        a=$(key "$walk" D_intercept); taumax=$(key "$walk" tau_fit_max); \
         De=$(key "$walk" D_epoch)" figures/diff_msd.gp
     gnuplot -e "term='$fmt'; out='$out/diff_coherent'; in='$data/coherent.dat'; \
         g0=$(key "$data/m3" gap_0_mean); g2=$(key "$data/m3" gap_2_mean); \
