@@ -369,6 +369,8 @@ Suite *diffusion_suite(void)
 {
     Suite *s = suite_create("diffusion");
     TCase *tc = tcase_create("core");
+    /* about 1 s of CPU; room for a loaded machine when run without make */
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_unwrap_seam);
     tcase_add_test(tc, test_msd_fit_exact);
     tcase_add_test(tc, test_random_walk_D);
