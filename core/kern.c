@@ -79,49 +79,37 @@ void kern_tanh_sums(const double *w, const double *g, size_t N, double h, double
     *s2 = a2;
 }
 
-/* Sites per block of the node sums and of the second half of J v: the
- * block's slices of m, mv, d (or out) stay in L1 while every node passes
- * over them, instead of one pass over whole arrays per node, which beyond
- * N ~ 10^5 streams them from memory n times (measured: README,
- * Benchmarks).  Each element still gets the same operations in the same
- * node order, so the sums are bit for bit those of the unblocked loops:
- * a multiple of every vector length, the blocks' vector bodies and the
- * last block's remainder cover the same sites as an unblocked loop's. */
-#define KERN_SITE_BLOCK 512
-
 KERN_CLONES
 void kern_node_sums(const double *w, const double *g, size_t N, const double *h,
                     const double *c1, const double *c0, const double *c2, size_t n,
                     double *m, double *mv, double *d)
 {
-    for (size_t b = 0; b < N; b += KERN_SITE_BLOCK) {
-        size_t e = (b + KERN_SITE_BLOCK < N) ? b + KERN_SITE_BLOCK : N;
-        for (size_t i = b; i < e; i++) {
-            m[i] = 0.0;
-            if (mv)
-                mv[i] = 0.0;
-            if (d)
-                d[i] = 0.0;
+    for (size_t i = 0; i < N; i++) {
+        m[i] = 0.0;
+        if (mv)
+            mv[i] = 0.0;
+        if (d)
+            d[i] = 0.0;
+    }
+    /* node-outer, site-inner: the site loop vectorises and m, mv, d stay in
+     * cache for the N of interest */
+    for (size_t k = 0; k < n; k++) {
+        double hk = h[k], a = c1[k];
+        if (!mv && !d && !g) {
+#pragma omp simd
+            for (size_t i = 0; i < N; i++)
+                m[i] += a * kern_tanh(w[i] * hk);
+            continue;
         }
-        /* node-outer, site-inner within the block: the site loop vectorises */
-        for (size_t k = 0; k < n; k++) {
-            double hk = h[k], a = c1[k];
-            if (!mv && !d && !g) {
+        double b = c0 ? c0[k] : 0.0, c = c2 ? c2[k] : 0.0;
 #pragma omp simd
-                for (size_t i = b; i < e; i++)
-                    m[i] += a * kern_tanh(w[i] * hk);
-                continue;
-            }
-            double bk = c0 ? c0[k] : 0.0, c = c2 ? c2[k] : 0.0;
-#pragma omp simd
-            for (size_t i = b; i < e; i++) {
-                double t = kern_tanh((g ? g[i] : 0.0) + w[i] * hk);
-                m[i] += a * t;
-                if (mv)
-                    mv[i] += bk * t;
-                if (d)
-                    d[i] += c * (1.0 - t * t);
-            }
+        for (size_t i = 0; i < N; i++) {
+            double t = kern_tanh((g ? g[i] : 0.0) + w[i] * hk);
+            m[i] += a * t;
+            if (mv)
+                mv[i] += b * t;
+            if (d)
+                d[i] += c * (1.0 - t * t);
         }
     }
 }
@@ -160,19 +148,14 @@ void kern_jac_apply(const double *A, const double *p, const double *d, const dou
             s += Ak[i] * v[i];
         Av[k] = p[k] * s;
     }
-    /* blocked over sites (KERN_SITE_BLOCK): out stays in cache while the
-     * n rows of A pass */
-    for (size_t b = 0; b < N; b += KERN_SITE_BLOCK) {
-        size_t e = (b + KERN_SITE_BLOCK < N) ? b + KERN_SITE_BLOCK : N;
 #pragma omp simd
-        for (size_t i = b; i < e; i++)
-            out[i] = d[i] * v[i] - m[i] * mv;
-        for (size_t k = 0; k < n; k++) {
-            const double *Ak = A + k * N;
-            double c = Av[k];
+    for (size_t i = 0; i < N; i++)
+        out[i] = d[i] * v[i] - m[i] * mv;
+    for (size_t k = 0; k < n; k++) {
+        const double *Ak = A + k * N;
+        double c = Av[k];
 #pragma omp simd
-            for (size_t i = b; i < e; i++)
-                out[i] += c * Ak[i];
-        }
+        for (size_t i = 0; i < N; i++)
+            out[i] += c * Ak[i];
     }
 }
