@@ -13,8 +13,6 @@
  *   nonlinear one) integrate to their closed forms: the M x N layout;
  * - in the linear regime every Fourier mode grows as exp((lambda_k - 1) t);
  * - Adams and BDF integrations agree to their tolerances;
- * - the right-hand side and J v are the same bits on aligned and shifted
- *   arrays (the FFTW plans are made on aligned buffers);
  * - defects: tolerances beyond double precision are refused (SYM_EINVAL,
  *   messages naming parameters), huge initial weights, a blow-up and
  *   crawls end with SYM_ENUM in seconds, SUNDIALS' messages land in err and
@@ -373,73 +371,6 @@ static void check_jtimes(flow *f, const double *y, const double *v, double rel)
     free(fp);
     free(fm);
 }
-
-/* ---- transforms on arrays of any alignment ------------------------------ */
-
-/* The flow's FFTW plans are made on aligned buffers (theory/flow.c), and
- * arrays of another alignment (CVODE's, a caller's, a unit's profile at an
- * odd offset M N) pass through the flow's aligned scratch.  The right-hand
- * side and J v of one state must then be the same bits whether the state
- * and output sit on aligned or shifted storage: two units at odd N, and a
- * gaussian unit with learned fields (the fields' modes at offset N).  Two
- * flows made alike get the same calls (the families warm-start from their
- * previous call), one on aligned arrays, one on arrays shifted by a
- * double. */
-static void check_alignment(const flow_params *fp, const flow_hidden *u, const double *w0)
-{
-    char err[SYM_ERRLEN];
-    flow *f[2];
-    for (int j = 0; j < 2; j++)
-        ck_assert_msg(flow_alloc_units(&f[j], fp, u, w0, NULL, err) == SYM_OK, "%s", err);
-    size_t n = flow_size(f[0]);
-    double *y[2], *d[2], *v[2], *jv[2], *buf[4];
-    for (int j = 0; j < 4; j++) {
-        buf[j] = fftw_malloc(2 * (n + 1) * sizeof(double));
-        ck_assert(buf[j]);
-    }
-    for (int j = 0; j < 2; j++) { /* j = 1: shifted by one double */
-        y[j] = buf[0] + j * (n + 1) + j;
-        d[j] = buf[1] + j * (n + 1) + j;
-        v[j] = buf[2] + j * (n + 1) + j;
-        jv[j] = buf[3] + j * (n + 1) + j;
-        for (size_t k = 0; k < n; k++) {
-            y[j][k] = 0.05 * sin(0.9 * (double)k + 0.2) + (k % 37 == 0 ? 0.3 : 0.0);
-            v[j][k] = cos(1.3 * (double)k);
-        }
-    }
-    for (int j = 0; j < 2; j++)
-        ck_assert_msg(flow_rhs(f[j], y[j], d[j], err) == SYM_OK, "%s", err);
-    ck_assert_int_eq(memcmp(d[0], d[1], n * sizeof(double)), 0);
-    double dmax = 0;
-    for (size_t k = 0; k < n; k++)
-        dmax = fmax(dmax, fabs(d[0][k]));
-    ck_assert(dmax > 1e-3 && isfinite(dmax)); /* a real right-hand side */
-    if (!fp->learn_fields) { /* no analytic J v with learned fields */
-        for (int j = 0; j < 2; j++)
-            ck_assert_msg(flow_jtimes(f[j], y[j], v[j], jv[j], err) == SYM_OK, "%s", err);
-        ck_assert_int_eq(memcmp(jv[0], jv[1], n * sizeof(double)), 0);
-    }
-    for (int j = 0; j < 4; j++)
-        fftw_free(buf[j]);
-    for (int j = 0; j < 2; j++)
-        flow_free(f[j]);
-}
-
-START_TEST(test_any_alignment)
-{
-    size_t N = 37;
-    ring_model *rm = ising(N, 1.0);
-    double w0[2 * 37];
-    for (size_t i = 0; i < 2 * N; i++)
-        w0[i] = 0.1 * cos(0.4 * (double)i);
-    flow_params fs = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, &flow_family_spin};
-    flow_hidden u = {2, NULL};
-    check_alignment(&fs, &u, w0);
-    flow_params fg = {rm, 1, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL};
-    check_alignment(&fg, NULL, w0);
-    ring_free(rm);
-}
-END_TEST
 
 /* ---- the gaussian family: J v, Jacobian, preconditioner ------------------ */
 
@@ -996,7 +927,6 @@ Suite *flow_suite(void)
     tcase_add_test(tc, test_linear_regime);
     tcase_add_test(tc, test_methods_agree);
     tcase_add_test(tc, test_jtimes_gaussian);
-    tcase_add_test(tc, test_any_alignment);
     tcase_add_test(tc, test_gaussian_family_jacobian);
     tcase_add_test(tc, test_family_two_units_closed_form);
     tcase_add_test(tc, test_silly_tolerances_refused);

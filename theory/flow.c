@@ -42,20 +42,8 @@
 /* Krylov subspace dimension for the BDF/Newton-Krylov option. */
 #define FLOW_KRYLOV_DIM 20
 
-/* The transforms.  Plans on aligned arrays (no FFTW_UNALIGNED) let FFTW
- * use its SIMD codelets: one r2hc of N = 10^6 costs 37 ms against 47 ms
- * unaligned (README, Benchmarks), and the numbers are bit for bit those of
- * the unaligned plans (measured: the regression set, N = 1001, 4099, 10^5;
- * tests/test_flow.c checks aligned against shifted arrays).  Arrays of
- * another alignment (CVODE's vectors, a unit's profile at an odd offset
- * mu N, a family's buffers) pass through rx / ry, one copy each.  (r2c
- * with its own packing would be 17 ms, but its other rounding moves the
- * outputs by up to 1e-7 relative through CVODE's step choices: not taken.)
- * The scratch makes flow_fft_forward non-reentrant, as the flow is. */
 struct flow_fft {
-    size_t N;
-    fftw_plan fwd, bwd;     /* r2hc / hc2r of length N, aligned arrays      */
-    double *rx, *ry;        /* aligned scratch (fftw_malloc), N each        */
+    fftw_plan fwd, bwd;     /* r2hc / hc2r of length N, FFTW_UNALIGNED      */
 };
 
 struct flow {
@@ -82,36 +70,16 @@ struct flow {
     char cvmsg[SYM_ERRLEN]; /* SUNDIALS' message (the error handler)       */
 };
 
-/* new-array execution needs the plan's alignment (FFTW manual 4.6) */
-static int aligned(const flow_fft *t, const void *a)
-{
-    return fftw_alignment_of((double *)a) == fftw_alignment_of(t->rx);
-}
-
 void flow_fft_forward(const flow_fft *t, const double *x, double *hc)
 {
-    size_t N = t->N;
-    const double *in = x;
-    if (!aligned(t, x)) {
-        memcpy(t->rx, x, N * sizeof(double));
-        in = t->rx;
-    }
-    if (aligned(t, hc)) {
-        fftw_execute_r2r(t->fwd, (double *)in, hc); /* r2hc leaves its input intact */
-    } else {
-        fftw_execute_r2r(t->fwd, (double *)in, t->ry);
-        memcpy(hc, t->ry, N * sizeof(double));
-    }
+    fftw_execute_r2r(t->fwd, (double *)x, hc); /* r2hc leaves its input intact */
 }
 
 /* half-complex -> real space, normalised (FFTW's hc2r is unnormalised) */
 static void to_real(flow *f, const double *hc, double *x)
 {
     memcpy(f->hc, hc, f->N * sizeof(double));
-    double *out = aligned(&f->fft, x) ? x : f->fft.rx;
-    fftw_execute_r2r(f->fft.bwd, f->hc, out);
-    if (out != x)
-        memcpy(x, out, f->N * sizeof(double));
+    fftw_execute_r2r(f->fft.bwd, f->hc, x);
     double s = 1.0 / (double)f->N;
     for (size_t i = 0; i < f->N; i++)
         x[i] *= s;
@@ -127,7 +95,7 @@ static void profiles_to_real(flow *f, const double *y, double *w)
 static void profiles_to_modes(flow *f, double *x, double *y)
 {
     for (size_t mu = 0; mu < f->M; mu++)
-        flow_fft_forward(&f->fft, x + mu * f->N, y + mu * f->N);
+        fftw_execute_r2r(f->fft.fwd, x + mu * f->N, y + mu * f->N);
 }
 
 /* norm2 = sum_i w_i^2 of profile mu from its modes (Parseval): slot 0 and
@@ -165,13 +133,10 @@ int flow_gradient(flow *f, const double *w, const double *g, double *dw, double 
     /* the linear data term through the spectrum: FFT, multiply by Lambda,
      * inverse FFT (gaussian: C w) */
     for (size_t mu = 0; mu < f->M; mu++) {
-        flow_fft_forward(&f->fft, w + mu * N, f->hc);
+        fftw_execute_r2r(f->fft.fwd, (double *)w + mu * N, f->hc);
         for (size_t k = 0; k < N; k++)
             f->hc[k] *= f->lam[mu * N + k] / (double)N;
-        double *out = aligned(&f->fft, dw + mu * N) ? dw + mu * N : f->fft.rx;
-        fftw_execute_r2r(f->fft.bwd, f->hc, out);
-        if (out != dw + mu * N)
-            memcpy(dw + mu * N, out, N * sizeof(double));
+        fftw_execute_r2r(f->fft.bwd, f->hc, dw + mu * N);
     }
     if (f->fam->data_eval) {
         st = f->fam->data_eval(f->ctx, w, f->d, err);
@@ -211,7 +176,7 @@ static int rhs(sunrealtype t, N_Vector yv, N_Vector ydot, void *ud)
     if (g) {
         for (size_t i = 0; i < N; i++)
             f->mv[i] = f->p.data->mean - f->mv[i];
-        flow_fft_forward(&f->fft, f->mv, dy + MN);
+        fftw_execute_r2r(f->fft.fwd, f->mv, dy + MN);
     }
     return 0;
 }
@@ -447,18 +412,13 @@ int flow_alloc_units(flow **out, const flow_params *p, const flow_hidden *u, con
         return sym_error(err, SYM_ENOMEM, "flow_alloc: out of memory (N = %zu, M = %zu)", N,
                          f->M);
     }
-    /* plans once, on the flow's aligned arrays; every later call reuses
-     * them through new-array execution on arrays of the same alignment
-     * (flow_fft_forward, to_real: others are copied through rx / ry) */
-    f->fft.N = N;
-    f->fft.rx = fftw_malloc(N * sizeof(double));
-    f->fft.ry = fftw_malloc(N * sizeof(double));
-    if (!f->fft.rx || !f->fft.ry) {
-        flow_free(f);
-        return sym_error(err, SYM_ENOMEM, "flow_alloc: out of memory (N = %zu)", N);
-    }
-    f->fft.fwd = fftw_plan_r2r_1d((int)N, f->w, f->hc, FFTW_R2HC, FLOW_FFTW_PLAN);
-    f->fft.bwd = fftw_plan_r2r_1d((int)N, f->hc, f->w, FFTW_HC2R, FLOW_FFTW_PLAN);
+    /* plans once; every later call reuses them through new-array execution,
+     * also on CVODE's and the caller's arrays, whose alignment FFTW cannot
+     * know: hence FFTW_UNALIGNED. */
+    f->fft.fwd =
+        fftw_plan_r2r_1d((int)N, f->w, f->hc, FFTW_R2HC, FLOW_FFTW_PLAN | FFTW_UNALIGNED);
+    f->fft.bwd =
+        fftw_plan_r2r_1d((int)N, f->hc, f->w, FFTW_HC2R, FLOW_FFTW_PLAN | FFTW_UNALIGNED);
     if (!f->fft.fwd || !f->fft.bwd) {
         flow_free(f);
         return sym_error(err, SYM_ENOMEM, "flow_alloc: FFTW planning failed (N = %zu)", N);
@@ -493,21 +453,13 @@ int flow_alloc_units(flow **out, const flow_params *p, const flow_hidden *u, con
         flow_free(f);
         return sym_error(err, SYM_ENOMEM, "flow_alloc: out of memory");
     }
-    /* fused vector operations (CVODE's clones inherit them): one pass over
-     * the vectors where the defaults make several (N_VScaleAddMulti in
-     * every step's completion, N_VLinearCombination); the same floating
-     * point operations in the same order, so the same numbers */
-    if (N_VEnableFusedOps_Serial(f->y, SUNTRUE)) {
-        flow_free(f);
-        return sym_error(err, SYM_ENOMEM, "flow_alloc: N_VEnableFusedOps_Serial failed");
-    }
     double *y = N_VGetArrayPointer(f->y);
     memcpy(f->w, w0, mn);
     profiles_to_modes(f, f->w, y);
     if (p->learn_fields) {
         for (size_t i = 0; i < N; i++)
             f->g[i] = g0 ? g0[i] : 0.0;
-        flow_fft_forward(&f->fft, f->g, y + f->MN);
+        fftw_execute_r2r(f->fft.fwd, f->g, y + f->MN);
     }
     st = check_state(f, 0.0, err);
     if (st) {
@@ -575,8 +527,6 @@ void flow_free(flow *f)
         fftw_destroy_plan(f->fft.fwd);
     if (f->fft.bwd)
         fftw_destroy_plan(f->fft.bwd);
-    fftw_free(f->fft.rx);
-    fftw_free(f->fft.ry);
     if (f->ctx)
         f->fam->free(f->ctx);
     fftw_free(f->lam);
