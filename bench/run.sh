@@ -13,9 +13,11 @@
 #     N = 10^6 (ising beta = 1, T = 40): minutes each.
 # Usage: bench/run.sh BUILD_DIR   (BENCH_NMAX=10000 skips N = 10^5)
 # Times are wall and CPU (user + sys) seconds: on a shared machine the CPU
-# time and the ratio to the reference are the figures to trust.
+# time and the ratio to the reference are the figures to trust.  The last
+# block repeats the issue-8 figures side by side with their targets.
 set -euo pipefail
 build=${1:-build}
+ref_wall= ref_cpu= g_wall= g_cpu=
 bin=$build/symrbm
 nmax=${BENCH_NMAX:-100000}
 tmp=$(mktemp -d)
@@ -94,8 +96,8 @@ if scripts/deps.sh bench && "$py" -c 'import numpy, scipy' 2>/dev/null; then
     echo "SciPy LSODA reference, N=100 T=200 (exact data term and Jacobian, median of 3):"
     sed 's/^/  /' "$tmp/ref.tsv"
     # the ratio against symrbm's median integration time (the table above)
-    awk -v s="$(get "$tmp/ref.tsv" wall_s_median)" -v c="$(get "$tmp/ref.tsv" cpu_s_median)" \
-        -v m="$s100_wall" -v mc="$s100_cpu" 'BEGIN {
+    ref_wall=$(get "$tmp/ref.tsv" wall_s_median) ref_cpu=$(get "$tmp/ref.tsv" cpu_s_median)
+    awk -v s="$ref_wall" -v c="$ref_cpu" -v m="$s100_wall" -v mc="$s100_cpu" 'BEGIN {
             printf "  ratio reference/symrbm at N=100: wall %.0fx (integration), cpu %.0fx (process)\n", s / m, c / mc
             print "  target: 50x, symrbm under 0.13 s (the issue measured the reference at 6.7 s)"}'
 else
@@ -117,5 +119,19 @@ if [ "${BENCH_BIG:-0}" = 1 ]; then
     printf "%-8s %10s %10s %10s %8s %8s\n" N wall_s cpu_s peak_MB n_rhs steps
     printf "%-8s " 1000000
     spin_run 1 "$tmp/g1e6" --N 1000000 --beta 1 --T 40 --rtol 1e-8; echo
+    g_wall=$spin_wall g_cpu=$spin_cpu
     echo "target: 60 s"
+fi
+
+echo "== issue 8 side by side (s; ratios reference / symrbm) =="
+printf "%-34s %10s %10s %12s %12s %s\n" case wall_s cpu_s ref_wall_s ref_cpu_s target
+printf "%-34s %10.3f %10.3f %12s %12s %s\n" "spin N=100 T=200 (median of 5)" "$s100_wall" "$s100_cpu" \
+    "${ref_wall:-skipped}" "${ref_cpu:-skipped}" "0.13 s, 50x the reference"
+if [ -n "$ref_wall" ]; then
+    awk -v s="$ref_wall" -v c="$ref_cpu" -v m="$s100_wall" -v mc="$s100_cpu" \
+        'BEGIN {printf "%-34s %10.0fx %9.0fx\n", "  ratio reference / symrbm", s / m, c / mc}'
+fi
+if [ -n "$g_wall" ]; then
+    printf "%-34s %10.3f %10.3f %12s %12s %s\n" "gaussian N=10^6 T=40 (one run)" "$g_wall" "$g_cpu" \
+        - - "60 s (issue: 322 s)"
 fi
