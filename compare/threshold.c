@@ -841,14 +841,21 @@ static int finish_potts(const threshold_config *c, const sweep *w, const double 
      * ov_spat from its B -> 0 level to the largest seed mean of the grid
      * (it falls back to 0 at large B: rmt_xy), both held fixed in the
      * bootstrap */
-    double bca[3], bcs[3], smax = -INFINITY;
-    size_t va, vs;
+    double bca[3], bcs[3], bcf[3] = {NAN, NAN, NAN}, smax = -INFINITY;
+    size_t va, vs, vf = 0, jmax = 0;
     for (size_t j = 0; j < nB; j++)
-        smax = fmax(smax, mean[PX_SPAT * nB + j]);
+        if (mean[PX_SPAT * nB + j] > smax) {
+            smax = mean[PX_SPAT * nB + j];
+            jmax = j;
+        }
     st = potts_bc(c, Bd, mean + PX_ANG * nB, y + PX_ANG * nt, nB, pr.ang0, 1.0, raux, bca, &va,
                   err);
     st = st ? st : potts_bc(c, Bd, mean + PX_SPAT * nB, y + PX_SPAT * nt, nB, pr.spat0, smax, raux,
                             bcs, &vs, err);
+    /* ... and falling past its peak, from smax to its B -> infinity level 0 */
+    if (!st && nB - jmax >= 2)
+        st = potts_bc(c, Bd + jmax, mean + PX_SPAT * nB + jmax, y + PX_SPAT * nt + jmax * ns,
+                      nB - jmax, smax, 0.0, raux, bcf, &vf, err);
     if (!st && (run_stamp(h) || ring_header_set(m, h)))
         st = sym_error(err, SYM_ENOMEM, "out of memory");
     if (st)
@@ -891,9 +898,11 @@ static int finish_potts(const threshold_config *c, const sweep *w, const double 
     traj_summary_num(fs, "spat_level_lo", pr.spat0);
     traj_summary_num(fs, "spat_level_hi", smax);
     traj_summary_num(fs, "spat_boot_valid", (double)vs);
-    const char *pk[] = {"Bc_ang_rmt", "Bc_spat_rmt", "Bc_bbp", "Bc_paper"};
-    const double pvv[] = {pr.Bc_ang, pr.Bc_spat, pr.Bc_bbp, pr.Bc_paper};
-    for (size_t q = 0; q < 4; q++) {
+    summary_bc(fs, "spat_fall", bcf, N);
+    traj_summary_num(fs, "spat_fall_boot_valid", (double)vf);
+    const char *pk[] = {"Bc_ang_rmt", "Bc_spat_rmt", "Bc_spat_fall_rmt", "Bc_bbp", "Bc_paper"};
+    const double pvv[] = {pr.Bc_ang, pr.Bc_spat, pr.Bc_spat_fall, pr.Bc_bbp, pr.Bc_paper};
+    for (size_t q = 0; q < 5; q++) {
         traj_summary_num(fs, pk[q], pvv[q]);
         char key[64];
         snprintf(key, sizeof key, "r_%s", pk[q] + 3);

@@ -72,9 +72,12 @@ int threshold_config_check(const threshold_config *c, char *err);
 /* The data-only sweep writes DIR/threshold.tsv (per B: seed means and sd
  * of top_eval, top_norm, ov_ang, ov_spat, ov_grow, and the rmt_xy
  * predictions x_top_rmt, x_top_norm_rmt, edge_norm, x_edge_norm_rmt,
- * ov_ang_rmt, ov_spat_rmt, ov_grow_rmt) and DIR/summary.tsv (Bc_ang and
- * Bc_spat with bootstrap intervals, the predictions Bc_ang_rmt, Bc_spat_rmt,
- * Bc_bbp, Bc_paper, each also as r = N / B). */
+ * ov_ang_rmt, ov_spat_rmt, ov_grow_rmt) and DIR/summary.tsv (Bc_ang,
+ * Bc_spat and Bc_spat_fall with bootstrap intervals, the predictions
+ * Bc_ang_rmt, Bc_spat_rmt, Bc_spat_fall_rmt, Bc_bbp, Bc_paper, each also as
+ * r = N / B).  Levels: ov_ang from rmt_xy's B -> 0 level to 1; ov_spat from
+ * its B -> 0 level to the largest seed mean of the grid (rising), and from
+ * that peak to 0 (falling, on the grid past the peak). */
 
 /* Run the sweep into out (locked while it runs); h is the caller's header
  * (run_header + options), completed with the model's keys. */

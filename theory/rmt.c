@@ -750,6 +750,21 @@ static double up_cross(const double *B, const double *y, size_t n, double half)
     return NAN;
 }
 
+/* first downward crossing, the mirror of up_cross */
+static double down_cross(const double *B, const double *y, size_t n, double half)
+{
+    for (size_t j = 0; j + 1 < n; j++) {
+        double d0 = y[j] - half, d1 = y[j + 1] - half;
+        if (!isfinite(d0) || !isfinite(d1))
+            return NAN;
+        if (d0 > 0 && d1 <= 0) {
+            double x0 = log(B[j]), x1 = log(B[j + 1]), f = d0 / (d0 - d1);
+            return exp(x0 + f * (x1 - x0));
+        }
+    }
+    return NAN;
+}
+
 int rmt_xy_predict(const rmt_xy *x, rmt_xy_pred *out, char *err)
 {
     double P = (double)x->P, n = (double)x->n;
@@ -763,7 +778,7 @@ int rmt_xy_predict(const rmt_xy *x, rmt_xy_pred *out, char *err)
     double l = P * x->lmax;
     out->Bc_bbp = l > 1 ? n / ((l - 1) * (l - 1)) : INFINITY;
     out->Bc_paper = l > 1 ? n / ((sqrt(l) - 1) * (sqrt(l) - 1)) : INFINITY;
-    out->Bc_ang = out->Bc_spat = out->spat_max = out->B_spat_max = NAN;
+    out->Bc_ang = out->Bc_spat = out->Bc_spat_fall = out->spat_max = out->B_spat_max = NAN;
     size_t m = (size_t)ceil(log(RMT_XY_BMAX / RMT_XY_BMIN) / log(RMT_TOP_STEP)) + 1;
     double *B = malloc(m * sizeof *B), *ya = malloc(m * sizeof *ya), *ys = malloc(m * sizeof *ys);
     int st = !B || !ya || !ys ? sym_error(err, SYM_ENOMEM, "rmt_xy_predict: out of memory")
@@ -784,6 +799,7 @@ int rmt_xy_predict(const rmt_xy *x, rmt_xy_pred *out, char *err)
         out->spat_max = ys[imax];
         out->B_spat_max = B[imax];
         out->Bc_spat = up_cross(B, ys, imax + 1, 0.5 * (x->spat0 + ys[imax]));
+        out->Bc_spat_fall = down_cross(B + imax, ys + imax, m - imax, 0.5 * ys[imax]);
     }
     free(B);
     free(ya);
