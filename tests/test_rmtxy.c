@@ -7,6 +7,7 @@
  * Lambda_XY, and the product noise edge against null Potts data (iid
  * uniform states). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -368,6 +369,56 @@ START_TEST(test_sweep_refusals)
 }
 END_TEST
 
+/* ---- a small data-only sweep end to end: files, values, resume ---- */
+START_TEST(test_sweep_run)
+{
+    char dir[] = "/tmp/symrbm-rmtxy-XXXXXX", err[SYM_ERRLEN];
+    ck_assert(mkdtemp(dir) != NULL);
+    threshold_config c;
+    threshold_config_default(&c);
+    ck_assert_int_eq(ring_type_find("xy", &c.data.type, err), SYM_OK);
+    c.data.N = 10;
+    ck_assert_int_eq(ring_params_set(&c.data, "P", 4, err), SYM_OK);
+    ck_assert_int_eq(ring_params_set(&c.data, "beta", 1.0, err), SYM_OK);
+    c.data_only = 1;
+    c.Bmin = 20;
+    c.Bmax = 5000;
+    c.points = 5;
+    c.seeds = 2;
+    c.jobs = 1;
+    c.boot = 50;
+    for (int pass = 0; pass < 2; pass++) {
+        traj_header h;
+        traj_header_init(&h);
+        ck_assert_msg(threshold_run(&c, &h, dir, err) == SYM_OK, "%s", err);
+        traj_header_free(&h);
+        char p[512];
+        snprintf(p, sizeof p, "%s/summary.tsv", dir);
+        traj_header kv;
+        traj_header_init(&kv);
+        ck_assert_msg(traj_read_summary(p, &kv, err) == SYM_OK, "%s", err);
+        const char *sr = traj_header_get(&kv, "tasks_run"), *sl = traj_header_get(&kv, "Lambda_xy");
+        const char *sa = traj_header_get(&kv, "Bc_ang_rmt");
+        ck_assert(sr && sl && sa);
+        double run = atof(sr), Lxy = atof(sl);
+        ck_assert(atof(sa) > 0);
+        traj_header_free(&kv);
+        ck_assert_msg(run == (pass == 0 ? 10 : 0), "pass %d: tasks_run %g", pass, run);
+        ring_model *m = xy_model(10, 4, 1.0);
+        double *lam = malloc(40 * sizeof *lam), top = 0;
+        ck_assert_int_eq(ring_potts_spectrum(m, lam, err), SYM_OK);
+        for (size_t k = 0; k < 40; k++)
+            top = fmax(top, lam[k]);
+        ck_assert(fabs(Lxy - top * 16 / 3.0) <= 1e-12 * Lxy);
+        free(lam);
+        ring_free(m);
+    }
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *rmtxy_suite(void)
 {
     Suite *s = suite_create("rmtxy");
@@ -383,6 +434,7 @@ Suite *rmtxy_suite(void)
     tcase_set_timeout(ts, 120);
     tcase_add_test(ts, test_noise_edge);
     tcase_add_test(ts, test_overlap_vs_sample);
+    tcase_add_test(ts, test_sweep_run);
     suite_add_tcase(s, ts);
     return s;
 }
