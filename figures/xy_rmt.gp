@@ -43,23 +43,23 @@ do for [term = 0:1] {
         set yrange [1:40]
         set ylabel 'top eigenvalue of C^ / ((1/P)(1-1/P))'
         set arrow 1 from rpaper, graph 0 to rpaper, graph 1 nohead dt 3 lc rgb '#888888'
-        set label 1 sprintf('edge meets {/Symbol L}_{XY}: r = %.3g', rpaper) at rpaper*1.3, 1.3 left
+        set label 1 sprintf("edge = {/Symbol L}_{XY}\nat r = %.3g", rpaper) at rpaper*1.15, 2.2 left
         plot tsv u 2:6:7 w yerrorbars pt 7 ps 1 lc rgb '#1b5e9e' t 'measured (mean, sd of 2 seeds)', \
              tsv u 2:15 w l lw 2 lc rgb '#c0392b' t 'random matrix (full spectrum)', \
-             edge(x) w l dt 2 lw 2 lc rgb '#555555' t 'noise edge (P/(P-1))(1+{/Symbol \326}c)^2', \
+             edge(x) w l dt 2 lw 2 lc rgb '#555555' t 'noise edge (P/(P-1))(1+c^{1/2})^2, c = (P-1) r', \
              edgesum(x) w l dt 4 lw 1 lc rgb '#aaaaaa' t 'misprinted sum form (eq. 31)', \
              Lxy w l dt 1 lw 1 lc rgb '#27ae60' t sprintf('{/Symbol L}_{XY} = %.3f', Lxy)
     } else {
         unset logscale y
         set yrange [0:1.05]
-        set ylabel 'norm of the projection on {k = 0, p = {\261}1}'
+        set ylabel 'norm of the projection on {k = 0, p = ±1}'
         set key bottom left
         set arrow 1 from rang, graph 0 to rang, graph 1 nohead dt 3 lc rgb '#1b5e9e'
         set arrow 2 from rang_rmt, graph 0 to rang_rmt, graph 1 nohead dt 3 lc rgb '#c0392b'
         plot tsv u 2:(sqrt($8)):(0.5*$9/sqrt($8)) w yerrorbars pt 7 ps 1 lc rgb '#1b5e9e' t 'measured', \
              tsv u 2:(sqrt($18)) w l lw 2 lc rgb '#c0392b' t 'random matrix', \
-             tsv u 2:(sqrt($10)) w lp pt 6 dt 2 lc rgb '#27ae60' t 'measured, k {/Symbol \271} 0 growing modes (norm)', \
-             tsv u 2:(sqrt($19)) w l dt 2 lc rgb '#8e44ad' t 'random matrix, k {/Symbol \271} 0'
+             tsv u 2:(sqrt($10)) w lp pt 6 dt 2 lc rgb '#27ae60' t 'measured, k ≠ 0 growing modes (norm)', \
+             tsv u 2:(sqrt($19)) w l dt 2 lc rgb '#8e44ad' t 'random matrix, k ≠ 0'
     }
   }
 }
