@@ -14,5 +14,6 @@ int cmd_sample(int argc, char **argv, char *err);
 int cmd_sim(int argc, char **argv, char *err);
 int cmd_compare(int argc, char **argv, char *err);
 int cmd_threshold(int argc, char **argv, char *err);
+int cmd_diffusion(int argc, char **argv, char *err);
 
 #endif

@@ -55,7 +55,9 @@ int cmd_threshold(int argc, char **argv, char *err)
         {"lr", OPT_DOUBLE, &c.lr, "SGD step (full batch; T / lr updates)", NULL, NULL},
         {"boot", OPT_SIZE, &c.boot, "bootstrap resamples", NULL, NULL},
         {"jobs", OPT_SIZE, &c.jobs, "worker processes (default: cores online)", NULL, NULL},
-        {"keep-sim", OPT_FLAG, &c.keep_sim, "keep each task's sim output (large)", NULL, NULL},
+        {"keep-sim", OPT_FLAG, &c.keep_sim,
+         "keep each task's sim output (large) and C^'s top eigenvector (evec_i in result.tsv)",
+         NULL, NULL},
         {"hidden", OPT_CHOICE, &hidden, "hidden unit (its exact theory is the reference; none: "
          "data-only sweep of Potts data)", hidden_choices, NULL},
         {"B-test", OPT_SIZE, &c.B_test, "held-out samples per task (test log-likelihood)", NULL,

@@ -19,6 +19,7 @@ static const struct {
     {"sim", cmd_sim, "train an RBM on B samples (SGD/ADAM; exact, PCD, CD model term)"},
     {"compare", cmd_compare, "overlay theory and simulation, score their agreement"},
     {"threshold", cmd_threshold, "critical sample size sweep and random-matrix predictions"},
+    {"diffusion", cmd_diffusion, "random walk of the receptive fields: D, MSD, restoration"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

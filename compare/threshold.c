@@ -243,7 +243,7 @@ static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, cha
     uint64_t ts = task_seed(c->seed, B, t % c->seeds);
     int8_t *v = NULL, *vt = NULL;
     lin *lw = NULL;
-    double ov = NAN, top = NAN;
+    double ov = NAN, top = NAN, *u = NULL;
     traj_header h;
     traj_header_init(&h);
     char simdir[SYS_PATH];
@@ -253,10 +253,13 @@ static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, cha
      * B_test. */
     double *C = malloc(N * N * sizeof *C);
     int st = C ? SYM_OK : sym_error(err, SYM_ENOMEM, "out of memory for C^ (N = %zu)", N);
+    /* --keep-sim also keeps C^'s top eigenvector (the paper's Fig. 12c) */
+    if (!st && c->keep_sim && !(u = malloc(N * sizeof *u)))
+        st = sym_error(err, SYM_ENOMEM, "out of memory for the top eigenvector (N = %zu)", N);
     st = st ? st : sim_draw(m, ts, B, c->B_test, &v, &vt, err);
     st = st ? st : lin_alloc(&lw, N, m->lambda, err);
     st = st ? st : lin_corr(lw, v, B, C, err);
-    st = st ? st : lin_overlap_of(lw, C, &ov, &top, NULL, err);
+    st = st ? st : lin_overlap_of(lw, C, &ov, &top, u, err);
     lin_free(lw);
     sim_config sc;
     sim_config_default(&sc);
@@ -278,16 +281,27 @@ static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, cha
     free(vt);
     free(C);
     traj_header_free(&h);
-    if (st)
+    if (st) {
+        free(u);
         return sym_context(err, st, "task");
+    }
     /* a_0 = |sum_i w_i| / sqrt(N) (core/obs.h, Parseval-normalised) */
     double W = r.final.a[0] * sqrt((double)N);
     if (put(res, "ov_lin", ov) || put(res, "top_eval", top) || put(res, "Q", r.Q_theory) ||
         put(res, "S", r.final.S) || put(res, "norm2", r.final.norm2) || put(res, "R", r.final.R) ||
         put(res, "pr", r.final.pr) || put(res, "W", W) || put(res, "ll_train", r.loglik) ||
         put(res, "ll_test", r.loglik_test))
-        return sym_error(err, SYM_ENOMEM, "out of memory");
-    return SYM_OK;
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+    /* keys evec_0 .. evec_{N-1} after the others (the task engine adds
+     * wall_s): the unit top eigenvector, sign as the eigensolver left it */
+    char key[32];
+    for (size_t i = 0; !st && u && i < N; i++) {
+        snprintf(key, sizeof key, "evec_%zu", i);
+        if (put(res, key, u[i]))
+            st = sym_error(err, SYM_ENOMEM, "out of memory");
+    }
+    free(u);
+    return st;
 }
 
 /* The infinite-data profile of point j at t = T, computed once into

@@ -1,7 +1,9 @@
 /* obs: order parameters of one weight profile (SPEC.md section 4).
  *
  * Everything is O(N) except one real FFT per obs_compute and three per
- * obs_overlap, so snapshots stay cheap at N = 10^6.  The plans are made once
+ * obs_overlap (plus ~30 O(N) evaluations of the trigonometric
+ * cross-correlation for the continuous shift), so snapshots stay cheap at
+ * N = 10^6.  The plans are made once
  * in obs_alloc with FFTW_ESTIMATE: planning with MEASURE would cost seconds at
  * large N and overwrite the buffers, and a size-N r2c is called only once per
  * snapshot, so a better plan would not pay for itself.
@@ -14,6 +16,8 @@
 #include <string.h>
 
 #include <fftw3.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_min.h>
 
 #include "core/ring.h"
 
@@ -143,7 +147,94 @@ void obs_amplitudes(obs_ws *ws, const double *w, double *a)
         a[k] = mode_abs(ws, k) / rootN;
 }
 
-double obs_overlap(obs_ws *ws, const double *w, const double *u, size_t *shift, int *sign)
+/* The band-limited cross-correlation at a real shift s, times N:
+ *     N c(s) = Re P_0 + 2 sum_{0<k<N/2} Re(P_k e^{2 pi i k s / N})
+ *              + [N even] Re P_{N/2} cos(pi s),    P_k = conj(W_k) U_k,
+ * the trigonometric interpolant of the lattice correlation (its values at
+ * integer s are the c2r output).  The Nyquist term is the real part of the
+ * split of P_{N/2} between k = +N/2 and -N/2, the same convention as
+ * obs_shift_frac.  e^{i k theta} by complex multiplication, re-seeded from
+ * cos/sin every OBS_RESEED terms so that the rounding stays ~1e-15 at any
+ * N (one pass: N/2 complex products, N/512 sincos).  Uses wout, uout. */
+#define OBS_RESEED 256
+static double corr_at(const obs_ws *ws, double s)
+{
+    size_t N = ws->N, kmax = (N - 1) / 2;
+    double th = 2.0 * M_PI * s / (double)N, cr = cos(th), ci = sin(th);
+    double sum = ws->wout[0][0] * ws->uout[0][0], acc = 0.0, zr = 1.0, zi = 0.0;
+    for (size_t k = 1; k <= kmax; k++) {
+        if (k % OBS_RESEED == 1) {
+            /* exact seed e^{i k theta}, k theta reduced through fmod of k s */
+            double a = 2.0 * M_PI * fmod((double)k * s, (double)N) / (double)N;
+            zr = cos(a);
+            zi = sin(a);
+        } else {
+            double t = zr * cr - zi * ci;
+            zi = zr * ci + zi * cr;
+            zr = t;
+        }
+        double a = ws->wout[k][0], b = ws->wout[k][1], c = ws->uout[k][0], d = ws->uout[k][1];
+        double pr = a * c + b * d, pi = a * d - b * c;
+        acc += pr * zr - pi * zi;
+    }
+    sum += 2.0 * acc;
+    if (N % 2 == 0)
+        sum += ws->wout[N / 2][0] * ws->uout[N / 2][0] * cos(M_PI * s);
+    return sum;
+}
+
+/* The minimiser works on the offset x from the lattice best b, s = b + x:
+ * Brent's tolerance is relative to |x| (~1e-8 |x|), and in s it would be
+ * 1e-8 N, which costs Q ~1e-10 for a rough profile at N = 1000. */
+typedef struct {
+    const obs_ws *ws;
+    double sign, b;
+} corr_arg;
+
+static double corr_neg(double x, void *p)
+{
+    const corr_arg *a = p;
+    return -a->sign * corr_at(a->ws, a->b + x);
+}
+
+/* Brent (gsl_min) on -sign c(b + x) over x in [lo, hi] from x; the best s and its
+ * value into *s, *f when it improves on *f.  A bracket that is not one
+ * (f(x) not below both ends: a flat correlation) leaves them alone. */
+static void refine(const obs_ws *ws, double sign, double b, double lo, double x, double hi,
+                   double *s, double *f)
+{
+    corr_arg a = {ws, sign, b};
+    gsl_function F = {corr_neg, &a};
+    double fx = corr_neg(x, &a), flo = corr_neg(lo, &a), fhi = corr_neg(hi, &a);
+    if (!(fx < flo) || !(fx < fhi))
+        return;
+    gsl_min_fminimizer *m = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
+    if (!m)
+        return;
+    /* GSL's error handler is left alone (setting it is global state, and
+     * overlaps run in threads): set_with_values fails only on a bracket
+     * not checked above, iterate only on a non-finite value, and the
+     * values are finite (a NaN fails the checks above) */
+    if (gsl_min_fminimizer_set_with_values(m, &F, x, fx, lo, flo, hi, fhi) == GSL_SUCCESS) {
+        /* 1e-10 sites is far below what Q needs (its error is quadratic in
+         * that of s); Brent stops near sqrt(eps) relative anyway */
+        for (int it = 0; it < 100; it++) {
+            if (gsl_min_fminimizer_iterate(m) != GSL_SUCCESS)
+                break;
+            if (gsl_min_test_interval(gsl_min_fminimizer_x_lower(m),
+                                      gsl_min_fminimizer_x_upper(m), 1e-10, 0.0) == GSL_SUCCESS)
+                break;
+        }
+        double fm = gsl_min_fminimizer_f_minimum(m);
+        if (-fm > *f) {
+            *f = -fm;
+            *s = b + gsl_min_fminimizer_x_minimum(m);
+        }
+    }
+    gsl_min_fminimizer_free(m);
+}
+
+double obs_overlap_frac(obs_ws *ws, const double *w, const double *u, double *shift, int *sign)
 {
     size_t N = ws->N;
     double nw = 0, nu = 0;
@@ -157,7 +248,9 @@ double obs_overlap(obs_ws *ws, const double *w, const double *u, size_t *shift, 
         *shift = 0;
     if (sign)
         *sign = 1;
-    if (!(nw > 0) || !(nu > 0))
+    /* a non-finite norm (NaN or inf entries, or an overflow) has no
+     * overlap; it would also hand Brent non-finite values */
+    if (!(nw > 0) || !(nu > 0) || !isfinite(nw) || !isfinite(nu))
         return NAN;
     fftw_execute(ws->pw);
     fftw_execute(ws->pu);
@@ -179,11 +272,79 @@ double obs_overlap(obs_ws *ws, const double *w, const double *u, size_t *shift, 
             best = s;
         }
     }
+    double sg = ws->corr[best] < 0 ? -1.0 : 1.0;
+    /* the continuous maximum lies within one site of the lattice one (the
+     * lattice neighbours are lower); when a neighbour ties, it lies
+     * between the two, so bracket that half-interval instead */
+    double b = (double)best, s = b, f = bmax;
+    if (N > 1) {
+        double fl = sg * ws->corr[(best + N - 1) % N], fr = sg * ws->corr[(best + 1) % N];
+        if (fl < bmax && fr < bmax)
+            refine(ws, sg, b, -1.0, 0.0, 1.0, &s, &f);
+        else if (fr >= fl)
+            refine(ws, sg, b, 0.0, 0.5, 1.0, &s, &f);
+        else
+            refine(ws, sg, b, -1.0, -0.5, 0.0, &s, &f);
+    }
+    s = fmod(s, (double)N);
+    if (s < 0)
+        s += (double)N;
+    if (s >= (double)N)
+        s -= (double)N;
     if (shift)
-        *shift = best;
+        *shift = s;
     if (sign)
-        *sign = ws->corr[best] < 0 ? -1 : 1;
-    return bmax / (double)N / sqrt(nw * nu);
+        *sign = (int)sg;
+    /* Cauchy-Schwarz: rounding can put the refined value a few ulps above 1 */
+    double q = f / (double)N / sqrt(nw * nu);
+    return q > 1.0 ? 1.0 : q;
+}
+
+double obs_overlap(obs_ws *ws, const double *w, const double *u, size_t *shift, int *sign)
+{
+    double s = 0.0;
+    double q = obs_overlap_frac(ws, w, u, &s, sign);
+    if (shift) {
+        size_t k = (size_t)floor(s + 0.5);
+        *shift = k >= ws->N ? k - ws->N : k;
+    }
+    return q;
+}
+
+void obs_shift_frac(obs_ws *ws, const double *u, double s, double *out)
+{
+    size_t N = ws->N, kmax = (N - 1) / 2;
+    memcpy(ws->uin, u, N * sizeof(double));
+    fftw_execute(ws->pu);
+    /* out_i = u(i - s): multiply U_k by e^{-2 pi i k s / N}; the c2r of the
+     * half spectrum is the real band-limited interpolant.  The Nyquist mode
+     * (even N) is real on the lattice only as cos(pi (i - s)) sampled at
+     * integers, (-1)^i cos(pi s): U_{N/2} is multiplied by cos(pi s), the
+     * real part of splitting it equally between k = +N/2 and -N/2, so out
+     * is real and integer s is an exact lattice translation (a profile
+     * with a Nyquist component loses the factor cos^2(pi s) of that
+     * component's weight in between). */
+    double sm = fmod(s, (double)N);
+    for (size_t k = 0; k < ws->nc; k++) {
+        double c, d;
+        if (k == 0) {
+            c = 1.0;
+            d = 0.0;
+        } else if (k <= kmax) {
+            double a = -2.0 * M_PI * fmod((double)k * sm, (double)N) / (double)N;
+            c = cos(a);
+            d = sin(a);
+        } else {   /* k = N/2, N even */
+            c = cos(M_PI * sm);
+            d = 0.0;
+        }
+        double re = ws->uout[k][0], im = ws->uout[k][1];
+        ws->prod[k][0] = re * c - im * d;
+        ws->prod[k][1] = re * d + im * c;
+    }
+    fftw_execute(ws->pc);
+    for (size_t i = 0; i < N; i++)
+        out[i] = ws->corr[i] / (double)N;
 }
 
 double obs_t_sb(const double *t, const double *S, size_t n)

@@ -4,7 +4,8 @@
  * For one weight profile w_0..w_{N-1}: norm2, Fourier amplitudes a_k
  * (Parseval-normalised), participation ratio pr, localisation R, centre,
  * the data model's symmetry-breaking parameter S, the aligned overlap Q
- * with a reference profile (max over cyclic shifts and sign, by FFT), and
+ * with a reference profile (max over continuous shifts and sign: FFT, then
+ * Brent), the band-limited fractional translation of a profile, and
  * the width fwhm of the dominant peak (the paper's Fig. 3b).
  * obs_alloc/obs_free make and destroy FFTW plans, which is NOT thread-safe in
  * FFTW: serialise them (or call fftw_make_planner_thread_safe) when tasks run
@@ -43,9 +44,27 @@ void obs_compute(obs_ws *ws, const ring_type *type, const double *w, obs_values 
 /* Every a_k, k = 0..N-1, into a[] (length N). */
 void obs_amplitudes(obs_ws *ws, const double *w, double *a);
 
-/* Q(w, u) = max over shifts s and sign of |sum_i w_i u_{i+s}| / (|w| |u|).
- * shift (may be NULL) gets the maximising s, sign (may be NULL) +1 or -1. */
+/* Q(w, u) of SPEC.md 4: the max over shifts s and sign of
+ * |sum_i w_i u(i+s)| / (|w| |u|), the shift s continuous: u(i+s) is u's
+ * band-limited (Fourier) interpolant, the convention of obs_shift_frac.
+ * Found by FFT cross-correlation on the lattice, then Brent (gsl_min) on
+ * the trigonometric cross-correlation polynomial within one site of the
+ * best lattice shift, so it is never below the lattice-only overlap.
+ * obs_overlap_frac: shift (may be NULL) gets the maximising s in [0, N)
+ * (w ~ sign * obs_shift_frac(u, -s)), sign (may be NULL) +1 or -1.
+ * obs_overlap: the same Q, shift = the lattice shift nearest to s.
+ * A zero or non-finite w or u (or a norm that overflows) gives NAN
+ * (shift 0, sign +1). */
+double obs_overlap_frac(obs_ws *ws, const double *w, const double *u, double *shift, int *sign);
 double obs_overlap(obs_ws *ws, const double *w, const double *u, size_t *shift, int *sign);
+
+/* Band-limited translation by a real s: out_i = u(i - s) (the profile's
+ * centre moves by +s), by the FFT; an integer s is the exact cyclic shift
+ * out_i = u_{i-s}.  Even N: the Nyquist mode is multiplied by cos(pi s),
+ * the real part of its equal split between k = +-N/2, so that out stays
+ * real (that mode's weight shrinks by cos^2(pi s) between sites).  out may
+ * equal u. */
+void obs_shift_frac(obs_ws *ws, const double *u, double s, double *out);
 
 /* fwhm (SPEC.md 4): the full width at half maximum, in sites, of the
  * dominant peak of |w| on the ring.  From the site p of the largest |w_p|

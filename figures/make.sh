@@ -71,6 +71,13 @@ for b in 1 1.5; do
 done
 plot fig6_fields.gp fig6_receptive_fields "w1='$data/fields_beta1.dat'; w15='$data/fields_beta1.5.dat'"
 
+# The paper's figures with binary hidden units (Figs. 3a, 4a-c, 7, 12, 14
+# and the binary unit's beta_c(N)): figures/binary.sh, after figure 4 above
+# so that its phase plot can show the gaussian boundary too.  About 6
+# minutes on 2 idle cores, most of it the PCD-20 runs at M = 25 and 100;
+# FIG4C=1 trains M = 100 for the paper's 100 epochs (about 17 minutes more).
+bash figures/binary.sh "$bin" "$data" "$out"
+
 # (5): critical sample sizes: the sweeps of figures/threshold_sweeps.txt
 # (about 7 minutes on 2 cores; THRESHOLD_NMAX=100 keeps the N = 100 ones)
 bash figures/threshold.sh "$bin" "$data" "$out"

@@ -371,6 +371,19 @@ START_TEST(test_small_beta)
     double d1 = summary_value(e1, "norm2") / 0.1 / b - 1, d2 = summary_value(e2, "norm2") / 0.05 / b - 1;
     ck_assert_msg(d1 > 0 && d1 < 0.15 && fabs(d2 / d1 - 0.5) < 0.05, "b rel. diff %g (beta 0.1), "
                   "%g (0.05)", d1, d2);
+    /* M = 2 (eqs. 50-51) runs (sb_localise's sweep count is no error
+     * status) and, from small noise at N = 100, ends in two far-apart
+     * single peaks, each with the M = 1 fixed point's b */
+    char *m2[] = {"", "theory", "--equation", "small-beta", "--M", "2", "--T", "500", "--out", e1,
+                  NULL}, *m1[] = {"", "theory", "--equation", "small-beta", "--T", "500", "--out",
+                  e2, NULL};
+    ck_assert_msg(tutil_run(m2, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(tutil_run(m1, err, sizeof err) == 0, "%s", err);
+    double b1 = summary_value(e2, "b_0");
+    for (int mu = 0; mu < 2; mu++) {
+        double bm = summary_value(e1, mu ? "b_1" : "b_0");
+        ck_assert_msg(fabs(bm - b1) < 1e-6, "M = 2: b_%d = %.10g, M = 1: %.10g", mu, bm, b1);
+    }
     /* a model without a coupling beta has no small-beta equation */
     char *y[] = {"", "theory", "--equation", "small-beta", "--data", "bump", "--out", sb, NULL};
     ck_assert_int_eq(tutil_run(y, err, sizeof err), 2);

@@ -1,6 +1,8 @@
 /* Suite obs: the order parameters of SPEC.md section 4 (core/obs.h) against
  * closed forms (uniform, delta, pure Fourier modes, symmetric bumps), a
- * direct O(N^2) DFT, a brute-force O(N^2) maximum over shifts, and
+ * direct O(N^2) DFT, a brute-force O(N^2) maximum over lattice shifts (a
+ * lower bound of Q) and a direct band-limited interpolant on a fine grid of
+ * continuous shifts, closed-form translates (von Mises bumps), and
  * piecewise-linear curves whose half-crossing is known exactly (t_sb and
  * fwhm), and for fwhm a sampled gaussian against its closed-form width
  * within the linear-interpolation error bound. */
@@ -291,6 +293,15 @@ START_TEST(test_zero_profile)
     ck_assert(isnan(o.pr) && isnan(o.R) && isnan(o.S) && isnan(o.center));
     ck_assert(isnan(obs_overlap(ws, w, u, NULL, NULL)));
     ck_assert(isnan(obs_overlap(ws, u, w, NULL, NULL)));
+    /* non-finite entries, or a norm that overflows: no overlap (and no
+     * GSL error: the refinement never sees a non-finite value) */
+    double x[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    x[3] = NAN;
+    ck_assert(isnan(obs_overlap(ws, x, u, NULL, NULL)));
+    x[3] = INFINITY;
+    ck_assert(isnan(obs_overlap(ws, u, x, NULL, NULL)));
+    x[3] = 1e200;
+    ck_assert(isnan(obs_overlap(ws, x, u, NULL, NULL)));
     obs_free(ws);
     ck_assert_ptr_null(obs_alloc(0));
     obs_free(NULL);
@@ -346,6 +357,39 @@ START_TEST(test_overlap_copies)
 }
 END_TEST
 
+/* u(x) at a real x by the band-limited interpolant of the samples u_i,
+ * from a direct O(N^2) DFT (no FFT; an independent route to obs's): the
+ * modes |k| < N/2 with their phases, the Nyquist mode as cos(pi x) times
+ * its coefficient (the convention of obs_shift_frac). */
+static double interp_direct(const double *u, size_t N, double x)
+{
+    double sum = 0;
+    for (size_t k = 0; 2 * k <= N; k++) {
+        double re = 0, im = 0;
+        for (size_t i = 0; i < N; i++) {
+            double th = 2 * M_PI * (double)((k * i) % N) / (double)N;
+            re += u[i] * cos(th);
+            im -= u[i] * sin(th);
+        }
+        double a = 2 * M_PI * (double)k * x / (double)N;
+        double mult = (k == 0 || 2 * k == N) ? 1.0 : 2.0;
+        if (2 * k == N)
+            sum += re * cos(M_PI * x);
+        else
+            sum += mult * (re * cos(a) - im * sin(a));
+    }
+    return sum / (double)N;
+}
+
+/* The continuous correlation by interp_direct: sum_i w_i u(i + s) / norms. */
+static double corr_direct(const double *w, const double *u, size_t N, double s)
+{
+    double c = 0;
+    for (size_t i = 0; i < N; i++)
+        c += w[i] * interp_direct(u, N, (double)i + s);
+    return c / sqrt(sumsq(w, N) * sumsq(u, N));
+}
+
 START_TEST(test_overlap_brute_force)
 {
     gsl_rng *r = rng_alloc(14, RNG_STREAM_AUX);
@@ -363,21 +407,177 @@ START_TEST(test_overlap_brute_force)
             int gb, gf;
             double Qb = brute_overlap(w, u, N, &sb, &gb);
             double Qf = obs_overlap(ws, w, u, &sf, &gf);
-            ck_assert_double_eq_tol(Qf, Qb, TOL_REL);
-            ck_assert(Qf <= 1.0 + TOL_REL);
-            /* the reported shift and sign realise the maximum (a near-tie
-             * may pick another s, so compare values, not indices) */
-            double c = 0;
-            for (size_t i = 0; i < N; i++)
-                c += w[i] * u[(i + sf) % N];
-            c /= sqrt(sumsq(w, N) * sumsq(u, N));
-            ck_assert_double_eq_tol(gf * c, Qb, TOL_REL);
+            double sx;
+            int gx;
+            double Qx = obs_overlap_frac(ws, w, u, &sx, &gx);
+            /* the continuous shift can only do better than the lattice */
+            ck_assert_msg(Qf >= Qb - TOL_REL, "N %zu: Q %.17g < lattice %.17g", N, Qf, Qb);
+            ck_assert(Qf <= 1.0);
+            ck_assert_double_eq(Qf, Qx);
+            ck_assert_int_eq(gf, gx);
+            ck_assert(sx >= 0 && sx < (double)N);
+            /* nearest lattice shift */
+            double dsx = fabs(sx - (double)sf);
+            ck_assert(dsx <= 0.5 || fabs(dsx - (double)N) <= 0.5);
+            /* the reported shift and sign realise Q on the independent
+             * interpolant, and no point of a fine grid within one site of
+             * the lattice best beats it (N <= 101: O(N^2) per point) */
+            if (N <= 101) {
+                ck_assert_double_eq_tol(gx * corr_direct(w, u, N, sx), Qx, 1e-11);
+                for (int j = -50; j <= 50; j++) {
+                    double c = fabs(corr_direct(w, u, N, (double)sb + j / 50.0));
+                    ck_assert_msg(c <= Qx + 1e-11, "N %zu: grid %.17g > Q %.17g", N, c, Qx);
+                }
+            }
             free(w);
             free(u);
         }
         obs_free(ws);
     }
     gsl_rng_free(r);
+}
+END_TEST
+
+/* von Mises bump exp(kappa (cos(2 pi (i - c) / N) - 1)): its Fourier
+ * coefficients are I_k(kappa) e^{-kappa}, below 1e-17 of the peak beyond
+ * k ~ 40 for kappa <= 30, so at N = 100 it is band-limited to rounding and
+ * its exact translate is the closed form at another c. */
+static void von_mises(double *w, size_t N, double kappa, double c)
+{
+    for (size_t i = 0; i < N; i++)
+        w[i] = exp(kappa * (cos(2 * M_PI * ((double)i - c) / (double)N) - 1.0));
+}
+
+START_TEST(test_overlap_frac_spec_example)
+{
+    /* SPEC.md 4: fields at fractional centres 32.20 and 52.83; the lattice
+     * overlap is below 1, the continuous one is 1 to rounding and its
+     * shift is the offset of the centres */
+    const size_t N = 100;
+    const double kappas[] = {7.0, 30.0};   /* FWHM ~ 14 and ~ 7 sites */
+    obs_ws *ws = obs_alloc(N);
+    ck_assert_ptr_nonnull(ws);
+    double w[100], u[100];
+    for (int q = 0; q < 2; q++) {
+        von_mises(w, N, kappas[q], 52.83);
+        von_mises(u, N, kappas[q], 32.20);
+        size_t sb;
+        int gb;
+        double Qb = brute_overlap(w, u, N, &sb, &gb);
+        double s;
+        int g;
+        double Q = obs_overlap_frac(ws, w, u, &s, &g);
+        ck_assert_msg(Qb < 1.0 - 1e-6, "lattice Q %.17g", Qb);
+        ck_assert_msg(fabs(Q - 1.0) < 1e-12, "Q - 1 = %g", Q - 1.0);
+        ck_assert_int_eq(g, 1);
+        /* w_i = u(i + s) with w centred at 52.83, u at 32.20: s = -20.63 */
+        ck_assert_msg(circ_dist(s, (double)N - 20.63, N) < 1e-6, "s %.17g", s);
+        size_t sl;
+        (void)obs_overlap(ws, w, u, &sl, NULL);
+        ck_assert_uint_eq(sl, 79);   /* 100 - 20.63 = 79.37 -> 79 */
+        /* the sign: -w matches with sign -1 and the same shift */
+        for (size_t i = 0; i < N; i++)
+            w[i] = -w[i];
+        double s2;
+        ck_assert(fabs(obs_overlap_frac(ws, w, u, &s2, &g) - 1.0) < 1e-12);
+        ck_assert_int_eq(g, -1);
+        ck_assert(circ_dist(s2, s, N) < 1e-6);
+        /* obs_shift_frac reproduces the closed-form translate */
+        von_mises(u, N, kappas[q], 32.20);
+        von_mises(w, N, kappas[q], 52.83);
+        double v[100];
+        obs_shift_frac(ws, u, 52.83 - 32.20, v);
+        for (size_t i = 0; i < N; i++)
+            ck_assert_double_eq_tol(v[i], w[i], 1e-13);
+    }
+    obs_free(ws);
+}
+END_TEST
+
+/* Remove the Nyquist mode of w (even N): then the band-limited translate
+ * keeps the whole norm and Q(w, translate) = 1 exactly. */
+static void drop_nyquist(double *w, size_t N)
+{
+    if (N % 2)
+        return;
+    double a = 0;
+    for (size_t i = 0; i < N; i++)
+        a += (i % 2 ? -1.0 : 1.0) * w[i];
+    for (size_t i = 0; i < N; i++)
+        w[i] -= (i % 2 ? -1.0 : 1.0) * a / (double)N;
+}
+
+START_TEST(test_overlap_frac_translates)
+{
+    gsl_rng *r = rng_alloc(15, RNG_STREAM_AUX);
+    for (size_t n = 0; n < NSIZES; n++) {
+        size_t N = sizes[n];
+        obs_ws *ws = obs_alloc(N);
+        ck_assert_ptr_nonnull(ws);
+        double *w = gauss_profile(r, N), *u = malloc(N * sizeof *u), *v = malloc(N * sizeof *v);
+        ck_assert_ptr_nonnull(u);
+        ck_assert_ptr_nonnull(v);
+        /* a smooth profile, so that the maximum of the correlation is the
+         * translate's (a white-noise profile has near-ties at every site) */
+        for (size_t i = 0; i < N; i++)
+            w[i] += 4.0 * exp(-0.5 * pow(fmin((double)i, (double)(N - i)) / 3.0, 2));
+        drop_nyquist(w, N);
+        for (int rep = 0; rep < 6; rep++) {
+            double s = gsl_rng_uniform(r) * (double)N * 3.0 - (double)N;
+            obs_shift_frac(ws, w, s, u);
+            double sh;
+            int g;
+            double Q = obs_overlap_frac(ws, w, u, &sh, &g);
+            ck_assert_msg(fabs(Q - 1.0) < 1e-12, "N %zu s %g: Q - 1 = %g", N, s, Q - 1.0);
+            ck_assert_int_eq(g, 1);
+            /* u(i) = w(i - s), so w(i) = u(i + s) */
+            ck_assert_msg(circ_dist(sh, s, N) < 1e-6, "N %zu: shift %.17g want %g", N, sh, s);
+            /* symmetry: Q(u, w) = Q(w, u), shift -s */
+            double sh2;
+            double Q2 = obs_overlap_frac(ws, u, w, &sh2, &g);
+            ck_assert_double_eq_tol(Q2, Q, 1e-12);
+            ck_assert(circ_dist(sh2, -s, N) < 1e-6);
+            /* a norm-preserving translation, and translations compose */
+            ck_assert_double_eq_tol(sumsq(u, N), sumsq(w, N), 1e-12 * sumsq(w, N));
+            obs_shift_frac(ws, u, -s, v);
+            for (size_t i = 0; i < N; i++)
+                ck_assert_double_eq_tol(v[i], w[i], 1e-11);
+        }
+        /* integer s: the exact cyclic shift, Nyquist mode or not */
+        for (size_t i = 0; i < N; i++)
+            w[i] = gsl_ran_gaussian(r, 1.0);
+        obs_shift_frac(ws, w, 2.0, u);
+        for (size_t i = 0; i < N; i++)
+            ck_assert_double_eq_tol(u[i], w[(i + N - 2 % N) % N], 1e-13);
+        /* in place */
+        memcpy(v, w, N * sizeof *v);
+        obs_shift_frac(ws, v, 2.0, v);
+        for (size_t i = 0; i < N; i++)
+            ck_assert_double_eq_tol(v[i], u[i], 1e-15);
+        free(w);
+        free(u);
+        free(v);
+        obs_free(ws);
+    }
+    gsl_rng_free(r);
+}
+END_TEST
+
+START_TEST(test_overlap_nyquist_real)
+{
+    /* N = 4: the pure Nyquist mode (-1)^i translated by s is (-1)^i cos(pi
+     * s): real, and zero half-way between sites; an even N profile keeps
+     * the rest of its modes at full norm */
+    obs_ws *ws = obs_alloc(4);
+    ck_assert_ptr_nonnull(ws);
+    double w[4] = {1, -1, 1, -1}, u[4];
+    const double ss[] = {0.25, 0.5, 1.0, 1.7};
+    for (int q = 0; q < 4; q++) {
+        obs_shift_frac(ws, w, ss[q], u);
+        for (size_t i = 0; i < 4; i++)
+            ck_assert_double_eq_tol(u[i], w[i] * cos(M_PI * ss[q]), 1e-15);
+    }
+    obs_free(ws);
 }
 END_TEST
 
@@ -631,6 +831,9 @@ Suite *obs_suite(void)
     tcase_add_test(tc, test_zero_profile);
     tcase_add_test(tc, test_overlap_copies);
     tcase_add_test(tc, test_overlap_brute_force);
+    tcase_add_test(tc, test_overlap_frac_spec_example);
+    tcase_add_test(tc, test_overlap_frac_translates);
+    tcase_add_test(tc, test_overlap_nyquist_real);
     tcase_add_test(tc, test_t_sb);
     tcase_add_test(tc, test_fwhm_triangle);
     tcase_add_test(tc, test_fwhm_gaussian);

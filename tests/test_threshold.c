@@ -617,6 +617,47 @@ static void check_task_ll(const char *dir, const ring_model *m, size_t B, size_t
     free(vt);
 }
 
+/* Task (B, s) of a --keep-sim sweep: its evec_i keys are a unit top
+ * eigenvector of C^ of its own training samples (redrawn from task_seed):
+ * C^ u = top_eval u, against the power iteration ref_top (sign free). */
+static void check_task_evec(const char *dir, const ring_model *m, size_t B, size_t s)
+{
+    char p[4200], err[SYM_ERRLEN], k[32];
+    size_t N = m->N;
+    task_path(p, sizeof p, dir, B, s);
+    traj_header kv;
+    ck_assert_int_eq(traj_read_summary(p, &kv, err), SYM_OK);
+    uint64_t ts = strtoull(traj_header_get(&kv, "task_seed"), NULL, 10);
+    double top = strtod(traj_header_get(&kv, "top_eval"), NULL), u[64], x[64], C[64 * 64], l;
+    for (size_t i = 0; i < N; i++) {
+        snprintf(k, sizeof k, "evec_%zu", i);
+        ck_assert_msg(traj_header_get(&kv, k) != NULL, "B %zu: no %s", B, k);
+        u[i] = strtod(traj_header_get(&kv, k), NULL);
+    }
+    traj_header_free(&kv);
+    int8_t *v = malloc(B * N);
+    gsl_rng *r = rng_alloc(ts, RNG_STREAM_DATA);
+    ck_assert_int_eq(ring_sample(m, r, B, v, err), SYM_OK);
+    gsl_rng_free(r);
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < N; j++) {
+            long c = 0;
+            for (size_t b = 0; b < B; b++)
+                c += v[b * N + i] * v[b * N + j];
+            C[i * N + j] = (double)c / (double)B;
+        }
+    free(v);
+    double res = ref_top(C, N, x, &l), dot = 0, nn = 0;
+    ck_assert_msg(res < 1e-10, "B %zu: power iteration residual %g", B, res);
+    for (size_t i = 0; i < N; i++) {
+        dot += u[i] * x[i];
+        nn += u[i] * u[i];
+    }
+    ck_assert_msg(fabs(top - l) < 1e-9 * l, "B %zu: top_eval %.17g want %.17g", B, top, l);
+    ck_assert_msg(fabs(nn - 1) < 1e-10, "B %zu: |u|^2 = %.17g", B, nn);
+    ck_assert_msg(fabs(fabs(dot) - 1) < 1e-8, "B %zu: |u . u_ref| = %.17g", B, fabs(dot));
+}
+
 static ring_model *ising_model(size_t N, double beta)
 {
     char err[SYM_ERRLEN];
@@ -673,6 +714,9 @@ START_TEST(test_cli_spin_sweep)
     /* ll_train, ll_test and W of one task per B against the closed form */
     for (size_t j = 0; j < 3; j++)
         check_task_ll(dir, m, Bs[j], 1, 300, 1);
+    /* --keep-sim: C^'s top eigenvector (evec_i) of one task per B */
+    for (size_t j = 0; j < 3; j++)
+        check_task_evec(dir, m, Bs[j], 0);
 
     /* the gap: threshold.tsv's seed means are those of the tasks, and at
      * the smallest B the trained unit has overfitted its 4 samples */

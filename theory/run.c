@@ -38,6 +38,8 @@ void theory_config_default(theory_config *c)
     *c = (theory_config){.family = &flow_family_gaussian, .M = 1, .seed = 1, .init_scale = 0.01, .T = 40.0, .snapshots = 200,
                          .linear = 0, .learn_fields = 0, .l2 = 0.0, .rtol = 1e-8,
                          .atol = 1e-10, .method = FLOW_BDF, .weights = THEORY_W_ALL};
+    restore_config_default(&c->rc);
+    c->landscape_points = 1600;
 }
 
 int theory_config_check(const theory_config *c, char *err)
@@ -55,6 +57,16 @@ int theory_config_check(const theory_config *c, char *err)
     if (!(c->init_scale > 0) || !isfinite(c->init_scale))
         return sym_error(err, SYM_EINVAL, "init-scale = %g: need s0 > 0", c->init_scale);
     /* rtol, atol and l2 are the flow's own parameters: flow_alloc checks them */
+    if (c->restore || c->attractor || c->landscape_B) {
+        if (c->M != 1)
+            return sym_error(err, SYM_EINVAL, "M = %zu: restoration predictions need M = 1", c->M);
+        if (c->learn_fields)
+            return sym_error(err, SYM_EINVAL,
+                             "fields learned: restoration predictions need fixed fields");
+        if (c->landscape_B && c->landscape_points < 1)
+            return sym_error(err, SYM_EINVAL, "landscape points = 0: need at least 1");
+        return restore_check(&c->rc, err);
+    }
     return SYM_OK;
 }
 
@@ -111,6 +123,126 @@ static int potts_spectrum_run(const theory_config *c, const ring_model *m, traj_
     }
     free(lam);
     return st;
+}
+
+
+/* What the landscape adds to summary.tsv. */
+typedef struct {
+    double T_eff, spread, ratio, deff, b_uniform;
+} land_out;
+
+/* Symmetry restoration at the final profile w (theory_config: restore,
+ * attractor, landscape_B): restore_at, then attractor.tsv and
+ * landscape.tsv into the run's file set. */
+static int restoration(const theory_config *c, const ring_model *m, const double *w,
+                       run_files *rf, const traj_header *h, restore_result *rr, land_out *lo,
+                       char *err)
+{
+    size_t N = m->N;
+    restore_config rc = c->rc;
+    unit_params_default(&rc.unit, c->family == &flow_family_spin ? &unit_spin : &unit_gaussian);
+    rc.seed = c->seed;
+    rc.T_fix = c->T;
+    int st = restore_at(&rc, m, w, rr, err);
+    if (st)
+        return sym_context(err, st, "restoration");
+    FILE *fp;
+    if (c->attractor) {
+        size_t n = rc.attractor_points;
+        double *X = malloc(n * sizeof *X), *L = malloc(n * sizeof *L), sp, lam;
+        if (!X || !L)
+            st = sym_error(err, SYM_ENOMEM, "out of memory");
+        if (!st)
+            st = restore_attractor(m, &rc.unit, w, n, X, L, &sp, &lam, NULL, err);
+        if (!st)
+            st = run_files_open(rf, "attractor.tsv", h, &fp, err);
+        if (!st) {
+            fprintf(fp, "X\tL\n");
+            for (size_t j = 0; j < n; j++) {
+                traj_put(fp, X[j]);
+                fputc('\t', fp);
+                traj_put(fp, L[j]);
+                fputc('\n', fp);
+            }
+        }
+        free(X);
+        free(L);
+        if (st)
+            return st;
+    }
+    if (c->landscape_B) {
+        size_t B = c->landscape_B, n = c->landscape_points, nb;
+        if ((st = sym_alloc_check(B, N, 1, "landscape samples B*N", &nb, err)))
+            return st;
+        int8_t *v = malloc(nb);
+        double *X = malloc(n * sizeof *X), *LB = malloc(n * sizeof *LB), *P = malloc(n * sizeof *P);
+        gsl_rng *rd = rng_alloc(c->seed, RNG_STREAM_DATA);
+        if (!v || !X || !LB || !P || !rd)
+            st = sym_error(err, SYM_ENOMEM, "out of memory for %zu samples of N = %zu", B, N);
+        if (!st)
+            st = ring_sample(m, rd, B, v, err);
+        lo->T_eff = rc.lr * rr->eSe / (2.0 * (double)rc.batch);
+        if (!st)
+            st = restore_landscape(m, &rc.unit, w, v, B, n, lo->T_eff, X, LB, P, &lo->deff,
+                                   &lo->ratio, err);
+        if (!st)
+            st = run_files_open(rf, "landscape.tsv", h, &fp, err);
+        if (!st) {
+            double mx = -INFINITY, mn = INFINITY;
+            fprintf(fp, "X\tL_B\tP\n");
+            for (size_t j = 0; j < n; j++) {
+                traj_put(fp, X[j]);
+                fputc('\t', fp);
+                traj_put(fp, LB[j]);
+                fputc('\t', fp);
+                traj_put(fp, P[j]);
+                fputc('\n', fp);
+                mx = LB[j] > mx ? LB[j] : mx;
+                mn = LB[j] < mn ? LB[j] : mn;
+            }
+            lo->spread = mx - mn;
+            lo->b_uniform = restore_b_uniform(B, lo->spread, lo->T_eff);
+        }
+        free(v);
+        free(X);
+        free(LB);
+        free(P);
+        if (rd)
+            gsl_rng_free(rd);
+    }
+    return st;
+}
+
+static void restoration_summary(FILE *fs, const theory_config *c, const restore_result *r,
+                                const land_out *lo)
+{
+    traj_summary_num(fs, "D_pred", r->D);
+    traj_summary_num(fs, "D_pred_err", r->D_err);
+    traj_summary_num(fs, "D_pred_epoch", r->D_epoch);
+    traj_summary_num(fs, "eSe", r->eSe);
+    traj_summary_num(fs, "eSe_err", r->eSe_err);
+    traj_summary_num(fs, "dwdX2", r->dwdX2);
+    traj_summary_num(fs, "nu_over_b", r->nu_over_b);
+    traj_summary_num(fs, "D_pcd", r->D_pcd);
+    traj_summary_num(fs, "D_pcd_err", r->D_pcd_err);
+    traj_summary_num(fs, "D_pcd_epoch", r->D_pcd_epoch);
+    traj_summary_num(fs, "tau_int", r->tau_int);
+    traj_summary_num(fs, "tau_err", r->tau_err);
+    traj_summary_num(fs, "eSme", r->eSme);
+    traj_summary_num(fs, "D_total", r->D_total);
+    traj_summary_num(fs, "D_total_epoch", r->D_total_epoch);
+    traj_summary_num(fs, "pn_spread", r->pn_spread);
+    traj_summary_num(fs, "lambda_trans", r->lambda_trans);
+    traj_summary_num(fs, "pn_force", r->force);
+    traj_summary_num(fs, "fixed_point_resid", r->resid);
+    if (c->landscape_B) {
+        traj_summary_num(fs, "T_eff", lo->T_eff);
+        traj_summary_num(fs, "landscape_spread", lo->spread);
+        traj_summary_num(fs, "P_ratio", lo->ratio);
+        traj_summary_num(fs, "D_eff_over_D", lo->deff);
+        traj_summary_num(fs, "D_eff", lo->deff * r->D);
+        traj_summary_num(fs, "B_uniform", lo->b_uniform);
+    }
 }
 
 int theory_run(const theory_config *c, const ring_model *m, traj_header *h, const char *out,
@@ -200,6 +332,12 @@ int theory_run(const theory_config *c, const ring_model *m, traj_header *h, cons
     if (c->progress)
         fputc('\n', stderr);
 
+    restore_result rr;
+    land_out lo = {0};
+    if ((c->restore || c->attractor || c->landscape_B) &&
+        (st = restoration(c, m, w, &rf, h, &rr, &lo, err)))
+        goto done;
+
     theory_result res = {.final = ov, .loglik = L, .kl = kl, .t_sb = obs_t_sb(ts, Sv, S + 1),
                          .broken = ov.S > OBS_BROKEN_S};
     flow_stats(f, &res.fc);
@@ -222,6 +360,8 @@ int theory_run(const theory_config *c, const ring_model *m, traj_header *h, cons
     traj_summary_num(fsum, "n_jacobian", (double)res.fc.psetups);
     traj_summary_str(fsum, "phase", res.broken ? "broken" : "symmetric");
     traj_summary_num(fsum, "fwhm", obs_fwhm(w, N));   /* unit 0, as the keys above */
+    if (c->restore || c->attractor || c->landscape_B)
+        restoration_summary(fsum, c, &rr, &lo);
     if ((st = run_files_commit(&rf, err)))
         goto done;
     if (w_final)

@@ -14,6 +14,7 @@
 #include "core/ring.h"
 #include "core/traj.h"
 #include "theory/flow.h"
+#include "theory/restore.h"
 
 typedef enum { THEORY_W_ALL = 0, THEORY_W_FINAL = 1, THEORY_W_NONE = 2 } theory_weights;
 
@@ -32,6 +33,20 @@ typedef struct {
     theory_weights weights; /* rows of weights.tsv                          */
     int spectrum_only;      /* write spectrum.tsv only                      */
     int progress;           /* progress line on stderr                      */
+    /* Symmetry restoration at the final profile (SPEC.md 8, theory/restore.h;
+     * M = 1).  restore: D_pred and the rest of restore_result into
+     * summary.tsv, for SGD step rc.lr, minibatch rc.batch, rc.B samples per
+     * epoch, model term rc.term (rc.chains, rc.mc_steps, rc.pcd_updates),
+     * rc.nsample (gaussian e^T Sigma e); rc.data, rc.unit, rc.seed and
+     * rc.T_fix are set from the run.  attractor: attractor.tsv (X, the
+     * log-likelihood per site of the translate w*(i - X) at
+     * rc.attractor_points fractional X in [0, 1)).  landscape_B > 0: the
+     * training set of B samples that `sim --seed` draws (RNG_STREAM_DATA
+     * of seed), its landscape L_B(X) on landscape_points X over the ring
+     * and P(X) into landscape.tsv.  Either of the last two implies restore. */
+    int restore, attractor;
+    size_t landscape_B, landscape_points;
+    restore_config rc;
 } theory_config;
 
 /* theory_config with the defaults of SPEC.md 6 (one gaussian unit, T = 40,

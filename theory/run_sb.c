@@ -57,8 +57,8 @@ int theory_run_small_beta(const theory_config *c, const ring_model *m, traj_head
     size_t last = tr->n - 1;
     for (size_t k = 0; k < M * N; k++)
         uf[k] = tr->u[last * M * N + k];
-    if (M > 1 && (st = sb_localise(N, M, uf)))
-        goto done;
+    /* it returns the sweeps done, not a status */
+    sb_localise(N, M, uf);
     sb_norm2(N, M, uf, bf);
     double bm, bp;
     sb_continuum_roots(&bm, &bp);

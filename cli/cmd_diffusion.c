@@ -1,0 +1,118 @@
+/* cmd_diffusion: `symrbm diffusion`, the random walk of the receptive
+ * fields after they formed and its diffusion constant (SPEC.md 8, 10):
+ * parse, call diffusion_run (compare/diffusion.h), which runs one task per
+ * seed in-process in worker processes; warn when the snapshots were too
+ * sparse to unwrap the centres safely. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "cli/opts.h"
+#include "compare/diffusion.h"
+#include "core/err.h"
+#include "core/sys.h"
+
+static const char synopsis[] =
+    "symrbm diffusion --data ising --N 100 --beta 1 --hidden spin --M 1 --model-term exact|pcd\n"
+    "       --sampling online|epoch --lr 0.05 --batch 10 --T 4000 | --epochs E --seeds 8 --out DIR";
+static const char about[] =
+    "Symmetry restoration (SPEC.md 8): per seed a sim run with linear snapshots, the unwrapped\n"
+    "centres X, their time- and seed-averaged MSD after formation, D from MSD = a + 2 D tau with\n"
+    "a bootstrap over seeds, per unit t and per epoch, circular variance and KS distance of\n"
+    "X mod N, for M >= 2 the step covariance and the sorted gaps.  --snapshots 0 chooses the\n"
+    "count from T, lr and batch.  Resumable: a rerun only runs the seeds without a result.";
+
+int cmd_diffusion(int argc, char **argv, char *err)
+{
+    diffusion_config c;
+    diffusion_config_default(&c);
+    opt_common oc;
+    opt_common_init(&oc);
+    oc.rp = c.data;
+    oc.data = c.data.type->name;
+    oc.T = c.sim.T;
+    oc.snapshots = 0;
+    train_config *t = &c.sim.train;
+    const char *hidden = "spin", *fields = "fixed", *term = "exact", *opt = "sgd",
+               *sampling = "online";
+    double gamma = 1, theta = 0, gamma_m = 1, theta_m = 0;
+    int seen_e = 0, seen_gm = 0, seen_tm = 0;
+    unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
+    opt_spec spec[OPTC_MAX + 24];
+    size_t n = opt_common_spec(&oc, which, spec);
+    /* sim's options (cli/cmd_sim.c), as there */
+    const opt_spec more[] = {
+        {"hidden", OPT_CHOICE, &hidden, "hidden-unit kind", unit_type_names(), NULL},
+        {"M", OPT_SIZE, &t->M, "hidden units", NULL, NULL},
+        {"gamma", OPT_DOUBLE, &gamma, "hidden curvature (drelu: h >= 0 side)", NULL, NULL},
+        {"theta", OPT_DOUBLE, &theta, "hidden threshold (drelu: h >= 0 side)", NULL, NULL},
+        {"gamma-m", OPT_DOUBLE, &gamma_m, "drelu curvature on h < 0 (default: --gamma)", NULL,
+         &seen_gm},
+        {"theta-m", OPT_DOUBLE, &theta_m, "drelu threshold on h < 0 (default: --theta)", NULL,
+         &seen_tm},
+        {"fields", OPT_CHOICE, &fields, "visible fields g", "fixed|learn", NULL},
+        {"l2", OPT_DOUBLE, &t->l2, "L2 penalty: dw/dt = dL/dw - l2 w", NULL, NULL},
+        {"model-term", OPT_CHOICE, &term, "model average", "exact|pcd|cd|enum", NULL},
+        {"chains", OPT_SIZE, &t->chains, "PCD persistent chains", NULL, NULL},
+        {"mc-steps", OPT_SIZE, &t->mc_steps, "Gibbs steps per update (pcd, cd)", NULL, NULL},
+        {"optimizer", OPT_CHOICE, &opt, "optimiser", "sgd|adam", NULL},
+        {"lr", OPT_DOUBLE, &t->lr, "learning rate (t = lr x updates)", NULL, NULL},
+        {"batch", OPT_SIZE, &t->batch, "minibatch size (0: full batch)", NULL, NULL},
+        {"epochs", OPT_SIZE, &c.sim.epochs, "run length in epochs of B (instead of --T)", NULL,
+         &seen_e},
+        {"B", OPT_SIZE, &c.B, "training samples (online: the epoch of the per-epoch D)", NULL,
+         NULL},
+        {"sampling", OPT_CHOICE, &sampling, "minibatch noise (SPEC.md 8)",
+         diffusion_sampling_names(), NULL},
+        {"seeds", OPT_SIZE, &c.seeds, "independent runs", NULL, NULL},
+        {"boot", OPT_SIZE, &c.boot, "bootstrap resamples over seeds", NULL, NULL},
+        {"form-frac", OPT_DOUBLE, &c.form_frac, "formed: S >= this x its plateau", NULL, NULL},
+        {"jobs", OPT_SIZE, &c.jobs, "worker processes (default: cores online)", NULL, NULL},
+    };
+    for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
+        spec[n++] = more[k];
+    int done, st = opt_parse_or_help(argc, argv, spec, n, synopsis, about, NULL, 0, NULL, &done,
+                                     err);
+    if (st || done)
+        return st;
+    if (oc.seen_T && seen_e)
+        return sym_error(err, SYM_EINVAL, "give either --T or --epochs, not both");
+    if (seen_e && c.sim.epochs < 1)
+        return sym_error(err, SYM_EINVAL, "--epochs 0: need at least one epoch");
+    const unit_type *ut;
+    if ((st = opt_common_finish(&oc, which, err)) || (st = unit_type_parse(hidden, &ut, err)) ||
+        (st = train_term_parse(term, &t->term, err)) || (st = train_opt_parse(opt, &t->opt, err)) ||
+        (st = diffusion_sampling_parse(sampling, &c.sampling, err)))
+        return st;
+    unit_params_default(&t->unit, ut);
+    t->unit.gamma_p = gamma;
+    t->unit.theta_p = theta;
+    t->unit.gamma_m = unit_type_param(ut, "gamma-m") && seen_gm ? gamma_m : gamma;
+    t->unit.theta_m = unit_type_param(ut, "theta-m") && seen_tm ? theta_m : theta;
+    t->learn_fields = !strcmp(fields, "learn");
+    c.data = oc.rp;
+    c.sim.T = oc.T;
+    c.sim.init_scale = oc.init_scale;
+    c.seed = oc.seed;
+    c.snapshots = oc.snapshots;
+    c.progress = isatty(2);
+    traj_header h;
+    traj_header_init(&h);
+    st = opt_run_header(&h, "diffusion", argc, argv, spec, n)
+             ? sym_error(err, SYM_ENOMEM, "out of memory")
+             : diffusion_run(&c, &h, oc.out, err);
+    traj_header_free(&h);
+    char path[SYS_PATH], e2[SYM_ERRLEN];
+    traj_header kv;
+    double sparse = 0, smax = 0;
+    if (!st && !sys_path(path, sizeof path, oc.out, "summary.tsv", e2) &&
+        !traj_read_summary(path, &kv, e2)) {
+        if (!traj_summary_get_finite(&kv, "sparse", path, &sparse, e2) && sparse > 0 &&
+            !traj_summary_get_finite(&kv, "step_max", path, &smax, e2))
+            fprintf(stderr, "symrbm diffusion: warning: a centre moved %g sites between two "
+                    "snapshots (> N/%g): raise --snapshots\n", smax, DIFFUSION_SPARSE_FRAC);
+        traj_header_free(&kv);
+    }
+    return st;
+}

@@ -1,0 +1,134 @@
+/* diffusion: symmetry restoration as a library call - the random walk of
+ * the receptive fields' centres (SPEC.md 4 `X`, 5 diffusion files, 8, 10).
+ *
+ * One task per seed (core/task.h: resumable, --jobs workers, locked): draw
+ * the data, train in-process (sim/run.h sim_run) into the task's own
+ * directory with linearly spaced snapshots, read trajectory.tsv back and
+ * store the per-seed fit.  Then every seed's centres are unwrapped into X,
+ * and DIR/centres.tsv (t seed mu X R), DIR/msd.tsv (tau msd msd_lo msd_hi
+ * n: the time- and seed-averaged MSD after formation, bootstrap band over
+ * seeds) and DIR/summary.tsv (D, D_lo, D_hi from MSD = a + 2 D tau, per
+ * unit t and per epoch, D_pred, the restoration statistics, and for M >= 2
+ * the step covariance and the spacing of the centres) are written as one
+ * set.
+ *
+ * Definitions (written to summary.tsv too):
+ * - formation: per unit, S reaches form_frac (default 0.9) of its plateau,
+ *   the mean S over the last quarter of the snapshots; per seed the latest
+ *   unit; the pooled analysis starts at the latest seed's t_form.
+ * - fit lags: tau = dt .. tau_max = (T - t_form) / 4 (the MSD of a window
+ *   is averaged over all start times, so lags beyond a quarter of it rest
+ *   on few independent segments); linearity = D_app(tau_max/2) /
+ *   D_app(tau_max/4), D_app(tau) = MSD(tau) / (2 tau) (1 for a straight
+ *   line through 0).
+ */
+#ifndef SYM_DIFFUSION_H
+#define SYM_DIFFUSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+
+#include "core/ring.h"
+#include "core/traj.h"
+#include "sim/run.h"
+
+#define DIFFUSION_MAXSEEDS 100000
+#define DIFFUSION_MAXM 16        /* C_mu_nu and gap keys in summary.tsv     */
+/* default snapshot count: at least this many (MSD resolution) ... */
+#define DIFFUSION_SNAP_MIN 400
+/* ... and dense enough that the rms centre step between snapshots is at
+ * most N / DIFFUSION_STEP_FRAC under a generous bound on D (diffusion.c
+ * diffusion_snapshots): a true step must stay < N/2 for the unwrapping. */
+#define DIFFUSION_STEP_FRAC 8.0
+/* a measured |step| above N / DIFFUSION_SPARSE_FRAC flags the run as too
+ * sparse (summary key sparse = 1; the CLI warns) */
+#define DIFFUSION_SPARSE_FRAC 4.0
+
+/* The minibatch noise source (SPEC.md 8).  epoch: sim's per-epoch
+ * reshuffle of B samples.  online: fresh exact samples at every update -
+ * drawn here as K x batch samples used once each in one epoch, which is the
+ * same distribution (iid exact samples, each seen once), until sim's own
+ * --sampling lands.  replace: iid draws with replacement, needs sim's
+ * --sampling (refused until then). */
+typedef enum {
+    DIFFUSION_EPOCH = 0,
+    DIFFUSION_ONLINE = 1,
+    DIFFUSION_REPLACE = 2
+} diffusion_sampling;
+
+typedef struct {
+    ring_params data;
+    sim_config sim;        /* trainer, T or epochs, init_scale; the seed,
+                            * snapshots and spacing are set per task        */
+    diffusion_sampling sampling;
+    size_t B;              /* training samples (epoch); online: the epoch
+                            * length B / batch of the per-epoch values      */
+    size_t seeds, boot, jobs;
+    size_t snapshots;      /* 0: diffusion_snapshots chooses               */
+    double form_frac;      /* formation: S >= form_frac x plateau          */
+    uint64_t seed;
+    int progress;
+} diffusion_config;
+
+/* "epoch|online|replace" and its parser (SYM_EINVAL naming the value). */
+const char *diffusion_sampling_names(void);
+int diffusion_sampling_parse(const char *name, diffusion_sampling *s, char *err);
+
+/* Defaults: ising N = 100 beta = 1, binary hidden M = 1, exact model term,
+ * online, lr 0.05, batch 10, T 4000, B 10^6, 8 seeds, 1000 resamples,
+ * form_frac 0.9, jobs = cores online. */
+void diffusion_config_default(diffusion_config *c);
+int diffusion_config_check(const diffusion_config *c, char *err);
+
+/* The snapshot count a run uses: c->snapshots, or when 0 the larger of
+ * DIFFUSION_SNAP_MIN and T / dt_max, dt_max = (N / DIFFUSION_STEP_FRAC)^2 /
+ * (2 D_up) with D_up = 100 nu / b sites^2 per unit t (the paper's Fig. 5b
+ * slope is ~53 nu / b; b = B for a full batch), at most one per update. */
+int diffusion_snapshots(const diffusion_config *c, size_t *ns, char *err);
+
+/* Run the seeds into out (locked while it runs); h is the caller's header
+ * (run_header + options). */
+int diffusion_run(const diffusion_config *c, traj_header *h, const char *out, char *err);
+
+/* ---- the analysis, exposed for tests ---- */
+
+/* The unwrapped centre after prev_X given the new centre in [0, N): the
+ * representative of center + k N nearest to prev_X (ties: the step -N/2 is
+ * taken as +N/2).  To be replaced by core/obs obs_unwrap(prev_X, center, N)
+ * when that lands (same contract). */
+double diffusion_unwrap(double prev_X, double center, double N);
+
+/* Formation time of one unit: the first t[k] with S[k] >= frac x plateau,
+ * plateau = mean of S over the last ceil(n/4) snapshots; NAN when the
+ * plateau is symmetric (<= OBS_BROKEN_S) or n == 0. */
+double diffusion_t_form(const double *t, const double *S, size_t n, double frac);
+
+/* Time-averaged MSD of one walk X[0..n-1]: msd[j-1] = mean over k of
+ * (X[k+j] - X[k])^2, lags j = 1..nlag (nlag < n). */
+void diffusion_walk_msd(const double *X, size_t n, size_t nlag, double *msd);
+
+/* Least squares msd = a + 2 D tau over tau[0..n-1] (n >= 2). */
+int diffusion_fit(const double *tau, const double *msd, size_t n, double *D, double *a,
+                  char *err);
+
+/* Bootstrap over walks: msd is nw x nlag (row w = walk w's curve), the
+ * resampled mean curves give the 95% band per lag (lo, hi: nlag each) and
+ * the fit over the first nfit lags the interval [D_lo, D_hi].  nw >= 2. */
+int diffusion_boot(const double *msd, size_t nw, size_t nlag, const double *tau, size_t nfit,
+                   size_t boot, gsl_rng *r, double *lo, double *hi, double *D_lo,
+                   double *D_hi, char *err);
+
+/* Circular variance 1 - |mean exp(2 pi i x / N)| of x[0..n-1]: 0 for a
+ * point mass, 1 for n >= 2 evenly spaced points on the ring; NAN if n = 0. */
+double diffusion_circvar(const double *x, size_t n, double N);
+
+/* Kolmogorov-Smirnov distance of the values x mod N (x is reduced and
+ * sorted in place) to the uniform distribution on [0, N). */
+double diffusion_ks_uniform(double *x, size_t n, double N);
+
+/* The prediction D_pred of SPEC.md 8 (NAN until theory/restore.h lands:
+ * the one place where restore_predict is to be called). */
+double diffusion_predict(const diffusion_config *c, const ring_model *m);
+
+#endif
