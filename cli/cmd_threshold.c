@@ -3,6 +3,8 @@
  * (compare/threshold.h), which runs its tasks in-process in worker
  * processes, one task (--task), over MPI (--mpi) or lists them
  * (--list-tasks; core/task.h). */
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cmd.h"
@@ -15,12 +17,15 @@
 static const char synopsis[] =
     "symrbm threshold --data MODEL --N N ... [--hidden gaussian|spin] --Bmin --Bmax --points "
     "--seeds --out DIR\n"
+    "       symrbm threshold --data xy --P P --beta X --N N --hidden none --Bmin --Bmax ... --out DIR\n"
     "       symrbm threshold --scan beta --beta-min X --beta-max Y --points K --B B ... --out DIR";
 static const char about[] =
     "Critical sample size sweep (SPEC.md 7): linear-regime overlap, trained Q and S\n"
     "against B, measured B_c with bootstrap intervals, BBP, random-matrix and the paper's\n"
     "eq. 27 predictions, W = |sum w| and the train - test log-likelihood gap; or\n"
-    "(--scan beta) Q, S, W against beta on a linear grid at fixed B.\n"
+    "(--scan beta) Q, S, W against beta on a linear grid at fixed B; or (--hidden none,\n"
+    "Potts data: xy) no training, the top eigenvector of the centred one-hot C^ against B:\n"
+    "measured angular and spatial B_c beside their random-matrix predictions.\n"
     "Resumable: a rerun on the same --out only runs the tasks that have no result.\n"
     "Batch schedulers: --list-tasks, then --task ID per task (any number at once), then\n"
     "a run without either writes the summary; MPI: mpirun -np K symrbm threshold ... --mpi\n"
@@ -37,6 +42,9 @@ int cmd_threshold(int argc, char **argv, char *err)
     oc.snapshots = c.snapshots;
     unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
     const char *hidden = c.hidden->name, *scan = "B";
+    /* the theory families and "none" (the data-only sweep of Potts data) */
+    char hidden_choices[256];
+    snprintf(hidden_choices, sizeof hidden_choices, "%s|none", theory_family_names());
     opt_spec spec[OPTC_MAX + 20];
     size_t n = opt_common_spec(&oc, which, spec);
     const opt_spec more[] = {
@@ -50,8 +58,8 @@ int cmd_threshold(int argc, char **argv, char *err)
         {"keep-sim", OPT_FLAG, &c.keep_sim,
          "keep each task's sim output (large) and C^'s top eigenvector (evec_i in result.tsv)",
          NULL, NULL},
-        {"hidden", OPT_CHOICE, &hidden, "hidden unit (its exact theory is the reference)",
-         theory_family_names(), NULL},
+        {"hidden", OPT_CHOICE, &hidden, "hidden unit (its exact theory is the reference; none: "
+         "data-only sweep of Potts data)", hidden_choices, NULL},
         {"B-test", OPT_SIZE, &c.B_test, "held-out samples per task (test log-likelihood)", NULL,
          NULL},
         {"scan", OPT_CHOICE, &scan, "grid over B (log) or over beta (linear, at --B)",
@@ -67,7 +75,7 @@ int cmd_threshold(int argc, char **argv, char *err)
     int done, st = opt_parse_or_help(argc, argv, spec, n, synopsis, about, NULL, 0, NULL, &done,
                                      err);
     if (st || done || (st = opt_common_finish(&oc, which, err)) ||
-        (st = unit_type_parse(hidden, &c.hidden, err)) ||
+        (!(c.data_only = !strcmp(hidden, "none")) && (st = unit_type_parse(hidden, &c.hidden, err))) ||
         (st = threshold_scan_parse(scan, &c.scan, err)) || (st = opt_task_begin(&c.sel, err)))
         return st;
     c.data = oc.rp;

@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "core/rng.h"
 #include "core/run.h"
+#include "core/size.h"
 #include "core/sys.h"
 #include "core/task.h"
 #include "sim/lin.h"
@@ -102,7 +103,9 @@ int threshold_config_check(const threshold_config *c, char *err)
     if (!(c->init_scale > 0) || !isfinite(c->init_scale))
         return sym_error(err, SYM_EINVAL, "init-scale = %g: must be > 0", c->init_scale);
     const flow_family *fam;
-    if (!c->hidden || theory_family_find(c->hidden->name, &fam, err))
+    if (c->data_only && c->scan != THRESHOLD_SCAN_B)
+        return sym_error(err, SYM_EINVAL, "hidden = none: the data-only sweep scans B only");
+    if (!c->data_only && (!c->hidden || theory_family_find(c->hidden->name, &fam, err)))
         return sym_error(err, SYM_EINVAL, "hidden = %s: the sweep needs a kind with an "
                          "infinite-data theory (%s)", c->hidden ? c->hidden->name : "(null)",
                          theory_family_names());
@@ -161,6 +164,7 @@ typedef struct {
     char (*label)[LABEL_CAP];   /* per point (beta scan), else NULL          */
     double *u;                  /* the infinite-data profiles at T, N each:
                                  * one (B scan) or one per point (beta scan) */
+    const double *plam;         /* data-only (Potts): lambda[k P + p]         */
 } sweep;
 
 static const ring_model *point_model(const sweep *w, size_t j)
@@ -199,7 +203,7 @@ static int model_keys(const sweep *w, size_t j, traj_header *h)
     st = st ? st : traj_header_set(h, "T", "%.17g", c->T);
     st = st ? st : traj_header_set(h, "init-scale", "%.17g", c->init_scale);
     st = st ? st : traj_header_set(h, "seed", "%llu", (unsigned long long)c->seed);
-    st = st ? st : traj_header_set(h, "hidden", "%s", c->hidden->name);
+    st = st ? st : traj_header_set(h, "hidden", "%s", c->data_only ? "none" : c->hidden->name);
     return st;
 }
 
@@ -224,11 +228,15 @@ static int put(traj_header *res, const char *key, double x)
     return traj_header_set(res, key, "%.17g", x);
 }
 
+static int task_exec_potts(const sweep *w, size_t t, traj_header *res, char *err);
+
 /* One task, in a worker process: data, linear overlap, training. */
 static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, char *err)
 {
     const sweep *w = ctx;
     const threshold_config *c = w->c;
+    if (c->data_only)
+        return task_exec_potts(w, t, res, err);
     size_t j = t / c->seeds;
     const ring_model *m = point_model(w, j);
     size_t B = w->Bs[j], N = m->N;
@@ -617,8 +625,13 @@ static int scan_kind_check(const threshold_config *c, const char *out, char *err
     return st;
 }
 
+static int threshold_run_potts(const threshold_config *c, traj_header *h, const char *out,
+                               char *err);
+
 int threshold_run(const threshold_config *c, traj_header *h, const char *out, char *err)
 {
+    if (c->data_only)
+        return threshold_run_potts(c, h, out, err);
     int st = ring_params_require_spin(&c->data, "threshold", err);
     st = st ? st : threshold_config_check(c, err);
     if (st)
@@ -684,7 +697,7 @@ int threshold_run(const threshold_config *c, traj_header *h, const char *out, ch
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
     }
-    sweep w = {c, npt, m, Bs, label, u};
+    sweep w = {c, npt, m, Bs, label, u, NULL};
     task_set ts = {nt, &w, task_name, task_params, task_exec};
     /* stored results are checked before the theory runs (task_sweep), so
      * that a parameter mismatch is reported at once */
@@ -742,5 +755,262 @@ done:
     free(top);
     free(u);
     free(e);
+    return st;
+}
+
+/* ---- the data-only sweep of Potts data (xy; SPEC.md 7 and 9) ----
+ * No hidden unit: the Potts RBM is not built yet, so the two thresholds of
+ * the paper's Fig. 11 are approached through the data alone, by the top
+ * eigenvector of C^ (theory/rmt.h rmt_xy says what each quantity is). */
+
+/* per-task values, in result.tsv and threshold.tsv order */
+enum { PX_TOP = 0, PX_TOPN = 1, PX_ANG = 2, PX_SPAT = 3, PX_GROW = 4, PX_N = 5 };
+static const char *const px_key[PX_N] = {"top_eval", "top_norm", "ov_ang", "ov_spat", "ov_grow"};
+
+static int task_exec_potts(const sweep *w, size_t t, traj_header *res, char *err)
+{
+    const threshold_config *c = w->c;
+    const ring_model *m = w->m[0];
+    size_t B = w->Bs[t / c->seeds], N = m->N, P = m->P, n;
+    uint64_t ts = task_seed(c->seed, B, t % c->seeds);
+    int st = sym_alloc_check(B, N, 1, "B*N training samples", &n, err);
+    if (st)
+        return st;
+    /* the training stream of sim_draw (sim/run.h), which refuses Potts
+     * data: the same rows a future Potts trainer would see */
+    int8_t *v = malloc(n);
+    gsl_rng *rd = rng_alloc(ts, RNG_STREAM_DATA);
+    lin_potts *lw = NULL;
+    lin_potts_result r;
+    st = !v || !rd ? sym_error(err, SYM_ENOMEM, "out of memory for B = %zu samples", B) : SYM_OK;
+    st = st ? st : ring_sample(m, rd, B, v, err);
+    st = st ? st : lin_potts_alloc(&lw, N, P, w->plam, err);
+    st = st ? st : lin_potts_top(lw, v, B, &r, NULL, err);
+    lin_potts_free(lw);
+    if (rd)
+        gsl_rng_free(rd);
+    free(v);
+    if (st)
+        return sym_context(err, st, "task");
+    const double val[PX_N] = {r.top, r.top_norm, r.ov_ang, r.ov_spat, r.ov_grow};
+    for (size_t k = 0; k < PX_N; k++)
+        if (put(res, px_key[k], val[k]))
+            return sym_error(err, SYM_ENOMEM, "out of memory");
+    return SYM_OK;
+}
+
+/* measured B_c of the seed values y[j ns + s] between fixed levels lo, hi:
+ * the crossing of the seed means and its bootstrap interval */
+static int potts_bc(const threshold_config *c, const double *Bd, const double *mean,
+                    const double *y, size_t nB, double lo, double hi, gsl_rng *r, double bc[3],
+                    size_t *nvalid, char *err)
+{
+    char e2[SYM_ERRLEN];
+    thr_levels lv = {0, 0, lo, hi};
+    if (thr_crossing(Bd, mean, nB, lo, hi, &bc[0], e2) != SYM_OK)
+        bc[0] = NAN;
+    return thr_bootstrap(Bd, y, nB, c->seeds, &lv, c->boot, r, &bc[1], &bc[2], nvalid, err);
+}
+
+static void summary_bc(FILE *fs, const char *name, const double bc[3], double N)
+{
+    const char *suffix[] = {"", "_lo", "_hi"};
+    char key[64];
+    for (size_t q = 0; q < 3; q++) {
+        snprintf(key, sizeof key, "Bc_%s%s", name, suffix[q]);
+        traj_summary_num(fs, key, bc[q]);
+    }
+    /* r = N / B: the interval's ends swap */
+    const double rv[3] = {N / bc[0], N / bc[2], N / bc[1]};
+    for (size_t q = 0; q < 3; q++) {
+        snprintf(key, sizeof key, "r_%s%s", name, suffix[q]);
+        traj_summary_num(fs, key, rv[q]);
+    }
+}
+
+static int finish_potts(const threshold_config *c, const sweep *w, const double *y, size_t ntodo,
+                        double t0, traj_header *h, const char *out, char *err)
+{
+    size_t nB = w->npt, ns = c->seeds, nt = nB * ns;
+    const ring_model *m = w->m[0];
+    double N = (double)m->N;
+    rmt_xy *rx = NULL;
+    gsl_rng *raux = NULL;
+    double *Bd = malloc(nB * sizeof *Bd), *mean = malloc(PX_N * nB * sizeof *mean);
+    double *sd = malloc(PX_N * nB * sizeof *sd);
+    int st = Bd && mean && sd ? SYM_OK : sym_error(err, SYM_ENOMEM, "out of memory");
+    st = st ? st : rmt_xy_alloc(&rx, w->plam, m->N, m->P, err);
+    rmt_xy_pred pr;
+    st = st ? st : rmt_xy_predict(rx, &pr, err);
+    if (!st && !(raux = rng_alloc(c->seed, RNG_STREAM_AUX)))
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+    if (st)
+        goto done;
+    for (size_t j = 0; j < nB; j++) {
+        Bd[j] = (double)w->Bs[j];
+        for (size_t k = 0; k < PX_N; k++)
+            sys_mean_sd(y + k * nt + j * ns, ns, 1, &mean[k * nB + j], &sd[k * nB + j]);
+    }
+    /* levels: ov_ang from its random-matrix B -> 0 level to 1 (as ov_lin);
+     * ov_spat from its B -> 0 level to the largest seed mean of the grid
+     * (it falls back to 0 at large B: rmt_xy), both held fixed in the
+     * bootstrap */
+    double bca[3], bcs[3], bcf[3] = {NAN, NAN, NAN}, smax = -INFINITY;
+    size_t va, vs, vf = 0, jmax = 0;
+    for (size_t j = 0; j < nB; j++)
+        if (mean[PX_SPAT * nB + j] > smax) {
+            smax = mean[PX_SPAT * nB + j];
+            jmax = j;
+        }
+    st = potts_bc(c, Bd, mean + PX_ANG * nB, y + PX_ANG * nt, nB, pr.ang0, 1.0, raux, bca, &va,
+                  err);
+    st = st ? st : potts_bc(c, Bd, mean + PX_SPAT * nB, y + PX_SPAT * nt, nB, pr.spat0, smax, raux,
+                            bcs, &vs, err);
+    /* ... and falling past its peak, from smax to its B -> infinity level 0 */
+    if (!st && nB - jmax >= 2)
+        st = potts_bc(c, Bd + jmax, mean + PX_SPAT * nB + jmax, y + PX_SPAT * nt + jmax * ns,
+                      nB - jmax, smax, 0.0, raux, bcf, &vf, err);
+    if (!st && (run_stamp(h) || ring_header_set(m, h)))
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+    if (st)
+        goto done;
+    run_files rf;
+    FILE *f, *fs;
+    if ((st = run_files_init(&rf, out, err)) ||
+        (st = run_files_open(&rf, "threshold.tsv", h, &f, err)))
+        goto done;
+    fprintf(f, "B\tr\tseeds");
+    for (size_t k = 0; k < PX_N; k++)
+        fprintf(f, "\t%s_mean\t%s_sd", px_key[k], px_key[k]);
+    fprintf(f, "\tx_top_rmt\tx_top_norm_rmt\tedge_norm\tx_edge_norm_rmt\tov_ang_rmt\tov_spat_rmt"
+               "\tov_grow_rmt\n");
+    for (size_t j = 0; j < nB && !st; j++) {
+        rmt_xy_top t;
+        st = rmt_xy_eval(rx, Bd[j], &t, err);
+        fprintf(f, "%zu", w->Bs[j]);
+        put_tab(f, N / Bd[j]);
+        fprintf(f, "\t%zu", ns);
+        for (size_t k = 0; k < PX_N; k++) {
+            put_tab(f, mean[k * nB + j]);
+            put_tab(f, sd[k * nB + j]);
+        }
+        const double pv[7] = {t.x_top, t.x_top_norm, t.edge_norm, t.x_edge_norm, t.ov_ang,
+                              t.ov_spat, t.ov_grow};
+        for (size_t q = 0; q < 7; q++)
+            put_tab(f, st ? NAN : pv[q]);
+        fputc('\n', f);
+    }
+    if (st || (st = run_files_open(&rf, "summary.tsv", h, &fs, err))) {
+        run_files_abort(&rf);
+        goto done;
+    }
+    summary_bc(fs, "ang", bca, N);
+    traj_summary_num(fs, "ang_level_lo", pr.ang0);
+    traj_summary_num(fs, "ang_level_hi", 1.0);
+    traj_summary_num(fs, "ang_boot_valid", (double)va);
+    summary_bc(fs, "spat", bcs, N);
+    traj_summary_num(fs, "spat_level_lo", pr.spat0);
+    traj_summary_num(fs, "spat_level_hi", smax);
+    traj_summary_num(fs, "spat_boot_valid", (double)vs);
+    summary_bc(fs, "spat_fall", bcf, N);
+    traj_summary_num(fs, "spat_fall_boot_valid", (double)vf);
+    const char *pk[] = {"Bc_ang_rmt", "Bc_spat_rmt", "Bc_spat_fall_rmt", "Bc_bbp", "Bc_paper"};
+    const double pvv[] = {pr.Bc_ang, pr.Bc_spat, pr.Bc_spat_fall, pr.Bc_bbp, pr.Bc_paper};
+    for (size_t q = 0; q < 5; q++) {
+        traj_summary_num(fs, pk[q], pvv[q]);
+        char key[64];
+        snprintf(key, sizeof key, "r_%s", pk[q] + 3);
+        traj_summary_num(fs, key, N / pvv[q]);
+    }
+    traj_summary_num(fs, "spat_max_rmt", pr.spat_max);
+    traj_summary_num(fs, "B_spat_max_rmt", pr.B_spat_max);
+    traj_summary_num(fs, "lambda_max", pr.lambda_max);
+    traj_summary_num(fs, "Lambda_xy", pr.Lambda);
+    traj_summary_num(fs, "n_ang", (double)pr.n_ang);
+    traj_summary_num(fs, "n_spat", (double)pr.n_spat);
+    traj_summary_num(fs, "n_grow", (double)pr.n_grow);
+    traj_summary_num(fs, "tasks", (double)nt);
+    traj_summary_num(fs, "tasks_run", (double)ntodo);
+    traj_summary_num(fs, "wall_s", sys_now() - t0);
+    traj_summary_str(fs, "hidden", "none");
+    st = run_files_commit(&rf, err);
+done:
+    free(Bd);
+    free(mean);
+    free(sd);
+    rmt_xy_free(rx);
+    if (raux)
+        gsl_rng_free(raux);
+    return st;
+}
+
+static int threshold_run_potts(const threshold_config *c, traj_header *h, const char *out,
+                               char *err)
+{
+    int st = threshold_config_check(c, err);
+    if (st)
+        return st;
+    if (!c->data.type->potts)
+        return sym_error(err, SYM_EINVAL, "hidden = none: the data-only sweep is for Potts data "
+                         "(xy); data model %s trains a hidden unit", c->data.type->name);
+    double t0 = sys_now();
+    size_t ns = c->seeds, npt = 0, ntodo = 0;
+    size_t *Bs = malloc(c->points * sizeof *Bs);
+    ring_model *m = NULL;
+    double *plam = NULL, *y = NULL;
+    int lock = -1, collect;
+    task_opts to = {c->jobs, c->progress, "threshold"};
+    task_mode tm = {c->sel, NULL, NULL};
+    if (!Bs) {
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = task_open(out, &c->sel, &lock, err)) || (st = scan_kind_check(c, out, err)) ||
+        (st = thr_grid(c->Bmin, c->Bmax, c->points, Bs, &npt, err)))
+        goto done;
+    if (npt < 2) {
+        st = sym_error(err, SYM_EINVAL, "Bmin = %g, Bmax = %g: fewer than two distinct sample "
+                       "sizes", c->Bmin, c->Bmax);
+        goto done;
+    }
+    if ((st = ring_alloc(&m, &c->data, err)))
+        goto done;
+    size_t nt = npt * ns;
+    plam = malloc(m->N * m->P * sizeof *plam);
+    y = malloc(PX_N * nt * sizeof *y);
+    if (!plam || !y) {
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = ring_potts_spectrum(m, plam, err)))
+        goto done;
+    ring_model *mm[1] = {m};
+    sweep w = {c, npt, mm, Bs, NULL, NULL, plam};
+    task_set ts = {nt, &w, task_name, task_params, task_exec};
+    if ((st = task_sweep(out, &ts, &to, &tm, &ntodo, &collect, err)) || !collect)
+        goto done;
+    for (size_t t = 0; t < nt && !st; t++) {
+        traj_header res;
+        traj_header_init(&res);
+        int have;
+        st = task_load(out, &ts, t, &res, &have, err);
+        if (!st && !have)
+            st = sym_error(err, SYM_EIO, "left no result");
+        for (size_t k = 0; k < PX_N && !st; k++)
+            st = task_value(&res, px_key[k], &y[k * nt + t], err);
+        traj_header_free(&res);
+        if (st) {
+            char name[64];
+            task_name(&w, t, name, sizeof name);
+            st = sym_context(err, st, name);
+        }
+    }
+    st = st ? st : finish_potts(c, &w, y, ntodo, t0, h, out, err);
+done:
+    sys_unlock(lock);
+    free(Bs);
+    ring_free(m);
+    free(plam);
+    free(y);
     return st;
 }

@@ -49,6 +49,13 @@ typedef struct {
     uint64_t seed;
     int keep_sim, progress;
     task_select sel;           /* how the tasks run (core/task.h task_sweep) */
+    /* 1: no hidden unit is trained (`--hidden none`), the data-only sweep of
+     * Potts data (xy, SPEC.md 7 and 9): per task the top eigenpair of the
+     * centred one-hot C^ (sim/lin.h lin_potts_top), its projections ov_ang
+     * and ov_spat; the measured angular and spatial B_c beside the
+     * predictions of theory/rmt.h rmt_xy.  B scan only; hidden, T, lr and
+     * B_test are not used. */
+    int data_only;
 } threshold_config;
 
 /* "B|beta", for option choices; the scan called name (SYM_EINVAL naming
@@ -61,6 +68,16 @@ int threshold_scan_parse(const char *name, threshold_scan *s, char *err);
  * jobs = cores online; beta scan: beta from 0.1 to 2 at B = 1000). */
 void threshold_config_default(threshold_config *c);
 int threshold_config_check(const threshold_config *c, char *err);
+
+/* The data-only sweep writes DIR/threshold.tsv (per B: seed means and sd
+ * of top_eval, top_norm, ov_ang, ov_spat, ov_grow, and the rmt_xy
+ * predictions x_top_rmt, x_top_norm_rmt, edge_norm, x_edge_norm_rmt,
+ * ov_ang_rmt, ov_spat_rmt, ov_grow_rmt) and DIR/summary.tsv (Bc_ang,
+ * Bc_spat and Bc_spat_fall with bootstrap intervals, the predictions
+ * Bc_ang_rmt, Bc_spat_rmt, Bc_spat_fall_rmt, Bc_bbp, Bc_paper, each also as
+ * r = N / B).  Levels: ov_ang from rmt_xy's B -> 0 level to 1; ov_spat from
+ * its B -> 0 level to the largest seed mean of the grid (rising), and from
+ * that peak to 0 (falling, on the grid past the peak). */
 
 /* Run the sweep into out (locked while it runs); h is the caller's header
  * (run_header + options), completed with the model's keys. */

@@ -39,4 +39,44 @@ int lin_overlap(lin *ws, const int8_t *v, size_t B, double *ov, double *top, dou
  * both this analysis and the trainer (sim/train.h train_config.chat). */
 int lin_overlap_of(lin *ws, const double *C, double *ov, double *top, double *u, char *err);
 
+/* ---- Potts samples (SPEC.md 7 and 9: the xy data) ----
+ *
+ * The empirical one-hot correlation, centred by the exact mean 1/P (the
+ * rotation symmetry of the xy data; the +-1 C^ above is not centred either,
+ * <v_i> = 0 there): with x_{ic} = [v_i = c],
+ *     C^_{(i,a),(j,b)} = (1/B) sum_b (x_{ia} - 1/P)(x_{jb} - 1/P),
+ * an N P x N P matrix, row (i, a) at i P + a.  Every row sums to zero over
+ * the colours of each site, so C^ lives exactly on the zero-sum gauge
+ * (dimension N (P - 1)) and needs no further projection.  Counted exactly
+ * as integers (pair counts of states), O(B N^2 / 2). */
+int lin_potts_corr(const int8_t *v, size_t N, size_t P, size_t B, double *C, char *err);
+
+typedef struct lin_potts lin_potts;
+
+/* Workspace for N sites of P states; lambda[k P + p] is the population
+ * spectrum (ring_potts_spectrum) that defines the mode classes, as in
+ * theory/rmt.h rmt_xy: angular {k = 0, p = +-1}; spatial: growing
+ * (P lambda_{k,p} > 1 + LIN_GROW_TOL) with k != 0 and p = +-1; growing. */
+int lin_potts_alloc(lin_potts **out, size_t N, size_t P, const double *lambda, char *err);
+void lin_potts_free(lin_potts *ws);
+
+typedef struct {
+    double top;        /* top eigenvalue of C^ (raw)                          */
+    double top_norm;   /* / ((1/P)(1 - 1/P)), the paper's normalisation        */
+    double ov_ang, ov_spat, ov_grow;   /* squared projections of the unit top
+                                        * eigenvector on the three mode sets */
+} lin_potts_result;
+
+/* C^ of v[b N + i] (states 0..P-1; SYM_EINVAL otherwise), its top eigenpair
+ * (GSL eigenvalues, then inverse iteration for the one eigenvector: 5x
+ * faster than dense eigenvectors at N P = 1000; lin_potts_set_full) and the eigenvector's
+ * projections (2-D DFT over sites and colours).  u (may be NULL) gets the
+ * unit eigenvector (N P). */
+/* full = 1: the dense solver with every eigenvector (gsl_eigen_symmv) instead,
+ * the reference the tests compare the fast path with. */
+void lin_potts_set_full(lin_potts *ws, int full);
+
+int lin_potts_top(lin_potts *ws, const int8_t *v, size_t B, lin_potts_result *out, double *u,
+                  char *err);
+
 #endif

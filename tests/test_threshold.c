@@ -854,6 +854,8 @@ START_TEST(test_cli_bad_input)
         {"--hidden", "relu", NULL, NULL},   {"--B-test", "0", NULL, NULL},
         {"--scan", "beta", NULL, NULL},     {"--scan", "Q", NULL, NULL},
         {"--scan", "beta", "--B", "0"},
+        /* the data-only sweep: Potts data and a B scan only */
+        {"--hidden", "none", NULL, NULL},   {"--hidden", "none", "--scan", "beta"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         char *argv[16] = {NULL, "threshold", "--Bmin", "4", "--Bmax", "100", "--out", dir};

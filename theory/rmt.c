@@ -385,7 +385,12 @@ int rmt_density(const rmt_ws *ws, double B, double x, double *rho, char *err)
     return SYM_OK;
 }
 
-int rmt_top_eval(const rmt_ws *ws, double B, rmt_top *out, char *err)
+/* rmt_top_eval, and with ovg != NULL also the predicted squared overlap of
+ * the top sample eigenvector with each whole group g (ovg[g], ws->ng
+ * entries): the same terms whose sums are ov_top and ov_grow, stored on the
+ * way (the sums themselves are formed exactly as before). */
+static int top_eval(const rmt_ws *ws, double B, rmt_top *out, double *ovg, int allow_spike,
+                    char *err)
 {
     double c, u;
     int st = check_B(ws, B, &c, err);
@@ -403,6 +408,8 @@ int rmt_top_eval(const rmt_ws *ws, double B, rmt_top *out, char *err)
     for (size_t g = 0; g < ws->ng; g++) {
         double d = edge_den(ws, g, u);
         double o = a * (double)ws->n[g] * ws->lam[g] / (x * d * d);
+        if (ovg)
+            ovg[g] = o;
         if (g == 0)
             ov_top_e = o;
         if (growing(ws->lam[g]))
@@ -432,6 +439,8 @@ int rmt_top_eval(const rmt_ws *ws, double B, rmt_top *out, char *err)
         for (size_t g = 0; g < ws->ng; g++) {
             double complex d = 1 + ws->lam[g] * mq;
             double o = a * (double)ws->n[g] * ws->lam[g] / (xq * creal(d * conj(d)));
+            if (ovg)
+                ovg[g] = o;
             if (g == 0)
                 ov_top_q = o;
             if (growing(ws->lam[g]))
@@ -456,7 +465,7 @@ int rmt_top_eval(const rmt_ws *ws, double B, rmt_top *out, char *err)
     }
     out->psi = psi;
     out->dpsi = dpsi;
-    out->spiked = ws->ng > 1 && ws->n[0] <= RMT_SPIKE_MULT && dpsi > 0;
+    out->spiked = allow_spike && ws->ng > 1 && ws->n[0] <= RMT_SPIKE_MULT && dpsi > 0;
     if (out->spiked) {
         out->x_top = psi;
         out->ov_top = le * dpsi / psi;
@@ -466,12 +475,24 @@ int rmt_top_eval(const rmt_ws *ws, double B, rmt_top *out, char *err)
                 double d = le - ws->lam[g];
                 out->ov_grow += a * (double)ws->n[g] * ws->lam[g] * le * le / (psi * d * d);
             }
+        if (ovg) {
+            ovg[0] = out->ov_top;
+            for (size_t g = 1; g < ws->ng; g++) {
+                double d = le - ws->lam[g];
+                ovg[g] = a * (double)ws->n[g] * ws->lam[g] * le * le / (psi * d * d);
+            }
+        }
     } else {
         out->x_top = xq;
         out->ov_top = ov_top_q;
         out->ov_grow = ov_grow_q;
     }
     return SYM_OK;
+}
+
+int rmt_top_eval(const rmt_ws *ws, double B, rmt_top *out, char *err)
+{
+    return top_eval(ws, B, out, NULL, 1, err);
 }
 
 typedef struct {
@@ -570,5 +591,235 @@ int rmt_bc_top(const rmt_ws *ws, size_t N, double *Bc, char *err)
     }
     free(B);
     free(y);
+    return st;
+}
+
+/* ---- xy data: Potts visible units (SPEC.md 7, 9) ---- */
+
+struct rmt_xy {
+    size_t N, P, n;       /* sites, states, n = N (P - 1) gauge dimensions   */
+    rmt_ws *ws;           /* the n eigenvalues l = P lambda_{k,p}, p >= 1    */
+    size_t *grp;          /* n: the group of mode (k, p) (index k (P-1) + p-1) */
+    unsigned char *cls;   /* n: RMT_XY_ANG, RMT_XY_SPAT or 0                 */
+    double *ovg;          /* ng: per-group overlaps of one evaluation        */
+    double lmax;          /* raw top population eigenvalue                   */
+    double ang0, spat0;   /* B -> 0 levels: sum of l over the class / n      */
+    size_t nang, nspat, ngrow;
+};
+
+enum { RMT_XY_ANG = 1, RMT_XY_SPAT = 2, RMT_XY_GROW = 4 };
+
+void rmt_xy_free(rmt_xy *x)
+{
+    if (!x)
+        return;
+    rmt_free(x->ws);
+    free(x->grp);
+    free(x->cls);
+    free(x->ovg);
+    free(x);
+}
+
+int rmt_xy_alloc(rmt_xy **out, const double *lambda, size_t N, size_t P, char *err)
+{
+    *out = NULL;
+    if (N < 1 || P < 2)
+        return sym_error(err, SYM_EINVAL, "rmt_xy_alloc: N = %zu, P = %zu: need N >= 1, P >= 2",
+                         N, P);
+    if (N > ((size_t)-1) / P)
+        return sym_error(err, SYM_EINVAL, "rmt_xy_alloc: N P overflows");
+    size_t n = N * (P - 1);
+    rmt_xy *x = calloc(1, sizeof *x);
+    double *l = malloc(n * sizeof *l);
+    if (x) {
+        x->grp = malloc(n * sizeof *x->grp);
+        x->cls = calloc(n, 1);
+    }
+    if (!x || !l || !x->grp || !x->cls) {
+        free(l);
+        rmt_xy_free(x);
+        return sym_error(err, SYM_ENOMEM, "rmt_xy_alloc: out of memory");
+    }
+    x->N = N;
+    x->P = P;
+    x->n = n;
+    x->lmax = -INFINITY;
+    /* the p = 0 column is the gauge direction (eigenvalue 0, SPEC.md 9):
+     * left out, so the measure lives on the N (P - 1) dimensions where C^
+     * of centred one-hot data lives; in units of l = P lambda the null
+     * covariance (1/P)(I - J/P) per site is the identity there. */
+    for (size_t k = 0; k < N; k++)
+        for (size_t p = 1; p < P; p++) {
+            double v = lambda[k * P + p];
+            if (!isfinite(v)) {
+                free(l);
+                rmt_xy_free(x);
+                return sym_error(err, SYM_EINVAL, "rmt_xy_alloc: lambda[k = %zu, p = %zu] is "
+                                 "not finite", k, p);
+            }
+            l[k * (P - 1) + p - 1] = (double)P * v;
+            x->lmax = fmax(x->lmax, v);
+        }
+    int st = rmt_alloc(&x->ws, l, n, err);
+    if (st) {
+        free(l);
+        rmt_xy_free(x);
+        return sym_context(err, st, "rmt_xy_alloc");
+    }
+    const rmt_ws *ws = x->ws;
+    x->ovg = malloc(ws->ng * sizeof *x->ovg);
+    if (!x->ovg) {
+        free(l);
+        rmt_xy_free(x);
+        return sym_error(err, SYM_ENOMEM, "rmt_xy_alloc: out of memory");
+    }
+    for (size_t k = 0; k < N; k++)
+        for (size_t p = 1; p < P; p++) {
+            size_t i = k * (P - 1) + p - 1, best = 0;
+            for (size_t g = 1; g < ws->ng; g++)
+                if (fabs(ws->lam[g] - l[i]) < fabs(ws->lam[best] - l[i]))
+                    best = g;
+            x->grp[i] = best;
+            int grow = growing(l[i]);
+            if (k == 0 && (p == 1 || p == P - 1)) {
+                x->cls[i] = RMT_XY_ANG;
+                x->nang++;
+                x->ang0 += l[i];
+            } else if (grow && (p == 1 || p == P - 1)) {
+                x->cls[i] = RMT_XY_SPAT;
+                x->nspat++;
+                x->spat0 += l[i];
+            }
+            if (grow) {
+                x->cls[i] |= RMT_XY_GROW;
+                x->ngrow++;
+            }
+        }
+    x->ang0 /= (double)n;
+    x->spat0 /= (double)n;
+    free(l);
+    *out = x;
+    return SYM_OK;
+}
+
+int rmt_xy_eval(const rmt_xy *x, double B, rmt_xy_top *out, char *err)
+{
+    rmt_top t;
+    int st = top_eval(x->ws, B, &t, x->ovg, 1, err);
+    /* The spike residues are first-order perturbation theory in the
+     * distance to the other atoms of the finite-N spectrum.  The xy top pair
+     * (k = 0, p = +-1) has neighbours k = +-1 only 1.4% below it (N = 100,
+     * P = 10, beta = 1.5), which become outliers at almost the same B: when
+     * the residues put more of the top eigenvector on one neighbouring group
+     * than on the pair itself the outlier picture is not self-consistent
+     * (its ov_ang then dips to ~0.1 in a narrow window of B, a pure
+     * artefact against the measured curve), and the cluster is treated as
+     * part of the bulk: Ledoit-Peche at the edge's classical location. */
+    if (!st && t.spiked) {
+        double other = 0;
+        for (size_t g = 1; g < x->ws->ng; g++)
+            other = fmax(other, x->ovg[g]);
+        if (other > x->ovg[0])
+            st = top_eval(x->ws, B, &t, x->ovg, 0, err);
+    }
+    if (st)
+        return sym_context(err, st, "rmt_xy_eval");
+    double P = (double)x->P, var = (P - 1) / (P * P), sc = sqrt(t.c);
+    out->B = B;
+    out->c = t.c;
+    out->spiked = t.spiked;
+    out->x_top = t.x_top / P;
+    out->x_top_norm = out->x_top / var;
+    out->x_edge_norm = t.x_edge / P / var;
+    out->edge_norm = P / (P - 1) * (1 + sc) * (1 + sc);
+    out->ov_ang = out->ov_spat = out->ov_grow = 0;
+    /* a group's overlap is shared equally by its (equal-eigenvalue) modes */
+    for (size_t i = 0; i < x->n; i++) {
+        size_t g = x->grp[i];
+        double o = x->ovg[g] / (double)x->ws->n[g];
+        if (x->cls[i] & RMT_XY_ANG)
+            out->ov_ang += o;
+        if (x->cls[i] & RMT_XY_SPAT)
+            out->ov_spat += o;
+        if (x->cls[i] & RMT_XY_GROW)
+            out->ov_grow += o;
+    }
+    return SYM_OK;
+}
+
+/* the B grid of the predicted thresholds (the rule of rmt_bc_top) */
+#define RMT_XY_BMIN 1e-1
+#define RMT_XY_BMAX 1e12
+
+/* first upward crossing of y through half on the grid B[0..n-1],
+ * interpolated linearly in log B; NAN when there is none */
+static double up_cross(const double *B, const double *y, size_t n, double half)
+{
+    for (size_t j = 0; j + 1 < n; j++) {
+        double d0 = y[j] - half, d1 = y[j + 1] - half;
+        if (!isfinite(d0) || !isfinite(d1))
+            return NAN;
+        if (d0 < 0 && d1 >= 0) {
+            double x0 = log(B[j]), x1 = log(B[j + 1]), f = d0 / (d0 - d1);
+            return exp(x0 + f * (x1 - x0));
+        }
+    }
+    return NAN;
+}
+
+/* first downward crossing, the mirror of up_cross */
+static double down_cross(const double *B, const double *y, size_t n, double half)
+{
+    for (size_t j = 0; j + 1 < n; j++) {
+        double d0 = y[j] - half, d1 = y[j + 1] - half;
+        if (!isfinite(d0) || !isfinite(d1))
+            return NAN;
+        if (d0 > 0 && d1 <= 0) {
+            double x0 = log(B[j]), x1 = log(B[j + 1]), f = d0 / (d0 - d1);
+            return exp(x0 + f * (x1 - x0));
+        }
+    }
+    return NAN;
+}
+
+int rmt_xy_predict(const rmt_xy *x, rmt_xy_pred *out, char *err)
+{
+    double P = (double)x->P, n = (double)x->n;
+    out->lambda_max = x->lmax;
+    out->Lambda = x->lmax * P * P / (P - 1);
+    out->n_ang = x->nang;
+    out->n_spat = x->nspat;
+    out->n_grow = x->ngrow;
+    out->ang0 = x->ang0;
+    out->spat0 = x->spat0;
+    double l = P * x->lmax;
+    out->Bc_bbp = l > 1 ? n / ((l - 1) * (l - 1)) : INFINITY;
+    out->Bc_paper = l > 1 ? n / ((sqrt(l) - 1) * (sqrt(l) - 1)) : INFINITY;
+    out->Bc_ang = out->Bc_spat = out->Bc_spat_fall = out->spat_max = out->B_spat_max = NAN;
+    size_t m = (size_t)ceil(log(RMT_XY_BMAX / RMT_XY_BMIN) / log(RMT_TOP_STEP)) + 1;
+    double *B = malloc(m * sizeof *B), *ya = malloc(m * sizeof *ya), *ys = malloc(m * sizeof *ys);
+    int st = !B || !ya || !ys ? sym_error(err, SYM_ENOMEM, "rmt_xy_predict: out of memory")
+                              : SYM_OK;
+    size_t imax = 0;
+    for (size_t k = 0; k < m && !st; k++) {
+        rmt_xy_top t;
+        B[k] = RMT_XY_BMIN * pow(RMT_TOP_STEP, (double)k);
+        st = rmt_xy_eval(x, B[k], &t, err);
+        ya[k] = t.ov_ang;
+        ys[k] = t.ov_spat;
+        if (ys[k] > ys[imax])
+            imax = k;
+    }
+    if (!st && x->nang > 0)
+        out->Bc_ang = up_cross(B, ya, m, 0.5 * (x->ang0 + 1));
+    if (!st && x->nspat > 0) {
+        out->spat_max = ys[imax];
+        out->B_spat_max = B[imax];
+        out->Bc_spat = up_cross(B, ys, imax + 1, 0.5 * (x->spat0 + ys[imax]));
+        out->Bc_spat_fall = down_cross(B + imax, ys + imax, m - imax, 0.5 * ys[imax]);
+    }
+    free(B);
+    free(ya);
+    free(ys);
     return st;
 }

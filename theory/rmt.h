@@ -88,4 +88,88 @@ int rmt_bc(const rmt_ws *ws, double *Bc, char *err);
  * SYM_ENUM with *Bc = NAN when it never crosses. */
 int rmt_bc_top(const rmt_ws *ws, size_t N, double *Bc, char *err);
 
+/* ---- xy data: Potts visible units (SPEC.md 7 and 9) ----
+ *
+ * The centred one-hot data x_{ic} - 1/P live in the N (P - 1) dimensions of
+ * the zero-sum gauge (sum_c = 0 per site); C^ there has the population
+ * spectrum lambda_{k,p}, p = 1..P-1 (ring_potts_spectrum; p = 0 is the gauge
+ * direction, eigenvalue 0, left out).  In units of l = P lambda the null
+ * covariance of one site, (1/P)(I - J/P), is the identity on that space, so
+ * the +-1 machinery above applies unchanged to the N (P - 1) values l with
+ * c = N (P - 1) / B: growing modes are l > 1 (lambda > 1/P), the null noise
+ * edge is (1 + sqrt c)^2 in l units, i.e. (P/(P-1)) (1 + sqrt c)^2 in the
+ * paper's normalisation by the one-hot variance (1/P)(1 - 1/P) -- a product
+ * (the paper's eq. 31 misprints it as a sum).  What is predicted:
+ *  - Bc_bbp   = N (P-1) / (P lambda_max - 1)^2: BBP spike detectability of
+ *               the top pair (k = 0, p = +-1) against the null bulk;
+ *  - Bc_paper = N (P-1) / (sqrt(P lambda_max) - 1)^2: the paper's eq. 27 /
+ *               30-31 criterion, Lambda_XY = (P/(P-1)) (1 + sqrt c)^2 with
+ *               the product edge (r = N / Bc_paper is where the top
+ *               population eigenvalue meets the noise edge);
+ *  - ov_ang   = the expected squared projection of the top sample
+ *               eigenvector on the angular space {k = 0, p = +-1}
+ *               (Silverstein + Ledoit-Peche, or the spike residue when the
+ *               top pair is an outlier: rmt_top_eval on the full block
+ *               spectrum with its multiplicities); Bc_ang where it first
+ *               crosses half-way between its B -> 0 level ang0 = sum_ang l / n
+ *               and 1;
+ *  - ov_spat  = the same on the growing modes with k != 0 and p = +-1, the
+ *               modes a localised cosine field is built from.  It does not
+ *               tend to 1: it rises from its B -> 0 level spat0 while the
+ *               top eigenvector leaves the noise for the growing modes, peaks
+ *               (spat_max at B_spat_max), and falls to 0 once the top
+ *               eigenvector settles on k = 0.  Bc_spat is where it first
+ *               crosses half-way between spat0 and spat_max on the way up:
+ *               the sample size from which the k != 0 cosine modes are
+ *               resolved above the noise in the top eigenvector.
+ *               Bc_spat_fall is where it falls below spat_max / 2 past the
+ *               peak: from there on the top eigenvector has separated the
+ *               k = 0 mode from its k != 0 neighbours (a 1.4% gap in l at
+ *               P = 10, beta = 1.5, N = 100), so it is the sample size at
+ *               which the data resolve the spatial modes individually.
+ *  - the top sample eigenvalue (raw and normalised) and the full-spectrum
+ *               right edge of the support, normalised.
+ * The top pair is treated as a spike (residues) only where that is
+ * self-consistent -- where the residues leave more of the top eigenvector on
+ * the pair than on any single other group; otherwise (its k = +-1 neighbours
+ * are 1.4% below it at P = 10, beta = 1.5, N = 100) Ledoit-Peche at the
+ * edge's classical location.  The finite-B splitting of the degenerate top
+ * pair (rmt_set_m4) is off. */
+typedef struct rmt_xy rmt_xy;
+
+/* lambda[k P + p], k < N, p < P (ring_potts_spectrum).  SYM_EINVAL for
+ * N < 1, P < 2, a non-finite or negative eigenvalue. */
+int rmt_xy_alloc(rmt_xy **out, const double *lambda, size_t N, size_t P, char *err);
+void rmt_xy_free(rmt_xy *x);
+
+typedef struct {
+    double B, c;          /* sample size, c = N (P - 1) / B                   */
+    int spiked;           /* the top pair is a separated outlier              */
+    double x_top;         /* predicted top eigenvalue of C^ (raw units)        */
+    double x_top_norm;    /* the same / ((1/P)(1 - 1/P))                       */
+    double edge_norm;     /* null noise edge (P/(P-1)) (1 + sqrt c)^2          */
+    double x_edge_norm;   /* right edge of the full-spectrum support, normalised */
+    double ov_ang, ov_spat, ov_grow;   /* squared projections (see above)     */
+} rmt_xy_top;
+
+/* The prediction at sample size B (> 0). */
+int rmt_xy_eval(const rmt_xy *x, double B, rmt_xy_top *out, char *err);
+
+typedef struct {
+    double lambda_max, Lambda;    /* raw top population eigenvalue; normalised (Lambda_XY) */
+    double Bc_bbp, Bc_paper;      /* INFINITY when P lambda_max <= 1           */
+    double Bc_ang, Bc_spat;       /* NAN when the curve never crosses          */
+    double Bc_spat_fall;          /* where ov_spat, past its peak, falls below
+                                   * half of spat_max (its B -> infinity level
+                                   * is 0): the k != 0 modes have left the top
+                                   * eigenvector, which is resolved onto k = 0 */
+    double ang0, spat0;           /* B -> 0 levels                             */
+    double spat_max, B_spat_max;  /* the peak of ov_spat on the grid           */
+    size_t n_ang, n_spat, n_grow; /* mode counts                               */
+} rmt_xy_pred;
+
+/* The thresholds, from a log grid of B from 0.1 to 1e12 (ratio 2^(1/8)),
+ * interpolated linearly in log B. */
+int rmt_xy_predict(const rmt_xy *x, rmt_xy_pred *out, char *err);
+
 #endif
