@@ -178,6 +178,8 @@ static char *sim_params(const sim_config *c, const train_config *tc, const ring_
             tc->opt == TRAIN_SGD ? "sgd" : "adam", tc->lr, tc->batch,
             train_sampling_name(tc->sampling), c->epochs, c->T, c->snapshots, c->linear,
             c->init_scale, (unsigned long long)c->seed, K, B, B_test);
+    if (tc->gibbs != TRAIN_GIBBS_FLOAT)   /* (absent before issue 9: old checkpoints match) */
+        fprintf(fp, "gibbs=%s\n", train_gibbs_name(tc->gibbs));
     if (m) {
         fprintf(fp, "data=%s\n", m->type->name);
         for (size_t k = 0; k < m->type->npar; k++)
@@ -496,7 +498,8 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
     if (run_stamp(h) || traj_header_set(h, "N", "%zu", N) || (m && ring_header_set(m, h)) ||
         traj_header_set(h, "B", "%zu", B) || traj_header_set(h, "updates", "%zu", K) ||
         traj_header_set(h, "clock", "t = lr x updates") ||
-        traj_header_set(h, "sampling", "%s", train_sampling_name(tc.sampling))) {
+        traj_header_set(h, "sampling", "%s", train_sampling_name(tc.sampling)) ||
+        traj_header_set(h, "gibbs", "%s", train_gibbs_name(tc.gibbs))) {
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
     }
