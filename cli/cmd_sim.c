@@ -68,10 +68,10 @@ int cmd_sim(int argc, char **argv, char *err)
         {"gibbs", OPT_CHOICE, &gibbs,
          "PCD Gibbs kernel: float (vector half-steps) or bits (binary hidden units, M <= 8: "
          "packed chains, precomputed thresholds; another random stream)", "float|bits", NULL},
-        {"loglik", OPT_CHOICE, &loglik,
+        {"loglik-rows", OPT_CHOICE, &loglik,
          "log-likelihood (over all B samples) at every snapshot, or only at the end (nan in "
          "the other rows)", "all|final", NULL},
-        {"weights", OPT_CHOICE, &weights, "weights.tsv rows at every snapshot, or the last only",
+        {"weights-rows", OPT_CHOICE, &weights, "weights.tsv rows at every snapshot, or the last only",
          "all|final", NULL},
         {"checkpoint-every", OPT_SIZE, &c.ckpt_every,
          "write OUT/checkpoint.bin every K updates, 0: never (not given: automatic, see "
