@@ -50,7 +50,7 @@ best() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1fx", a / b}'; }
 
 pcd="--hidden spin --M 5 --model-term pcd --chains 100 --mc-steps 1 --optimizer adam --lr 0.01 --batch 100 --epochs 20"
-printf "%-6s %-34s %9s %9s %12s\n" N run wall_s cpu_s "PGM-1/this"
+printf "%-6s %-38s %9s %9s %12s %12s\n" N run wall_s cpu_s "PGM-1/this" "(cpu)"
 for N in 100 1000; do
     "$bin" sample --N "$N" --B 10000 --seed 1 --out "$tmp/d$N.txt" >/dev/null
     "$bin" sample --N "$N" --B 10000 --seed 1 --format bin --out "$tmp/d$N.bin" >/dev/null
@@ -58,36 +58,43 @@ for N in 100 1000; do
         NUMBA_NUM_THREADS=$th "$py" bench/ref_pgm.py --pgm "$pgm" --data "$tmp/d$N.txt" --M 5 \
             --optimizer ADAM --lr 0.01 --batch 100 --chains 100 --mc 1 --epochs 20 \
             --repeats "$reps" > "$tmp/pgm$N.$th" 2>/dev/null
-        printf "%-6s %-34s %9.3f %9.3f\n" "$N" "PGM NUMBA_NUM_THREADS=$th (fit)" \
+        printf "%-6s %-38s %9.3f %9.3f\n" "$N" "PGM NUMBA_NUM_THREADS=$th (fit)" \
             "$(get "$tmp/pgm$N.$th" fit_s_min)" "$(get "$tmp/pgm$N.$th" fit_cpu_s_min)"
     done
-    p1=$(get "$tmp/pgm$N.1" fit_s_min)
+    p1=$(get "$tmp/pgm$N.1" fit_s_min) p1c=$(get "$tmp/pgm$N.1" fit_cpu_s_min)
     # shellcheck disable=SC2086
     read -r w c < <(best "$bin" sim --data-file "$tmp/d$N.bin" $pcd --out "$tmp/s$N")
-    printf "%-6s %-34s %9.3f %9.3f %12s\n" "$N" "symrbm sim (CLI, default outputs)" "$w" "$c" "$(ratio "$p1" "$w")"
+    printf "%-6s %-38s %9.3f %9.3f %12s %12s\n" "$N" "symrbm sim (CLI, default outputs)" "$w" "$c" \
+        "$(ratio "$p1" "$w")" "$(ratio "$p1c" "$c")"
     # shellcheck disable=SC2086
     read -r w c < <(best "$bin" sim --data-file "$tmp/d$N.bin" $pcd --loglik-rows final --weights-rows final --out "$tmp/s$N")
-    printf "%-6s %-34s %9.3f %9.3f %12s\n" "$N" "symrbm sim (CLI, lean outputs)" "$w" "$c" "$(ratio "$p1" "$w")"
-    lib=$("$build/bench/bench_sim" "pcd_N${N}_M5_spin" 2>/dev/null | awk '{print $(NF-4)}')
-    printf "%-6s %-34s %9.3f %9s %12s\n" "$N" "symrbm library (bench_sim, best of 3)" "$lib" "" "$(ratio "$p1" "$lib")"
+    printf "%-6s %-38s %9.3f %9.3f %12s %12s\n" "$N" "symrbm sim (CLI, lean outputs)" "$w" "$c" \
+        "$(ratio "$p1" "$w")" "$(ratio "$p1c" "$c")"
+    "$build/bench/bench_sim" "pcd_N${N}_M5_spin" > "$tmp/lib" 2> "$tmp/libcpu"
+    lib=$(awk '{print $(NF-4)}' "$tmp/lib") libc=$(awk '{print $3}' "$tmp/libcpu")
+    printf "%-6s %-38s %9.3f %9.3f %12s %12s\n" "$N" "symrbm library (bench_sim, best of 3)" "$lib" \
+        "$libc" "$(ratio "$p1" "$lib")" "$(ratio "$p1c" "$libc")"
 done
-echo "target (issue 9): PGM/symrbm 20x at both N"
+echo "target (issue 9): PGM/symrbm 20x at both N (on a loaded machine the cpu ratio is the one to trust)"
 
 echo "-- Fig. 5 run shortened: N=100 M=1 PCD-20, 100 chains, SGD lr 0.1, batch 100 --"
 "$bin" sample --N 100 --B 10000 --seed 2 --out "$tmp/f.txt" >/dev/null
 "$bin" sample --N 100 --B 1000000 --seed 2 --format bin --out "$tmp/f.bin" >/dev/null
-printf "%-40s %9s %9s %12s %14s\n" run updates wall_s s/update "10 seeds (s)"
+printf "%-36s %8s %9s %9s %12s %16s\n" run updates wall_s cpu_s cpu_s/update "10 seeds cpu (s)"
+# 10 seeds x 10^6 updates, two at a time on 2 cores: cpu per update x 5 x 10^6
 extra() { awk -v s="$1" 'BEGIN{printf "%.0f", s * 1e6 * 10 / 2}'; }
 NUMBA_NUM_THREADS=1 "$py" bench/ref_pgm.py --pgm "$pgm" --data "$tmp/f.txt" --M 1 --optimizer SGD \
     --lr 0.1 --batch 100 --chains 100 --mc 20 --epochs 2 --repeats 1 > "$tmp/pgmf" 2>/dev/null
-su=$(get "$tmp/pgmf" s_per_update)
-printf "%-40s %9s %9.3f %12.3g %14s\n" "PGM NUMBA_NUM_THREADS=1 (fit)" "$(get "$tmp/pgmf" updates)" \
-    "$(get "$tmp/pgmf" fit_s_min)" "$su" "$(extra "$su")"
+pu=$(get "$tmp/pgmf" updates)
+su=$(awk -v c="$(get "$tmp/pgmf" fit_cpu_s_min)" -v u="$pu" 'BEGIN{print c / u}')
+printf "%-36s %8s %9.3f %9.3f %12.3g %16s\n" "PGM NUMBA_NUM_THREADS=1 (fit)" "$pu" \
+    "$(get "$tmp/pgmf" fit_s_min)" "$(get "$tmp/pgmf" fit_cpu_s_min)" "$su" "$(extra "$su")"
 for gb in float bits; do
     read -r w c < <(best "$bin" sim --data-file "$tmp/f.bin" --hidden spin --M 1 --model-term pcd \
         --chains 100 --mc-steps 20 --optimizer sgd --lr 0.1 --batch 100 --epochs 2 --gibbs "$gb" \
         --loglik-rows final --weights-rows final --out "$tmp/f$gb")
-    su=$(awk -v w="$w" 'BEGIN{print w / 20000}')
-    printf "%-40s %9s %9.3f %12.3g %14s\n" "symrbm sim --gibbs $gb (CLI, lean)" 20000 "$w" "$su" "$(extra "$su")"
+    su=$(awk -v c="$c" 'BEGIN{print c / 20000}')
+    printf "%-36s %8s %9.3f %9.3f %12.3g %16s\n" "symrbm sim --gibbs $gb (CLI, lean)" 20000 "$w" "$c" \
+        "$su" "$(extra "$su")"
 done
 echo "target (issue 9): 10 seeds within 600 s (two at a time on 2 cores)"
