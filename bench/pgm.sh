@@ -16,6 +16,7 @@
 # Times: minimum over PGM_REPS (2) repeats; wall and CPU seconds.  PGM is
 # looked for in PGM_DIR (/tmp/pgm/source); numba comes from Debian
 # (scripts/deps.sh bench).  Skipped with a message when either is missing.
+# PGM_PART=a or b runs only that part (default: both).
 set -euo pipefail
 build=${1:-build}
 bin=$build/symrbm
@@ -49,9 +50,11 @@ best() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1fx", a / b}'; }
 
+part=${PGM_PART:-ab}
 pcd="--hidden spin --M 5 --model-term pcd --chains 100 --mc-steps 1 --optimizer adam --lr 0.01 --batch 100 --epochs 20"
-printf "%-6s %-38s %9s %9s %12s %12s\n" N run wall_s cpu_s "PGM-1/this" "(cpu)"
+[[ $part == *a* ]] && printf "%-6s %-38s %9s %9s %12s %12s\n" N run wall_s cpu_s "PGM-1/this" "(cpu)"
 for N in 100 1000; do
+    [[ $part == *a* ]] || break
     "$bin" sample --N "$N" --B 10000 --seed 1 --out "$tmp/d$N.txt" >/dev/null
     "$bin" sample --N "$N" --B 10000 --seed 1 --format bin --out "$tmp/d$N.bin" >/dev/null
     for th in 1 2; do
@@ -75,7 +78,8 @@ for N in 100 1000; do
     printf "%-6s %-38s %9.3f %9.3f %12s %12s\n" "$N" "symrbm library (bench_sim, best of 3)" "$lib" \
         "$libc" "$(ratio "$p1" "$lib")" "$(ratio "$p1c" "$libc")"
 done
-echo "target (issue 9): PGM/symrbm 20x at both N (on a loaded machine the cpu ratio is the one to trust)"
+[[ $part == *a* ]] && echo "target (issue 9): PGM/symrbm 20x at both N (on a loaded machine the cpu ratio is the one to trust)"
+[[ $part == *b* ]] || exit 0
 
 echo "-- Fig. 5 run shortened: N=100 M=1 PCD-20, 100 chains, SGD lr 0.1, batch 100 --"
 "$bin" sample --N 100 --B 10000 --seed 2 --out "$tmp/f.txt" >/dev/null
