@@ -112,6 +112,8 @@ for b in bench_sample bench_sim; do
     fi
 done
 
+bench/pgm.sh "$build"   # issue 9: the trainer beside PGM (skipped without numba)
+
 # The gaussian flow at N = 10^6 (issue 8 acceptance; 322 s when the issue was
 # filed, target 60 s): minutes, so only on request.
 if [ "${BENCH_BIG:-0}" = 1 ]; then

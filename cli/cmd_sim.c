@@ -27,6 +27,7 @@ int cmd_sim(int argc, char **argv, char *err)
     opt_common_init(&oc);
     const char *data_file = NULL, *hidden = "gaussian", *fields = "fixed", *term = "exact";
     const char *opt = "sgd", *theory = NULL, *spacing = "log", *sampling = "epoch";
+    const char *gibbs = "float", *loglik = "all", *weights = "all";
     size_t B = 10000, B_test = 1000;
     double gamma = 1, theta = 0, gamma_m = 1, theta_m = 0;
     int seen_e = 0, seen_gm = 0, seen_tm = 0, seen_ck = 0;
@@ -64,6 +65,14 @@ int cmd_sim(int argc, char **argv, char *err)
          "minibatch source: per-epoch reshuffle, iid with replacement, or fresh samples of the "
          "data model at every update (B then sets the epoch length and the loglik set)",
          "epoch|replace|online", NULL},
+        {"gibbs", OPT_CHOICE, &gibbs,
+         "PCD Gibbs kernel: float (vector half-steps) or bits (binary hidden units, M <= 8: "
+         "packed chains, precomputed thresholds; another random stream)", "float|bits", NULL},
+        {"loglik-rows", OPT_CHOICE, &loglik,
+         "log-likelihood (over all B samples) at every snapshot, or only at the end (nan in "
+         "the other rows)", "all|final", NULL},
+        {"weights-rows", OPT_CHOICE, &weights, "weights.tsv rows at every snapshot, or the last only",
+         "all|final", NULL},
         {"checkpoint-every", OPT_SIZE, &c.ckpt_every,
          "write OUT/checkpoint.bin every K updates, 0: never (not given: automatic, see "
          "--checkpoint-seconds); removed when the run ends", NULL, &seen_ck},
@@ -87,8 +96,11 @@ int cmd_sim(int argc, char **argv, char *err)
         (data_file && (st = ring_type_find(oc.data, &oc.rp.type, err))) ||
         (st = unit_type_parse(hidden, &ut, err)) ||
         (st = train_term_parse(term, &t->term, err)) || (st = train_opt_parse(opt, &t->opt, err)) ||
-        (st = train_sampling_parse(sampling, &t->sampling, err)))
+        (st = train_sampling_parse(sampling, &t->sampling, err)) ||
+        (st = train_gibbs_parse(gibbs, &t->gibbs, err)))
         return st;
+    c.loglik_final = !strcmp(loglik, "final");
+    c.weights_final = !strcmp(weights, "final");
     if (seen_ck)
         c.ckpt_seconds = 0;   /* a fixed interval (or none) instead */
     if (!(c.ckpt_seconds >= 0) || !isfinite(c.ckpt_seconds))

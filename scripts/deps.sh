@@ -7,9 +7,9 @@
 #   scripts/deps.sh         build, tests, figures
 #   scripts/deps.sh fuzz    the same plus clang and its runtime libraries
 #                           (libFuzzer, ASan, UBSan) for `make fuzz`
-#   scripts/deps.sh bench   the same plus NumPy and SciPy (Debian's, for
+#   scripts/deps.sh bench   the same plus NumPy, SciPy and Numba (Debian's, for
 #                           /usr/bin/python3) and GNU time, for the SciPy
-#                           LSODA reference of `make bench`
+#                           LSODA reference and the PGM side-by-side of `make bench`
 #   scripts/deps.sh mpi     the same plus Open MPI (mpicc, mpirun) for
 #                           `make mpi` and `make mpi-check`
 #   scripts/deps.sh fuzz mpi   several groups at once (CI)
@@ -22,7 +22,7 @@ for group in "$@"; do
         # clang and libclang-rt-dev follow Debian's default LLVM (14 on
         # bookworm: clang-14, libclang-rt-14-dev, which holds libFuzzer)
         fuzz) pkgs+=(clang libclang-rt-dev) ;;
-        bench) pkgs+=(python3-numpy python3-scipy time) ;;
+        bench) pkgs+=(python3-numpy python3-scipy python3-numba time) ;;
         mpi) pkgs+=(libopenmpi-dev openmpi-bin) ;;
         *) echo "deps.sh: unknown group '$group' (known: fuzz, bench, mpi)" >&2; exit 2 ;;
     esac

@@ -564,3 +564,65 @@ void kern_sim_tanh(size_t n, double theta, const double *restrict I, double *res
     for (size_t k = 0; k < n; k++)
         out[k] = tanh_from(I[k] - theta);
 }
+
+/* ---- bit-sliced Gibbs sampling (binary hidden units, train.c's "bits") ---- */
+
+KSIM_CLONES
+void kern_sim_bits(kern_sim_rng *restrict q, uint64_t *restrict out, size_t n)
+{
+    /* the xoshiro256++ step of kern_sim_uniform, keeping all 64 bits */
+    for (size_t j = 0; j < n; j += KERN_SIM_LANES)
+        for (int l = 0; l < KERN_SIM_LANES; l++) {
+            uint64_t s0 = q->s[0][l], s1 = q->s[1][l], s2 = q->s[2][l], s3 = q->s[3][l];
+            uint64_t a = s0 + s3;
+            uint64_t res = ((a << 23) | (a >> 41)) + s0;
+            uint64_t t = s1 << 17;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = (s3 << 45) | (s3 >> 19);
+            q->s[0][l] = s0;
+            q->s[1][l] = s1;
+            q->s[2][l] = s2;
+            q->s[3][l] = s3;
+            out[j + l] = res;
+        }
+}
+
+uint32_t kern_sim_threshold(double f)
+{
+    /* P(v = +1) = (1 + tanh f)/2 = 1/(1 + e^{-2f}); rounded to the 2^-32
+     * grid and capped at 2^32 - 1 (P = 1 - 2^-32 instead of 1) */
+    double p = 1.0 / (1.0 + exp(-2.0 * f));
+    double t = nearbyint(p * 0x1p32);
+    return t >= 0x1p32 ? UINT32_MAX : (uint32_t)t;
+}
+
+void kern_sim_planes(size_t n, const uint32_t *t, uint64_t *planes)
+{
+    /* planes[k] bit l = bit 31 - k of t[l] (most significant plane first) */
+    for (int k = 0; k < KERN_SIM_PLANES; k++) {
+        uint64_t p = 0;
+        for (size_t l = 0; l < n; l++)
+            p |= (uint64_t)((t[l] >> (31 - k)) & 1u) << l;
+        planes[k] = p;
+    }
+}
+
+void kern_sim_byte_table(size_t N, const double *w, double *T)
+{
+    /* T[j*256 + x] = sum of w[8j + b] over the bits b set in x (sites >= N
+     * count 0); each entry from the one with its lowest bit cleared */
+    size_t nbyte = (N + 7) / 8;
+    for (size_t j = 0; j < nbyte; j++) {
+        double *t = T + j * 256;
+        double wb[8];
+        for (int b = 0; b < 8; b++)
+            wb[b] = 8 * j + (size_t)b < N ? w[8 * j + (size_t)b] : 0.0;
+        t[0] = 0.0;
+        for (unsigned x = 1; x < 256; x++)
+            t[x] = t[x & (x - 1)] + wb[__builtin_ctz(x)];
+    }
+}

@@ -97,4 +97,81 @@ void kern_sim_corr_accum(size_t N, size_t nr, const int8_t *X, int32_t *blk);
 void kern_sim_adam(size_t n, double *x, const double *grad, double *m, double *s, double b1,
                    double b2, double c1, double c2, double eps, double lr);
 
+/* ---- bit-sliced Gibbs sampling (sim/train.c, gibbs = bits) ----------------
+ * For binary hidden units the visible conditional P(v_i = +1 | h) takes only
+ * 2^M values per site, so each is precomputed once per update as a 32-bit
+ * threshold t (P rounded to the grid 2^-32, as the 32-bit uniforms of
+ * kern_sim_uniform: |P_drawn - P| <= 2^-32) and a visible draw is U < t for a
+ * uniform 32-bit U whose bits are drawn lazily, 64 sites at once: bit l of
+ * word k is bit k (most significant first) of site l's U.  Draws are exact
+ * for the rounded thresholds.  Sites of a row are packed 64 to a uint64_t,
+ * site i in bit i%64 of word i/64, +1 = 1 (little-endian: byte j of the row
+ * holds sites 8j..8j+7, used by kern_sim_byte_dot). */
+
+/* Bit planes per threshold (the uniform's resolution in bits). */
+#define KERN_SIM_PLANES 32
+/* Words kern_sim_bern64 always uses (below: why). */
+#define KERN_SIM_BERN_FIRST 8
+
+/* out[0..n'-1]: raw 64-bit xoshiro256++ outputs, n' = n rounded up to a
+ * multiple of KERN_SIM_LANES (out must have room for n'). */
+void kern_sim_bits(kern_sim_rng *q, uint64_t *out, size_t n);
+
+/* The threshold of P(v = +1) = (1 + tanh f)/2: round(P 2^32), capped at
+ * 2^32 - 1. */
+uint32_t kern_sim_threshold(double f);
+
+/* planes[k], k < KERN_SIM_PLANES: bit l (l < n <= 64) = bit 31 - k of t[l]. */
+void kern_sim_planes(size_t n, const uint32_t *t, uint64_t *planes);
+
+/* For each lane l set in lanes: bit l of the result = [U_l < t_l] with t the
+ * thresholds of planes and U_l's bits from bit l of r[0], r[1], ... (most
+ * significant first); r must hold KERN_SIM_PLANES words, *used gets how many
+ * were consumed (the rest stay unused for the next call). */
+static inline uint64_t kern_sim_bern64(const uint64_t *planes, uint64_t lanes, const uint64_t *r, size_t *used)
+{
+    /* Lane l draws U_l, 32 bits, most significant first, bit k from bit l of
+     * r[k]; the draw is U_l < t_l, decided at the first bit where U_l and
+     * t_l differ (U bit 0, t bit 1: below).  Lanes never decided have U = t
+     * exactly, i.e. not below.  The first KERN_SIM_BERN_FIRST words are
+     * always used, without a branch (64 lanes need about log2(64) + 1.3 =
+     * 7.3 on average: a data-dependent loop exit mispredicts about once per
+     * call, which costs more than the words), then one at a time while any
+     * lane is undecided (about one call in five), at most KERN_SIM_PLANES. */
+    uint64_t und = lanes, out = 0;
+    for (int k = 0; k < KERN_SIM_BERN_FIRST; k++) {
+        uint64_t u = r[k], p = planes[k];
+        out |= ~u & p & und;
+        und &= ~(u ^ p);
+    }
+    int k = KERN_SIM_BERN_FIRST;
+    while (und && k < KERN_SIM_PLANES) {
+        uint64_t u = r[k], p = planes[k];
+        out |= ~u & p & und;
+        und &= ~(u ^ p);
+        k++;
+    }
+    *used = (size_t)k;
+    return out;
+}
+
+/* T[j*256 + x], j < ceil(N/8), x < 256: sum of w[8j + b] over the bits b set
+ * in x (sites >= N: 0), so that sum_{i: v_i = +1} w_i of a packed row v is
+ * kern_sim_byte_dot: ceil(N/8) look-ups instead of N multiply-adds. */
+void kern_sim_byte_table(size_t N, const double *w, double *T);
+static inline double kern_sim_byte_dot(size_t nbyte, const double *T, const uint8_t *v)
+{
+    /* two accumulators: the look-ups are independent, the adds need not be
+     * one chain */
+    double s0 = 0.0, s1 = 0.0;
+    size_t j = 0;
+    for (; j + 1 < nbyte; j += 2) {
+        s0 += T[j * 256 + v[j]];
+        s1 += T[(j + 1) * 256 + v[j + 1]];
+    }
+    if (j < nbyte)
+        s0 += T[j * 256 + v[j]];
+    return s0 + s1;
+}
+
 #endif

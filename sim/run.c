@@ -117,7 +117,8 @@ static int snapshot(void *p, size_t k, const double *w, const double *g, char *e
 {
     sim_ctx *c = p;
     double ll = NAN, kl = NAN;
-    int st = train_loglik(c->tw, w, g, c->v, c->B, &ll, err);
+    int last = k == c->K;
+    int st = c->c->loglik_final && !last ? SYM_OK : train_loglik(c->tw, w, g, c->v, c->B, &ll, err);
     if (st)
         return st;
     if (isfinite(ll) && isfinite(c->entropy))
@@ -129,7 +130,7 @@ static int snapshot(void *p, size_t k, const double *w, const double *g, char *e
         o.X = c->X[mu] = obs_unwrap(c->X[mu], o.center, c->N);
         if (c->traj)
             traj_obs_row(c->traj, t, mu, ll, kl, &o);
-        if (c->wts)
+        if (c->wts && (last || !c->c->weights_final))
             traj_weights_row(c->wts, t, mu, w + mu * c->N, c->N);
         if (mu == 0) {
             c->t[c->ns] = t;
@@ -180,6 +181,11 @@ static char *sim_params(const sim_config *c, const train_config *tc, const ring_
             tc->opt == TRAIN_SGD ? "sgd" : "adam", tc->lr, tc->batch,
             train_sampling_name(tc->sampling), c->epochs, c->T, c->snapshots, c->linear,
             c->init_scale, (unsigned long long)c->seed, K, B, B_test);
+    if (tc->gibbs != TRAIN_GIBBS_FLOAT)   /* (absent before issue 9: old checkpoints match) */
+        fprintf(fp, "gibbs=%s\n", train_gibbs_name(tc->gibbs));
+    if (c->loglik_final || c->weights_final)   /* (likewise) */
+        fprintf(fp, "loglik-rows=%s\nweights-rows=%s\n", c->loglik_final ? "final" : "all",
+                c->weights_final ? "final" : "all");
     if (m) {
         fprintf(fp, "data=%s\n", m->type->name);
         for (size_t k = 0; k < m->type->npar; k++)
@@ -500,7 +506,10 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
     if (run_stamp(h) || traj_header_set(h, "N", "%zu", N) || (m && ring_header_set(m, h)) ||
         traj_header_set(h, "B", "%zu", B) || traj_header_set(h, "updates", "%zu", K) ||
         traj_header_set(h, "clock", "t = lr x updates") ||
-        traj_header_set(h, "sampling", "%s", train_sampling_name(tc.sampling))) {
+        traj_header_set(h, "sampling", "%s", train_sampling_name(tc.sampling)) ||
+        traj_header_set(h, "gibbs", "%s", train_gibbs_name(tc.gibbs)) ||
+        traj_header_set(h, "loglik-rows", "%s", c->loglik_final ? "final" : "all") ||
+        traj_header_set(h, "weights-rows", "%s", c->weights_final ? "final" : "all")) {
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
     }

@@ -40,6 +40,12 @@ typedef struct {
     uint64_t seed;          /* w(0) and the training stream                 */
     const double *theory_w; /* reference profile (N) for Q_theory, or NULL  */
     int progress;
+    /* lean output (issue 9: the log-likelihood over all B samples at every
+     * snapshot can cost more than the training): loglik_final computes
+     * loglik and kl only at the last snapshot (update K; nan in the other
+     * rows of trajectory.tsv), weights_final writes only the last weights
+     * rows.  0, the default: every snapshot. */
+    int loglik_final, weights_final;
     /* checkpoints (need out; see above) */
     size_t ckpt_every;      /* > 0: OUT/checkpoint.bin every ckpt_every
                                updates (0, the library default: none)       */

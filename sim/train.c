@@ -46,6 +46,12 @@
  * enough that the discarded tail of a refill (< one row) costs little. */
 #define TRAIN_UPOOL 4096
 
+/* Random 64-bit words per refill of the bits kernel's pool (train_gibbs):
+ * a chain's Gibbs step takes 8 or more per 64 sites plus one per hidden unit
+ * (refilled whenever fewer than a step's worst case, M + 32 per word, are left). */
+#define TRAIN_RPOOL 4096
+
+
 struct train_ws {
     train_config c;
     const int8_t *data;
@@ -80,6 +86,17 @@ struct train_ws {
     size_t ck_every;  /* train_set_checkpoint                               */
     train_ckpt_fn ck_fn;
     void *ck_ctx;
+    /* gibbs = bits (train_gibbs): the chains live in cb; ws->chain is
+     * brought up to date only for train_save (unpack_chains) */
+    uint64_t *cb;     /* chains x nw packed rows, site i in bit i%64 of i/64 */
+    size_t nw;        /* words per packed row                               */
+    uint32_t *thr;    /* N thresholds of one hidden configuration           */
+    uint64_t *planes; /* 2^M x nw x KERN_SIM_PLANES threshold bit planes    */
+    double *ev;       /* 2^M x N: E[v_i | h] = tanh f_i(h)                  */
+    double *btab;     /* M x ceil(N/8) x 256 byte tables of w               */
+    size_t *ccount;   /* 2^M: chains per final hidden configuration         */
+    uint64_t *rb;     /* nrb random words, next unused at rpos              */
+    size_t nrb, rpos;
 };
 
 static const char *const term_names[] = {"exact", "pcd", "cd", "enum"};
@@ -94,6 +111,23 @@ static const char *const sampling_names[] = {"epoch", "replace", "online"};
 const char *train_sampling_name(train_sampling m)
 {
     return (unsigned)m < 3 ? sampling_names[m] : "unknown";
+}
+
+static const char *const gibbs_names[] = {"float", "bits"};
+
+const char *train_gibbs_name(train_gibbs g)
+{
+    return (unsigned)g < 2 ? gibbs_names[g] : "unknown";
+}
+
+int train_gibbs_parse(const char *s, train_gibbs *g, char *err)
+{
+    for (unsigned k = 0; k < 2; k++)
+        if (s && !strcmp(s, gibbs_names[k])) {
+            *g = (train_gibbs)k;
+            return SYM_OK;
+        }
+    return sym_error(err, SYM_EINVAL, "gibbs '%s': expected float|bits", s ? s : "");
 }
 
 int train_sampling_parse(const char *s, train_sampling *m, char *err)
@@ -283,6 +317,19 @@ int train_config_check(const train_config *c, char *err)
         return sym_error(err, SYM_EINVAL, "unknown optimizer %d", (int)c->opt);
     if ((unsigned)c->sampling > TRAIN_ONLINE)
         return sym_error(err, SYM_EINVAL, "unknown sampling %d", (int)c->sampling);
+    if ((unsigned)c->gibbs > TRAIN_GIBBS_BITS)
+        return sym_error(err, SYM_EINVAL, "unknown gibbs kernel %d", (int)c->gibbs);
+    if (c->gibbs == TRAIN_GIBBS_BITS) {
+        if (c->term != TRAIN_PCD)
+            return sym_error(err, SYM_EINVAL, "gibbs = bits: needs model term pcd (not %s)",
+                             train_term_name(c->term));
+        if (!c->unit.type->binary)
+            return sym_error(err, SYM_EINVAL, "gibbs = bits: needs binary hidden units (not %s)",
+                             c->unit.type->name);
+        if (c->M > TRAIN_BITS_MMAX)
+            return sym_error(err, SYM_EINVAL, "gibbs = bits: M = %zu: need M <= %d", c->M,
+                             TRAIN_BITS_MMAX);
+    }
     return train_memory(c, 0, err);
 }
 
@@ -376,6 +423,13 @@ void train_free(train_ws *ws)
     free(ws->Xf);
     free(ws->bidx);
     free(ws->orow);
+    free(ws->cb);
+    free(ws->thr);
+    free(ws->planes);
+    free(ws->ev);
+    free(ws->btab);
+    free(ws->ccount);
+    free(ws->rb);
     if (ws->rs)
         gsl_rng_free(ws->rs);
 #ifdef TRAIN_GSL_UNIFORMS
@@ -411,6 +465,25 @@ static int form_chat(train_ws *ws)
     free(acc);
     free(blk);
     return SYM_OK;
+}
+
+/* gibbs = bits: ws->chain (int8 +-1) <-> ws->cb (packed, +1 = 1). */
+static void pack_chains(train_ws *ws)
+{
+    size_t N = ws->c.N;
+    memset(ws->cb, 0, ws->nchain * ws->nw * sizeof *ws->cb);
+    for (size_t c = 0; c < ws->nchain; c++)
+        for (size_t i = 0; i < N; i++)
+            if (ws->chain[c * N + i] > 0)
+                ws->cb[c * ws->nw + i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+static void unpack_chains(const train_ws *ws)
+{
+    size_t N = ws->c.N;
+    for (size_t c = 0; c < ws->nchain; c++)
+        for (size_t i = 0; i < N; i++)
+            ws->chain[c * N + i] = (ws->cb[c * ws->nw + i / 64] >> (i % 64)) & 1 ? 1 : -1;
 }
 
 int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B, gsl_rng *r,
@@ -523,6 +596,27 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     if (c->term == TRAIN_PCD)
         for (size_t k = 0; k < ws->nchain * N; k++)
             ws->chain[k] = gsl_rng_uniform(r) < 0.5 ? -1 : 1;
+    if (c->gibbs == TRAIN_GIBBS_BITS) {
+        size_t ncfg = (size_t)1 << M, nbyte = (N + 7) / 8;
+        ws->nw = (N + 63) / 64;
+        ws->cb = malloc(ws->nchain * ws->nw * sizeof *ws->cb);
+        ws->thr = malloc(ws->nw * 64 * sizeof *ws->thr);
+        ws->planes = malloc(ncfg * ws->nw * KERN_SIM_PLANES * sizeof *ws->planes);
+        ws->ev = malloc(ncfg * N * sizeof *ws->ev);
+        ws->btab = malloc(M * nbyte * 256 * sizeof *ws->btab);
+        ws->ccount = malloc(ncfg * sizeof *ws->ccount);
+        /* at least one step's worst case; a multiple of the generator lanes */
+        ws->nrb = M + ws->nw * KERN_SIM_PLANES > TRAIN_RPOOL ? M + ws->nw * KERN_SIM_PLANES
+                                                             : TRAIN_RPOOL;
+        ws->nrb = (ws->nrb + KERN_SIM_LANES - 1) / KERN_SIM_LANES * KERN_SIM_LANES;
+        ws->rb = malloc(ws->nrb * sizeof *ws->rb);
+        if (!ws->cb || !ws->thr || !ws->planes || !ws->ev || !ws->btab || !ws->ccount || !ws->rb) {
+            train_free(ws);
+            return sym_error(err, SYM_ENOMEM, "out of memory (gibbs = bits, N = %zu, M = %zu)",
+                             N, M);
+        }
+        pack_chains(ws);
+    }
     *out = ws;
     return SYM_OK;
 }
@@ -679,6 +773,95 @@ static void gibbs_block(train_ws *ws, const float *wf, const float *gf, int8_t *
     }
 }
 
+/* The PCD model term with gibbs = bits (train.h): per update the 2^M
+ * thresholds and E[v | h] of every site and the byte tables of w, then per
+ * chain mc_steps steps v -> h -> v on its packed row.  h_mu = +1 with
+ * probability 1/(1 + e^{-2(I_mu - theta)}) = (1 + tanh(I_mu - theta))/2
+ * from a 53-bit uniform, I_mu = 2 sum_{v_i = +1} w_{mu i} - sum_i w_{mu i};
+ * the Rao-Blackwellised estimate E[v | h] h of the last step is, summed
+ * over chains, a sum over the final hidden configurations. */
+static void bits_model_term(train_ws *ws, const double *w, const double *g, double *mw, double *mg)
+{
+    size_t N = ws->c.N, M = ws->c.M, nw = ws->nw, nbyte = (N + 7) / 8;
+    size_t ncfg = (size_t)1 << M, NP = KERN_SIM_PLANES;
+    double theta = ws->c.unit.theta_p, wsum[TRAIN_BITS_MMAX];
+    const double *btab = ws->btab;
+    const uint64_t *planes = ws->planes;
+    for (size_t cfg = 0; cfg < ncfg; cfg++) {
+        double *ev = ws->ev + cfg * N;
+        for (size_t i = 0; i < N; i++) {
+            double f = g ? g[i] : 0.0;
+            for (size_t mu = 0; mu < M; mu++)
+                f += (cfg >> mu & 1) ? w[mu * N + i] : -w[mu * N + i];
+            ev[i] = tanh(f);
+            ws->thr[i] = kern_sim_threshold(f);
+        }
+        for (size_t j = 0; j < nw; j++)
+            kern_sim_planes(N - 64 * j < 64 ? N - 64 * j : 64, ws->thr + 64 * j,
+                            ws->planes + (cfg * nw + j) * NP);
+    }
+    for (size_t mu = 0; mu < M; mu++) {
+        kern_sim_byte_table(N, w + mu * N, ws->btab + mu * nbyte * 256);
+        wsum[mu] = 0.0;
+        for (size_t i = 0; i < N; i++)
+            wsum[mu] += w[mu * N + i];
+    }
+    memset(ws->ccount, 0, ncfg * sizeof *ws->ccount);
+    uint64_t last = N % 64 ? ((uint64_t)1 << (N % 64)) - 1 : ~(uint64_t)0;
+    /* the pool and its position in locals: stores to the rows would
+     * otherwise force reloads through ws (same element type) */
+    uint64_t *restrict rb = ws->rb;
+    size_t rpos = ws->rpos;
+    /* chain by chain, all its steps (stepping several chains side by side
+     * to overlap their latencies measured 5-15 % slower at N = 100) */
+    for (size_t c = 0; c < ws->nchain; c++) {
+        uint64_t *restrict v = ws->cb + c * nw;
+        size_t cfg = 0;
+        for (size_t s = 0; s < ws->c.mc_steps; s++) {
+            if (ws->nrb - rpos < M + nw * NP) {
+                kern_sim_bits(&ws->q, rb, ws->nrb);
+                rpos = 0;
+            }
+            cfg = 0;
+            for (size_t mu = 0; mu < M; mu++) {
+                double I = 2.0 * kern_sim_byte_dot(nbyte, btab + mu * nbyte * 256,
+                                                   (const uint8_t *)v) - wsum[mu];
+                double p = 1.0 / (1.0 + exp(-2.0 * (I - theta)));
+                if ((double)(rb[rpos + mu] >> 11) * 0x1p-53 < p)
+                    cfg |= (size_t)1 << mu;
+            }
+            rpos += M;
+            const uint64_t *pl = planes + cfg * nw * NP;
+            for (size_t j = 0; j < nw; j++) {
+                size_t used;
+                v[j] = kern_sim_bern64(pl + j * NP, j + 1 < nw ? ~(uint64_t)0 : last, rb + rpos,
+                                       &used);
+                rpos += used;
+            }
+        }
+        ws->ccount[cfg]++;
+    }
+    ws->rpos = rpos;
+    double inv = 1.0 / (double)ws->nchain;
+    memset(mw, 0, M * N * sizeof *mw);
+    if (mg)
+        memset(mg, 0, N * sizeof *mg);
+    for (size_t cfg = 0; cfg < ncfg; cfg++) {
+        if (!ws->ccount[cfg])
+            continue;
+        double a = (double)ws->ccount[cfg] * inv;
+        const double *ev = ws->ev + cfg * N;
+        for (size_t mu = 0; mu < M; mu++) {
+            double b = (cfg >> mu & 1) ? a : -a;
+            for (size_t i = 0; i < N; i++)
+                mw[mu * N + i] += b * ev[i];
+        }
+        if (mg)
+            for (size_t i = 0; i < N; i++)
+                mg[i] += a * ev[i];
+    }
+}
+
 /* The model term; CD restarts from rows base[idx[b] N ..]. */
 static int model_term_rows(train_ws *ws, const int8_t *base, const double *w, const double *g,
                            const size_t *idx, size_t nb, gsl_rng *r, double *mw, double *mg,
@@ -711,6 +894,12 @@ static int model_term_rows(train_ws *ws, const int8_t *base, const double *w, co
         break;
     default:
         return sym_error(err, SYM_EINVAL, "unknown model term");
+    }
+    if (ws->cb) {
+        kern_sim_rng_seed(&ws->q, r);
+        ws->rpos = ws->nrb;
+        bits_model_term(ws, w, g, mw, mg);
+        return SYM_OK;
     }
 #ifdef TRAIN_GSL_UNIFORMS
     gsl_rng_set(ws->gq, gsl_rng_get(r));
@@ -1139,6 +1328,8 @@ int train_save(const train_ws *ws, ckpt_out *o, char *err)
     ckpt_put(o, "train.perm", ws->perm, ws->B * sizeof *ws->perm);
     ckpt_put(o, "train.adam_m", ws->am, (MN + N) * sizeof *ws->am);
     ckpt_put(o, "train.adam_s", ws->as, (MN + N) * sizeof *ws->as);
+    if (ws->cb)
+        unpack_chains(ws);
     if (ws->c.term == TRAIN_PCD)
         ckpt_put(o, "train.chains", ws->chain, ws->nchain * N);
     if (ws->rs)
@@ -1162,6 +1353,8 @@ int train_load(train_ws *ws, ckpt_in *in, char *err)
     st = st ? st : ckpt_get(in, "train.adam_s", ws->as, (MN + N) * sizeof *ws->as, err);
     if (!st && ws->c.term == TRAIN_PCD)
         st = ckpt_get(in, "train.chains", ws->chain, ws->nchain * N, err);
+    if (!st && ws->cb)
+        pack_chains(ws);
     if (!st && ws->rs)
         st = ckpt_get_rng(in, "train.source_rng", ws->rs, err);
     if (!st && ws->marg) {

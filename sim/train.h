@@ -67,6 +67,22 @@ typedef enum { TRAIN_SGD = 0, TRAIN_ADAM = 1 } train_opt;
  * draws B rows with replacement, online B fresh rows, at every update. */
 typedef enum { TRAIN_EPOCH = 0, TRAIN_REPLACE = 1, TRAIN_ONLINE = 2 } train_sampling;
 
+/* Gibbs kernels of the PCD model term (issue 9, trainer speed):
+ * - TRAIN_GIBBS_FLOAT: the vectorised float half-steps (every kind; the
+ *   numbers of every run before issue 9);
+ * - TRAIN_GIBBS_BITS: binary hidden units, M <= TRAIN_BITS_MMAX, pcd only:
+ *   chains bit-packed, the 2^M visible conditionals per site precomputed
+ *   once per update as 32-bit thresholds and drawn 64 sites at a time by
+ *   bit-sliced comparison with lazily drawn uniforms (sim/kern_sim.h), the
+ *   inputs w.v by byte tables.  The same chain distribution up to the
+ *   2^-32 rounding of each P(v_i = +1 | h) (the float kernel's uniforms
+ *   have the same resolution; its float field ~1e-7 is coarser), another
+ *   random stream, so other numbers: selected explicitly. */
+typedef enum { TRAIN_GIBBS_FLOAT = 0, TRAIN_GIBBS_BITS = 1 } train_gibbs;
+
+/* Largest M of TRAIN_GIBBS_BITS: 2^M threshold sets of N x 32 bits each. */
+#define TRAIN_BITS_MMAX 8
+
 typedef struct ring_model ring_model;   /* core/ring.h */
 
 /* Checkpointing (sim/ckpt.h) */
@@ -93,6 +109,7 @@ typedef struct {
     train_sampling sampling;   /* minibatch source (0: epoch, as before)      */
     const ring_model *model;   /* online: the data model (N = this N)          */
     uint64_t sampling_seed;    /* replace, online: seed of the source stream  */
+    train_gibbs gibbs;         /* PCD Gibbs kernel (0: float, as before)      */
 } train_config;
 
 typedef struct train_ws train_ws;
@@ -104,6 +121,9 @@ const char *train_term_name(train_term t);
 /* "epoch|replace|online" */
 int train_sampling_parse(const char *s, train_sampling *m, char *err);
 const char *train_sampling_name(train_sampling m);
+/* "float|bits" */
+int train_gibbs_parse(const char *s, train_gibbs *g, char *err);
+const char *train_gibbs_name(train_gibbs g);
 
 /* Check c (N >= 1, M >= 1, unit, lr > 0, l2 >= 0, exact needs M = 1 and a
  * kind with a 1-D integral or binary units with M <= SPINX_MMAX, enum needs N <= TRAIN_ENUM_NMAX, pcd needs

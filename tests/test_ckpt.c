@@ -196,7 +196,7 @@ typedef struct {
     size_t M;
     train_term term;
     train_opt opt;
-    int learn;
+    int learn;           /* bit 0: learn fields; bit 1: gibbs = bits (issue 9) */
 } run_kind;
 
 static void kind_config(sim_config *c, const run_kind *k, train_sampling smp)
@@ -206,7 +206,8 @@ static void kind_config(sim_config *c, const run_kind *k, train_sampling smp)
     c->train.M = k->M;
     c->train.term = k->term;
     c->train.opt = k->opt;
-    c->train.learn_fields = k->learn;
+    c->train.learn_fields = k->learn & 1;
+    c->train.gibbs = k->learn & 2 ? TRAIN_GIBBS_BITS : TRAIN_GIBBS_FLOAT;
     c->train.lr = k->opt == TRAIN_ADAM ? 0.01 : 0.05;
     c->train.batch = 12;
     c->train.chains = 20;
@@ -231,6 +232,7 @@ START_TEST(test_resume_identical)
         {&unit_spin, 1, TRAIN_EXACT, TRAIN_ADAM, 1},
         {&unit_gaussian, 1, TRAIN_PCD, TRAIN_SGD, 0},   /* h drawn from the training stream */
         {&unit_spin, 2, TRAIN_PCD, TRAIN_ADAM, 1},
+        {&unit_spin, 2, TRAIN_PCD, TRAIN_ADAM, 3},      /* bits: packed chains */
         {&unit_spin, 2, TRAIN_EXACT, TRAIN_SGD, 0},     /* the 2^M sum */
         {&unit_relu, 1, TRAIN_CD, TRAIN_SGD, 0},
     };

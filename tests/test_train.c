@@ -1134,6 +1134,171 @@ START_TEST(test_sampling_online_flow)
 }
 END_TEST
 
+/* ---- the bits Gibbs kernel (train_gibbs = bits) ---- */
+
+/* kern_sim_bern64 against the straightforward draw: build each lane's
+ * 32-bit U from bit l of the 32 words and compare with its threshold --
+ * identical results (same arithmetic), for random and for edge thresholds
+ * (0, 1, 2^31, 2^32 - 1, equal to U) and partial lane masks. */
+START_TEST(test_bits_bern_exact)
+{
+    gsl_rng *r = rng_alloc(21, RNG_STREAM_AUX);
+    for (int trial = 0; trial < 2000; trial++) {
+        uint32_t t[64];
+        uint64_t words[KERN_SIM_PLANES], planes[KERN_SIM_PLANES];
+        for (int k = 0; k < KERN_SIM_PLANES; k++)
+            words[k] = ((uint64_t)gsl_rng_get(r) << 32) ^ (uint64_t)gsl_rng_get(r);
+        for (int l = 0; l < 64; l++) {
+            uint32_t U = 0;
+            for (int k = 0; k < KERN_SIM_PLANES; k++)
+                U |= (uint32_t)((words[k] >> l) & 1) << (31 - k);
+            unsigned e = (unsigned)gsl_rng_uniform_int(r, 7);
+            t[l] = e == 0 ? 0 : e == 1 ? 1 : e == 2 ? 0x80000000u : e == 3 ? UINT32_MAX
+                 : e == 4 ? U : e == 5 ? U + 1 : (uint32_t)gsl_rng_get(r);
+        }
+        size_t n = trial % 3 ? 64 : 1 + (size_t)gsl_rng_uniform_int(r, 64);
+        kern_sim_planes(n, t, planes);
+        uint64_t lanes = n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
+        size_t used;
+        uint64_t got = kern_sim_bern64(planes, lanes, words, &used);
+        ck_assert(used >= KERN_SIM_BERN_FIRST && used <= KERN_SIM_PLANES);
+        for (size_t l = 0; l < 64; l++) {
+            uint32_t U = 0;
+            for (int k = 0; k < KERN_SIM_PLANES; k++)
+                U |= (uint32_t)((words[k] >> l) & 1) << (31 - k);
+            int want = l < n && U < t[l];
+            ck_assert_msg((int)((got >> l) & 1) == want, "trial %d lane %zu: U %u t %u got %d",
+                          trial, l, U, t[l], (int)((got >> l) & 1));
+        }
+        /* the words beyond `used` must not matter */
+        uint64_t w2[KERN_SIM_PLANES];
+        memcpy(w2, words, sizeof w2);
+        for (size_t k = used; k < KERN_SIM_PLANES; k++)
+            w2[k] = ~w2[k];
+        size_t used2;
+        ck_assert(kern_sim_bern64(planes, lanes, w2, &used2) == got && used2 == used);
+    }
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* Conditional frequencies of bern64 fed by kern_sim_bits against the
+ * thresholds (z-scores over 40000 draws per lane), the thresholds against
+ * (1 + tanh f)/2 (within the 2^-32 rounding), and the byte tables against
+ * plain sums. */
+START_TEST(test_bits_freq_tables)
+{
+    gsl_rng *r = rng_alloc(22, RNG_STREAM_AUX);
+    kern_sim_rng q;
+    kern_sim_rng_seed(&q, r);
+    uint32_t t[64];
+    double f[64];
+    for (int l = 0; l < 64; l++) {
+        f[l] = 3.0 * (gsl_rng_uniform(r) - 0.5);
+        t[l] = kern_sim_threshold(f[l]);
+        double p = (1.0 + tanh(f[l])) / 2.0;
+        ck_assert_msg(fabs((double)t[l] * 0x1p-32 - p) <= 0x1p-32, "threshold %d", l);
+    }
+    ck_assert(kern_sim_threshold(40.0) == UINT32_MAX && kern_sim_threshold(-40.0) == 0);
+    uint64_t planes[KERN_SIM_PLANES], pool[4096];
+    kern_sim_planes(64, t, planes);
+    size_t n1[64] = {0}, D = 40000, pos = sizeof pool / sizeof pool[0];
+    for (size_t d = 0; d < D; d++) {
+        if (sizeof pool / sizeof pool[0] - pos < KERN_SIM_PLANES) {
+            kern_sim_bits(&q, pool, sizeof pool / sizeof pool[0]);
+            pos = 0;
+        }
+        size_t used;
+        uint64_t x = kern_sim_bern64(planes, ~(uint64_t)0, pool + pos, &used);
+        pos += used;
+        for (int l = 0; l < 64; l++)
+            n1[l] += (x >> l) & 1;
+    }
+    for (int l = 0; l < 64; l++) {
+        double p = (double)t[l] * 0x1p-32, z = ((double)n1[l] - D * p) / sqrt(D * p * (1 - p));
+        ck_assert_msg(fabs(z) < 5.0, "lane %d: %zu of %zu, p %.6f, z %.2f", l, n1[l], D, p, z);
+    }
+    size_t N = 70, nbyte = (N + 7) / 8;
+    double w[70], T[9 * 256];
+    for (size_t i = 0; i < N; i++)
+        w[i] = gsl_ran_gaussian(r, 1.0);
+    kern_sim_byte_table(N, w, T);
+    for (int trial = 0; trial < 200; trial++) {
+        uint8_t v[9] = {0};
+        double want = 0.0;
+        for (size_t i = 0; i < N; i++)
+            if (gsl_rng_uniform(r) < 0.5) {
+                v[i / 8] |= (uint8_t)(1u << (i % 8));
+                want += w[i];
+            }
+        ck_assert(fabs(kern_sim_byte_dot(nbyte, T, v) - want) < 1e-12);
+    }
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* The bits PCD model term against the exact one: N = 8, M = 2 by
+ * enumeration (brute), and N = 70 (two words, a partial one), M = 1 with
+ * fields by the exact term (core/marg); both within 5 standard errors of
+ * the mean over K persistent updates, for <v h> and <v>. */
+START_TEST(test_bits_pcd_vs_exact)
+{
+    char err[SYM_ERRLEN];
+    for (int pass = 0; pass < 2; pass++) {
+        size_t N = pass ? 70 : 8, M = pass ? 1 : 2, B = 10, K = 30;
+        double w[140], g[70], mw[140], mg[70], rw[140], rg[70];
+        double s1[210] = {0}, s2[210] = {0};
+        int8_t v[700];
+        setup(N, M, B, 77 + (uint64_t)pass, w, g, v, pass ? 0.15 : 0.35);
+        train_config c = {0};
+        c.N = N; c.M = M; c.unit = kind_params(1); c.term = TRAIN_PCD;
+        c.chains = 2000; c.mc_steps = 30; c.opt = TRAIN_SGD; c.lr = 0.01;
+        c.gibbs = TRAIN_GIBBS_BITS; c.learn_fields = 1;
+        gsl_rng *r = rng_alloc(31 + (uint64_t)pass, RNG_STREAM_TRAIN);
+        train_ws *ws;
+        ck_assert_int_eq(train_alloc(&ws, &c, v, B, r, err), SYM_OK);
+        ck_assert_int_eq(train_model_term(ws, w, g, NULL, B, r, mw, mg, err), SYM_OK);
+        for (size_t k = 0; k < K; k++) {
+            ck_assert_int_eq(train_model_term(ws, w, g, NULL, B, r, mw, mg, err), SYM_OK);
+            for (size_t q = 0; q < M * N + N; q++) {
+                double x = q < M * N ? mw[q] : mg[q - M * N];
+                s1[q] += x;
+                s2[q] += x * x;
+            }
+        }
+        if (pass) {
+            train_config e = c;
+            e.term = TRAIN_EXACT; e.gibbs = TRAIN_GIBBS_FLOAT;
+            train_ws *we;
+            ck_assert_int_eq(train_alloc(&we, &e, v, B, r, err), SYM_OK);
+            ck_assert_int_eq(train_model_term(we, w, g, NULL, B, r, rw, rg, err), SYM_OK);
+            train_free(we);
+        } else {
+            brute(N, M, &c.unit, w, g, rw, rg);
+        }
+        for (size_t q = 0; q < M * N + N; q++) {
+            double m = s1[q] / K, var = (s2[q] / K - m * m) * K / (K - 1);
+            double se = sqrt(var / K), ex = q < M * N ? rw[q] : rg[q - M * N];
+            ck_assert_msg(fabs(m - ex) <= 5 * se + 1e-12, "N %zu [%zu]: bits %.6g vs exact %.6g (SE %.2g)",
+                          N, q, m, ex, se);
+        }
+        train_free(ws);
+        gsl_rng_free(r);
+    }
+    /* what bits refuses */
+    train_config c = {0};
+    c.N = 8; c.M = 1; unit_params_default(&c.unit, &unit_spin); c.term = TRAIN_CD;
+    c.chains = 10; c.mc_steps = 1; c.lr = 0.1; c.gibbs = TRAIN_GIBBS_BITS;
+    ck_assert_int_eq(train_config_check(&c, err), SYM_EINVAL);
+    c.term = TRAIN_PCD; c.M = TRAIN_BITS_MMAX + 1;
+    ck_assert_int_eq(train_config_check(&c, err), SYM_EINVAL);
+    c.M = 1; unit_params_default(&c.unit, &unit_gaussian);
+    ck_assert_int_eq(train_config_check(&c, err), SYM_EINVAL);
+    unit_params_default(&c.unit, &unit_spin);
+    ck_assert_int_eq(train_config_check(&c, err), SYM_OK);
+}
+END_TEST
+
 Suite *train_suite(void)
 {
     Suite *s = suite_create("train");
@@ -1160,6 +1325,9 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_sampling_replace);
     tcase_add_test(tc, test_sampling_online);
     tcase_add_test(tc, test_sampling_online_flow);
+    tcase_add_test(tc, test_bits_bern_exact);
+    tcase_add_test(tc, test_bits_freq_tables);
+    tcase_add_test(tc, test_bits_pcd_vs_exact);
     suite_add_tcase(s, tc);
     return s;
 }
