@@ -27,7 +27,7 @@ int cmd_sim(int argc, char **argv, char *err)
     opt_common_init(&oc);
     const char *data_file = NULL, *hidden = "gaussian", *fields = "fixed", *term = "exact";
     const char *opt = "sgd", *theory = NULL, *spacing = "log", *sampling = "epoch";
-    const char *gibbs = "float", *loglik = "all", *weights = "all";
+    const char *gibbs = "float", *estimate = "v-mean", *loglik = "all", *weights = "all";
     size_t B = 10000, B_test = 1000;
     double gamma = 1, theta = 0, gamma_m = 1, theta_m = 0;
     int seen_e = 0, seen_gm = 0, seen_tm = 0, seen_ck = 0;
@@ -68,6 +68,9 @@ int cmd_sim(int argc, char **argv, char *err)
         {"gibbs", OPT_CHOICE, &gibbs,
          "PCD Gibbs kernel: float (vector half-steps) or bits (binary hidden units, M <= 8: "
          "packed chains, precomputed thresholds; another random stream)", "float|bits", NULL},
+        {"pcd-estimate", OPT_CHOICE, &estimate,
+         "model-term estimate of the chains: E[v|h] h (v-mean) or v E[h|v] (h-mean, PGM's: "
+         "keeps the chains' noise)", "v-mean|h-mean", NULL},
         {"loglik-rows", OPT_CHOICE, &loglik,
          "log-likelihood (over all B samples) at every snapshot, or only at the end (nan in "
          "the other rows)", "all|final", NULL},
@@ -97,7 +100,8 @@ int cmd_sim(int argc, char **argv, char *err)
         (st = unit_type_parse(hidden, &ut, err)) ||
         (st = train_term_parse(term, &t->term, err)) || (st = train_opt_parse(opt, &t->opt, err)) ||
         (st = train_sampling_parse(sampling, &t->sampling, err)) ||
-        (st = train_gibbs_parse(gibbs, &t->gibbs, err)))
+        (st = train_gibbs_parse(gibbs, &t->gibbs, err)) ||
+        (st = train_estimate_parse(estimate, &t->estimate, err)))
         return st;
     c.loglik_final = !strcmp(loglik, "final");
     c.weights_final = !strcmp(weights, "final");

@@ -183,6 +183,8 @@ static char *sim_params(const sim_config *c, const train_config *tc, const ring_
             c->init_scale, (unsigned long long)c->seed, K, B, B_test);
     if (tc->gibbs != TRAIN_GIBBS_FLOAT)   /* (absent before issue 9: old checkpoints match) */
         fprintf(fp, "gibbs=%s\n", train_gibbs_name(tc->gibbs));
+    if (tc->estimate != TRAIN_EST_VMEAN)  /* (likewise) */
+        fprintf(fp, "pcd-estimate=%s\n", train_estimate_name(tc->estimate));
     if (c->loglik_final || c->weights_final)   /* (likewise) */
         fprintf(fp, "loglik-rows=%s\nweights-rows=%s\n", c->loglik_final ? "final" : "all",
                 c->weights_final ? "final" : "all");
@@ -508,6 +510,7 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
         traj_header_set(h, "clock", "t = lr x updates") ||
         traj_header_set(h, "sampling", "%s", train_sampling_name(tc.sampling)) ||
         traj_header_set(h, "gibbs", "%s", train_gibbs_name(tc.gibbs)) ||
+        traj_header_set(h, "pcd-estimate", "%s", train_estimate_name(tc.estimate)) ||
         traj_header_set(h, "loglik-rows", "%s", c->loglik_final ? "final" : "all") ||
         traj_header_set(h, "weights-rows", "%s", c->weights_final ? "final" : "all")) {
         st = sym_error(err, SYM_ENOMEM, "out of memory");

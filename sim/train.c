@@ -130,6 +130,23 @@ int train_gibbs_parse(const char *s, train_gibbs *g, char *err)
     return sym_error(err, SYM_EINVAL, "gibbs '%s': expected float|bits", s ? s : "");
 }
 
+static const char *const estimate_names[] = {"v-mean", "h-mean"};
+
+const char *train_estimate_name(train_estimate e)
+{
+    return (unsigned)e < 2 ? estimate_names[e] : "unknown";
+}
+
+int train_estimate_parse(const char *s, train_estimate *e, char *err)
+{
+    for (unsigned k = 0; k < 2; k++)
+        if (s && !strcmp(s, estimate_names[k])) {
+            *e = (train_estimate)k;
+            return SYM_OK;
+        }
+    return sym_error(err, SYM_EINVAL, "estimate '%s': expected v-mean|h-mean", s ? s : "");
+}
+
 int train_sampling_parse(const char *s, train_sampling *m, char *err)
 {
     for (unsigned k = 0; k < 3; k++)
@@ -319,6 +336,13 @@ int train_config_check(const train_config *c, char *err)
         return sym_error(err, SYM_EINVAL, "unknown sampling %d", (int)c->sampling);
     if ((unsigned)c->gibbs > TRAIN_GIBBS_BITS)
         return sym_error(err, SYM_EINVAL, "unknown gibbs kernel %d", (int)c->gibbs);
+    if ((unsigned)c->estimate > TRAIN_EST_HMEAN)
+        return sym_error(err, SYM_EINVAL, "unknown model-term estimate %d", (int)c->estimate);
+    if (c->estimate == TRAIN_EST_HMEAN && c->term != TRAIN_PCD && c->term != TRAIN_CD)
+        return sym_error(err, SYM_EINVAL, "estimate = h-mean: needs model term pcd or cd (not %s)",
+                         train_term_name(c->term));
+    if (c->estimate == TRAIN_EST_HMEAN && c->gibbs == TRAIN_GIBBS_BITS)
+        return sym_error(err, SYM_EINVAL, "estimate = h-mean: needs gibbs = float");
     if (c->gibbs == TRAIN_GIBBS_BITS) {
         if (c->term != TRAIN_PCD)
             return sym_error(err, SYM_EINVAL, "gibbs = bits: needs model term pcd (not %s)",
@@ -750,10 +774,12 @@ static void data_term_rows(train_ws *ws, const int8_t *base, const double *w, co
 }
 
 /* mc_steps Gibbs steps v -> h -> v on the nr int8 rows x, accumulating
- * E[v|h] h and E[v|h] of the final half-step into mw, mg.  The visible
- * half-step runs in float on wf, gf (kern_sim.h: why that is enough). */
-static void gibbs_block(train_ws *ws, const float *wf, const float *gf, int8_t *x,
-                        size_t nr, gsl_rng *r, double *mw, double *mg)
+ * E[v|h] h and E[v|h] of the final half-step into mw, mg (estimate v-mean),
+ * or v E[h|v] and v at the final v (h-mean; E[h|v] = Gamma'(w.v) in double
+ * from w).  The visible half-step runs in float on wf, gf (kern_sim.h: why
+ * that is enough). */
+static void gibbs_block(train_ws *ws, const double *w, const float *wf, const float *gf,
+                        int8_t *x, size_t nr, gsl_rng *r, double *mw, double *mg)
 {
     size_t N = ws->c.N, M = ws->c.M;
     for (size_t s = 0; s < ws->c.mc_steps; s++) {
@@ -764,7 +790,16 @@ static void gibbs_block(train_ws *ws, const float *wf, const float *gf, int8_t *
         for (size_t c = 0; c < nr; c++)
             kern_sim_visible_f(N, M, wf, gf, ws->H + c * M, uniforms(ws, N), x + c * N, ws->sf,
                                ws->X + c * N);
-        if (last) {
+        if (last && ws->c.estimate == TRAIN_EST_HMEAN) {
+            /* the sampled v (x), and E[h | v] = Gamma'(I) at it */
+            for (size_t c = 0; c < nr; c++)
+                kern_sim_to_double(N, x + c * N, ws->X + c * N);
+            kern_sim_inputs_block(N, M, nr, w, ws->X, ws->I);
+            block_dgamma(&ws->c.unit, nr * M, ws->I, ws->H);
+            kern_sim_outer(N, M, nr, ws->H, ws->X, mw);
+            if (mg)
+                kern_sim_colsum(N, nr, ws->X, mg);
+        } else if (last) {
             /* X now holds E[v | h] row by row */
             kern_sim_outer(N, M, nr, ws->H, ws->X, mw);
             if (mg)
@@ -919,7 +954,7 @@ static int model_term_rows(train_ws *ws, const int8_t *base, const double *w, co
     if (ws->c.term == TRAIN_PCD) {
         for (size_t c0 = 0; c0 < ws->nchain; c0 += TRAIN_BLOCK) {
             size_t nr = ws->nchain - c0 < TRAIN_BLOCK ? ws->nchain - c0 : TRAIN_BLOCK;
-            gibbs_block(ws, ws->wf, gf, ws->chain + c0 * N, nr, r, mw, mg);
+            gibbs_block(ws, w, ws->wf, gf, ws->chain + c0 * N, nr, r, mw, mg);
         }
         nb = ws->nchain;
     } else {
@@ -929,7 +964,7 @@ static int model_term_rows(train_ws *ws, const int8_t *base, const double *w, co
             size_t nr = nb - b0 < TRAIN_BLOCK ? nb - b0 : TRAIN_BLOCK;
             for (size_t c = 0; c < nr; c++)
                 memcpy(ws->chain + c * N, base + (idx ? idx[b0 + c] : b0 + c) * N, N);
-            gibbs_block(ws, ws->wf, gf, ws->chain, nr, r, mw, mg);
+            gibbs_block(ws, w, ws->wf, gf, ws->chain, nr, r, mw, mg);
         }
     }
     double inv = 1.0 / (double)nb;

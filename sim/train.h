@@ -80,6 +80,16 @@ typedef enum { TRAIN_EPOCH = 0, TRAIN_REPLACE = 1, TRAIN_ONLINE = 2 } train_samp
  *   random stream, so other numbers: selected explicitly. */
 typedef enum { TRAIN_GIBBS_FLOAT = 0, TRAIN_GIBBS_BITS = 1 } train_gibbs;
 
+/* The Monte-Carlo estimate of the model term <v_i h_mu> from the chains'
+ * last half-steps (PCD, CD):
+ *   v-mean  E[v_i | h] h_mu at the chain's final h (Rao-Blackwellised over
+ *           v; symrbm's default).  For one binary unit with zero visible
+ *           fields it is tanh(w_i) whatever h is: the chains add no noise.
+ *   h-mean  v_i E[h_mu | v] at the chain's final v (PGM's estimate,
+ *           Rao-Blackwellised over h): the chains' noise stays, so the
+ *           paper's PCD runs had it (SPEC.md 8, D_PCD). */
+typedef enum { TRAIN_EST_VMEAN = 0, TRAIN_EST_HMEAN = 1 } train_estimate;
+
 /* Largest M of TRAIN_GIBBS_BITS: 2^M threshold sets of N x 32 bits each. */
 #define TRAIN_BITS_MMAX 8
 
@@ -110,6 +120,7 @@ typedef struct {
     const ring_model *model;   /* online: the data model (N = this N)          */
     uint64_t sampling_seed;    /* replace, online: seed of the source stream  */
     train_gibbs gibbs;         /* PCD Gibbs kernel (0: float, as before)      */
+    train_estimate estimate;   /* PCD/CD model-term estimate (0: v-mean)      */
 } train_config;
 
 typedef struct train_ws train_ws;
@@ -124,6 +135,9 @@ const char *train_sampling_name(train_sampling m);
 /* "float|bits" */
 int train_gibbs_parse(const char *s, train_gibbs *g, char *err);
 const char *train_gibbs_name(train_gibbs g);
+/* "v-mean|h-mean" */
+int train_estimate_parse(const char *s, train_estimate *e, char *err);
+const char *train_estimate_name(train_estimate e);
 
 /* Check c (N >= 1, M >= 1, unit, lr > 0, l2 >= 0, exact needs M = 1 and a
  * kind with a 1-D integral or binary units with M <= SPINX_MMAX, enum needs N <= TRAIN_ENUM_NMAX, pcd needs

@@ -1299,6 +1299,90 @@ START_TEST(test_bits_pcd_vs_exact)
 }
 END_TEST
 
+/* The h-mean estimate v E[h|v] (PGM's) at stationarity against enumeration
+ * over (v, h), every hidden kind; and what tells it from v-mean: for one
+ * binary unit with zero visible fields v-mean is tanh(w_i) at any chain
+ * state (no chain noise), h-mean is not. */
+START_TEST(test_pcd_hmean)
+{
+    size_t N = 8, M = 2, B = 10, K = 20;
+    char err[SYM_ERRLEN];
+    for (size_t kind = 0; kind < NKINDS; kind++) {
+        double w[16], g[8], mw[16], mg[8], rw[16], rg[8], s1[16] = {0}, s2[16] = {0};
+        int8_t v[80];
+        setup(N, M, B, 65 + (uint64_t)kind, w, g, v, 0.35);
+        train_config c = {0};
+        c.N = N; c.M = M; c.unit = kind_params(kind); c.term = TRAIN_PCD;
+        c.chains = 2000; c.mc_steps = 60; c.opt = TRAIN_SGD; c.lr = 0.01;
+        c.estimate = TRAIN_EST_HMEAN;
+        gsl_rng *r = rng_alloc(19 + (uint64_t)kind, RNG_STREAM_TRAIN);
+        train_ws *ws;
+        ck_assert_int_eq(train_alloc(&ws, &c, v, B, r, err), SYM_OK);
+        ck_assert_int_eq(train_model_term(ws, w, g, NULL, B, r, mw, mg, err), SYM_OK);
+        for (size_t k = 0; k < K; k++) {
+            ck_assert_int_eq(train_model_term(ws, w, g, NULL, B, r, mw, mg, err), SYM_OK);
+            for (size_t q = 0; q < M * N; q++) {
+                s1[q] += mw[q];
+                s2[q] += mw[q] * mw[q];
+            }
+        }
+        brute(N, M, &c.unit, w, g, rw, rg);
+        for (size_t q = 0; q < M * N; q++) {
+            double m = s1[q] / K, var = (s2[q] / K - m * m) * K / (K - 1);
+            double se = sqrt(var / K);
+            ck_assert_msg(se > 0, "%s: h-mean estimate without noise", KINDS[kind].type->name);
+            ck_assert_msg(fabs(m - rw[q]) <= 5 * se + 1e-12,
+                          "%s h-mean <v h>[%zu]: PCD %.6g vs exact %.6g (SE %.2g)",
+                          KINDS[kind].type->name, q, m, rw[q], se);
+        }
+        train_free(ws);
+        gsl_rng_free(r);
+    }
+    /* one binary unit, g = 0: v-mean is exactly tanh(w_i) (to the float
+     * kernel's field rounding), h-mean scatters around it */
+    for (int est = 0; est < 2; est++) {
+        size_t n = 12;
+        double w[12], mw[12], d2 = 0;
+        for (size_t i = 0; i < n; i++)
+            w[i] = 0.3 * sin(0.7 * (double)i + 0.2);
+        int8_t v[12 * 4] = {0};
+        for (size_t q = 0; q < sizeof v; q++)
+            v[q] = (q * 7 + 3) % 5 < 2 ? 1 : -1;
+        train_config c = {0};
+        c.N = n; c.M = 1; unit_params_default(&c.unit, &unit_spin); c.term = TRAIN_PCD;
+        c.chains = 50; c.mc_steps = 2; c.opt = TRAIN_SGD; c.lr = 0.01;
+        c.estimate = est ? TRAIN_EST_HMEAN : TRAIN_EST_VMEAN;
+        gsl_rng *r = rng_alloc(5, RNG_STREAM_TRAIN);
+        train_ws *ws;
+        ck_assert_int_eq(train_alloc(&ws, &c, v, 4, r, err), SYM_OK);
+        for (int k = 0; k < 5; k++) {
+            ck_assert_int_eq(train_model_term(ws, w, NULL, NULL, 4, r, mw, NULL, err), SYM_OK);
+            for (size_t i = 0; i < n; i++)
+                d2 += (mw[i] - tanh(w[i])) * (mw[i] - tanh(w[i]));
+        }
+        if (est)
+            ck_assert_msg(sqrt(d2 / 60) > 1e-3, "h-mean: rms %.3g from tanh(w)", sqrt(d2 / 60));
+        else
+            ck_assert_msg(sqrt(d2 / 60) < 1e-6, "v-mean: rms %.3g from tanh(w)", sqrt(d2 / 60));
+        train_free(ws);
+        gsl_rng_free(r);
+    }
+    /* what h-mean refuses: the exact term, the bits kernel */
+    train_config c = {0};
+    c.N = 8; c.M = 1; unit_params_default(&c.unit, &unit_spin); c.term = TRAIN_EXACT;
+    c.chains = 10; c.mc_steps = 1; c.lr = 0.1; c.estimate = TRAIN_EST_HMEAN;
+    ck_assert_int_eq(train_config_check(&c, err), SYM_EINVAL);
+    c.term = TRAIN_PCD; c.gibbs = TRAIN_GIBBS_BITS;
+    ck_assert_int_eq(train_config_check(&c, err), SYM_EINVAL);
+    c.gibbs = TRAIN_GIBBS_FLOAT;
+    ck_assert_int_eq(train_config_check(&c, err), SYM_OK);
+    train_estimate e;
+    ck_assert_int_eq(train_estimate_parse("h-mean", &e, err), SYM_OK);
+    ck_assert_int_eq(e, TRAIN_EST_HMEAN);
+    ck_assert_int_eq(train_estimate_parse("mean", &e, err), SYM_EINVAL);
+}
+END_TEST
+
 Suite *train_suite(void)
 {
     Suite *s = suite_create("train");
@@ -1308,6 +1392,7 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_terms_exact);
     tcase_add_test(tc, test_fd_loglik);
     tcase_add_test(tc, test_pcd_vs_enum);
+    tcase_add_test(tc, test_pcd_hmean);
     tcase_add_test(tc, test_kern_products);
     tcase_add_test(tc, test_kern_visible_f);
     tcase_add_test(tc, test_kern_inputs_f);
