@@ -873,3 +873,30 @@ int traj_summary_get_finite(const traj_header *kv, const char *key, const char *
     *x = d;
     return SYM_OK;
 }
+
+void traj_potts_columns(FILE *fp)
+{
+    fputs("t\tmu\tnorm2\tpr\tR\tS\tcenter\tS_ang\tphase\tloglik\tkl", fp);
+    for (int k = 0; k < OBS_NA; k++)
+        fprintf(fp, "\ta%d", k);
+    fputs("\tX\n", fp);
+}
+
+void traj_potts_row(FILE *fp, double t, size_t mu, double loglik, double kl,
+                    const obs_potts_values *o)
+{
+    traj_put(fp, t);
+    fprintf(fp, "\t%zu", mu);
+    const double v[] = {o->norm2, o->pr, o->R, o->S, o->center, o->S_ang, o->phase, loglik, kl};
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+        fputc('\t', fp);
+        traj_put(fp, v[k]);
+    }
+    for (int k = 0; k < OBS_NA; k++) {
+        fputc('\t', fp);
+        traj_put(fp, o->a[k]);
+    }
+    fputc('\t', fp);
+    traj_put(fp, o->X);
+    fputc('\n', fp);
+}

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "core/obs.h"
+#include "core/obs_potts.h"
 
 #define SYM_VERSION "0.1.0"
 
@@ -123,5 +124,13 @@ int traj_read_summary(const char *path, traj_header *kv, char *err);
  * path and key. */
 int traj_summary_get_finite(const traj_header *kv, const char *key, const char *path, double *x,
                             char *err);
+
+/* trajectory.tsv of a Potts run (SPEC.md 9): the column line
+ * "t mu norm2 pr R S center S_ang phase loglik kl a0 ... a8 X" and one row
+ * per (t, mu), a_k the p = +-1 amplitudes of core/obs_potts.h; X last, as in
+ * traj_obs_columns, filled by the writer with obs_unwrap. */
+void traj_potts_columns(FILE *fp);
+void traj_potts_row(FILE *fp, double t, size_t mu, double loglik, double kl,
+                    const obs_potts_values *o);
 
 #endif
