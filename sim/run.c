@@ -117,7 +117,8 @@ static int snapshot(void *p, size_t k, const double *w, const double *g, char *e
 {
     sim_ctx *c = p;
     double ll = NAN, kl = NAN;
-    int st = train_loglik(c->tw, w, g, c->v, c->B, &ll, err);
+    int st = c->c->loglik_final && k != c->K ? SYM_OK
+                                              : train_loglik(c->tw, w, g, c->v, c->B, &ll, err);
     if (st)
         return st;
     if (isfinite(ll) && isfinite(c->entropy))
@@ -189,6 +190,8 @@ static char *sim_params(const sim_config *c, const train_config *tc, const ring_
     if (vtest && B_test)
         fprintf(fp, "test-hash=%016llx\n",
                 (unsigned long long)ckpt_hash(CKPT_HASH0, vtest, B_test * N));
+    if (c->loglik_final)   /* only when set: default fingerprints unchanged */
+        fprintf(fp, "loglik-final=1\n");
     if (c->theory_w)
         fprintf(fp, "theory-hash=%016llx\n",
                 (unsigned long long)ckpt_hash(CKPT_HASH0, c->theory_w, N * sizeof(double)));

@@ -40,6 +40,12 @@ typedef struct {
     uint64_t seed;          /* w(0) and the training stream                 */
     const double *theory_w; /* reference profile (N) for Q_theory, or NULL  */
     int progress;
+    /* 1: the exact log-likelihood over the B training samples (and kl) only
+     * at the final snapshot, nan in the other trajectory rows.  It costs
+     * O(B N) per snapshot, which dominates long runs with many snapshots
+     * (symrbm diffusion: 400+ snapshots, B up to 1e6); 0, the default: at
+     * every snapshot. */
+    int loglik_final;
     /* checkpoints (need out; see above) */
     size_t ckpt_every;      /* > 0: OUT/checkpoint.bin every ckpt_every
                                updates (0, the library default: none)       */
