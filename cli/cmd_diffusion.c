@@ -71,6 +71,8 @@ int cmd_diffusion(int argc, char **argv, char *err)
         {"seeds", OPT_SIZE, &c.seeds, "independent runs", NULL, NULL},
         {"boot", OPT_SIZE, &c.boot, "bootstrap resamples over seeds", NULL, NULL},
         {"form-frac", OPT_DOUBLE, &c.form_frac, "formed: S >= this x its plateau", NULL, NULL},
+        {"fit-frac", OPT_DOUBLE, &c.fit_frac, "pooled fit over lags <= this x the window", NULL,
+         NULL},
         {"jobs", OPT_SIZE, &c.jobs, "worker processes (default: cores online)", NULL, NULL},
     };
     for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)

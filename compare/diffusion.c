@@ -36,6 +36,7 @@ void diffusion_config_default(diffusion_config *c)
     c->seeds = 8;
     c->boot = 1000;
     c->form_frac = 0.9;
+    c->fit_frac = 0.25;
     c->seed = 1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     c->jobs = ncpu > 0 ? (size_t)ncpu : 1;
@@ -61,6 +62,9 @@ int diffusion_config_check(const diffusion_config *c, char *err)
         return sym_error(err, SYM_EINVAL, "boot = %zu: need 1 .. 1e8 bootstrap resamples", c->boot);
     if (!(c->form_frac > 0 && c->form_frac <= 1))
         return sym_error(err, SYM_EINVAL, "form_frac = %g: need 0 < form_frac <= 1", c->form_frac);
+    if (!(c->fit_frac > 0 && c->fit_frac <= 0.5))
+        return sym_error(err, SYM_EINVAL, "fit_frac = %g: need 0 < fit_frac <= 0.5 (msd.tsv "
+                         "holds lags up to half the window)", c->fit_frac);
     if (c->B < 1)
         return sym_error(err, SYM_EINVAL, "B = 0: need at least one sample");
     if (c->sim.train.M < 1 || c->sim.train.M > DIFFUSION_MAXM)
@@ -644,7 +648,10 @@ static int analyse(const diffusion_config *c, const pool *p, gsl_rng *r, result 
     e->k0 = first_at(&p->w[0], tform);
     e->nwin = nt - e->k0;
     e->nlag = e->nwin > 1 ? (e->nwin - 1) / 2 : 0;
-    e->nfit = e->nwin > 1 ? (e->nwin - 1) / 4 : 0;
+    /* fit_frac 0.25: (nwin - 1) / 4 exactly, as before */
+    e->nfit = e->nwin > 1 ? (size_t)floor((double)(e->nwin - 1) * c->fit_frac) : 0;
+    if (e->nfit > e->nlag)
+        e->nfit = e->nlag;
     if (e->nfit < 2)
         return sym_error(err, SYM_EINVAL, "t_form = %g leaves %zu of %zu snapshots: need a "
                          "longer T", tform, e->nwin, nt);
@@ -838,6 +845,7 @@ static int write_files(const diffusion_config *c, const pool *p, const result *e
                                         "(mean S over the last quarter)");
     traj_summary_num(fs, "tau_fit_min", e->nf ? e->tau[0] : NAN);
     traj_summary_num(fs, "tau_fit_max", e->nf ? e->tau[e->nfit - 1] : NAN);
+    traj_summary_num(fs, "fit_frac", c->fit_frac);
     traj_summary_num(fs, "dt", e->dt);
     traj_summary_num(fs, "circvar", e->circvar);
     traj_summary_num(fs, "ks_uniform", e->ks);

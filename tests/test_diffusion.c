@@ -361,6 +361,16 @@ START_TEST(test_cli_run_resume)
     snprintf(p, sizeof p, "%s/summary.tsv", dir);
     ck_assert_double_eq(summary_get(p, "tasks_run"), 0);
     ck_assert_double_eq(summary_get(p, "D"), D);
+    /* --fit-frac is analysis only: the stored seeds serve, the fit range
+     * halves with it (msd.tsv lags are dt apart) */
+    double tmax = summary_get(p, "tau_fit_max"), dt = summary_get(p, "dt");
+    char *argvf[] = {NULL, RUN_ARGS("0.05"), "--fit-frac", "0.125", "--out", dir, NULL};
+    rc = tutil_run(argvf, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 0, "fit-frac exit %d: %s", rc, errbuf);
+    ck_assert_double_eq(summary_get(p, "tasks_run"), 0);
+    double tmax2 = summary_get(p, "tau_fit_max");
+    ck_assert_msg(fabs(tmax2 - tmax / 2) <= dt + 1e-9, "tau_fit_max %g, before %g", tmax2, tmax);
+    ck_assert_double_eq(summary_get(p, "fit_frac"), 0.125);
     /* another learning rate is refused, naming the parameter */
     char *argv2[] = {NULL, RUN_ARGS("0.04"), "--out", dir, NULL};
     ck_assert_int_eq(tutil_run(argv2, errbuf, sizeof errbuf), 2);
@@ -381,7 +391,7 @@ START_TEST(test_cli_bad_input)
         {"--form-frac", "0", NULL, NULL},   {"--frobnicate", "1", NULL, NULL},
         {"--epochs", "2", NULL, NULL},      {"--M", "17", NULL, NULL},
         {"--jobs", "0", NULL, NULL},        {"--beta", "-1", NULL, NULL},
-        {"--list-tasks", "--task", "seed_0", NULL},
+        {"--list-tasks", "--task", "seed_0", NULL}, {"--fit-frac", "0.6", NULL, NULL},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         char *argv[16] = {NULL, "diffusion", "--N", "20", "--T", "10", "--out", dir};
