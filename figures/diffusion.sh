@@ -10,10 +10,10 @@
 # Runs (resumable: `symrbm diffusion` loads the seeds it already has):
 #   online  ising N = 100, beta = 1, one binary unit, exact model term,
 #           online sampling, lr 0.05, batch 50 (nu/b = 1e-3, where the
-#           leading-order D_pred applies), T = 2000, 8 seeds (about 2 s of
-#           CPU per seed);
+#           leading-order D_pred applies), T = 2000, 8 seeds (158 s of
+#           wall time summed over seeds on the loaded machine);
 #   m3      lr 0.05, batch 10, M = 3 (exact 2^3 model term), T = 4000,
-#           2 seeds (about 1 min of CPU);
+#           2 seeds (25 s of wall time summed);
 #   paper   DIFF_PAPER=1 only (make.sh: DIFFUSION=1): the paper's setting,
 #           B = 10^6, PCD-20, 100 chains, lr 0.1, batch 100, per-epoch
 #           reshuffle, DIFF_EPOCHS epochs (default 100), DIFF_PAPER_SEEDS

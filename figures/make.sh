@@ -91,7 +91,8 @@ if [ "${FIG3B:-0}" = 1 ]; then
 fi
 # Symmetry restoration (issue 9; SPEC.md 8): figures/diffusion.sh - the
 # centre walks, the MSD with the fit and the predicted line, three coherent
-# centres.  The cheap online version always (about 1.5 minutes of CPU);
+# centres.  The cheap online version always (seeds' wall times summed:
+# 183 s on the loaded machine);
 # DIFFUSION=1 adds the paper's setting (B = 10^6, PCD-20, per-epoch
 # reshuffle; DIFF_EPOCHS epochs x DIFF_PAPER_SEEDS seeds, default 100 x 2,
 # about 10 s of CPU per epoch and seed) and draws the walks and the MSD
