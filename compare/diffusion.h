@@ -19,8 +19,9 @@
  * - fit lags: tau = dt .. tau_max = fit_frac x (T - t_form), fit_frac 1/4
  *   by default (the MSD of a window is averaged over all start times, so
  *   lags beyond a quarter of it rest on few independent segments; a smaller
- *   fraction, still much longer than the shape's relaxation, halves the
- *   statistical error for each factor 4; the per-seed D_seed of the task
+ *   fraction, still much longer than the shape's relaxation, rests on more
+ *   of them - measured: the interval narrowed only a little at 1/16, the
+ *   spread between seeds dominates; the per-seed D_seed of the task
  *   results always uses 1/4); linearity = D_app(tau_max/2) /
  *   D_app(tau_max/4), D_app(tau) = MSD(tau) / (2 tau) (1 for a straight
  *   line through 0).
