@@ -15,13 +15,16 @@
 
 static const char synopsis[] =
     "symrbm diffusion --data ising --N 100 --beta 1 --hidden spin --M 1 --model-term exact|pcd\n"
-    "       --sampling online|epoch --lr 0.05 --batch 10 --T 4000 | --epochs E --seeds 8 --out DIR";
+    "       --sampling online|epoch|replace --lr 0.05 --batch 10 --T 4000 | --epochs E --seeds 8 --out DIR";
 static const char about[] =
     "Symmetry restoration (SPEC.md 8): per seed a sim run with linear snapshots, the unwrapped\n"
     "centres X, their time- and seed-averaged MSD after formation, D from MSD = a + 2 D tau with\n"
     "a bootstrap over seeds, per unit t and per epoch, circular variance and KS distance of\n"
     "X mod N, for M >= 2 the step covariance and the sorted gaps.  --snapshots 0 chooses the\n"
-    "count from T, lr and batch.  Resumable: a rerun only runs the seeds without a result.";
+    "count from T, lr and batch.  Resumable: a rerun only runs the seeds without a result;\n"
+    "--list-tasks / --task ID / --mpi spread the seeds (core/task.h).  D_pred, D_pcd, D_total:\n"
+    "the prediction of theory/restore.h (M = 1, spin or gaussian, SGD), computed once.\n"
+    "sim's log-likelihood is computed at the final snapshot only.";
 
 int cmd_diffusion(int argc, char **argv, char *err)
 {
@@ -35,11 +38,11 @@ int cmd_diffusion(int argc, char **argv, char *err)
     oc.snapshots = 0;
     train_config *t = &c.sim.train;
     const char *hidden = "spin", *fields = "fixed", *term = "exact", *opt = "sgd",
-               *sampling = "online";
+               *sampling = "online", *gibbs = "float", *estimate = "v-mean";
     double gamma = 1, theta = 0, gamma_m = 1, theta_m = 0;
     int seen_e = 0, seen_gm = 0, seen_tm = 0;
     unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
-    opt_spec spec[OPTC_MAX + 24];
+    opt_spec spec[OPTC_MAX + 24 + OPT_TASK_N];
     size_t n = opt_common_spec(&oc, which, spec);
     /* sim's options (cli/cmd_sim.c), as there */
     const opt_spec more[] = {
@@ -56,6 +59,9 @@ int cmd_diffusion(int argc, char **argv, char *err)
         {"model-term", OPT_CHOICE, &term, "model average", "exact|pcd|cd|enum", NULL},
         {"chains", OPT_SIZE, &t->chains, "PCD persistent chains", NULL, NULL},
         {"mc-steps", OPT_SIZE, &t->mc_steps, "Gibbs steps per update (pcd, cd)", NULL, NULL},
+        {"gibbs", OPT_CHOICE, &gibbs, "PCD Gibbs kernel (as sim)", "float|bits", NULL},
+        {"pcd-estimate", OPT_CHOICE, &estimate, "chains' model-term estimate (as sim; h-mean: "
+         "PGM's, keeps the chain noise)", "v-mean|h-mean", NULL},
         {"optimizer", OPT_CHOICE, &opt, "optimiser", "sgd|adam", NULL},
         {"lr", OPT_DOUBLE, &t->lr, "learning rate (t = lr x updates)", NULL, NULL},
         {"batch", OPT_SIZE, &t->batch, "minibatch size (0: full batch)", NULL, NULL},
@@ -64,14 +70,18 @@ int cmd_diffusion(int argc, char **argv, char *err)
         {"B", OPT_SIZE, &c.B, "training samples (online: the epoch of the per-epoch D)", NULL,
          NULL},
         {"sampling", OPT_CHOICE, &sampling, "minibatch noise (SPEC.md 8)",
-         diffusion_sampling_names(), NULL},
+         "epoch|replace|online", NULL},
         {"seeds", OPT_SIZE, &c.seeds, "independent runs", NULL, NULL},
         {"boot", OPT_SIZE, &c.boot, "bootstrap resamples over seeds", NULL, NULL},
         {"form-frac", OPT_DOUBLE, &c.form_frac, "formed: S >= this x its plateau", NULL, NULL},
+        {"fit-frac", OPT_DOUBLE, &c.fit_frac, "pooled fit over lags <= this x the window", NULL,
+         NULL},
         {"jobs", OPT_SIZE, &c.jobs, "worker processes (default: cores online)", NULL, NULL},
     };
     for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
         spec[n++] = more[k];
+    size_t nhead = n;   /* the task options say how the sweep runs: not in the header */
+    n += opt_task_spec(&c.sel, spec + n);
     int done, st = opt_parse_or_help(argc, argv, spec, n, synopsis, about, NULL, 0, NULL, &done,
                                      err);
     if (st || done)
@@ -83,7 +93,10 @@ int cmd_diffusion(int argc, char **argv, char *err)
     const unit_type *ut;
     if ((st = opt_common_finish(&oc, which, err)) || (st = unit_type_parse(hidden, &ut, err)) ||
         (st = train_term_parse(term, &t->term, err)) || (st = train_opt_parse(opt, &t->opt, err)) ||
-        (st = diffusion_sampling_parse(sampling, &c.sampling, err)))
+        (st = train_sampling_parse(sampling, &t->sampling, err)) ||
+        (st = train_gibbs_parse(gibbs, &t->gibbs, err)) ||
+        (st = train_estimate_parse(estimate, &t->estimate, err)) ||
+        (st = opt_task_begin(&c.sel, err)))
         return st;
     unit_params_default(&t->unit, ut);
     t->unit.gamma_p = gamma;
@@ -99,14 +112,14 @@ int cmd_diffusion(int argc, char **argv, char *err)
     c.progress = isatty(2);
     traj_header h;
     traj_header_init(&h);
-    st = opt_run_header(&h, "diffusion", argc, argv, spec, n)
+    st = opt_run_header(&h, "diffusion", argc, argv, spec, nhead)
              ? sym_error(err, SYM_ENOMEM, "out of memory")
              : diffusion_run(&c, &h, oc.out, err);
     traj_header_free(&h);
     char path[SYS_PATH], e2[SYM_ERRLEN];
     traj_header kv;
     double sparse = 0, smax = 0;
-    if (!st && !sys_path(path, sizeof path, oc.out, "summary.tsv", e2) &&
+    if (!st && !c.sel.list && !c.sel.task && !sys_path(path, sizeof path, oc.out, "summary.tsv", e2) &&
         !traj_read_summary(path, &kv, e2)) {
         if (!traj_summary_get_finite(&kv, "sparse", path, &sparse, e2) && sparse > 0 &&
             !traj_summary_get_finite(&kv, "step_max", path, &smax, e2))
@@ -114,5 +127,5 @@ int cmd_diffusion(int argc, char **argv, char *err)
                     "snapshots (> N/%g): raise --snapshots\n", smax, DIFFUSION_SPARSE_FRAC);
         traj_header_free(&kv);
     }
-    return st;
+    return opt_task_end(&c.sel, "diffusion", st, err);
 }

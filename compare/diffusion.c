@@ -19,24 +19,6 @@
 #include "core/sys.h"
 #include "core/task.h"
 
-static const char *const sampling_names[] = {"epoch", "online", "replace"};
-
-const char *diffusion_sampling_names(void)
-{
-    return "epoch|online|replace";
-}
-
-int diffusion_sampling_parse(const char *name, diffusion_sampling *s, char *err)
-{
-    for (int k = 0; k < 3; k++)
-        if (name && strcmp(name, sampling_names[k]) == 0) {
-            *s = (diffusion_sampling)k;
-            return SYM_OK;
-        }
-    return sym_error(err, SYM_EINVAL, "sampling '%s': expected %s", name ? name : "(null)",
-                     diffusion_sampling_names());
-}
-
 void diffusion_config_default(diffusion_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -49,11 +31,12 @@ void diffusion_config_default(diffusion_config *c)
     c->sim.train.lr = 0.05;
     c->sim.train.batch = 10;
     c->sim.T = 4000;
-    c->sampling = DIFFUSION_ONLINE;
+    c->sim.train.sampling = TRAIN_ONLINE;
     c->B = 1000000;
     c->seeds = 8;
     c->boot = 1000;
     c->form_frac = 0.9;
+    c->fit_frac = 0.25;
     c->seed = 1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     c->jobs = ncpu > 0 ? (size_t)ncpu : 1;
@@ -63,16 +46,6 @@ void diffusion_config_default(diffusion_config *c)
 static int run_updates(const diffusion_config *c, size_t *K, char *err)
 {
     return sim_updates(&c->sim, c->B, K, err);
-}
-
-/* samples a task draws: B, or one fresh sample per minibatch slot */
-static int draw_count(const diffusion_config *c, size_t K, size_t *B, char *err)
-{
-    if (c->sampling != DIFFUSION_ONLINE) {
-        *B = c->B;
-        return SYM_OK;
-    }
-    return sym_alloc_check(K, c->sim.train.batch, 1, "online samples (updates x batch)", B, err);
 }
 
 int diffusion_config_check(const diffusion_config *c, char *err)
@@ -89,30 +62,26 @@ int diffusion_config_check(const diffusion_config *c, char *err)
         return sym_error(err, SYM_EINVAL, "boot = %zu: need 1 .. 1e8 bootstrap resamples", c->boot);
     if (!(c->form_frac > 0 && c->form_frac <= 1))
         return sym_error(err, SYM_EINVAL, "form_frac = %g: need 0 < form_frac <= 1", c->form_frac);
+    if (!(c->fit_frac > 0 && c->fit_frac <= 0.5))
+        return sym_error(err, SYM_EINVAL, "fit_frac = %g: need 0 < fit_frac <= 0.5 (msd.tsv "
+                         "holds lags up to half the window)", c->fit_frac);
     if (c->B < 1)
         return sym_error(err, SYM_EINVAL, "B = 0: need at least one sample");
     if (c->sim.train.M < 1 || c->sim.train.M > DIFFUSION_MAXM)
         return sym_error(err, SYM_EINVAL, "M = %zu: need 1 .. %d hidden units", c->sim.train.M,
                          DIFFUSION_MAXM);
-    if (c->sampling == DIFFUSION_REPLACE)
-        return sym_error(err, SYM_EINVAL, "sampling = replace: sim has no iid minibatches with "
-                         "replacement yet (use epoch or online)");
-    if (c->sampling != DIFFUSION_EPOCH && c->sampling != DIFFUSION_ONLINE)
-        return sym_error(err, SYM_EINVAL, "sampling = %d: expected %s", (int)c->sampling,
-                         diffusion_sampling_names());
-    if (c->sampling == DIFFUSION_ONLINE && c->sim.train.batch < 1)
+    train_sampling smp = c->sim.train.sampling;
+    if (smp != TRAIN_EPOCH && smp != TRAIN_REPLACE && smp != TRAIN_ONLINE)
+        return sym_error(err, SYM_EINVAL, "sampling = %d: expected epoch, replace or online",
+                         (int)smp);
+    if (smp == TRAIN_ONLINE && c->sim.train.batch < 1)
         return sym_error(err, SYM_EINVAL, "sampling = online with batch = 0: online sampling "
                          "needs minibatches (batch >= 1)");
     if (c->snapshots > SNAP_MAX)
         return sym_error(err, SYM_EINVAL, "snapshots = %zu: need 0 (auto) .. %d", c->snapshots,
                          (int)SNAP_MAX);
-    size_t K, B;
-    if ((st = run_updates(c, &K, err)) || (st = draw_count(c, K, &B, err)))
-        return st;
-    sim_config sc = c->sim;
-    if (c->sampling == DIFFUSION_ONLINE)
-        sc.epochs = 1;
-    return sim_plan(&sc, c->data.N, B, &K, err);
+    size_t K;
+    return sim_plan(&c->sim, c->data.N, c->B, &K, err);
 }
 
 int diffusion_snapshots(const diffusion_config *c, size_t *ns, char *err)
@@ -137,26 +106,56 @@ int diffusion_snapshots(const diffusion_config *c, size_t *ns, char *err)
     return SYM_OK;
 }
 
-double diffusion_predict(const diffusion_config *c, const ring_model *m)
+int diffusion_predict(const diffusion_config *c, restore_result *r, int *have, char *note,
+                      size_t cap, char *err)
 {
-    /* INTEGRATOR: call restore_predict (theory/restore.h, SPEC.md 8) here
-     * with m, c->sim.train (unit, M, lr, batch, term, chains) and c->data;
-     * until it lands the key is written as nan. */
-    (void)c;
-    (void)m;
-    return NAN;
+    const train_config *tc = &c->sim.train;
+    *have = 0;
+    memset(r, 0, sizeof *r);
+    const char *why = NULL;
+    if (tc->M != 1)
+        why = "M >= 2: restore predicts one hidden unit only";
+    else if (tc->unit.type != &unit_spin && tc->unit.type != &unit_gaussian)
+        why = "restore has no theory for this hidden kind (spin and gaussian only)";
+    else if (tc->term != TRAIN_EXACT && tc->term != TRAIN_PCD)
+        why = "restore predicts the exact and pcd model terms only";
+    else if (tc->opt != TRAIN_SGD || tc->l2 != 0 || tc->learn_fields)
+        why = "restore predicts plain SGD (no adam, l2 = 0, fixed fields) only";
+    else if (tc->batch < 1)
+        why = "restore predicts minibatches (batch >= 1) only";
+    if (why) {
+        snprintf(note, cap, "%s", why);
+        return SYM_OK;
+    }
+    restore_config rc;
+    restore_config_default(&rc);
+    rc.data = c->data;
+    rc.unit = tc->unit;
+    rc.lr = tc->lr;
+    rc.batch = tc->batch;
+    rc.B = c->B;
+    rc.term = tc->term;
+    rc.chains = tc->chains;
+    rc.mc_steps = tc->mc_steps;
+    /* the chains' estimate of the model term decides the PCD noise term */
+    rc.pcd_estimate = tc->estimate == TRAIN_EST_HMEAN ? RESTORE_EST_HMEAN : RESTORE_EST_VMEAN;
+    rc.seed = c->seed;
+    char e2[SYM_ERRLEN];
+    int st = restore_predict(&rc, r, e2);
+    if (st == SYM_ENOMEM)
+        return sym_error(err, st, "D_pred: %s", e2);
+    if (st) {
+        /* no prediction there (e.g. a symmetric fixed point): say why */
+        snprintf(note, cap, "restore_predict: %s", e2);
+        return SYM_OK;
+    }
+    *have = 1;
+    snprintf(note, cap, "%s", "restore_predict (theory/restore.h): leading order in nu/b for "
+             "iid/online minibatches, w* of the theory flow of seed");
+    return SYM_OK;
 }
 
 /* ---- analysis ---- */
-
-double diffusion_unwrap(double prev_X, double center, double N)
-{
-    double d = center - prev_X;
-    d -= N * floor(d / N + 0.5);   /* into [-N/2, N/2) */
-    if (d == -N / 2)
-        d = N / 2;
-    return prev_X + d;
-}
 
 double diffusion_t_form(const double *t, const double *S, size_t n, double frac)
 {
@@ -352,7 +351,7 @@ static int walk_read(const char *dir, size_t M, size_t N, walk *w, char *err)
             if (k == 0)
                 X[0] = isfinite(c) ? c : 0;
             else
-                X[k] = isfinite(c) ? diffusion_unwrap(X[k - 1], c, (double)N) : X[k - 1];
+                X[k] = isfinite(c) ? obs_unwrap(X[k - 1], c, N) : X[k - 1];
             w->R[mu * nt + k] = row[cr];
             w->S[mu * nt + k] = row[cs];
         }
@@ -439,11 +438,13 @@ static int task_params(void *ctx, size_t t, traj_header *h)
     st = st ? st : traj_header_set(h, "model-term", "%s", train_term_name(tc->term));
     st = st ? st : traj_header_set(h, "chains", "%zu", tc->chains);
     st = st ? st : traj_header_set(h, "mc-steps", "%zu", tc->mc_steps);
+    st = st ? st : traj_header_set(h, "gibbs", "%s", train_gibbs_name(tc->gibbs));
+    st = st ? st : traj_header_set(h, "pcd-estimate", "%s", train_estimate_name(tc->estimate));
     st = st ? st : traj_header_set(h, "optimizer", "%s", tc->opt == TRAIN_ADAM ? "adam" : "sgd");
     st = st ? st : put(h, "lr", tc->lr);
     st = st ? st : traj_header_set(h, "batch", "%zu", tc->batch);
     st = st ? st : traj_header_set(h, "updates", "%zu", d->K);
-    st = st ? st : traj_header_set(h, "sampling", "%s", sampling_names[c->sampling]);
+    st = st ? st : traj_header_set(h, "sampling", "%s", train_sampling_name(tc->sampling));
     st = st ? st : traj_header_set(h, "B", "%zu", c->B);
     st = st ? st : traj_header_set(h, "sim-snapshots", "%zu", d->nsnap);
     st = st ? st : put(h, "init-scale", c->sim.init_scale);
@@ -500,16 +501,14 @@ static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, cha
     sc.linear = 1;
     sc.progress = 0;
     sc.theory_w = NULL;
-    size_t B;
+    sc.train.model = m;    /* online: sim draws fresh samples of m */
+    sc.loglik_final = 1;   /* the O(B N) log-likelihood only at the end */
+    size_t B = c->B;
     int8_t *v = NULL, *vt = NULL;
-    int st = draw_count(c, d->K, &B, err);
-    if (!st && c->sampling == DIFFUSION_ONLINE)
-        sc.epochs = 1;   /* K x batch fresh samples, each used once */
-    st = st ? st : sim_draw(m, ts, B, 0, &v, &vt, err);
+    int st = sim_draw(m, ts, B, 0, &v, &vt, err);
     traj_header h;
     traj_header_init(&h);
     if (!st && (run_header(&h, "sim", 0, NULL) ||
-                traj_header_set(&h, "sampling", "%s", sampling_names[c->sampling]) ||
                 traj_header_set(&h, "seed", "%llu", (unsigned long long)ts) ||
                 traj_header_set(&h, "seed_index", "%zu", t)))
         st = sym_error(err, SYM_ENOMEM, "out of memory");
@@ -651,7 +650,10 @@ static int analyse(const diffusion_config *c, const pool *p, gsl_rng *r, result 
     e->k0 = first_at(&p->w[0], tform);
     e->nwin = nt - e->k0;
     e->nlag = e->nwin > 1 ? (e->nwin - 1) / 2 : 0;
-    e->nfit = e->nwin > 1 ? (e->nwin - 1) / 4 : 0;
+    /* fit_frac 0.25: (nwin - 1) / 4 exactly, as before */
+    e->nfit = e->nwin > 1 ? (size_t)floor((double)(e->nwin - 1) * c->fit_frac) : 0;
+    if (e->nfit > e->nlag)
+        e->nfit = e->nlag;
     if (e->nfit < 2)
         return sym_error(err, SYM_EINVAL, "t_form = %g leaves %zu of %zu snapshots: need a "
                          "longer T", tform, e->nwin, nt);
@@ -758,9 +760,9 @@ done:
     return st;
 }
 
-static int write_files(const diffusion_config *c, const ring_model *m, const pool *p,
-                       const result *e, size_t K, size_t ntodo, double t0, traj_header *h,
-                       const char *out, char *err)
+static int write_files(const diffusion_config *c, const pool *p, const result *e,
+                       const restore_result *rp, int have, size_t K, size_t ntodo, double t0,
+                       traj_header *h, const char *out, char *err)
 {
     run_files rf;
     FILE *fc, *fm, *fs;
@@ -808,7 +810,25 @@ static int write_files(const diffusion_config *c, const ring_model *m, const poo
     traj_summary_num(fs, "D", e->D);
     traj_summary_num(fs, "D_lo", e->D_lo);
     traj_summary_num(fs, "D_hi", e->D_hi);
-    traj_summary_num(fs, "D_pred", diffusion_predict(c, m));
+    /* the prediction (SPEC.md 8; nan where restore has none: the header's
+     * D_pred_note says why).  D_pred is the minibatch term, D_pcd the
+     * chain term, D_total their sum, the one to set beside D. */
+    double Dp = have ? rp->D : NAN, Dpe = have ? rp->D_err : NAN,
+           Dc = have ? rp->D_pcd : NAN, Dce = have ? rp->D_pcd_err : NAN,
+           Dt = have ? rp->D_total : NAN;
+    traj_summary_num(fs, "D_pred", Dp);
+    traj_summary_num(fs, "D_pred_err", Dpe);
+    traj_summary_num(fs, "D_pcd", Dc);
+    traj_summary_num(fs, "D_pcd_err", Dce);
+    traj_summary_num(fs, "D_total", Dt);
+    traj_summary_num(fs, "D_over_D_total", e->D / Dt);
+    traj_summary_num(fs, "D_pred_epoch", Dp * tep);
+    traj_summary_num(fs, "D_pcd_epoch", Dc * tep);
+    traj_summary_num(fs, "D_total_epoch", Dt * tep);
+    traj_summary_num(fs, "eSe", have ? rp->eSe : NAN);
+    traj_summary_num(fs, "eSe_err", have ? rp->eSe_err : NAN);
+    traj_summary_num(fs, "dwdX2", have ? rp->dwdX2 : NAN);
+    traj_summary_num(fs, "tau_int", have ? rp->tau_int : NAN);
     traj_summary_num(fs, "D_epoch", e->D * tep);
     traj_summary_num(fs, "D_epoch_lo", e->D_lo * tep);
     traj_summary_num(fs, "D_epoch_hi", e->D_hi * tep);
@@ -827,6 +847,7 @@ static int write_files(const diffusion_config *c, const ring_model *m, const poo
                                         "(mean S over the last quarter)");
     traj_summary_num(fs, "tau_fit_min", e->nf ? e->tau[0] : NAN);
     traj_summary_num(fs, "tau_fit_max", e->nf ? e->tau[e->nfit - 1] : NAN);
+    traj_summary_num(fs, "fit_frac", c->fit_frac);
     traj_summary_num(fs, "dt", e->dt);
     traj_summary_num(fs, "circvar", e->circvar);
     traj_summary_num(fs, "ks_uniform", e->ks);
@@ -846,7 +867,7 @@ static int write_files(const diffusion_config *c, const ring_model *m, const poo
         snprintf(key, sizeof key, "gap_%zu_sd", mu);
         traj_summary_num(fs, key, e->gsd[mu]);
     }
-    traj_summary_str(fs, "sampling", sampling_names[c->sampling]);
+    traj_summary_str(fs, "sampling", train_sampling_name(c->sim.train.sampling));
     traj_summary_num(fs, "seeds", (double)p->ns);
     traj_summary_num(fs, "seeds_formed", (double)e->nf);
     traj_summary_num(fs, "n_snapshots", (double)p->nt);
@@ -870,14 +891,15 @@ int diffusion_run(const diffusion_config *c, traj_header *h, const char *out, ch
     gsl_rng *raux = NULL;
     pool p = {0};
     result e = {0};
-    int lock = -1;
-    if ((st = traj_mkdir(out, err)) || (st = sys_lock(out, &lock, err)) ||
-        (st = ring_alloc(&m, &c->data, err)))
+    int lock = -1, collect = 0;
+    if ((st = task_open(out, &c->sel, &lock, err)) || (st = ring_alloc(&m, &c->data, err)))
         goto done;
     dctx d = {c, m, K, nsnap};
     task_set ts = {c->seeds, &d, task_name, task_params, task_exec};
     task_opts to = {c->jobs, c->progress, "diffusion"};
-    if ((st = task_run_all(out, &ts, &to, &ntodo, err)) || (st = pool_load(out, &ts, c, &p, err)))
+    task_mode tm = {c->sel, NULL, NULL};
+    if ((st = task_sweep(out, &ts, &to, &tm, &ntodo, &collect, err)) || !collect ||
+        (st = pool_load(out, &ts, c, &p, err)))
         goto done;
     if (!(raux = rng_alloc(c->seed, RNG_STREAM_AUX))) {
         st = sym_error(err, SYM_ENOMEM, "out of memory");
@@ -885,13 +907,24 @@ int diffusion_run(const diffusion_config *c, traj_header *h, const char *out, ch
     }
     if ((st = analyse(c, &p, raux, &e, err)))
         goto done;
+    /* once per sweep, where the results are collected (not per task) */
+    restore_result rp;
+    int have;
+    char note[SYM_ERRLEN + 32];
+    if ((st = diffusion_predict(c, &rp, &have, note, sizeof note, err)))
+        goto done;
     if (run_stamp(h) || ring_header_set(m, h) ||
         traj_header_set(h, "sim-snapshots", "%zu", nsnap) ||
-        traj_header_set(h, "updates", "%zu", K)) {
+        traj_header_set(h, "updates", "%zu", K) ||
+        /* the seeds' sim runs compute loglik and kl at the final snapshot
+         * only (sim's loglik_final: their O(B N) cost per snapshot would
+         * dominate); sim's own spelling of the key */
+        traj_header_set(h, "loglik-rows", "%s", "final") ||
+        traj_header_set(h, "D_pred_note", "%s", note)) {
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
     }
-    st = write_files(c, m, &p, &e, K, ntodo, t0, h, out, err);
+    st = write_files(c, &p, &e, &rp, have, K, ntodo, t0, h, out, err);
 done:
     sys_unlock(lock);
     ring_free(m);

@@ -16,9 +16,13 @@
  * - formation: per unit, S reaches form_frac (default 0.9) of its plateau,
  *   the mean S over the last quarter of the snapshots; per seed the latest
  *   unit; the pooled analysis starts at the latest seed's t_form.
- * - fit lags: tau = dt .. tau_max = (T - t_form) / 4 (the MSD of a window
- *   is averaged over all start times, so lags beyond a quarter of it rest
- *   on few independent segments); linearity = D_app(tau_max/2) /
+ * - fit lags: tau = dt .. tau_max = fit_frac x (T - t_form), fit_frac 1/4
+ *   by default (the MSD of a window is averaged over all start times, so
+ *   lags beyond a quarter of it rest on few independent segments; a smaller
+ *   fraction, still much longer than the shape's relaxation, rests on more
+ *   of them - measured: the interval narrowed only a little at 1/16, the
+ *   spread between seeds dominates; the per-seed D_seed of the task
+ *   results always uses 1/4); linearity = D_app(tau_max/2) /
  *   D_app(tau_max/4), D_app(tau) = MSD(tau) / (2 tau) (1 for a straight
  *   line through 0).
  */
@@ -30,8 +34,10 @@
 #include <gsl/gsl_rng.h>
 
 #include "core/ring.h"
+#include "core/task.h"
 #include "core/traj.h"
 #include "sim/run.h"
+#include "theory/restore.h"
 
 #define DIFFUSION_MAXSEEDS 100000
 #define DIFFUSION_MAXM 16        /* C_mu_nu and gap keys in summary.tsv     */
@@ -45,39 +51,28 @@
  * sparse (summary key sparse = 1; the CLI warns) */
 #define DIFFUSION_SPARSE_FRAC 4.0
 
-/* The minibatch noise source (SPEC.md 8).  epoch: sim's per-epoch
- * reshuffle of B samples.  online: fresh exact samples at every update -
- * drawn here as K x batch samples used once each in one epoch, which is the
- * same distribution (iid exact samples, each seen once), until sim's own
- * --sampling lands.  replace: iid draws with replacement, needs sim's
- * --sampling (refused until then). */
-typedef enum {
-    DIFFUSION_EPOCH = 0,
-    DIFFUSION_ONLINE = 1,
-    DIFFUSION_REPLACE = 2
-} diffusion_sampling;
-
 typedef struct {
     ring_params data;
     sim_config sim;        /* trainer, T or epochs, init_scale; the seed,
                             * snapshots and spacing are set per task        */
-    diffusion_sampling sampling;
-    size_t B;              /* training samples (epoch); online: the epoch
-                            * length B / batch of the per-epoch values      */
+    /* The minibatch noise source is sim's own, sim.train.sampling
+     * (sim/train.h: epoch, replace, online; SPEC.md 8); task_exec sets
+     * sim.train.model and sim.loglik_final. */
+    size_t B;              /* training samples (epoch, replace); online: the
+                            * epoch length B / batch of the per-epoch values
+                            * and the samples of the final log-likelihood   */
+    task_select sel;       /* --list-tasks, --task, --mpi (core/task.h)     */
     size_t seeds, boot, jobs;
     size_t snapshots;      /* 0: diffusion_snapshots chooses               */
     double form_frac;      /* formation: S >= form_frac x plateau          */
+    double fit_frac;       /* pooled fit over lags <= fit_frac x window    */
     uint64_t seed;
     int progress;
 } diffusion_config;
 
-/* "epoch|online|replace" and its parser (SYM_EINVAL naming the value). */
-const char *diffusion_sampling_names(void);
-int diffusion_sampling_parse(const char *name, diffusion_sampling *s, char *err);
-
 /* Defaults: ising N = 100 beta = 1, binary hidden M = 1, exact model term,
  * online, lr 0.05, batch 10, T 4000, B 10^6, 8 seeds, 1000 resamples,
- * form_frac 0.9, jobs = cores online. */
+ * form_frac 0.9, fit_frac 0.25, jobs = cores online. */
 void diffusion_config_default(diffusion_config *c);
 int diffusion_config_check(const diffusion_config *c, char *err);
 
@@ -87,17 +82,14 @@ int diffusion_config_check(const diffusion_config *c, char *err);
  * slope is ~53 nu / b; b = B for a full batch), at most one per update. */
 int diffusion_snapshots(const diffusion_config *c, size_t *ns, char *err);
 
-/* Run the seeds into out (locked while it runs); h is the caller's header
- * (run_header + options). */
+/* Run the seeds into out as c->sel asks (core/task.h task_sweep: every
+ * seed in c->jobs local workers, or --list-tasks, --task NAME, --mpi); the
+ * pooled files (and D_pred, computed once here) are written where the
+ * whole sweep is collected.  h is the caller's header (run_header +
+ * options). */
 int diffusion_run(const diffusion_config *c, traj_header *h, const char *out, char *err);
 
 /* ---- the analysis, exposed for tests ---- */
-
-/* The unwrapped centre after prev_X given the new centre in [0, N): the
- * representative of center + k N nearest to prev_X (ties: the step -N/2 is
- * taken as +N/2).  To be replaced by core/obs obs_unwrap(prev_X, center, N)
- * when that lands (same contract). */
-double diffusion_unwrap(double prev_X, double center, double N);
 
 /* Formation time of one unit: the first t[k] with S[k] >= frac x plateau,
  * plateau = mean of S over the last ceil(n/4) snapshots; NAN when the
@@ -127,8 +119,12 @@ double diffusion_circvar(const double *x, size_t n, double N);
  * sorted in place) to the uniform distribution on [0, N). */
 double diffusion_ks_uniform(double *x, size_t n, double N);
 
-/* The prediction D_pred of SPEC.md 8 (NAN until theory/restore.h lands:
- * the one place where restore_predict is to be called). */
-double diffusion_predict(const diffusion_config *c, const ring_model *m);
+/* The prediction of SPEC.md 8 (theory/restore.h restore_predict, w* from
+ * the theory flow of c->seed): *have = 1 and r filled for M = 1, a hidden
+ * kind restore supports, SGD without l2 and with fixed fields, exact or
+ * pcd model term; otherwise *have = 0 and note says why (the prediction
+ * does not exist there: not an error).  Errors only for memory. */
+int diffusion_predict(const diffusion_config *c, restore_result *r, int *have, char *note,
+                      size_t cap, char *err);
 
 #endif

@@ -9,14 +9,17 @@
 #
 # Runs (resumable: `symrbm diffusion` loads the seeds it already has):
 #   online  ising N = 100, beta = 1, one binary unit, exact model term,
-#           online sampling, lr 0.05, batch 10, T = 4000, 8 seeds
-#           (about 1 min of CPU per seed on an idle core);
-#   m3      the same with M = 3 (exact 2^3 model term), T = 4000, 2 seeds;
-#   paper   DIFF_PAPER=1 only: the paper's setting, B = 10^6, PCD-20,
-#           100 chains, lr 0.1, batch 100, per-epoch reshuffle, DIFF_EPOCHS
-#           epochs (default 100), DIFF_PAPER_SEEDS seeds (default 2); then
+#           online sampling, lr 0.05, batch 50 (nu/b = 1e-3, where the
+#           leading-order D_pred applies), T = 2000, 8 seeds (158 s of
+#           wall time summed over seeds on the loaded machine);
+#   m3      lr 0.05, batch 10, M = 3 (exact 2^3 model term), T = 4000,
+#           2 seeds (25 s of wall time summed);
+#   paper   DIFF_PAPER=1 only (make.sh: DIFFUSION=1): the paper's setting,
+#           B = 10^6, PCD-20, 100 chains, lr 0.1, batch 100, per-epoch
+#           reshuffle, DIFF_EPOCHS epochs (default 100), DIFF_PAPER_SEEDS
+#           seeds (default 2; about 10 s of CPU per seed and epoch); then
 #           diff_walks and diff_msd are drawn from it against epochs.
-# Not wired into make.sh (the integrator does that).
+# make.sh runs the cheap default (online and m3) always.
 # Usage (from the repository root): figures/diffusion.sh BIN DATA OUT
 set -euo pipefail
 bin=$1 data=$2/diffusion out=$3
@@ -24,10 +27,10 @@ jobs=$(nproc 2>/dev/null || echo 2)
 mkdir -p "$data" "$out"
 key() { awk -F'\t' -v k="$2" '$1 == k { print $2 }' "$1/summary.tsv"; }
 common="--data ising --N 100 --beta 1 --hidden spin --seed 1 --jobs $jobs"
-"$bin" diffusion $common --M 1 --model-term exact --sampling online --lr 0.05 --batch 10 \
-    --T 4000 --seeds 8 --out "$data/online" > /dev/null
+"$bin" diffusion $common --M 1 --model-term exact --sampling online --lr 0.05 --batch 50 \
+    --B 10000 --T 2000 --seeds 8 --out "$data/online" > /dev/null
 "$bin" diffusion $common --M 3 --model-term exact --sampling online --lr 0.05 --batch 10 \
-    --T 4000 --seeds 2 --out "$data/m3" > /dev/null
+    --B 10000 --T 4000 --seeds 2 --out "$data/m3" > /dev/null
 walk=$data/online
 if [ "${DIFF_PAPER:-0}" = 1 ]; then
     "$bin" diffusion $common --M 1 --model-term pcd --mc-steps 20 --chains 100 \
@@ -57,7 +60,7 @@ for fmt in png pdf; do
     gnuplot -e "term='$fmt'; out='$out/diff_msd'; in='$walk/msd.tsv'; xs=$xs; xlab='$xlab'; \
         D=$(key "$walk" D); Dlo=$(key "$walk" D_lo); Dhi=$(key "$walk" D_hi); \
         a=$(key "$walk" D_intercept); taumax=$(key "$walk" tau_fit_max); \
-        De=$(key "$walk" D_epoch)" figures/diff_msd.gp
+        De=$(key "$walk" D_epoch); Dp=$(key "$walk" D_total | sed 's/^nan$/NaN/')" figures/diff_msd.gp
     gnuplot -e "term='$fmt'; out='$out/diff_coherent'; in='$data/coherent.dat'; \
         g0=$(key "$data/m3" gap_0_mean); g2=$(key "$data/m3" gap_2_mean); \
         c01=$(key "$data/m3" corr_0_1); c02=$(key "$data/m3" corr_0_2); \

@@ -89,4 +89,15 @@ if [ "${FIG3B:-0}" = 1 ]; then
     log "fig3b: width against correlation length"
     bash figures/fig3b.sh "$bin" "$data" "$out"
 fi
+# Symmetry restoration (issue 9; SPEC.md 8): figures/diffusion.sh - the
+# centre walks, the MSD with the fit and the predicted line, three coherent
+# centres.  The cheap online version always (seeds' wall times summed:
+# 183 s on the loaded machine);
+# DIFFUSION=1 adds the paper's setting (B = 10^6, PCD-20, per-epoch
+# reshuffle; DIFF_EPOCHS epochs x DIFF_PAPER_SEEDS seeds, default 100 x 2,
+# about 10 s of CPU per epoch and seed) and draws the walks and the MSD
+# from it against epochs.
+log "diffusion"
+DIFF_PAPER="${DIFFUSION:-0}" bash figures/diffusion.sh "$bin" "$data" "$out"
+
 log "done: $out"

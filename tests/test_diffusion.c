@@ -16,6 +16,7 @@
 
 #include "compare/diffusion.h"
 #include "core/err.h"
+#include "core/obs.h"
 #include "core/traj.h"
 #include "tests/suites.h"
 #include "tests/tutil.h"
@@ -26,25 +27,31 @@ START_TEST(test_unwrap_seam)
 {
     /* a true walk on N = 10 crossing the seam both ways, steps < N/2: the
      * unwrapped centres reproduce it exactly from its centres X mod N */
-    const double N = 10;
+    const size_t N = 10;
     const double X[] = {8.5, 9.7,  10.9, 12.3, 16.1, 12.1,  9.1,
                         5.0, 1.0, -1.2, -4.9, 0.05, -0.05, 4.4};
     size_t n = sizeof X / sizeof X[0];
     double prev = X[0];
     for (size_t k = 1; k < n; k++) {
-        double c = fmod(X[k], N);
-        c += c < 0 ? N : 0;
-        double got = diffusion_unwrap(prev, c, N);
+        double c = fmod(X[k], (double)N);
+        c += c < 0 ? (double)N : 0;
+        double got = obs_unwrap(prev, c, N);
         ck_assert_msg(fabs(got - X[k]) < 1e-12, "step %zu: %.17g want %.17g", k, got, X[k]);
         prev = got;
     }
     /* a step of 0.6 N is taken as -0.4 N: the reason snapshots must be dense */
-    ck_assert_double_eq_tol(diffusion_unwrap(3.0, 9.0, 10), -1.0, 1e-12);
-    /* a step of exactly -N/2 is taken as +N/2 */
-    ck_assert_double_eq_tol(diffusion_unwrap(7.0, 2.0, 10), 12.0, 1e-12);
-    ck_assert_double_eq_tol(diffusion_unwrap(2.0, 7.0, 10), 7.0, 1e-12);
+    ck_assert_double_eq_tol(obs_unwrap(3.0, 9.0, 10), -1.0, 1e-12);
+    /* a step of exactly N/2 either way stays at N/2 in size, on the lap */
+    double t1 = obs_unwrap(7.0, 2.0, 10), t2 = obs_unwrap(2.0, 7.0, 10);
+    ck_assert_double_eq_tol(fabs(t1 - 7.0), 5.0, 1e-12);
+    ck_assert_double_eq_tol(fabs(t2 - 2.0), 5.0, 1e-12);
+    ck_assert_double_eq_tol(fmod(t1 + 100, 10), 2.0, 1e-12);
+    ck_assert_double_eq_tol(fmod(t2 + 100, 10), 7.0, 1e-12);
     /* far from the first lap */
-    ck_assert_double_eq_tol(diffusion_unwrap(-1003.5, 6.0, 10), -1004.0, 1e-9);
+    ck_assert_double_eq_tol(obs_unwrap(-1003.5, 6.0, 10), -1004.0, 1e-9);
+    /* a NAN centre has no X; a NAN previous X restarts at the centre */
+    ck_assert(isnan(obs_unwrap(3.0, NAN, 10)));
+    ck_assert_double_eq(obs_unwrap(NAN, 6.5, 10), 6.5);
 }
 END_TEST
 
@@ -250,7 +257,31 @@ static double summary_get(const char *path, const char *key)
 /* two seeds of a short online run at N = 40 (about a second each) */
 #define RUN_ARGS(LR)                                                                         \
     "diffusion", "--N", "40", "--beta", "1", "--T", "100", "--lr", LR, "--batch", "10",      \
-        "--seeds", "2", "--boot", "50", "--jobs", "2"
+        "--seeds", "2", "--boot", "50", "--jobs", "2", "--B", "2000"
+
+/* sim's loglik switch (sim_config.loglik_final): in a seed's trajectory
+ * loglik and kl are nan in every row but the final snapshot's, where they
+ * are finite (exact for M = 1) and equal the seed's summary.tsv loglik */
+static void check_loglik_final(const char *dir, size_t s)
+{
+    char p[8500], err[SYM_ERRLEN];
+    traj_table tr;
+    snprintf(p, sizeof p, "%s/tasks/seed_%zu/trajectory.tsv", dir, s);
+    ck_assert_msg(traj_read(p, &tr, err) == SYM_OK, "%s", err);
+    int cl = traj_table_col(&tr, "loglik"), ck = traj_table_col(&tr, "kl");
+    ck_assert(cl >= 0 && ck >= 0 && tr.nrow > 2);
+    for (size_t k = 0; k < tr.nrow; k++) {
+        double ll = tr.x[k * tr.ncol + (size_t)cl], kl = tr.x[k * tr.ncol + (size_t)ck];
+        if (k + 1 < tr.nrow)
+            ck_assert_msg(isnan(ll) && isnan(kl), "row %zu: loglik %g", k, ll);
+        else
+            ck_assert_msg(isfinite(ll) && ll < 0 && isfinite(kl) && kl >= 0, "final %g %g", ll, kl);
+    }
+    double last = tr.x[(tr.nrow - 1) * tr.ncol + (size_t)cl];
+    traj_table_free(&tr);
+    snprintf(p, sizeof p, "%s/tasks/seed_%zu/summary.tsv", dir, s);
+    ck_assert_double_eq(summary_get(p, "loglik"), last);
+}
 
 START_TEST(test_cli_run_resume)
 {
@@ -263,9 +294,18 @@ START_TEST(test_cli_run_resume)
     ck_assert_double_eq(summary_get(p, "seeds_formed"), 2);
     double D = summary_get(p, "D"), lo = summary_get(p, "D_lo"), hi = summary_get(p, "D_hi");
     ck_assert_msg(D > 0 && lo <= D && D <= hi, "D %g [%g, %g]", D, lo, hi);
-    ck_assert(isnan(summary_get(p, "D_pred")));
-    /* per epoch: x lr B / batch with the default B = 10^6 */
-    ck_assert_double_eq_tol(summary_get(p, "D_epoch"), D * 0.05 * 1e5, 1e-9 * D * 5e3);
+    /* the prediction (theory/restore.h) for binary M = 1: present, finite,
+     * no chain term with the exact model term, per epoch x lr B / batch */
+    double Dp = summary_get(p, "D_pred");
+    ck_assert_msg(isfinite(Dp) && Dp > 0, "D_pred %g", Dp);
+    ck_assert(isnan(summary_get(p, "D_pcd")));
+    ck_assert_double_eq(summary_get(p, "D_total"), Dp);
+    ck_assert_double_eq_tol(summary_get(p, "D_pred_epoch"), Dp * 0.05 * 200, 1e-12 * Dp * 10);
+    ck_assert(isfinite(summary_get(p, "eSe")) && summary_get(p, "dwdX2") > 0);
+    /* per epoch: x lr B / batch with B = 2000 */
+    ck_assert_double_eq_tol(summary_get(p, "D_epoch"), D * 0.05 * 200, 1e-9 * D * 10);
+    check_loglik_final(dir, 0);
+    check_loglik_final(dir, 1);
     double cv = summary_get(p, "circvar"), ks = summary_get(p, "ks_uniform");
     ck_assert(cv >= 0 && cv <= 1 && ks > 0 && ks <= 1);
     ck_assert(!tutil_has_temp(dir));
@@ -321,6 +361,16 @@ START_TEST(test_cli_run_resume)
     snprintf(p, sizeof p, "%s/summary.tsv", dir);
     ck_assert_double_eq(summary_get(p, "tasks_run"), 0);
     ck_assert_double_eq(summary_get(p, "D"), D);
+    /* --fit-frac is analysis only: the stored seeds serve, the fit range
+     * halves with it (msd.tsv lags are dt apart) */
+    double tmax = summary_get(p, "tau_fit_max"), dt = summary_get(p, "dt");
+    char *argvf[] = {NULL, RUN_ARGS("0.05"), "--fit-frac", "0.125", "--out", dir, NULL};
+    rc = tutil_run(argvf, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 0, "fit-frac exit %d: %s", rc, errbuf);
+    ck_assert_double_eq(summary_get(p, "tasks_run"), 0);
+    double tmax2 = summary_get(p, "tau_fit_max");
+    ck_assert_msg(fabs(tmax2 - tmax / 2) <= dt + 1e-9, "tau_fit_max %g, before %g", tmax2, tmax);
+    ck_assert_double_eq(summary_get(p, "fit_frac"), 0.125);
     /* another learning rate is refused, naming the parameter */
     char *argv2[] = {NULL, RUN_ARGS("0.04"), "--out", dir, NULL};
     ck_assert_int_eq(tutil_run(argv2, errbuf, sizeof errbuf), 2);
@@ -335,12 +385,13 @@ START_TEST(test_cli_bad_input)
 {
     char *dir = mkscratch(), errbuf[2048];
     static const char *const bad[][4] = {
-        {"--seeds", "0", NULL, NULL},       {"--sampling", "replace", NULL, NULL},
+        {"--seeds", "0", NULL, NULL},       {"--task", "seed_99", NULL, NULL},
         {"--sampling", "x", NULL, NULL},    {"--batch", "0", NULL, NULL},
         {"--N", "2", NULL, NULL},           {"--lr", "-1", NULL, NULL},
         {"--form-frac", "0", NULL, NULL},   {"--frobnicate", "1", NULL, NULL},
         {"--epochs", "2", NULL, NULL},      {"--M", "17", NULL, NULL},
         {"--jobs", "0", NULL, NULL},        {"--beta", "-1", NULL, NULL},
+        {"--list-tasks", "--task", "seed_0", NULL}, {"--fit-frac", "0.6", NULL, NULL},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         char *argv[16] = {NULL, "diffusion", "--N", "20", "--T", "10", "--out", dir};
@@ -365,6 +416,130 @@ START_TEST(test_cli_bad_input)
 }
 END_TEST
 
+/* sim's own noise sources end to end: epoch and replace (online is
+ * test_cli_run_resume's) run, form, diffuse and say which they used; the
+ * two share w(0) (seeded the same) but not the walk (other noise). */
+START_TEST(test_cli_sampling_modes)
+{
+    char *dir = mkscratch(), errbuf[2048], p[8500], err[SYM_ERRLEN];
+    static const char *const modes[] = {"epoch", "replace"};
+    double x1[2];
+    for (size_t k = 0; k < 2; k++) {
+        char sub[4200];
+        snprintf(sub, sizeof sub, "%s/%s", dir, modes[k]);
+        char *argv[] = {NULL, RUN_ARGS("0.05"), "--sampling", (char *)modes[k], "--out", sub,
+                        NULL};
+        int rc = tutil_run(argv, errbuf, sizeof errbuf);
+        ck_assert_msg(rc == 0, "%s: exit %d: %s", modes[k], rc, errbuf);
+        snprintf(p, sizeof p, "%s/summary.tsv", sub);
+        ck_assert_double_eq(summary_get(p, "seeds_formed"), 2);
+        double D = summary_get(p, "D");
+        ck_assert_msg(isfinite(D) && D > 0, "%s: D %g", modes[k], D);
+        ck_assert(isfinite(summary_get(p, "D_pred")));
+        traj_table tr;
+        snprintf(p, sizeof p, "%s/tasks/seed_0/trajectory.tsv", sub);
+        ck_assert_msg(traj_read(p, &tr, err) == SYM_OK, "%s", err);
+        ck_assert_str_eq(traj_header_get(&tr.header, "sampling"), modes[k]);
+        int cc = traj_table_col(&tr, "center");
+        x1[k] = tr.x[(tr.nrow - 1) * tr.ncol + (size_t)cc];
+        traj_table_free(&tr);
+        snprintf(p, sizeof p, "%s/centres.tsv", sub);
+        ck_assert_msg(traj_read(p, &tr, err) == SYM_OK, "%s", err);
+        ck_assert_str_eq(traj_header_get(&tr.header, "sampling"), modes[k]);
+        traj_table_free(&tr);
+        check_loglik_final(sub, 0);
+    }
+    ck_assert_msg(x1[0] != x1[1], "epoch and replace end at the same centre %g", x1[0]);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+/* The batch-scheduler interface: --list-tasks names the seeds; --task
+ * runs one seed each, a plain run then only collects, and its summary is
+ * the local run's (all but the wall time and the tasks run here). */
+START_TEST(test_cli_task_select)
+{
+    char *dir = mkscratch(), errbuf[2048], a[4200], b[4200];
+    snprintf(a, sizeof a, "%s/local", dir);
+    snprintf(b, sizeof b, "%s/tasks", dir);
+    char *argv[] = {NULL, RUN_ARGS("0.05"), "--out", a, NULL};
+    ck_assert_int_eq(tutil_run(argv, errbuf, sizeof errbuf), 0);
+    /* --list-tasks: stdout, nothing created */
+    char cmd[8800];
+    snprintf(cmd, sizeof cmd, "'%s' diffusion --N 40 --seeds 3 --list-tasks --out '%s/none'",
+             getenv("SYMRBM_BIN"), dir);
+    FILE *fp = popen(cmd, "r");
+    ck_assert(fp != NULL);
+    char out[256] = "";
+    size_t n = fread(out, 1, sizeof out - 1, fp);
+    out[n] = 0;
+    ck_assert_int_eq(pclose(fp), 0);
+    ck_assert_str_eq(out, "seed_0\nseed_1\nseed_2\n");
+    snprintf(cmd, sizeof cmd, "%s/none", dir);
+    ck_assert(access(cmd, F_OK) != 0);
+    static const char *const ids[] = {"seed_1", "seed_0"};
+    for (size_t k = 0; k < 2; k++) {
+        char *argt[] = {NULL, RUN_ARGS("0.05"), "--task", (char *)ids[k], "--out", b, NULL};
+        int rc = tutil_run(argt, errbuf, sizeof errbuf);
+        ck_assert_msg(rc == 0, "--task %s: exit %d: %s", ids[k], rc, errbuf);
+        snprintf(cmd, sizeof cmd, "%s/summary.tsv", b);
+        ck_assert_msg(access(cmd, F_OK) != 0, "--task wrote the summary");
+    }
+    char *argc2[] = {NULL, RUN_ARGS("0.05"), "--out", b, NULL};
+    ck_assert_int_eq(tutil_run(argc2, errbuf, sizeof errbuf), 0);
+    char pa[4300], pb[4300], e1[SYM_ERRLEN];   /* a, b: 4200 */
+    snprintf(pa, sizeof pa, "%s/summary.tsv", a);
+    snprintf(pb, sizeof pb, "%s/summary.tsv", b);
+    ck_assert_double_eq(summary_get(pb, "tasks_run"), 0);
+    traj_header ka, kb;
+    ck_assert_msg(traj_read_summary(pa, &ka, e1) == SYM_OK, "%s", e1);
+    ck_assert_msg(traj_read_summary(pb, &kb, e1) == SYM_OK, "%s", e1);
+    ck_assert_uint_eq(ka.n, kb.n);
+    size_t compared = 0;
+    for (size_t k = 0; k < ka.n; k++) {
+        /* the run's identity (argv, out, run id) and how it ran */
+        static const char *const skip[] = {"wall_s", "tasks_run", "argv", "out", "run"};
+        int sk = 0;
+        for (size_t j = 0; j < sizeof skip / sizeof skip[0]; j++)
+            sk |= !strcmp(ka.key[k], skip[j]);
+        if (sk)
+            continue;
+        const char *vb = traj_header_get(&kb, ka.key[k]);
+        ck_assert_msg(vb && !strcmp(vb, ka.val[k]), "%s: %s vs %s", ka.key[k], ka.val[k],
+                      vb ? vb : "(none)");
+        compared++;
+    }
+    ck_assert_uint_ge(compared, 20);
+    traj_header_free(&ka);
+    traj_header_free(&kb);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+/* M = 2: restore has no prediction; D_pred is nan and the header says why */
+START_TEST(test_cli_pred_m2)
+{
+    char *dir = mkscratch(), errbuf[2048], p[4200], err[SYM_ERRLEN];
+    char *argv[] = {NULL, "diffusion", "--N", "40", "--T", "40", "--lr", "0.05", "--batch", "10",
+                    "--seeds", "2", "--boot", "20", "--jobs", "2", "--B", "500", "--M", "2",
+                    "--out", dir, NULL};
+    int rc = tutil_run(argv, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errbuf);
+    snprintf(p, sizeof p, "%s/summary.tsv", dir);
+    ck_assert(isnan(summary_get(p, "D_pred")) && isnan(summary_get(p, "D_total")));
+    traj_table tb;
+    snprintf(p, sizeof p, "%s/msd.tsv", dir);
+    ck_assert_msg(traj_read(p, &tb, err) == SYM_OK, "%s", err);
+    const char *note = traj_header_get(&tb.header, "D_pred_note");
+    ck_assert_msg(note && strstr(note, "M >= 2"), "note %s", note ? note : "(none)");
+    traj_table_free(&tb);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *diffusion_suite(void)
 {
     Suite *s = suite_create("diffusion");
@@ -382,6 +557,9 @@ Suite *diffusion_suite(void)
     tcase_set_timeout(tcli, 300);
     tcase_add_test(tcli, test_cli_run_resume);
     tcase_add_test(tcli, test_cli_bad_input);
+    tcase_add_test(tcli, test_cli_sampling_modes);
+    tcase_add_test(tcli, test_cli_task_select);
+    tcase_add_test(tcli, test_cli_pred_m2);
     suite_add_tcase(s, tcli);
     return s;
 }
