@@ -100,4 +100,19 @@ fi
 log "diffusion"
 DIFF_PAPER="${DIFFUSION:-0}" bash figures/diffusion.sh "$bin" "$data" "$out"
 
+# XY data (issue 10; SPEC.md 9): the paper's Fig. 8 (100 exact
+# configurations, a second) and Fig. 13d-e (the data-only threshold sweep of
+# the empirical one-hot correlation, `threshold --hidden none`).  By default
+# the sweep stops at B = 1e5 (r >= 1e-3, about 2 minutes on 2 cores);
+# XY_RMT=1 runs the paper's range down to r = 2e-5 (B = 5e6: 500 MB of
+# samples and about a minute per task).
+log "xy configurations"
+bash figures/xy_configs.sh "$bin" "$data" "$out"
+log "xy random-matrix sweep"
+if [ "${XY_RMT:-0}" = 1 ]; then
+    bash figures/xy_rmt.sh "$bin" "$data" "$out"
+else
+    XY_RMT_BMAX="${XY_RMT_BMAX:-1e5}" bash figures/xy_rmt.sh "$bin" "$data" "$out"
+fi
+
 log "done: $out"

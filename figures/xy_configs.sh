@@ -3,7 +3,7 @@
 # (P = 10 Potts states, beta = 1.5, N = 100), drawn exactly by
 # `symrbm sample`, shown as a colour image by figures/xy_configs.gp (state =
 # colour on a cyclic palette, since state P-1 neighbours state 0 in angle).
-# Takes a second.  Not wired into figures/make.sh.
+# Takes a second.  Run by figures/make.sh.
 # Usage: figures/xy_configs.sh BIN DATA OUT
 set -euo pipefail
 bin=$1 data=$2 out=$3

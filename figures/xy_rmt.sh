@@ -2,7 +2,7 @@
 # The paper's Fig. 13d-e for the xy data (P = 10, beta = 1.5, N = 100; SPEC.md
 # 7 and 9): one data-only threshold sweep (`symrbm threshold --hidden none`,
 # resumable) over r = N/B from 2e-5 to 1, then figures/xy_rmt.gp.
-# Not wired into figures/make.sh.  The largest B (5e6) holds 500 MB of
+# Run by figures/make.sh (to B = 1e5 unless XY_RMT=1).  The largest B (5e6) holds 500 MB of
 # samples per task and counts C^ in ~1 min: XY_RMT_BMAX=1e6 stops earlier.
 # Usage: figures/xy_rmt.sh BIN DATA OUT
 set -euo pipefail
