@@ -12,11 +12,34 @@
 #include "core/err.h"
 #include "core/samples.h"
 #include "sim/run.h"
+#include "sim/potts_run.h"
 
 static const char synopsis[] = "symrbm sim --data MODEL ... --hidden KIND --M M --out DIR";
 static const char about[] =
     "Train an RBM on B samples (SGD or ADAM; exact, PCD, CD or enumerated model term);\n"
     "write trajectory.tsv, weights.tsv, summary.tsv (SPEC.md 5).";
+
+/* Potts visible units (data xy): sim/potts_run.h. */
+static int sim_potts_cmd(sim_config *c, const char *hfields, const opt_common *oc, size_t B,
+                         size_t B_test, int argc, char **argv, const opt_spec *spec, size_t n,
+                         char *err)
+{
+    ring_model *m = NULL;
+    int8_t *v = NULL, *vt = NULL;
+    traj_header h;
+    traj_header_init(&h);
+    int st = ring_alloc(&m, &oc->rp, err);
+    st = st ? st : sim_potts_draw(m, c->seed, B, B_test, &v, &vt, err);
+    if (!st && opt_run_header(&h, "sim", argc, argv, spec, n))
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+    st = st ? st : sim_potts_run(c, strcmp(hfields, "fixed") != 0, m, v, B, vt, B_test, &h,
+                                 oc->out, NULL, err);
+    traj_header_free(&h);
+    ring_free(m);
+    free(v);
+    free(vt);
+    return st;
+}
 
 int cmd_sim(int argc, char **argv, char *err)
 {
@@ -28,12 +51,13 @@ int cmd_sim(int argc, char **argv, char *err)
     const char *data_file = NULL, *hidden = "gaussian", *fields = "fixed", *term = "exact";
     const char *opt = "sgd", *theory = NULL, *spacing = "log", *sampling = "epoch";
     const char *gibbs = "float", *estimate = "v-mean", *loglik = "all", *weights = "all";
+    const char *hfields = "auto";
     size_t B = 10000, B_test = 1000;
     double gamma = 1, theta = 0, gamma_m = 1, theta_m = 0;
     int seen_e = 0, seen_gm = 0, seen_tm = 0, seen_ck = 0;
     const unit_type *ut;
     unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
-    opt_spec spec[OPTC_MAX + 28];
+    opt_spec spec[OPTC_MAX + 29];
     size_t n = opt_common_spec(&oc, which, spec);
     train_config *t = &c.train;
     const opt_spec more[] = {
@@ -84,6 +108,9 @@ int cmd_sim(int argc, char **argv, char *err)
         {"resume", OPT_FLAG, &c.resume,
          "continue from OUT/checkpoint.bin if there (same parameters; else start afresh)", NULL,
          NULL},
+        {"hidden-fields", OPT_CHOICE, &hfields,
+         "hidden fields theta_mu: auto (learned for Potts visible units, SPEC 9; fixed at "
+         "--theta for +-1), learn (Potts only) or fixed", "auto|learn|fixed", NULL},
     };
     for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
         spec[n++] = more[k];
@@ -126,6 +153,12 @@ int cmd_sim(int argc, char **argv, char *err)
     c.snapshots = oc.snapshots;
     c.linear = !strcmp(spacing, "linear");
     c.progress = isatty(2);
+
+    if (!data_file && oc.rp.type->potts)
+        return sim_potts_cmd(&c, hfields, &oc, B, B_test, argc, argv, spec, n, err);
+    if (!strcmp(hfields, "learn"))
+        return sym_error(err, SYM_EINVAL, "--hidden-fields learn: Potts visible units (data xy) "
+                         "only; +-1 runs hold theta at --theta");
 
     ring_model *m = NULL;
     int8_t *v = NULL, *vt = NULL;

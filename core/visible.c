@@ -32,6 +32,42 @@ static size_t spin_draw(const double *x, double u)
 
 const visible_type visible_spin = {"spin", 2, 1, spin_enc, spin_logpart, spin_mean, spin_draw};
 
+/* ---- Potts: v in {0..P-1}, one-hot, softmax over the P fields ------------- */
+
+double visible_potts_logpart(const double *x, size_t P)
+{
+    double mx = x[0];
+    for (size_t c = 1; c < P; c++)
+        mx = x[c] > mx ? x[c] : mx;
+    double z = 0;
+    for (size_t c = 0; c < P; c++)
+        z += exp(x[c] - mx);
+    return mx + log(z);
+}
+
+double visible_potts_prob(const double *x, size_t P, double *p)
+{
+    double mx = x[0];
+    for (size_t c = 1; c < P; c++)
+        mx = x[c] > mx ? x[c] : mx;
+    double z = 0;
+    for (size_t c = 0; c < P; c++)
+        z += p[c] = exp(x[c] - mx);
+    double iz = 1.0 / z;
+    for (size_t c = 0; c < P; c++)
+        p[c] *= iz;
+    return mx + log(z);
+}
+
+size_t visible_potts_draw(const double *p, size_t P, double u)
+{
+    double s = 0;
+    for (size_t c = 0; c + 1 < P; c++)
+        if (u < (s += p[c]))
+            return c;
+    return P - 1;
+}
+
 /* ---- the table ------------------------------------------------------------- */
 
 const visible_type *const visible_types[] = {&visible_spin, NULL};

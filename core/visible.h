@@ -1,7 +1,9 @@
 /* visible: the kinds of visible unit (SPEC.md 1 and 9), as a table like
  * core/unit.h's hidden units: what a trainer or an integral needs of ONE
- * visible unit given its field.  spin (v in {-1,+1}) is the only entry
- * today; Potts (v in {0..P-1}, SPEC.md 9) is the next.
+ * visible unit given its field.  spin (v in {-1,+1}) is the table's entry;
+ * Potts (v in {0..P-1}, SPEC.md 9) has P as a parameter, which the
+ * table's one-argument hooks cannot carry, so its softmax primitives are
+ * the functions visible_potts_* below (sim/potts.h trains with them).
  *
  * A unit in state c adds x . e(c) to the exponent of P(v, h), where x is
  * its field (nfield numbers) and e(c) the state's encoding:
@@ -41,5 +43,19 @@ static inline const double *visible_enc(const visible_type *t, size_t c)
 {
     return t->enc + c * t->nfield;
 }
+
+/* ---- Potts (SPEC.md 9): one unit with P states, one-hot e(c), field x[0..P-1] ----
+ * Direct calls (no function pointer), one per site in the trainer's loops. */
+
+/* log sum_c exp(x_c), shifted by the largest x_c (no overflow). */
+double visible_potts_logpart(const double *x, size_t P);
+
+/* p[c] = exp(x_c - logpart) (the softmax, sums to 1); returns logpart. */
+double visible_potts_prob(const double *x, size_t P, double *p);
+
+/* The state c drawn by inversion of the probabilities p (sum 1) with one
+ * uniform u in [0, 1): the first c with u < p_0 + ... + p_c (the last state
+ * when rounding leaves the sum short of u). */
+size_t visible_potts_draw(const double *p, size_t P, double u);
 
 #endif

@@ -1,0 +1,428 @@
+/* potts: the Potts-visible trainer (sim/potts.h): data term, Gibbs chains
+ * (PCD, CD), gradient with the zero-sum gauge, SGD/ADAM and the update loop.
+ *
+ * Speed (the discipline of sim/kern_sim.h): the inner loops over N x P are
+ * plain arithmetic on contiguous rows - the visible field of a chain is M
+ * axpy sweeps of length N P, the softmax one direct call per site
+ * (core/visible.h), the inputs I_mu a gather of N weights - and the
+ * hidden-unit closed forms (gaussian, binary) are inline; only relu/drelu
+ * draws call core/unit.h, once per (chain, unit).  Uniforms come from the
+ * vector xoshiro lanes of kern_sim, re-seeded from the training stream at
+ * every model term (as sim/train.c).
+ */
+#include "sim/potts.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+
+#include "core/err.h"
+#include "core/obs_potts.h"
+#include "core/rng.h"
+#include "core/visible.h"
+#include "sim/kern_sim.h"
+
+struct potts_ws {
+    potts_config c;
+    const int8_t *data;
+    size_t B;
+    size_t n;          /* potts_nparam                                     */
+    int8_t *chain;     /* PCD: chains x N persistent; CD: batch x N scratch */
+    size_t nchain;
+    double *h;         /* chains x M hidden states                         */
+    double *fx;        /* N P visible field of one chain                   */
+    double *p;         /* N P softmax probabilities of one chain           */
+    double *d, *mt, *gr;  /* data term, model term, gradient (n each)       */
+    double *am, *as;   /* ADAM moments                                     */
+    size_t *perm;      /* minibatch order                                  */
+    size_t pos;
+    kern_sim_rng q;
+    double *u;         /* uniform pool of nu, next unused at upos          */
+    size_t nu, upos;
+};
+
+size_t potts_nparam(const potts_config *c)
+{
+    return c->M * c->N * c->P + c->N * c->P + c->M;
+}
+
+int potts_config_check(const potts_config *c, char *err)
+{
+    if (c->N < 1)
+        return sym_error(err, SYM_EINVAL, "N = %zu: need N >= 1", c->N);
+    if (c->M < 1)
+        return sym_error(err, SYM_EINVAL, "M = %zu: need at least one hidden unit", c->M);
+    if (c->P < 2 || c->P > 127)
+        return sym_error(err, SYM_EINVAL, "P = %zu: need 2 <= P <= 127", c->P);
+    if ((double)c->M * (double)c->N * (double)c->P > 1e9)
+        return sym_error(err, SYM_ENOMEM, "M x N x P = %zu x %zu x %zu weights: too many", c->M,
+                         c->N, c->P);
+    int st = unit_params_check(&c->unit, err);
+    if (st)
+        return sym_context(err, st, "hidden units");
+    if (!(c->lr > 0) || !isfinite(c->lr))
+        return sym_error(err, SYM_EINVAL, "lr = %g: must be > 0", c->lr);
+    if (!(c->l2 >= 0) || !isfinite(c->l2))
+        return sym_error(err, SYM_EINVAL, "l2 = %g: must be >= 0", c->l2);
+    switch (c->term) {
+    case TRAIN_EXACT:
+        if (c->M == 1 && c->unit.type->linear)
+            break;
+        if (c->unit.type->binary && c->M <= POTTS_SPINX_MMAX)
+            break;
+        return sym_error(err, SYM_EINVAL, "model term exact with Potts visible units needs one "
+                         "gaussian unit or binary units with M <= %d (%zu %s: use pcd, cd or "
+                         "enum)", POTTS_SPINX_MMAX, c->M, c->unit.type->name);
+    case TRAIN_ENUM:
+        if (pow((double)c->P, (double)c->N) > POTTS_ENUM_MAX)
+            return sym_error(err, SYM_EINVAL, "model term enum needs P^N <= 2^20 (P = %zu, "
+                             "N = %zu)", c->P, c->N);
+        break;
+    case TRAIN_PCD:
+        if (c->chains < 1)
+            return sym_error(err, SYM_EINVAL, "chains = 0: pcd needs at least one chain");
+        /* fall through */
+    case TRAIN_CD:
+        if (c->mc_steps < 1)
+            return sym_error(err, SYM_EINVAL, "mc_steps = 0: need at least one Gibbs step");
+        if (c->mc_steps > TRAIN_MC_STEPS_MAX)
+            return sym_error(err, SYM_EINVAL, "mc_steps = %zu: more than %d Gibbs steps per "
+                             "update", c->mc_steps, TRAIN_MC_STEPS_MAX);
+        break;
+    default:
+        return sym_error(err, SYM_EINVAL, "unknown model term %d", (int)c->term);
+    }
+    if (c->opt != TRAIN_SGD && c->opt != TRAIN_ADAM)
+        return sym_error(err, SYM_EINVAL, "unknown optimizer %d", (int)c->opt);
+    return SYM_OK;
+}
+
+void potts_free(potts_ws *ws)
+{
+    if (!ws)
+        return;
+    free(ws->chain);
+    free(ws->h);
+    free(ws->fx);
+    free(ws->p);
+    free(ws->d);
+    free(ws->mt);
+    free(ws->gr);
+    free(ws->am);
+    free(ws->as);
+    free(ws->perm);
+    free(ws->u);
+    free(ws);
+}
+
+int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B, gsl_rng *r,
+                char *err)
+{
+    *out = NULL;
+    int st = potts_config_check(c, err);
+    if (st)
+        return st;
+    if (B < 1 || !v)
+        return sym_error(err, SYM_EINVAL, "B = %zu: need at least one training sample", B);
+    for (size_t k = 0; k < B * c->N; k++)
+        if (v[k] < 0 || (size_t)v[k] >= c->P)
+            return sym_error(err, SYM_EINVAL, "sample %zu, site %zu: state %d outside 0..%zu",
+                             k / c->N, k % c->N, (int)v[k], c->P - 1);
+    potts_ws *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return sym_error(err, SYM_ENOMEM, "out of memory");
+    ws->c = *c;
+    ws->data = v;
+    ws->B = B;
+    size_t N = c->N, NP = N * c->P, n = potts_nparam(c);
+    ws->n = n;
+    int full = c->batch == 0 || c->batch >= B;
+    ws->nchain = c->term == TRAIN_PCD ? c->chains : c->term == TRAIN_CD ? (full ? B : c->batch) : 0;
+    if (ws->nchain) {
+        ws->chain = malloc(ws->nchain * N);
+        ws->h = malloc(ws->nchain * c->M * sizeof *ws->h);
+    }
+    ws->fx = malloc(NP * sizeof *ws->fx);
+    ws->p = malloc(NP * sizeof *ws->p);
+    ws->d = malloc(n * sizeof *ws->d);
+    ws->mt = malloc(n * sizeof *ws->mt);
+    ws->gr = malloc(n * sizeof *ws->gr);
+    ws->am = calloc(n, sizeof *ws->am);
+    ws->as = calloc(n, sizeof *ws->as);
+    ws->perm = malloc(B * sizeof *ws->perm);
+    size_t nu = (N + c->M) * 8;
+    nu = nu > 4096 ? nu : 4096;
+    ws->nu = (nu + KERN_SIM_UCHUNK - 1) / KERN_SIM_UCHUNK * KERN_SIM_UCHUNK;
+    ws->upos = ws->nu;
+    ws->u = malloc(ws->nu * sizeof *ws->u);
+    if ((ws->nchain && (!ws->chain || !ws->h)) || !ws->fx || !ws->p || !ws->d || !ws->mt ||
+        !ws->gr || !ws->am || !ws->as || !ws->perm || !ws->u) {
+        potts_free(ws);
+        return sym_error(err, SYM_ENOMEM, "out of memory");
+    }
+    for (size_t b = 0; b < B; b++)
+        ws->perm[b] = b;
+    if (c->term == TRAIN_PCD)
+        for (size_t k = 0; k < ws->nchain * N; k++)
+            ws->chain[k] = (int8_t)gsl_rng_uniform_int(r, (unsigned long)c->P);
+    *out = ws;
+    return SYM_OK;
+}
+
+int potts_init(const potts_config *c, uint64_t seed, double s0, double *x, char *err)
+{
+    size_t NP = c->N * c->P, n = potts_nparam(c);
+    memset(x, 0, n * sizeof *x);
+    /* rng_init_weights gives s0 z / sqrt(N P) over N P entries per unit */
+    if (rng_init_weights(seed, NP, c->M, s0, x))
+        return sym_error(err, SYM_ENOMEM, "out of memory");
+    double sc = sqrt((double)c->P);
+    for (size_t k = 0; k < c->M * NP; k++)
+        x[k] *= sc;
+    for (size_t mu = 0; mu < c->M; mu++)
+        obs_potts_gauge(x + mu * NP, c->N, c->P);
+    return SYM_OK;
+}
+
+/* Gamma'(I) for the closed-form kinds, else core/unit.h. */
+static inline double dgamma(const unit_params *u, double I)
+{
+    if (u->type->linear)
+        return (I - u->theta_p) / u->gamma_p;
+    if (u->type->binary)
+        return tanh(I - u->theta_p);
+    return unit_dgamma(u, I);
+}
+
+void potts_data_term(const potts_config *c, const double *x, const int8_t *base,
+                     const size_t *idx, size_t nb, double *d)
+{
+    size_t N = c->N, P = c->P, M = c->M, NP = N * P, MNP = M * NP;
+    const double *b = x + MNP + NP;
+    memset(d, 0, potts_nparam(c) * sizeof *d);
+    for (size_t r = 0; r < nb; r++) {
+        const int8_t *row = base + (idx ? idx[r] : r) * N;
+        for (size_t i = 0; i < N; i++)
+            d[MNP + i * P + (size_t)row[i]] += 1.0;
+        for (size_t mu = 0; mu < M; mu++) {
+            const double *wm = x + mu * NP;
+            double I = b[mu];
+            for (size_t i = 0; i < N; i++)
+                I += wm[i * P + (size_t)row[i]];
+            double h = dgamma(&c->unit, I);
+            double *dm = d + mu * NP;
+            for (size_t i = 0; i < N; i++)
+                dm[i * P + (size_t)row[i]] += h;
+            d[MNP + NP + mu] += h;
+        }
+    }
+    double inv = 1.0 / (double)nb;
+    for (size_t k = 0; k < potts_nparam(c); k++)
+        d[k] *= inv;
+}
+
+void potts_gibbs_seed(potts_ws *ws, gsl_rng *r)
+{
+    kern_sim_rng_seed(&ws->q, r);
+    ws->upos = ws->nu;
+}
+
+/* The next n uniforms of the pool (n <= nu). */
+static const double *uniforms(potts_ws *ws, size_t n)
+{
+    if (ws->upos + n > ws->nu) {
+        kern_sim_uniform(&ws->q, ws->u, ws->nu);
+        ws->upos = 0;
+    }
+    const double *u = ws->u + ws->upos;
+    ws->upos += n;
+    return u;
+}
+
+/* h | v for one chain: I_mu + b_mu, then a draw of the unit's kind. */
+void potts_gibbs_h(potts_ws *ws, const double *x, const int8_t *row, double *h, gsl_rng *r)
+{
+    const potts_config *c = &ws->c;
+    size_t N = c->N, P = c->P, M = c->M, NP = N * P;
+    const double *b = x + M * NP + NP;
+    const unit_params *u = &c->unit;
+    const double *uu = u->type->binary ? uniforms(ws, M) : NULL;
+    for (size_t mu = 0; mu < M; mu++) {
+        const double *wm = x + mu * NP;
+        double I = b[mu];
+        for (size_t i = 0; i < N; i++)
+            I += wm[i * P + (size_t)row[i]];
+        if (u->type->binary)
+            h[mu] = 2.0 * uu[mu] - 1.0 < tanh(I - u->theta_p) ? 1.0 : -1.0;
+        else if (u->type->linear)
+            h[mu] = (I - u->theta_p) / u->gamma_p +
+                    gsl_ran_gaussian_ziggurat(r, 1.0) / sqrt(u->gamma_p);
+        else
+            h[mu] = unit_sample(u, I, r);
+    }
+}
+
+/* v | h for one chain: the field g + sum_mu h_mu w_mu, a softmax per site,
+ * one uniform per site; the probabilities stay in ws->p. */
+const double *potts_gibbs_v(potts_ws *ws, const double *x, const double *h, int8_t *row)
+{
+    const potts_config *c = &ws->c;
+    size_t N = c->N, P = c->P, M = c->M, NP = N * P;
+    double *fx = ws->fx, *p = ws->p;
+    memcpy(fx, x + M * NP, NP * sizeof *fx);
+    for (size_t mu = 0; mu < M; mu++) {
+        const double *wm = x + mu * NP;
+        double hm = h[mu];
+        for (size_t q = 0; q < NP; q++)
+            fx[q] += hm * wm[q];
+    }
+    const double *uu = uniforms(ws, N);
+    for (size_t i = 0; i < N; i++) {
+        visible_potts_prob(fx + i * P, P, p + i * P);
+        row[i] = (int8_t)visible_potts_draw(p + i * P, P, uu[i]);
+    }
+    return p;
+}
+
+int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const size_t *idx,
+                     size_t nb, gsl_rng *r, double *m, char *err)
+{
+    const potts_config *c = &ws->c;
+    if (c->term == TRAIN_EXACT || c->term == TRAIN_ENUM) {
+        double logZ;
+        return potts_exact(c, x, c->term == TRAIN_ENUM, &logZ, m, err);
+    }
+    size_t N = c->N, P = c->P, M = c->M, NP = N * P, MNP = M * NP, nc = ws->nchain;
+    if (c->term == TRAIN_CD) {
+        nc = nb < ws->nchain ? nb : ws->nchain;
+        for (size_t k = 0; k < nc; k++)
+            memcpy(ws->chain + k * N, base + (idx ? idx[k] : k) * N, N);
+    }
+    potts_gibbs_seed(ws, r);
+    memset(m, 0, ws->n * sizeof *m);
+    for (size_t k = 0; k < nc; k++) {
+        int8_t *row = ws->chain + k * N;
+        double *h = ws->h + k * M;
+        for (size_t s = 0; s < c->mc_steps; s++) {
+            potts_gibbs_h(ws, x, row, h, r);
+            potts_gibbs_v(ws, x, h, row);
+        }
+        /* v-mean estimate: E[[v_i = c] | h] h_mu at the chain's last h */
+        const double *p = ws->p;
+        for (size_t mu = 0; mu < M; mu++) {
+            double hm = h[mu], *mm = m + mu * NP;
+            for (size_t q = 0; q < NP; q++)
+                mm[q] += hm * p[q];
+            m[MNP + NP + mu] += hm;
+        }
+        for (size_t q = 0; q < NP; q++)
+            m[MNP + q] += p[q];
+    }
+    double inv = 1.0 / (double)nc;
+    for (size_t q = 0; q < ws->n; q++)
+        m[q] *= inv;
+    return SYM_OK;
+}
+
+int potts_gradient(potts_ws *ws, const double *x, const int8_t *base, const size_t *idx,
+                   size_t nb, gsl_rng *r, const double **grad, char *err)
+{
+    const potts_config *c = &ws->c;
+    size_t N = c->N, P = c->P, M = c->M, NP = N * P, MNP = M * NP;
+    potts_data_term(c, x, base, idx, nb, ws->d);
+    int st = potts_model_term(ws, x, base, idx, nb, r, ws->mt, err);
+    if (st)
+        return st;
+    double *gr = ws->gr;
+    for (size_t q = 0; q < ws->n; q++)
+        gr[q] = ws->d[q] - ws->mt[q];
+    for (size_t q = 0; q < MNP; q++)
+        gr[q] -= c->l2 * x[q];
+    for (size_t mu = 0; mu < M; mu++)
+        obs_potts_gauge(gr + mu * NP, N, P);
+    if (c->learn_fields)
+        obs_potts_gauge(gr + MNP, N, P);
+    else
+        memset(gr + MNP, 0, NP * sizeof *gr);
+    if (!c->learn_theta)
+        memset(gr + MNP + NP, 0, M * sizeof *gr);
+    *grad = gr;
+    return SYM_OK;
+}
+
+/* ADAM scales each component by its own rate, which takes a step out of
+ * the zero-sum gauge: project w and g back.  Removing the colour mean
+ * a_{i mu} of w_{i mu} is the gauge move (w - a, theta_mu - sum_i a) when
+ * b is learned, so b_mu gains sum_i a_{i mu} (P(v) unchanged); with b
+ * fixed it is the restriction of the model the header states. */
+static void adam_gauge(const potts_config *c, double *x)
+{
+    size_t N = c->N, P = c->P, M = c->M, NP = N * P, MNP = M * NP;
+    for (size_t mu = 0; mu < M; mu++) {
+        double *wm = x + mu * NP, sa = 0;
+        for (size_t i = 0; i < N; i++) {
+            double a = 0;
+            for (size_t q = 0; q < P; q++)
+                a += wm[i * P + q];
+            a /= (double)P;
+            for (size_t q = 0; q < P; q++)
+                wm[i * P + q] -= a;
+            sa += a;
+        }
+        if (c->learn_theta)
+            x[MNP + NP + mu] += sa;
+    }
+    obs_potts_gauge(x + MNP, N, P);
+}
+
+int potts_run(potts_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *x, gsl_rng *r,
+              potts_snap_fn fn, void *ctx, char *err)
+{
+    const potts_config *c = &ws->c;
+    size_t B = ws->B, js = 0, n = ws->n;
+    int full = c->batch == 0 || c->batch >= B;
+    size_t bs = full ? B : c->batch;
+    int st = SYM_OK;
+    ws->pos = 0;
+    while (js < nsnap && snap[js] == 0) {
+        if (fn && (st = fn(ctx, 0, x, err)))
+            return st;
+        js++;
+    }
+    for (size_t k = 1; k <= K; k++) {
+        const size_t *idx = NULL;
+        size_t nb = B;
+        if (!full) {
+            if (ws->pos == 0)
+                gsl_ran_shuffle(r, ws->perm, B, sizeof(size_t));
+            idx = ws->perm + ws->pos;
+            nb = B - ws->pos < bs ? B - ws->pos : bs;
+            ws->pos = ws->pos + nb == B ? 0 : ws->pos + nb;
+        }
+        const double *gr;
+        if ((st = potts_gradient(ws, x, ws->data, idx, nb, r, &gr, err)))
+            return sym_context(err, st, "update");
+        if (c->opt == TRAIN_SGD)
+            for (size_t q = 0; q < n; q++)
+                x[q] += c->lr * gr[q];
+        else {
+            train_adam_step(x, gr, ws->am, ws->as, n, k, c->lr);
+            adam_gauge(c, x);
+        }
+        double s2 = 0;
+        for (size_t q = 0; q < n; q++)
+            s2 += x[q] * x[q];
+        if (!isfinite(s2))
+            return sym_error(err, SYM_ENUM, "NaN in weights at update %zu", k);
+        if (!(s2 <= TRAIN_NORM2_MAX))
+            return sym_error(err, SYM_ENUM, "weights diverged at update %zu (norm2 = %.3g): "
+                             "lower lr", k, s2);
+        while (js < nsnap && snap[js] == k) {
+            if (fn && (st = fn(ctx, k, x, err)))
+                return st;
+            js++;
+        }
+    }
+    return SYM_OK;
+}

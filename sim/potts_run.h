@@ -1,0 +1,41 @@
+/* potts_run: `symrbm sim` with Potts visible units (data model xy; SPEC.md
+ * 5 and 9, issue 10 item 2) as a library call: draw the samples, train with
+ * sim/potts.h from the shared seed, write trajectory.tsv (the Potts order
+ * parameters of core/traj.h traj_potts_*), weights.tsv (rows t mu c w_0 ..
+ * w_{N-1}, SPEC.md 5), sites.tsv (final per-site angular harmonic and
+ * W^angular), wspatial.tsv (final W^spatial_c) and summary.tsv as one set.
+ *
+ * The sim_config of sim/run.h carries the options; what the Potts trainer
+ * does not have is refused with a line naming it: --sampling other than
+ * epoch, --gibbs bits, --pcd-estimate h-mean, --theory, and --resume
+ * (checkpoints are not written for Potts runs; the header says
+ * checkpoints=none).
+ */
+#ifndef SYM_POTTS_RUN_H
+#define SYM_POTTS_RUN_H
+
+#include <stdint.h>
+
+#include "core/ring.h"
+#include "core/traj.h"
+#include "sim/run.h"
+
+/* sim_draw for a Potts model: the same streams (RNG_STREAM_DATA, _TEST). */
+int sim_potts_draw(const ring_model *m, uint64_t seed, size_t B, size_t B_test, int8_t **v,
+                   int8_t **vtest, char *err);
+
+typedef struct {
+    double loglik, loglik_test, kl, t_sb, wall_s;
+    obs_potts_values final;   /* unit 0 */
+    size_t updates;
+} sim_potts_result;
+
+/* Train on v (B x N states 0..m->P-1); vtest may be NULL.  learn_theta:
+ * the hidden fields are learned (the default for Potts, SPEC.md 9).  h is
+ * the caller's header, completed here; out NULL writes nothing; r may be
+ * NULL. */
+int sim_potts_run(const sim_config *c, int learn_theta, const ring_model *m, const int8_t *v,
+                  size_t B, const int8_t *vtest, size_t B_test, traj_header *h, const char *out,
+                  sim_potts_result *r, char *err);
+
+#endif
