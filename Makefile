@@ -44,6 +44,8 @@ $(BUILD)/core/kern.o: CFLAGS_ALL += -ffast-math -fopenmp-simd
 # which would cancel the rounding step of their exp; AVX-512/AVX2 clones are
 # chosen at load time.
 $(BUILD)/sim/kern_sim.o: CFLAGS_ALL += -fopenmp-simd -ffp-contract=fast -fno-math-errno -fno-trapping-math -mprefer-vector-width=512
+# The Potts Gibbs step's exponentials (sim/kern_potts.h): libmvec as core/kern.o.
+$(BUILD)/sim/kern_potts.o: CFLAGS_ALL += -ffast-math -fopenmp-simd
 
 $(BUILD)/libsymrbm.a: $(LIB_OBJ)
 	@rm -f $@

@@ -21,6 +21,7 @@
 #include "core/obs_potts.h"
 #include "core/rng.h"
 #include "core/visible.h"
+#include "sim/kern_potts.h"
 #include "sim/kern_sim.h"
 
 struct potts_ws {
@@ -40,7 +41,15 @@ struct potts_ws {
     kern_sim_rng q;
     double *u;         /* uniform pool of nu, next unused at upos          */
     size_t nu, upos;
+    /* binary units, 2^M 2 N P <= POTTS_CACHE_MAX: the softmax of each hidden
+     * configuration met in a model term, computed once (potts_model_term) */
+    double *pc;        /* 2^M x (N P probabilities, N P running sums)     */
+    unsigned char *have;
+    size_t *ccount;    /* chains ending in each configuration              */
 };
+
+/* Doubles of the configuration cache at most (32 MB). */
+#define POTTS_CACHE_MAX ((size_t)1 << 22)
 
 size_t potts_nparam(const potts_config *c)
 {
@@ -113,6 +122,9 @@ void potts_free(potts_ws *ws)
     free(ws->as);
     free(ws->perm);
     free(ws->u);
+    free(ws->pc);
+    free(ws->have);
+    free(ws->ccount);
     free(ws);
 }
 
@@ -160,6 +172,17 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
         !ws->gr || !ws->am || !ws->as || !ws->perm || !ws->u) {
         potts_free(ws);
         return sym_error(err, SYM_ENOMEM, "out of memory");
+    }
+    if (ws->nchain && c->unit.type->binary && c->M <= 20 &&
+        ((size_t)1 << c->M) * 2 * NP <= POTTS_CACHE_MAX) {
+        size_t nconf = (size_t)1 << c->M;
+        ws->pc = malloc(nconf * 2 * NP * sizeof *ws->pc);
+        ws->have = malloc(nconf);
+        ws->ccount = malloc(nconf * sizeof *ws->ccount);
+        if (!ws->pc || !ws->have || !ws->ccount) {
+            potts_free(ws);
+            return sym_error(err, SYM_ENOMEM, "out of memory");
+        }
     }
     for (size_t b = 0; b < B; b++)
         ws->perm[b] = b;
@@ -265,11 +288,12 @@ void potts_gibbs_h(potts_ws *ws, const double *x, const int8_t *row, double *h, 
 
 /* v | h for one chain: the field g + sum_mu h_mu w_mu, a softmax per site,
  * one uniform per site; the probabilities stay in ws->p. */
-const double *potts_gibbs_v(potts_ws *ws, const double *x, const double *h, int8_t *row)
+/* p = the N x P softmax of the visible field g + sum_mu h_mu w_mu. */
+static void softmax_h(potts_ws *ws, const double *x, const double *h, double *p)
 {
     const potts_config *c = &ws->c;
     size_t N = c->N, P = c->P, M = c->M, NP = N * P;
-    double *fx = ws->fx, *p = ws->p;
+    double *fx = ws->fx;
     memcpy(fx, x + M * NP, NP * sizeof *fx);
     for (size_t mu = 0; mu < M; mu++) {
         const double *wm = x + mu * NP;
@@ -277,12 +301,40 @@ const double *potts_gibbs_v(potts_ws *ws, const double *x, const double *h, int8
         for (size_t q = 0; q < NP; q++)
             fx[q] += hm * wm[q];
     }
-    const double *uu = uniforms(ws, N);
+    /* every site at once: shift each by its largest field, one vector exp
+     * over all N P (sim/kern_potts.h), normalise per site */
     for (size_t i = 0; i < N; i++) {
-        visible_potts_prob(fx + i * P, P, p + i * P);
-        row[i] = (int8_t)visible_potts_draw(p + i * P, P, uu[i]);
+        double *f = fx + i * P, mx = f[0];
+        for (size_t q = 1; q < P; q++)
+            mx = f[q] > mx ? f[q] : mx;
+        for (size_t q = 0; q < P; q++)
+            f[q] -= mx;
     }
-    return p;
+    kern_potts_exp(fx, p, NP);
+    for (size_t i = 0; i < N; i++) {
+        double *pi = p + i * P, z = 0;
+        for (size_t q = 0; q < P; q++)
+            z += pi[q];
+        double iz = 1.0 / z;
+        for (size_t q = 0; q < P; q++)
+            pi[q] *= iz;
+    }
+}
+
+/* a chain's row drawn from p, one uniform per site */
+static void draw_row(potts_ws *ws, const double *p, int8_t *row)
+{
+    size_t N = ws->c.N, P = ws->c.P;
+    const double *uu = uniforms(ws, N);
+    for (size_t i = 0; i < N; i++)
+        row[i] = (int8_t)visible_potts_draw(p + i * P, P, uu[i]);
+}
+
+const double *potts_gibbs_v(potts_ws *ws, const double *x, const double *h, int8_t *row)
+{
+    softmax_h(ws, x, h, ws->p);
+    draw_row(ws, ws->p, row);
+    return ws->p;
 }
 
 int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const size_t *idx,
@@ -301,15 +353,57 @@ int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const si
     }
     potts_gibbs_seed(ws, r);
     memset(m, 0, ws->n * sizeof *m);
+    size_t nconf = ws->pc ? (size_t)1 << M : 0;
+    if (nconf) {
+        memset(ws->have, 0, nconf);
+        memset(ws->ccount, 0, nconf * sizeof *ws->ccount);
+    }
     for (size_t k = 0; k < nc; k++) {
         int8_t *row = ws->chain + k * N;
         double *h = ws->h + k * M;
+        const double *p = ws->p;
+        size_t conf = 0;
         for (size_t s = 0; s < c->mc_steps; s++) {
             potts_gibbs_h(ws, x, row, h, r);
-            potts_gibbs_v(ws, x, h, row);
+            if (nconf) {
+                /* binary units: the softmax of each hidden configuration
+                 * once per model term (the weights do not change in it) */
+                conf = 0;
+                for (size_t mu = 0; mu < M; mu++)
+                    conf |= (size_t)(h[mu] > 0) << mu;
+                double *pq = ws->pc + conf * 2 * NP, *cdf = pq + NP;
+                if (!ws->have[conf]) {
+                    softmax_h(ws, x, h, pq);
+                    /* the running sums of visible_potts_draw, in its order */
+                    for (size_t i = 0; i < N; i++) {
+                        double a = 0;
+                        for (size_t q = 0; q < P; q++)
+                            cdf[i * P + q] = a += pq[i * P + q];
+                    }
+                    ws->have[conf] = 1;
+                }
+                /* the first c with u < cdf_c (the last state if none), as
+                 * visible_potts_draw, without its data-dependent branch */
+                const double *uu = uniforms(ws, N);
+                for (size_t i = 0; i < N; i++) {
+                    const double *ci = cdf + i * P;
+                    size_t st = 0;
+                    for (size_t q = 0; q + 1 < P; q++)
+                        st += uu[i] >= ci[q];
+                    row[i] = (int8_t)st;
+                }
+                p = pq;
+            } else {
+                p = potts_gibbs_v(ws, x, h, row);
+            }
         }
         /* v-mean estimate: E[[v_i = c] | h] h_mu at the chain's last h */
-        const double *p = ws->p;
+        if (nconf) {
+            ws->ccount[conf]++;
+            for (size_t mu = 0; mu < M; mu++)
+                m[MNP + NP + mu] += h[mu];
+            continue;
+        }
         for (size_t mu = 0; mu < M; mu++) {
             double hm = h[mu], *mm = m + mu * NP;
             for (size_t q = 0; q < NP; q++)
@@ -318,6 +412,19 @@ int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const si
         }
         for (size_t q = 0; q < NP; q++)
             m[MNP + q] += p[q];
+    }
+    for (size_t conf = 0; conf < nconf; conf++) {
+        if (!ws->ccount[conf])
+            continue;
+        double cnt = (double)ws->ccount[conf];
+        const double *p = ws->pc + conf * 2 * NP;
+        for (size_t mu = 0; mu < M; mu++) {
+            double hm = (conf >> mu) & 1 ? cnt : -cnt, *mm = m + mu * NP;
+            for (size_t q = 0; q < NP; q++)
+                mm[q] += hm * p[q];
+        }
+        for (size_t q = 0; q < NP; q++)
+            m[MNP + q] += cnt * p[q];
     }
     double inv = 1.0 / (double)nc;
     for (size_t q = 0; q < ws->n; q++)
