@@ -33,6 +33,14 @@
  *     s_h = sum_{j nu} h_nu t_jh v_{j nu},
  * is a diagonal per configuration plus a part of rank 2^M (through P(h)).
  *
+ * Data Jacobian: J_ij = E[v_i v_j sech^2(I_mu - theta_mu)] on the same q
+ * nodes.  For ising at N <= FLOW_SPIN_DENSE_NMAX the set-up builds it as a
+ * dense matrix (the pair traces Tr(pre_i Mz_i M .. M Mz_j suf_{j+1}),
+ * O(N^2) per node) and each J v is a matrix-vector product; beyond, and for
+ * bump, J v runs the kernel with u (the prefix and suffix products of the
+ * set-up kept, within SPIN_JAC_CACHE_MAX).  Both give the same sums up to
+ * rounding (tests/test_flow_spin.c, test_dense_jacobian).
+ *
  * Preconditioner (Fourier-diagonal parts): data, lambda_k E[sech^2(I_mu -
  * theta_mu)] (exact at w = 0, where the flow's linear regime is lambda_k
  * sech^2(theta) - 1); model, mean_i sum_h P(h) (1 - t_ih^2), the mean of
