@@ -37,9 +37,10 @@
 /* Largest N whose ising data Jacobian is kept dense (M N^2 doubles), so
  * that CVODE's J v are matrix-vector products: its set-up costs O(N^2) per
  * q node against O(N) for one J v through the transfer-matrix products,
- * and one frozen Jacobian serves ~50-70 J v.  Measured (CPU s, theory
- * --hidden spin --beta 1 --T 200 --rtol 1e-8, dense / kernel): N = 100
- * 0.06 / 0.11, 200 0.11 / 0.14, 400 0.40 / 0.43, 700 1.24 / 1.02.  Beyond
+ * and one frozen Jacobian serves ~50-70 J v.  Measured (CPU s per run,
+ * theory --hidden spin --beta 1 --T 200 --rtol 1e-8, dense / kernel, 2
+ * December): N = 100 0.056 / 0.087, 200 0.11 / 0.14, 400 0.40 / 0.43,
+ * 700 1.24 / 1.02.  Beyond
  * it (and for bump) J v runs the kernel.  -DFLOW_SPIN_DENSE_NMAX=0 turns
  * the dense route off (for measurements). */
 #ifndef FLOW_SPIN_DENSE_NMAX
