@@ -7,7 +7,8 @@
 #     N = 100 (median of 5) against bench/ref_spin_lsoda.py (SciPy LSODA,
 #     exact data term and Jacobian, median of 3; NumPy/SciPy through
 #     scripts/deps.sh bench, skipped if they cannot be had); N = 10^3 (and
-#     10^4 with BENCH_BIG=1); M = 3, N = 100 to T = 1e6.
+#     10^4 with BENCH_BIG=1); M = 3, N = 100 to T = 1e6.  (N <= 400: a dense
+#     data Jacobian, FLOW_SPIN_DENSE_NMAX in theory/flow_spin.h.)
 #   sample, sim (issue 3): bench/bench_sample, bench/bench_sim.
 #   BENCH_BIG=1: also the spin flow at N = 10^4 and the gaussian flow at
 #     N = 10^6 (ising beta = 1, T = 40): minutes each.

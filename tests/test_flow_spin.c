@@ -7,7 +7,9 @@
  * - at N = 100: against GSL's adaptive quadrature of the same q integral
  *   (a second quadrature of the characteristic function) and against Monte
  *   Carlo over the exact sampler (a z-score test; no transfer matrix);
- * - the data Jacobian against central differences of the data term;
+ * - the data Jacobian against central differences of the data term; the
+ *   dense one (ising, N <= FLOW_SPIN_DENSE_NMAX) also against the
+ *   transfer-matrix J v and column by column against central differences;
  * - the model term <v_i h_mu>, <v_i> and the log-likelihood against
  *   enumeration of all (v, h) for small N and M <= 4 and M = 16, the model Jacobian
  *   against central differences, M = 1 without fields is tanh(w_i);
@@ -355,6 +357,88 @@ START_TEST(test_jacobians_fd)
         free(fd);
         free(pd);
     }
+}
+END_TEST
+
+/* ---- the dense data Jacobian (N <= FLOW_SPIN_DENSE_NMAX) ------------------------ */
+
+/* The family's frozen data Jacobian at N (dense for ising N <=
+ * FLOW_SPIN_DENSE_NMAX, the cached kernel beyond) against the kernel's own
+ * J v (flow_spin_data: the uncached transfer-matrix route, the one the flow
+ * used before the dense matrix), its columns against central differences
+ * of the data term, and the preconditioner's diagonal against
+ * lambda_k E[sech^2]. */
+static void check_dense(size_t N, size_t M, double beta, double amp)
+{
+    const flow_family *fam = &flow_family_spin;
+    size_t MN = M * N;
+    ring_model *m = model(&ring_ising, N, beta, 0.5, 0.0);
+    double theta[2] = {0.0, 0.45};
+    void *ctx = family_ctx(m, M, theta);
+    double *w = malloc(MN * sizeof *w), *v = malloc(MN * sizeof *w), *jv = malloc(MN * sizeof *w);
+    double *ref = malloc(MN * sizeof *w), *pd = malloc(MN * sizeof *w);
+    double *wp = malloc(MN * sizeof *w), *wm = malloc(MN * sizeof *w);
+    double *a = malloc(MN * sizeof *w), *b = malloc(MN * sizeof *w), *e = malloc(MN * sizeof *w);
+    for (size_t mu = 0; mu < M; mu++)
+        profile(N, amp * (1.0 + 0.5 * (double)mu), 1.3 * (double)mu, w + mu * N);
+    for (size_t k = 0; k < MN; k++)
+        v[k] = cos(0.37 * (double)k) - 0.1;
+    char err[SYM_ERRLEN];
+    ck_assert_msg(fam->data_jac_setup(ctx, w, pd, err) == SYM_OK, "%s", err);
+    fam->data_jac_apply(ctx, v, jv);
+    for (size_t mu = 0; mu < M; mu++) {
+        double d[FLOW_SPIN_DENSE_NMAX + 64], s2;
+        ck_assert_uint_le(N, FLOW_SPIN_DENSE_NMAX + 64);
+        ck_assert_msg(flow_spin_data(m, w + mu * N, theta[mu], d, NULL, &s2, v + mu * N,
+                                     ref + mu * N, err) == SYM_OK,
+                      "%s", err);
+        for (size_t k = 0; k < N; k++)
+            ck_assert_msg(fabs(pd[mu * N + k] - m->lambda[k] * s2) <= 1e-14 * fabs(m->lambda[k] * s2),
+                          "N = %zu unit %zu mode %zu: preconditioner %.17g vs %.17g", N, mu, k,
+                          pd[mu * N + k], m->lambda[k] * s2);
+    }
+    ck_assert_msg(rel_err(jv, ref, MN) < 1e-12, "N = %zu, beta = %g: J v vs the kernel's: %.3g", N,
+                  beta, rel_err(jv, ref, MN));
+    /* columns j of the Jacobian (unit mu's block) against central differences */
+    const double h = 1e-5;
+    size_t cols[3] = {0, N / 3, N - 1};
+    for (size_t mu = 0; mu < M; mu++)
+        for (size_t c = 0; c < 3; c++) {
+            size_t j = mu * N + cols[c];
+            memset(e, 0, MN * sizeof *e);
+            e[j] = 1;
+            fam->data_jac_apply(ctx, e, jv);
+            memcpy(wp, w, MN * sizeof *w);
+            memcpy(wm, w, MN * sizeof *w);
+            wp[j] += h;
+            wm[j] -= h;
+            ck_assert_int_eq(fam->data_eval(ctx, wp, a, err), SYM_OK);
+            ck_assert_int_eq(fam->data_eval(ctx, wm, b, err), SYM_OK);
+            for (size_t k = 0; k < MN; k++)
+                ref[k] = (a[k] - b[k]) / (2 * h);
+            ck_assert_msg(rel_err(jv, ref, MN) < 1e-7,
+                          "N = %zu, beta = %g, column %zu: J e_j vs central differences: %.3g", N,
+                          beta, j, rel_err(jv, ref, MN));
+        }
+    fam->free(ctx);
+    ring_free(m);
+    free(w);
+    free(v);
+    free(jv);
+    free(ref);
+    free(pd);
+    free(wp);
+    free(wm);
+    free(a);
+    free(b);
+    free(e);
+}
+
+START_TEST(test_dense_jacobian)
+{
+    check_dense(100, 2, 1.0, 0.7);  /* dense, ~15 chunks of q nodes */
+    check_dense(64, 1, 0.3, 2.0);   /* dense, ~40 chunks, small tanh beta */
+    check_dense(FLOW_SPIN_DENSE_NMAX + 20, 1, 1.0, 0.3); /* the cached kernel */
 }
 END_TEST
 
@@ -789,6 +873,7 @@ Suite *flow_spin_suite(void)
     tcase_add_test(tc, test_data_bump_enum);
     tcase_add_test(tc, test_data_n100);
     tcase_add_test(tc, test_jacobians_fd);
+    tcase_add_test(tc, test_dense_jacobian);
     tcase_add_test(tc, test_model_loglik_enum);
     tcase_add_test(tc, test_model_m16);
     tcase_add_test(tc, test_gradient);

@@ -33,6 +33,14 @@
  *     s_h = sum_{j nu} h_nu t_jh v_{j nu},
  * is a diagonal per configuration plus a part of rank 2^M (through P(h)).
  *
+ * Data Jacobian: J_ij = E[v_i v_j sech^2(I_mu - theta_mu)] on the same q
+ * nodes.  For ising at N <= FLOW_SPIN_DENSE_NMAX the set-up builds it as a
+ * dense matrix (the pair traces Tr(pre_i Mz_i M .. M Mz_j suf_{j+1}),
+ * O(N^2) per node) and each J v is a matrix-vector product; beyond, and for
+ * bump, J v runs the kernel with u (the prefix and suffix products of the
+ * set-up kept, within SPIN_JAC_CACHE_MAX).  Both give the same sums up to
+ * rounding (tests/test_flow_spin.c, test_dense_jacobian).
+ *
  * Preconditioner (Fourier-diagonal parts): data, lambda_k E[sech^2(I_mu -
  * theta_mu)] (exact at w = 0, where the flow's linear regime is lambda_k
  * sech^2(theta) - 1); model, mean_i sum_h P(h) (1 - t_ih^2), the mean of
@@ -114,6 +122,10 @@ typedef struct {
     double *cw;            /* N: C w (or C u)                               */
     /* frozen data Jacobian */
     double *wj;            /* M N weights                                   */
+    double *jd;            /* ising, N <= FLOW_SPIN_DENSE_NMAX: the frozen
+                            * data Jacobian dD_mu/dw_mu of each unit, N x N
+                            * (M N^2; made by the first set-up), or NULL
+                            * (J v through the kernel)                      */
     int jc;                /* ising: the products below are kept            */
     size_t *jc_off;        /* M: first chunk of unit mu                     */
     size_t jc_cap;         /* chunks allocated                              */
@@ -147,7 +159,15 @@ static void site_phases(spin_ctx *c, const double *w, double q)
 /* lanes are independent: no two of one loop touch the same element */
 #define LANES _Pragma("GCC ivdep") for (int l = 0; l < SPIN_NB; l++)
 
-static void flush_lanes(mat4v *x)
+/* inlined into the AVX2 clone too (a call to the default-target copy cost
+ * ~8% of the N = 100 flow) */
+#if defined(__GNUC__)
+#define SPIN_INLINE inline __attribute__((always_inline))
+#else
+#define SPIN_INLINE inline
+#endif
+
+static SPIN_INLINE void flush_lanes(mat4v *x)
 {
     LANES
     {
@@ -301,6 +321,79 @@ products_ready:
     }
 }
 
+/* The dense data Jacobian's share of one chunk of nodes: for j >= i,
+ *     J[i N + j] += sum_l wl[l] E_l[v_i v_j e^{iqI}],
+ *     E[v_i v_j e^{iqI}] = Tr(pre_i Mz_i M_{i+1} .. M_{j-1} Mz_j suf_{j+1}) / Z(0)
+ * (real: the trace of two odd matrices), with Y = pre_i Mz_i M_{i+1} ..
+ * carried along j and R_j = Mz_j suf_{j+1} (times wl / Z(0)) made once; at
+ * i = j it is E[e^{iqI}] (v_i^2 = 1).  O(N^2) per chunk against O(N) for
+ * one J v, repaid when one frozen Jacobian serves many J v (N = 100: ~65).
+ * R uses c->dpre as scratch. */
+SPIN_CLONES
+static void ising_pairs(spin_ctx *c, const phasev *ph, const mat4v *pre, const mat4v *suf,
+                        const double *wl, double *J)
+{
+    size_t N = c->N;
+    const double t = c->t, iz = 1.0 / c->z0;
+    mat4v *R = c->dpre;
+    for (size_t j = 0; j < N; j++) {
+        const mat4v *y = &suf[j + 1];
+        mat4v *r = &R[j];
+        LANES
+        {
+            double cc = ph[j].c[l], ss = ph[j].s[l], sc = wl[l] * iz;
+            double za = ss, zb = cc * t, zc = cc, zd = ss * t; /* Mz_j */
+            /* odd even -> odd */
+            r->a[l] = sc * (za * y->a[l] + zb * y->c[l]);
+            r->b[l] = sc * (zb * y->d[l] - za * y->b[l]);
+            r->c[l] = sc * (zc * y->a[l] - zd * y->c[l]);
+            r->d[l] = sc * (zc * y->b[l] + zd * y->d[l]);
+        }
+    }
+    double zs = 0;
+    for (int l = 0; l < SPIN_NB; l++)
+        zs += wl[l] * (pre[N].a[l] + pre[N].d[l]) * iz;
+    for (size_t i = 0; i < N; i++) {
+        double *Ji = J + i * N;
+        const mat4v *p = &pre[i];
+        mat4v Y;
+        Ji[i] += zs;
+        LANES
+        {
+            double cc = ph[i].c[l], ss = ph[i].s[l];
+            double za = ss, zb = cc * t, zc = cc, zd = ss * t; /* Mz_i */
+            /* even odd -> odd */
+            Y.a[l] = p->a[l] * za + p->b[l] * zc;
+            Y.b[l] = p->a[l] * zb - p->b[l] * zd;
+            Y.c[l] = p->d[l] * zc - p->c[l] * za;
+            Y.d[l] = p->c[l] * zb + p->d[l] * zd;
+        }
+        for (size_t j = i + 1; j < N; j++) {
+            const mat4v *r = &R[j];
+            double tr[SPIN_NB];
+            /* Tr(odd odd') = (b c' - a a') + (c b' - d d') */
+            LANES tr[l] = (Y.b[l] * r->c[l] - Y.a[l] * r->a[l]) +
+                          (Y.c[l] * r->b[l] - Y.d[l] * r->d[l]);
+            double acc = 0;
+            for (int l = 0; l < SPIN_NB; l++)
+                acc += tr[l];
+            Ji[j] += acc;
+            LANES
+            {
+                /* Y M_j, odd even -> odd, M_j = even (c, s t, s, c t) */
+                double ma = ph[j].c[l], mb = ph[j].s[l] * t, mc = ph[j].s[l], md = ph[j].c[l] * t;
+                double ya = Y.a[l], yb = Y.b[l], yc = Y.c[l], yd = Y.d[l];
+                Y.a[l] = ya * ma + yb * mc;
+                Y.b[l] = yb * md - ya * mb;
+                Y.c[l] = yc * ma - yd * mc;
+                Y.d[l] = yc * mb + yd * md;
+            }
+            if (((j - i) & 31) == 31)
+                flush_lanes(&Y);
+        }
+    }
+}
+
 /* lane phases at q_l = q0 + (l + 1) dq, exactly */
 static void ising_phases(spin_ctx *c, const double *w, double q0, double dq)
 {
@@ -311,6 +404,33 @@ static void ising_phases(spin_ctx *c, const double *w, double q0, double dq)
             c->ph[j].c[l] = cos(q * w[j]);
             c->ph[j].s[l] = sin(q * w[j]);
         }
+}
+
+/* the first chunk's phases (q = hq .. SPIN_NB hq) and the rotation to
+ * the next chunk's */
+static void ising_phases_start(spin_ctx *c, const double *w, double hq)
+{
+    ising_phases(c, w, 0.0, hq);
+    for (size_t j = 0; j < c->N; j++) {
+        c->rot[2 * j] = cos(SPIN_NB * hq * w[j]);
+        c->rot[2 * j + 1] = sin(SPIN_NB * hq * w[j]);
+    }
+}
+
+/* the phases advance from one chunk to the next by a rotation (n / SPIN_NB
+ * of them: rounding ~1e-15) */
+SPIN_CLONES
+static void ising_phases_next(spin_ctx *c)
+{
+    for (size_t j = 0; j < c->N; j++) {
+        double rc = c->rot[2 * j], rs = c->rot[2 * j + 1];
+        LANES
+        {
+            double cc = c->ph[j].c[l], ss = c->ph[j].s[l];
+            c->ph[j].c[l] = cc * rc - ss * rs;
+            c->ph[j].s[l] = ss * rc + cc * rs;
+        }
+    }
 }
 
 /* complex helpers on (re, im) pairs */
@@ -483,11 +603,7 @@ static int data_unit_c(spin_ctx *c, const double *w, double theta, double *d, do
         /* lanes of SPIN_NB nodes; the phases advance from one chunk to the
          * next by a rotation (n / SPIN_NB of them: rounding ~1e-15) */
         if (cache != CACHE_USE) {
-            ising_phases(c, w, 0.0, hq);
-            for (size_t j = 0; j < N; j++) {
-                c->rot[2 * j] = cos(SPIN_NB * hq * w[j]);
-                c->rot[2 * j + 1] = sin(SPIN_NB * hq * w[j]);
-            }
+            ising_phases_start(c, w, hq);
         }
         for (size_t k0 = 0; k0 < n; k0 += SPIN_NB) {
             const phasev *ph = c->ph;
@@ -531,17 +647,8 @@ static int data_unit_c(spin_ctx *c, const double *w, double theta, double *d, do
                     LANES acc += wj[l] * c->Bv[i * SPIN_NB + l];
                     jv[i] += acc;
                 }
-            if (cache == CACHE_USE)
-                continue;
-            for (size_t j = 0; j < N; j++) {
-                double rc = c->rot[2 * j], rs = c->rot[2 * j + 1];
-                LANES
-                {
-                    double cc = c->ph[j].c[l], ss = c->ph[j].s[l];
-                    c->ph[j].c[l] = cc * rc - ss * rs;
-                    c->ph[j].s[l] = ss * rc + cc * rs;
-                }
-            }
+            if (cache != CACHE_USE)
+                ising_phases_next(c);
         }
     } else
         for (size_t k = 1; k <= n; k++) {
@@ -564,6 +671,48 @@ static int data_unit_c(spin_ctx *c, const double *w, double theta, double *d, do
         *lc = M_LN2 + lsum;
     if (s2)
         *s2 = ssum;
+    return SYM_OK;
+}
+
+/* One ising unit's dense data Jacobian J (N x N, symmetric),
+ *     J_ij = d D_i / d w_j = E[v_i v_j sech^2(I - theta)],
+ * on the nodes of data_unit_c (the same trapezoid; J u equals its jv up to
+ * rounding), and s2 = E[sech^2(I - theta)] as there. */
+static int data_unit_dense(spin_ctx *c, const double *w, double theta, double *s2, double *J,
+                           char *err)
+{
+    size_t N = c->N, n = 0;
+    double hq = 0;
+    int st = nodes_of(c, w, theta, &hq, &n, err);
+    if (st)
+        return st;
+    double base = hq / M_PI;
+    /* q = 0 node: base C_ij, C circulant: C_ij = (C e_0)_{(j - i) mod N} */
+    memset(c->A, 0, N * sizeof *c->A);
+    c->A[0] = 1;
+    conv_C(c, c->A, c->cw);
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = i; j < N; j++)
+            J[i * N + j] = base * c->cw[j - i];
+    double ssum = base;
+    ising_phases_start(c, w, hq);
+    for (size_t k0 = 0; k0 < n; k0 += SPIN_NB) {
+        ising_chunk(c, c->ph, c->pre, c->suf, CHUNK_BOTH, NULL, NULL, NULL, c->Zv);
+        double wl[SPIN_NB];
+        LANES wl[l] = 0;
+        for (size_t l = 0; l < SPIN_NB && k0 + l < n; l++) {
+            double q = hq * (double)(k0 + l + 1), wt = hq / sinh(0.5 * M_PI * q);
+            double cq = cos(q * theta);
+            ssum += wt * q * (c->Zv[l] * cq);
+            wl[l] = wt * q * cq;
+        }
+        ising_pairs(c, c->ph, c->pre, c->suf, wl, J);
+        ising_phases_next(c);
+    }
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = i + 1; j < N; j++)
+            J[j * N + i] = J[i * N + j];
+    *s2 = ssum;
     return SYM_OK;
 }
 
@@ -595,6 +744,7 @@ static void spin_free(void *ctx)
     free(c->B);
     free(c->cw);
     free(c->wj);
+    free(c->jd);
     free(c->jc_off);
     free(c->jc_pre);
     free(c->jc_suf);
@@ -758,6 +908,21 @@ static int spin_data_jac_setup(void *ctx, const double *w, double *pd, char *err
     spin_ctx *c = ctx;
     size_t N = c->N;
     memcpy(c->wj, w, c->M * N * sizeof *w);
+    /* the dense matrices on the first set-up (the hooks never need them);
+     * without the memory, the kernel route */
+    if (c->kind == SPIN_ISING && N <= FLOW_SPIN_DENSE_NMAX && !c->jd)
+        c->jd = malloc(c->M * N * N * sizeof *c->jd);
+    if (c->jd) {
+        for (size_t mu = 0; mu < c->M; mu++) {
+            double s2;
+            int st = data_unit_dense(c, w + mu * N, c->theta[mu], &s2, c->jd + mu * N * N, err);
+            if (st)
+                return st;
+            for (size_t k = 0; k < N; k++)
+                pd[mu * N + k] = c->data->lambda[k] * s2;
+        }
+        return SYM_OK;
+    }
     int st0 = cache_reserve(c, w, err);
     if (st0)
         return st0;
@@ -773,10 +938,28 @@ static int spin_data_jac_setup(void *ctx, const double *w, double *pd, char *err
     return SYM_OK;
 }
 
+/* y = J x for a symmetric J (N x N), as a sum of its rows times x_j: no
+ * reduction in the inner loop, so it vectorises */
+SPIN_CLONES
+static void dense_apply(size_t N, const double *J, const double *x, double *y)
+{
+    memset(y, 0, N * sizeof *y);
+    for (size_t j = 0; j < N; j++) {
+        const double *Jj = J + j * N, xj = x[j];
+        for (size_t i = 0; i < N; i++)
+            y[i] += Jj[i] * xj;
+    }
+}
+
 static void spin_data_jac_apply(void *ctx, const double *v, double *out)
 {
     spin_ctx *c = ctx;
     size_t N = c->N;
+    if (c->jd) {
+        for (size_t mu = 0; mu < c->M; mu++)
+            dense_apply(N, c->jd + mu * N * N, v + mu * N, out + mu * N);
+        return;
+    }
     char err[SYM_ERRLEN];
     for (size_t mu = 0; mu < c->M; mu++)
         /* cannot fail: the frozen weights passed nodes_of at set-up */

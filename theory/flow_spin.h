@@ -34,6 +34,19 @@
  * and keeps tanh(g_i + sum w h) of each for the Jacobian (2^M N doubles). */
 #define FLOW_SPIN_M_MAX 16
 
+/* Largest N whose ising data Jacobian is kept dense (M N^2 doubles), so
+ * that CVODE's J v are matrix-vector products: its set-up costs O(N^2) per
+ * q node against O(N) for one J v through the transfer-matrix products,
+ * and one frozen Jacobian serves ~50-70 J v.  Measured (CPU s per run,
+ * theory --hidden spin --beta 1 --T 200 --rtol 1e-8, dense / kernel, 2
+ * December): N = 100 0.056 / 0.087, 200 0.11 / 0.14, 400 0.40 / 0.43,
+ * 700 1.24 / 1.02.  Beyond
+ * it (and for bump) J v runs the kernel.  -DFLOW_SPIN_DENSE_NMAX=0 turns
+ * the dense route off (for measurements). */
+#ifndef FLOW_SPIN_DENSE_NMAX
+#define FLOW_SPIN_DENSE_NMAX 400
+#endif
+
 /* For tests and analysis: the data model's characteristic functions at
  * one q for a single profile w (N): A[2i], A[2i+1] = Re, Im E[v_i e^{i q
  * I}], I = w.v, and Z[0], Z[1] = Re, Im E[e^{i q I}].  SYM_EINVAL for a
