@@ -425,6 +425,53 @@ double pinning_ks2(double *a, size_t na, double *b, size_t nb)
     return d;
 }
 
+double pinning_interp(const double *L, size_t n, double N, double x0, double x)
+{
+    double h = N / (double)n, y = wrap(x - x0, N) / h;
+    size_t j = (size_t)floor(y);
+    if (j >= n)
+        j = n - 1;
+    double f = y - (double)j;
+    return (1 - f) * L[j] + f * L[(j + 1) % n];
+}
+
+/* E_T[L] over the grid, log-sum-exp safe */
+static double mean_at(const double *L, size_t n, double T)
+{
+    double mx = -INFINITY, z = 0, s = 0;
+    for (size_t j = 0; j < n; j++)
+        mx = fmax(mx, L[j]);
+    for (size_t j = 0; j < n; j++) {
+        double e = exp((L[j] - mx) / T);
+        z += e;
+        s += e * L[j];
+    }
+    return s / z;
+}
+
+double pinning_fit_temperature(const double *L, size_t npts, const double *Ls, size_t n,
+                               double T_lo, double T_hi)
+{
+    double m = 0;
+    for (size_t k = 0; k < n; k++)
+        m += Ls[k];
+    m /= (double)n;
+    /* E_T[L] falls as T rises (d E / d(1/T) = Var(L) >= 0): bisect log T */
+    double a = log(T_lo), b = log(T_hi);
+    if (mean_at(L, npts, T_lo) <= m)
+        return T_lo;
+    if (mean_at(L, npts, T_hi) >= m)
+        return T_hi;
+    for (int it = 0; it < 200 && b - a > 1e-12; it++) {
+        double c = 0.5 * (a + b);
+        if (mean_at(L, npts, exp(c)) > m)
+            a = c;
+        else
+            b = c;
+    }
+    return exp(0.5 * (a + b));
+}
+
 int pinning_measure(const pinning_pred *pp, double N, const double *X, const double *t,
                     size_t nwalk, size_t nt, size_t k0, size_t nbins, pinning_meas *pm,
                     char *err)
@@ -475,6 +522,31 @@ int pinning_measure(const pinning_pred *pp, double N, const double *X, const dou
         pinning_hops(X + w * nt + k0, t + k0, nw, N, cw, pp->nw, &pm->hops, pm->tw, pm->dep);
     pm->time = (double)nwalk * (t[nt - 1] - t[k0]);
     pm->dwell = pm->hops ? pm->time / (double)pm->hops : NAN;
+    /* the fitted temperature (ys: the positions, unsorted order unneeded) */
+    for (size_t k = 0; k < n; k++)
+        ys[k] = pinning_interp(pp->LB, npts, N, pp->x0, ys[k]);
+    pm->T_fit = pinning_fit_temperature(pp->LB, npts, ys, n, 1e-3 * pp->T_eff, 1e3 * pp->T_eff);
+    double *Pf = malloc(npts * sizeof *Pf);
+    if (!Pf) {
+        st = sym_error(err, SYM_ENOMEM, "pinning: out of memory");
+        goto done;
+    }
+    {
+        double mx = -INFINITY, z = 0;
+        for (size_t j = 0; j < npts; j++)
+            mx = fmax(mx, pp->LB[j]);
+        for (size_t j = 0; j < npts; j++)
+            z += (Pf[j] = exp((pp->LB[j] - mx) / pm->T_fit)) * pp->h;
+        for (size_t j = 0; j < npts; j++)
+            Pf[j] /= z;
+    }
+    memcpy(ys, xs, n * sizeof *ys);
+    pm->ks_fit = pinning_ks(ys, n, N, Pf, npts, pp->x0);
+    free(Pf);
+    if ((st = pinning_deff_passage(pp->LB, npts, N, pm->T_fit, &pm->deff_fit, err)) ||
+        (st = pinning_dwell_pred(pp->LB, npts, N, pm->T_fit, pp->D * pm->T_fit / pp->T_eff,
+                                 pp->well, pp->nw, &pm->dwell_fit, NULL, err)))
+        goto done;
 done:
     free(xs);
     free(ys);
@@ -539,4 +611,9 @@ void pinning_write(const pinning_pred *pp, const pinning_meas *pm, double D_meas
     traj_summary_num(fsum, "D_eff_pred", pp->D * pp->deff_lj);
     traj_summary_num(fsum, "D_eff_meas", D_meas);
     traj_summary_num(fsum, "D_eff_meas_over_pred", D_meas / (pp->D * pp->deff_lj));
+    traj_summary_num(fsum, "T_fit", pm->T_fit);
+    traj_summary_num(fsum, "T_fit_over_T_eff", pm->T_fit / pp->T_eff);
+    traj_summary_num(fsum, "ks_fit", pm->ks_fit);
+    traj_summary_num(fsum, "D_eff_fit", pp->D * pm->T_fit / pp->T_eff * pm->deff_fit);
+    traj_summary_num(fsum, "dwell_fit", pm->dwell_fit);
 }

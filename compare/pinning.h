@@ -120,12 +120,28 @@ typedef struct {
     double time, dwell;      /* observed time after formation, time / hops  */
     double *tw;              /* per well: time as the last bottom reached   */
     size_t *dep;             /* per well: departures                        */
+    /* the diagnostic: the temperature T_fit that maximises the likelihood
+     * of the pooled centres under P_T(X) ∝ exp(L_B / T) (L_B linear
+     * between nodes), and at it the KS distance, D_eff / D and the dwell
+     * on the same wells with the bare D scaled by T_fit / T_eff (T_eff =
+     * D |dw* / dX|^2 at fixed shape).  T_fit / T_eff > 1: the walk is
+     * hotter than the leading order in nu / b says. */
+    double T_fit, ks_fit, deff_fit, dwell_fit;
 } pinning_meas;
+
+/* The maximum-likelihood T of the values Ls[0..n-1] (L_B at the samples)
+ * under P_T ∝ exp(L / T) on the grid L[0..npts-1]: the root of mean(Ls) =
+ * E_T[L], in [T_lo, T_hi]; the nearer end if there is none. */
+double pinning_fit_temperature(const double *L, size_t npts, const double *Ls, size_t n,
+                               double T_lo, double T_hi);
 
 int pinning_measure(const pinning_pred *pp, double N, const double *X, const double *t,
                     size_t nwalk, size_t nt, size_t k0, size_t nbins, pinning_meas *pm,
                     char *err);
 void pinning_meas_free(pinning_meas *pm);
+
+/* L at x (mod N) on the periodic centre grid c_j = x0 + j h, linear. */
+double pinning_interp(const double *L, size_t n, double N, double x0, double x);
 
 /* Two-sample KS distance of a and b (sorted in place). */
 double pinning_ks2(double *a, size_t na, double *b, size_t nb);

@@ -227,6 +227,34 @@ START_TEST(test_lj_vs_passage)
 }
 END_TEST
 
+/* the fitted temperature: for L = a cos(2 pi x / N) the mean of L under
+ * e^{L/T} is a I1(a/T) / I0(a/T) (the periodic trapezoid is spectrally
+ * accurate); values whose mean is that give back T */
+START_TEST(test_fit_temperature)
+{
+    const size_t n = 400;
+    const double a = 0.05;
+    double L[400];
+    for (size_t j = 0; j < n; j++)
+        L[j] = a * cos(2 * M_PI * (double)j / (double)n);
+    const double T0s[] = {0.004, 0.02, 0.3};
+    for (size_t q = 0; q < 3; q++) {
+        double r = a / T0s[q], mean = a * gsl_sf_bessel_I1(r) / gsl_sf_bessel_I0(r);
+        double Ls[3] = {mean - 0.01, mean, mean + 0.01};
+        double T = pinning_fit_temperature(L, n, Ls, 3, 1e-4, 10);
+        ck_assert_msg(fabs(T / T0s[q] - 1) < 1e-8, "T_fit %.12g, want %.12g", T, T0s[q]);
+    }
+    /* a mean above max L: the lowest T allowed */
+    double hi = 2 * a;
+    ck_assert_double_eq(pinning_fit_temperature(L, n, &hi, 1, 1e-4, 10), 1e-4);
+    /* the interpolation between nodes, on a grid offset by x0 */
+    double c[4] = {1, 3, 2, 0};
+    ck_assert_double_eq_tol(pinning_interp(c, 4, 8, 0.5, 0.5 + 2.0 * 1.25), 2.75, 1e-12);
+    ck_assert_double_eq_tol(pinning_interp(c, 4, 8, 0.5, 0.5 + 7.0), 0.5, 1e-12);   /* wraps */
+    ck_assert_double_eq_tol(pinning_interp(c, 4, 8, 0.5, 0.5 - 8.0), 1.0, 1e-12);
+}
+END_TEST
+
 START_TEST(test_wells_merge)
 {
     /* two deep wells and a shallow bump of depth 0.05 on the slope of one:
@@ -399,6 +427,7 @@ Suite *pinning_suite(void)
     tcase_add_test(tc, test_mfpt_closed_forms);
     tcase_add_test(tc, test_cosine_deff_dwell);
     tcase_add_test(tc, test_lj_vs_passage);
+    tcase_add_test(tc, test_fit_temperature);
     tcase_add_test(tc, test_wells_merge);
     tcase_add_test(tc, test_hops);
     suite_add_tcase(s, tc);
