@@ -10,7 +10,8 @@ set output out.'.'.term
 set multiplot layout 3,1 title 'Centre of a pinned receptive field: prediction on the training set against the measured histogram'
 set xrange [0:N]
 set grid
-set key top right font ',11'
+set key top center font ',11' opaque
+set yrange [0:*]
 set ylabel 'density of X mod N (1/site)'
 do for [k=1:3] {
     f = k == 1 ? f1 : (k == 2 ? f2 : f3)

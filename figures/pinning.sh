@@ -5,7 +5,7 @@
 # minibatches (--sampling replace), exact model term, one binary unit; the
 # pooled centres after formation against P(X) of that set's landscape.
 #
-#   pinning   three panels, one per B in PIN_B (default 30000 100000
+#   pinning   three panels, one per B in PIN_B (default 30000 400000
 #             3000000: pinned in one well, pinned with hops between wells,
 #             nearly free), predicted P(X) against the measured histogram.
 #
@@ -20,7 +20,7 @@ bin=$1 data=$2/pinning out=$3
 jobs=$(nproc 2>/dev/null || echo 2)
 mkdir -p "$data" "$out"
 key() { awk -F'\t' -v k="$2" '$1 == k { print $2 }' "$1/summary.tsv"; }
-Bs=${PIN_B:-30000 100000 3000000}
+Bs=${PIN_B:-30000 400000 3000000}
 i=0
 args=""
 for B in $Bs; do
@@ -30,7 +30,7 @@ for B in $Bs; do
         --sampling replace --lr 0.02 --batch 10 --B "$B" --T "${PIN_T:-20000}" \
         --snapshots 2000 --seeds "${PIN_SEEDS:-4}" --seed 1 --jobs "$jobs" --pinning \
         --pin-points 200 --out "$d" > /dev/null
-    t=$(printf 'B = %s:  P_{max}/P_{min} = %.3g,  %s wells,  KS to P(X) %.3f,  to uniform %.3f,  %s hops' \
+    t=$(printf 'B = %s:  P_{max}/P_{min} = %.3g,  wells %s,  KS to P(X) %.3f,  to uniform %.3f,  hops %s' \
         "$B" "$(key "$d" pin_P_ratio)" "$(key "$d" wells)" "$(key "$d" ks_pred)" \
         "$(key "$d" ks_uniform_pin)" "$(key "$d" hops)")
     args="$args f$i='$d/pinning.tsv'; t$i='$t';"
