@@ -24,7 +24,9 @@ static const char about[] =
     "count from T, lr and batch.  Resumable: a rerun only runs the seeds without a result;\n"
     "--list-tasks / --task ID / --mpi spread the seeds (core/task.h).  D_pred, D_pcd, D_total:\n"
     "the prediction of theory/restore.h (M = 1, spin or gaussian, SGD), computed once.\n"
-    "sim's log-likelihood is computed at the final snapshot only.";
+    "sim's log-likelihood is computed at the final snapshot only.  --pinning (M = 1, exact,\n"
+    "--sampling replace): every seed trains on the one set sim --seed S --B B draws; the pooled\n"
+    "centres after formation against P(X) of its landscape (SPEC.md 8), hops between wells.";
 
 int cmd_diffusion(int argc, char **argv, char *err)
 {
@@ -42,7 +44,7 @@ int cmd_diffusion(int argc, char **argv, char *err)
     double gamma = 1, theta = 0, gamma_m = 1, theta_m = 0;
     int seen_e = 0, seen_gm = 0, seen_tm = 0;
     unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
-    opt_spec spec[OPTC_MAX + 24 + OPT_TASK_N];
+    opt_spec spec[OPTC_MAX + 27 + OPT_TASK_N];
     size_t n = opt_common_spec(&oc, which, spec);
     /* sim's options (cli/cmd_sim.c), as there */
     const opt_spec more[] = {
@@ -77,6 +79,11 @@ int cmd_diffusion(int argc, char **argv, char *err)
         {"fit-frac", OPT_DOUBLE, &c.fit_frac, "pooled fit over lags <= this x the window", NULL,
          NULL},
         {"jobs", OPT_SIZE, &c.jobs, "worker processes (default: cores online)", NULL, NULL},
+        {"pinning", OPT_FLAG, &c.pin_data, "every seed on the one training set of --seed; "
+         "pinning.tsv, wells.tsv: centres against P(X) (compare/pinning.h)", NULL, NULL},
+        {"pin-points", OPT_SIZE, &c.pin_points, "pinning: landscape points over the ring "
+         "(0: 8 N)", NULL, NULL},
+        {"pin-bins", OPT_SIZE, &c.pin_bins, "pinning: histogram bins (0: N)", NULL, NULL},
     };
     for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
         spec[n++] = more[k];

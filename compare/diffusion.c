@@ -10,6 +10,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "compare/pinning.h"
 #include "core/err.h"
 #include "core/obs.h"
 #include "core/rng.h"
@@ -80,6 +81,16 @@ int diffusion_config_check(const diffusion_config *c, char *err)
     if (c->snapshots > SNAP_MAX)
         return sym_error(err, SYM_EINVAL, "snapshots = %zu: need 0 (auto) .. %d", c->snapshots,
                          (int)SNAP_MAX);
+    if (c->pin_data) {
+        const train_config *tc = &c->sim.train;
+        if (tc->M != 1 || tc->term != TRAIN_EXACT || smp != TRAIN_REPLACE)
+            return sym_error(err, SYM_EINVAL, "pinning needs M = 1, --model-term exact and "
+                             "--sampling replace (the white-noise case of P(X)), not M = %zu, "
+                             "%s, %s", tc->M, train_term_name(tc->term),
+                             train_sampling_name(smp));
+        if (c->pin_points && c->pin_points < 3)
+            return sym_error(err, SYM_EINVAL, "pin_points = %zu: need at least 3", c->pin_points);
+    }
     size_t K;
     return sim_plan(&c->sim, c->data.N, c->B, &K, err);
 }
@@ -453,6 +464,10 @@ static int task_params(void *ctx, size_t t, traj_header *h)
     st = st ? st : traj_header_set(h, "seed_index", "%zu", t);
     st = st ? st : traj_header_set(h, "task_seed", "%llu",
                                    (unsigned long long)task_seed(c->seed, t));
+    /* only when set: the task parameters of other runs stay as they were */
+    if (c->pin_data)
+        st = st ? st : traj_header_set(h, "pinning-data-seed", "%llu",
+                                       (unsigned long long)c->seed);
     return st;
 }
 
@@ -505,7 +520,8 @@ static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, cha
     sc.loglik_final = 1;   /* the O(B N) log-likelihood only at the end */
     size_t B = c->B;
     int8_t *v = NULL, *vt = NULL;
-    int st = sim_draw(m, ts, B, 0, &v, &vt, err);
+    /* pinning: the run's one training set, which the landscape uses too */
+    int st = sim_draw(m, c->pin_data ? c->seed : ts, B, 0, &v, &vt, err);
     traj_header h;
     traj_header_init(&h);
     if (!st && (run_header(&h, "sim", 0, NULL) ||
@@ -760,16 +776,57 @@ done:
     return st;
 }
 
+/* Pinning (c->pin_data): the prediction on the run's training set, w* of
+ * the theory flow of c->seed as restore_predict's, and the pooled walks of
+ * the formed seeds after the latest formation (e->k0) against it. */
+static int pin_run(const diffusion_config *c, const ring_model *m, const pool *p,
+                   const result *e, const restore_result *rp, int have, const char *note,
+                   pinning_pred *pp, pinning_meas *pm, char *err)
+{
+    if (!have)
+        return sym_error(err, SYM_EINVAL, "pinning needs the prediction of SPEC.md 8: %s", note);
+    if (!e->nf)
+        return sym_error(err, SYM_EINVAL, "pinning: no seed formed a field");
+    const train_config *tc = &c->sim.train;
+    size_t N = m->N, nt = p->nt;
+    restore_config rc;
+    restore_config_default(&rc);
+    double *w = malloc(N * sizeof *w), *X = malloc(e->nf * nt * sizeof *X);
+    int8_t *v = NULL, *vt = NULL;
+    int st = w && X ? SYM_OK : sym_error(err, SYM_ENOMEM, "out of memory");
+    st = st ? st : restore_fixed_point(m, &tc->unit, c->seed, rc.T_fix, w, err);
+    st = st ? st : sim_draw(m, c->seed, c->B, 0, &v, &vt, err);
+    st = st ? st : pinning_predict(m, &tc->unit, w, rp->eSe, rp->dwdX2, rp->center, tc->lr,
+                                   tc->batch, v, c->B, c->pin_points ? c->pin_points : 8 * N,
+                                   pp, err);
+    size_t f = 0;
+    for (size_t s = 0; !st && s < p->ns; s++)
+        if (p->formed[s])
+            memcpy(X + f++ * nt, p->w[s].X, nt * sizeof *X);
+    st = st ? st : pinning_measure(pp, (double)N, X, p->w[0].t, e->nf, nt, e->k0,
+                                   c->pin_bins ? c->pin_bins : N, pm, err);
+    free(w);
+    free(X);
+    free(v);
+    free(vt);
+    return st ? sym_context(err, st, "pinning") : SYM_OK;
+}
+
 static int write_files(const diffusion_config *c, const pool *p, const result *e,
                        const restore_result *rp, int have, size_t K, size_t ntodo, double t0,
-                       traj_header *h, const char *out, char *err)
+                       const pinning_pred *pp, const pinning_meas *pm, traj_header *h,
+                       const char *out, char *err)
 {
     run_files rf;
-    FILE *fc, *fm, *fs;
+    FILE *fc, *fm, *fs, *fp = NULL, *fw = NULL;
     int st = run_files_init(&rf, out, err);
     st = st ? st : run_files_open(&rf, "centres.tsv", h, &fc, err);
     st = st ? st : run_files_open(&rf, "msd.tsv", h, &fm, err);
     st = st ? st : run_files_open(&rf, "summary.tsv", h, &fs, err);
+    if (pp) {
+        st = st ? st : run_files_open(&rf, "pinning.tsv", h, &fp, err);
+        st = st ? st : run_files_open(&rf, "wells.tsv", h, &fw, err);
+    }
     if (st) {
         run_files_abort(&rf);
         return st;
@@ -875,6 +932,8 @@ static int write_files(const diffusion_config *c, const pool *p, const result *e
     traj_summary_num(fs, "tasks", (double)p->ns);
     traj_summary_num(fs, "tasks_run", (double)ntodo);
     traj_summary_num(fs, "wall_s", sys_now() - t0);
+    if (pp)
+        pinning_write(pp, pm, e->D, fp, fw, fs);
     return run_files_commit(&rf, err);
 }
 
@@ -891,6 +950,8 @@ int diffusion_run(const diffusion_config *c, traj_header *h, const char *out, ch
     gsl_rng *raux = NULL;
     pool p = {0};
     result e = {0};
+    pinning_pred pp = {0};
+    pinning_meas pm = {0};
     int lock = -1, collect = 0;
     if ((st = task_open(out, &c->sel, &lock, err)) || (st = ring_alloc(&m, &c->data, err)))
         goto done;
@@ -924,8 +985,13 @@ int diffusion_run(const diffusion_config *c, traj_header *h, const char *out, ch
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
     }
-    st = write_files(c, &p, &e, &rp, have, K, ntodo, t0, h, out, err);
+    if (c->pin_data && (st = pin_run(c, m, &p, &e, &rp, have, note, &pp, &pm, err)))
+        goto done;
+    st = write_files(c, &p, &e, &rp, have, K, ntodo, t0, c->pin_data ? &pp : NULL, &pm, h, out,
+                     err);
 done:
+    pinning_pred_free(&pp);
+    pinning_meas_free(&pm);
     sys_unlock(lock);
     ring_free(m);
     pool_free(&p);

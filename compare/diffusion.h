@@ -68,6 +68,14 @@ typedef struct {
     double fit_frac;       /* pooled fit over lags <= fit_frac x window    */
     uint64_t seed;
     int progress;
+    /* pinning (compare/pinning.h, SPEC.md 8): every seed trains on the one
+     * training set sim_draw(seed, B) (not its own), and pinning.tsv,
+     * wells.tsv and the pin_ summary keys set the pooled centres after
+     * formation against P(X) of that set.  M = 1, exact model term,
+     * sampling replace (the white-noise case of the prediction). */
+    int pin_data;
+    size_t pin_points;     /* landscape grid over the ring (0: 8 N)        */
+    size_t pin_bins;       /* histogram bins (0: N, one per site)          */
 } diffusion_config;
 
 /* Defaults: ising N = 100 beta = 1, binary hidden M = 1, exact model term,

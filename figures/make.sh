@@ -99,6 +99,12 @@ fi
 # from it against epochs.
 log "diffusion"
 DIFF_PAPER="${DIFFUSION:-0}" bash figures/diffusion.sh "$bin" "$data" "$out"
+# Pinning at finite B (issue 9 item 5; SPEC.md 8): figures/pinning.sh, the
+# predicted P(X) of one training set against the measured centres at three
+# B (fast default: T = 2e4, 4 seeds per B, 65 s of CPU; PIN_T, PIN_SEEDS,
+# PIN_B).
+log "pinning"
+bash figures/pinning.sh "$bin" "$data" "$out"
 
 # XY data (issue 10; SPEC.md 9): the paper's Fig. 8 (100 exact
 # configurations, a second) and Fig. 13d-e (the data-only threshold sweep of
