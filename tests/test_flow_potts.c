@@ -23,6 +23,8 @@
 #include "tests/suites.h"
 #include "theory/flow.h"
 #include "theory/flow_potts.h"
+#include "theory/run.h"
+#include "core/traj.h"
 
 #define REQUIRE(cond, ...) do { if (!(cond)) ck_abort_msg(__VA_ARGS__); } while (0)
 
@@ -420,6 +422,98 @@ START_TEST(test_p2_spin_flow)
 }
 END_TEST
 
+/* ---- theory_run on xy: the files ------------------------------------------- */
+
+/* theory_run with binary units on a small xy ring: weights.tsv has the
+ * SPEC 5 Potts layout (t mu c w_0 .. w_{N-1}) starting from
+ * flow_potts_init_weights, every snapshot in the gauge, and the
+ * trajectory's log-likelihood at the last snapshot equals the enumerated
+ * one of the written weights and theta. */
+START_TEST(test_run_files)
+{
+    char err[SYM_ERRLEN], dir[] = "/tmp/symrbm_flow_potts_XXXXXX", path[300];
+    ck_assert(mkdtemp(dir) != NULL);
+    size_t N = 5, P = 3, M = 2, S = 3, NP = N * P, n;
+    double beta = 1.1;
+    ring_model *dm = model_of("xy", N, P, beta);
+    theory_config c;
+    theory_config_default(&c);
+    c.family = &flow_family_spin;
+    c.M = M;
+    c.T = 3;
+    c.snapshots = S;
+    c.init_scale = 0.8;
+    traj_header h;
+    traj_header_init(&h);
+    ck_assert_msg(theory_run(&c, dm, &h, dir, NULL, NULL, err) == SYM_OK, "%s", err);
+    traj_header_free(&h);
+    traj_table tw, tt, tth;
+    snprintf(path, sizeof path, "%s/weights.tsv", dir);
+    ck_assert_msg(traj_read(path, &tw, err) == SYM_OK, "%s", err);
+    snprintf(path, sizeof path, "%s/trajectory.tsv", dir);
+    ck_assert_msg(traj_read(path, &tt, err) == SYM_OK, "%s", err);
+    snprintf(path, sizeof path, "%s/theta.tsv", dir);
+    ck_assert_msg(traj_read(path, &tth, err) == SYM_OK, "%s", err);
+    ck_assert_uint_eq(tw.ncol, N + 3);
+    ck_assert_uint_eq(tw.nrow, (S + 1) * M * P);
+    ck_assert_str_eq(tw.col[2], "c");
+    ck_assert_str_eq(tw.col[3], "w_0");
+    double w0[2 * 15], w[2 * 15], th[2];
+    ck_assert_int_eq(flow_potts_init_weights(c.seed, N, P, M, c.init_scale, w0), 0);
+    for (size_t row = 0; row < tw.nrow; row++) {
+        const double *x = tw.x + row * tw.ncol;
+        size_t snap = row / (M * P), mu = (size_t)x[1], cc = (size_t)x[2];
+        ck_assert_uint_eq(mu, row / P % M);
+        ck_assert_uint_eq(cc, row % P);
+        for (size_t i = 0; i < N; i++) {
+            if (snap == 0)
+                REQUIRE(x[3 + i] == w0[mu * NP + i * P + cc], "w(0) is not flow_potts_init_weights: %.17g vs %.17g (row %zu, i %zu)", x[3 + i], w0[mu * NP + i * P + cc], row, i);
+            if (snap == S)
+                w[mu * NP + i * P + cc] = x[3 + i];
+        }
+        if (cc == P - 1)   /* the block of one (t, mu) is complete: the gauge */
+            for (size_t i = 0; i < N; i++) {
+                double sum = 0;
+                for (size_t k = 0; k < P; k++)
+                    sum += tw.x[(row - k) * tw.ncol + 3 + i];
+                REQUIRE(fabs(sum) < 1e-13, "weights leave the gauge: %g", sum);
+            }
+    }
+    ck_assert_uint_eq(tth.nrow, (S + 1) * M);
+    for (size_t mu = 0; mu < M; mu++)
+        th[mu] = tth.x[(S * M + mu) * tth.ncol + 2];
+    REQUIRE(fabs(th[0]) + fabs(th[1]) > 1e-6, "theta did not move: no test of it");
+    int cl = traj_table_col(&tt, "loglik");
+    ck_assert_int_ge(cl, 0);
+    double L = tt.x[(tt.nrow - 1) * tt.ncol + (size_t)cl];
+    /* enumeration: L = sum_v p(v) log P_model(v) */
+    double *pv = xy_enum(N, P, beta, &n), *lw = malloc(n * sizeof *lw), lmax = -INFINITY, Z = 0, ref = 0;
+    size_t v[8];
+    for (size_t idx = 0; idx < n; idx++) {
+        states(idx, N, P, v);
+        double s = 0;
+        for (size_t mu = 0; mu < M; mu++)
+            s += log(2 * cosh(input(w + mu * NP, v, N, P) - th[mu]));
+        lw[idx] = s;
+        lmax = fmax(lmax, s);
+    }
+    for (size_t idx = 0; idx < n; idx++)
+        Z += exp(lw[idx] - lmax);
+    for (size_t idx = 0; idx < n; idx++)
+        ref += pv[idx] * (lw[idx] - lmax - log(Z));
+    REQUIRE(fabs(L - ref) < 1e-10 * fabs(ref), "trajectory loglik %.17g, enumeration %.17g", L, ref);
+    free(pv);
+    free(lw);
+    traj_table_free(&tw);
+    traj_table_free(&tt);
+    traj_table_free(&tth);
+    ring_free(dm);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *flow_potts_suite(void)
 {
     Suite *s = suite_create("flow_potts");
@@ -431,6 +525,7 @@ Suite *flow_potts_suite(void)
     tcase_add_test(tc, test_gauge);
     tcase_add_test(tc, test_linear_rate);
     tcase_add_test(tc, test_p2_spin_flow);
+    tcase_add_test(tc, test_run_files);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -83,8 +83,10 @@ int theory_run_potts(const theory_config *c, const ring_model *m, traj_header *h
         return st;
     size_t N = m->N, P = m->P, M = c->M, S = c->snapshots, NP, MNP;
     if ((st = sym_alloc_check(N, P, sizeof(double), "N*P weights", &NP, err)) ||
-        (st = sym_alloc_check(M, NP, sizeof(double), "M*N*P weights", &MNP, err)))
+        (st = sym_alloc_check(M, N * P, sizeof(double), "M*N*P weights", &MNP, err)))
         return st;
+    NP = N * P;   /* sym_alloc_check gave bytes */
+    MNP = M * NP;
     double t0 = sys_now();
     if (run_stamp(h) || traj_header_set(h, "hidden", "%s", c->family->name) ||
         traj_header_set(h, "M", "%zu", M) || ring_header_set(m, h) ||
