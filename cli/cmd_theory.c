@@ -19,7 +19,9 @@ static const char about[] =
     "--restore, --attractor or --landscape B (one unit), also the symmetry-restoration\n"
     "predictions of SPEC.md 8 at the final profile: the diffusion constant D_pred of\n"
     "its centre for SGD step --lr and minibatch --batch, the Peierls-Nabarro spread,\n"
-    "the translation eigenvalue, and the pinning landscape of a finite training set.";
+    "the translation eigenvalue, and the pinning landscape of a finite training set.\n"
+    "With --data xy (Potts visible units, SPEC.md 9) the Potts flow: gaussian M = 1 or\n"
+    "spin M >= 1, learned hidden fields, weights in the zero-sum gauge (docs/files.md).";
 
 int cmd_theory(int argc, char **argv, char *err)
 {

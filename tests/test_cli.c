@@ -135,9 +135,9 @@ START_TEST(test_bad_input)
         char *a[] = {"", "theory", "--data", "xyz", "--out", d, NULL};
         expect_bad(a, "--data");
     }
-    {   /* xy exists (Potts units): the theory flow refuses it */
-        char *a[] = {"", "theory", "--data", "xy", "--out", d, NULL};
-        expect_bad(a, "Potts visible units (P = 10)");
+    {   /* xy (Potts units): the theory flow has no learned visible fields */
+        char *a[] = {"", "theory", "--data", "xy", "--fields", "learn", "--out", d, NULL};
+        expect_bad(a, "Potts visible units");
     }
     {
         char *a[] = {"", "phase", "--N", "50,2", NULL};

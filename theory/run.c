@@ -1,6 +1,7 @@
 /* run (theory): theory_run (theory/run.h). */
 #include "theory/run.h"
 #include "theory/flow_spin.h"
+#include "theory/run_potts.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -92,31 +93,16 @@ static void write_spectrum(FILE *fp, const ring_model *m, double l2)
 static int potts_spectrum_run(const theory_config *c, const ring_model *m, traj_header *h, const char *out,
                               char *err)
 {
-    size_t N = m->N, P = m->P, top = 0;
+    size_t N = m->N, P = m->P;
     double *lam = malloc(sizeof(double) * N * P);
     if (!lam)
         return sym_error(err, SYM_ENOMEM, "out of memory (N = %zu, P = %zu)", N, P);
-    int st = ring_potts_spectrum(m, lam, err);
-    for (size_t j = 1; j < N * P && !st; j++)
-        top = lam[j] > lam[top] ? j : top;
-    if (!st && (traj_header_set(h, "lambda_top", "%.17g", lam[top]) ||
-                traj_header_set(h, "lambda_top_k", "%zu", top / P) ||
-                traj_header_set(h, "lambda_top_p", "%zu", top % P) ||
-                traj_header_set(h, "Lambda_XY", "%.17g", lam[top] * (double)(P * P) / (double)(P - 1)) ||
-                traj_header_set(h, "entropy_per_site", "%.17g", m->entropy / (double)N)))
-        st = sym_error(err, SYM_ENOMEM, "out of memory");
+    int st = theory_potts_spectrum(m, h, lam, err);
     run_files rf;
     FILE *fp;
     if (!st && !(st = run_files_init(&rf, out, err))) {
         if (!(st = run_files_open(&rf, "spectrum.tsv", h, &fp, err))) {
-            fprintf(fp, "k\tp\tlambda\trate\n");
-            for (size_t j = 0; j < N * P; j++) {
-                fprintf(fp, "%zu\t%zu\t", j / P, j % P);
-                traj_put(fp, lam[j]);
-                fputc('\t', fp);
-                traj_put(fp, lam[j] - 1.0 / (double)P - c->l2);
-                fputc('\n', fp);
-            }
+            theory_potts_spectrum_write(fp, lam, N, P, c->l2);
             st = run_files_commit(&rf, err);
         }
         run_files_abort(&rf);
@@ -251,6 +237,8 @@ int theory_run(const theory_config *c, const ring_model *m, traj_header *h, cons
     int st = theory_config_check(c, err);
     if (st)
         return st;
+    if (m->P && !c->spectrum_only)   /* Potts visible units: theory/run_potts.h */
+        return theory_run_potts(c, m, h, out, w_final, r, err);
     if (!c->spectrum_only && (st = ring_require_spin(m, "the theory flow", err)))
         return st;
     size_t N = m->N, S = c->snapshots, M = c->M, MN;
