@@ -5,7 +5,7 @@
 # k nu/b per unit t (lines; k = e^T Sigma e / (2 |dw*/dX|^2) from
 # theory/restore.h).  Lower panel: D / D_pred with the acceptance band
 # [0.8, 1.25].  Gaussian points drawn open where at least one seed's field
-# broke up (R < 0.5 after formation, table column broken).
+# broke up (norm2 or R < 0.5 after formation, table column broken).
 # in: in (figures/data/diffusion_lr.tsv layout), kb, kg (D_pred / (nu/b) of
 # spin and gaussian units), term, out
 load 'figures/common.gp'
@@ -18,10 +18,10 @@ set bmargin at screen 0.42
 set logscale xy
 set format x ''
 set format y '10^{%T}'
-set xrange [7e-5:1.5e-2]
+set xrange [7e-5:4e-3]
 set ylabel 'D (sites^2 per unit t)'
 set title 'Centre diffusion constant against {/Symbol n}/b (online sampling, exact model term)'
-set key top left font ',13' spacing 1.1
+set key bottom right font ',13' spacing 1.1
 set grid
 sp(c) = strcol(1) eq 'spin' ? column(c) : 1/0
 ga(c) = strcol(1) eq 'gaussian' && column(16) == 0 ? column(c) : 1/0
@@ -32,15 +32,15 @@ plot kb * x with lines ls 1 dt 2 title 'binary: D_{pred} (leading order)', \
      in skip 1 using (ga(4)):7:8:9 with yerrorbars ls 2 pt 5 title 'gaussian: measured, no break-up', \
      in skip 1 using (gb(4)):7:8:9 with yerrorbars ls 2 pt 4 title 'gaussian: some seeds broke up'
 unset logscale y
-set format y '%.1f'
+set format y '%.2f'
 set format x '10^{%T}'
 set title ''
 set tmargin at screen 0.40
 set bmargin at screen 0.10
 set xlabel '{/Symbol n}/b (learning rate / minibatch)'
 set ylabel 'D / D_{pred}'
-set yrange [0.4:3.2]
-set ytics 0.5
+set yrange [0.4:2.0]
+set ytics 0.25
 set key top left font ',12'
 plot 1 with lines lc rgb '#555555' lw 1 notitle, \
      0.8 with lines lc rgb '#999999' lw 1 dt 3 title 'acceptance band [0.8, 1.25]', \
