@@ -105,6 +105,7 @@ DIFF_PAPER="${DIFFUSION:-0}" bash figures/diffusion.sh "$bin" "$data" "$out"
 # PIN_B).
 log "pinning"
 bash figures/pinning.sh "$bin" "$data" "$out"
+bash figures/diffusion_lr.sh "$bin" "$data" "$out"   # D against nu/b: the committed table; DIFFUSION_LR=1 reruns it (~28 min CPU)
 
 # XY data (issue 10; SPEC.md 9): the paper's Fig. 8 (100 exact
 # configurations, a second) and Fig. 13d-e (the data-only threshold sweep of
