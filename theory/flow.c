@@ -210,16 +210,6 @@ static int rhs(sunrealtype t, N_Vector yv, N_Vector ydot, void *ud)
     return 0;
 }
 
-/* Newton-Krylov option.  psetup freezes the family's Jacobians at the
- * current state (gaussian: core/marg's diagonal plus a low-rank part
- * through p(h)); jtimes applies the full Jacobian of the flow with them,
- *     J v = (Lambda - l2) v - FFT[ (J_m - J_Dnl) FFT^-1 v ],
- * in O(N nodes + N log N) with no transcendental function, instead of a
- * difference quotient that costs one more right-hand side per Krylov
- * iteration.  The preconditioner keeps the Fourier-diagonal parts the
- * family gives (gaussian: lambda_k and the mean of J_m's diagonal),
- * P = I - gamma (pd_k - pm_k - l2).  (Learned fields: difference-quotient
- * products, P the identity on the field modes.) */
 /* The rank-one correction of the preconditioner, at the weights in f->w
  * with the family's Jacobian just frozen.  Along the unit direction v =
  * w / |w| the model Jacobian acts as J_m v; the Fourier-diagonal part
@@ -280,6 +270,16 @@ static void j1_choose(flow *f, double gamma)
     f->j1_mode = f->r1_ready && gamma * f->r1_err < FLOW_J1_TOL;
 }
 
+/* Newton-Krylov option.  psetup freezes the family's Jacobians at the
+ * current state (gaussian: core/marg's diagonal plus a low-rank part
+ * through p(h)); jtimes applies the full Jacobian of the flow with them,
+ *     J v = (Lambda - l2) v - FFT[ (J_m - J_Dnl) FFT^-1 v ],
+ * in O(N nodes + N log N) with no transcendental function, instead of a
+ * difference quotient that costs one more right-hand side per Krylov
+ * iteration.  The preconditioner keeps the Fourier-diagonal parts the
+ * family gives (gaussian: lambda_k and the mean of J_m's diagonal),
+ * P = I - gamma (pd_k - pm_k - l2).  (Learned fields: difference-quotient
+ * products, P the identity on the field modes.) */
 static int psetup(sunrealtype t, N_Vector yv, N_Vector fy, sunbooleantype jok,
                   sunbooleantype *jcur, sunrealtype gamma, void *ud)
 {
