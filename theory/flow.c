@@ -39,6 +39,27 @@
  * FFTW_MEASURE planning costs ~60 ms at N = 100 (bench/run.sh), more than
  * the whole integration: plan by estimate. */
 #define FLOW_FFTW_PLAN FFTW_ESTIMATE
+/* The large-N solver of the gaussian flow (issue 8: N = 10^6 was 322 s).
+ * From N = FLOW_R1_MIN_N on, the preconditioner adds a rank-one term along
+ * the weights (r1_setup, exact on that direction), and while that makes it
+ * nearly the whole Jacobian (gamma |J - J1| < FLOW_J1_TOL on a probe) the
+ * Krylov products apply J1 itself: CVODE's Newton iteration then runs with
+ * J1, every Krylov solve takes one iteration and no product streams the
+ * model Jacobian's N x nodes table.  Once the profile localises, d_i =
+ * <h^2 sech^2(w_i h)> varies over the sites, J1 misses it and the products
+ * are exact again.  Jacobians are refrozen every FLOW_R1_MSBJ steps rather
+ * than CVODE's 51: a fresher J1 converges in fewer Newton iterations and
+ * fails fewer steps.  Measured (ising beta = 1, rtol 1e-8, CPU s, steps;
+ * main -> this): N = 3000, T = 200 (localised) 1.23 -> 0.82, 786 -> 655;
+ * N = 10^4, T = 40: 5.36 -> 2.92, 927 -> 724; N = 10^5: 25.3 -> 15.1,
+ * 659 -> 561; tolerance 0.02 kept too many exact products at 10^4
+ * (4.1 s), 0.3 failed steps at 3000 (1.66 s), and a refreeze every 10
+ * steps gained nothing.  Below the threshold the numbers stay those of the
+ * diagonal preconditioner, bit for bit (the regression set is N <= 100);
+ * above it they change within the integration tolerance. */
+#define FLOW_R1_MIN_N 10000
+#define FLOW_J1_TOL 0.1
+#define FLOW_R1_MSBJ 20
 /* Krylov subspace dimension for the BDF/Newton-Krylov option. */
 #define FLOW_KRYLOV_DIM 20
 
@@ -56,6 +77,14 @@ struct flow {
     double *w, *g, *m, *mv; /* real-space scratch: weights, fields, terms  */
     double *d, *vr, *jv;    /* nonlinear data term; J v input / output     */
     double *hc;             /* half-complex scratch                         */
+    /* rank-one preconditioner correction (gaussian family, FLOW_R1_MIN_N):
+     * r1u = Parseval-weighted modes of the unit weight direction, r1r = the
+     * part of J's action on it the diagonal misses, r1s = r1r / den at the
+     * gamma r1_gamma, r1_su = r1u . r1s */
+    int r1_on, r1_ready;
+    double *r1u, *r1r, *r1s, r1_gamma, r1_su;
+    double r1_err;          /* |(J - J1) z| / |z| on the probe z            */
+    int j1_mode;            /* jtimes applies J1: CVODE's Newton with J1   */
     struct flow_fft fft;
     unit_params unit;
     SUNContext ctx_sun;
@@ -181,6 +210,66 @@ static int rhs(sunrealtype t, N_Vector yv, N_Vector ydot, void *ud)
     return 0;
 }
 
+/* The rank-one correction of the preconditioner, at the weights in f->w
+ * with the family's Jacobian just frozen.  Along the unit direction v =
+ * w / |w| the model Jacobian acts as J_m v; the Fourier-diagonal part
+ * keeps pm v^, and the remainder r^ = F(J_m v) - pm v^ becomes a rank-one
+ * term, so that the preconditioner's Jacobian
+ *     J1 x = (pd - pm - l2) x - r^ (u . x),   u . x = v . F^-1 x,
+ * is exact on v^.  (The gaussian model Jacobian is diag(d) + low rank
+ * through p(h); while the profile is spread, w_i h << 1, d is nearly
+ * constant and the low-rank part is ~ (<h^4> - <h^2>^2) w w^T, the one
+ * stiff direction the diagonal misses.)  u: the half-complex modes with
+ * Parseval's weights, so that u . v^ = |v|^2 = 1. */
+static void r1_setup(flow *f)
+{
+    size_t N = f->N;
+    double q = 0;
+    for (size_t i = 0; i < N; i++)
+        q += f->w[i] * f->w[i];
+    f->r1_ready = 0;
+    if (!(q > 0) || !isfinite(q))
+        return;
+    double s = 1.0 / sqrt(q);
+    for (size_t i = 0; i < N; i++)
+        f->vr[i] = f->w[i] * s;
+    f->fam->model_jac_apply(f->ctx, f->vr, f->jv);
+    fftw_execute_r2r(f->fft.fwd, f->jv, f->r1r);
+    fftw_execute_r2r(f->fft.fwd, f->vr, f->r1u);
+    for (size_t k = 0; k < N; k++) {
+        f->r1r[k] -= f->pm[k] * f->r1u[k];
+        f->r1u[k] *= (k == 0 || 2 * k == N ? 1.0 : 2.0) / (double)N;
+    }
+    f->r1_gamma = NAN; /* s1 is formed at the first solve's gamma */
+    f->r1_ready = 1;
+    /* How far J1 is from J: the probe z_i = (-1)^i v_i lives where the
+     * weights are (where d_i departs from its mean once the profile
+     * localises) and is nearly orthogonal to v.  e^ = F(J_m z) - pm z^ -
+     * r^ (u . z^) is the model Jacobian's part that J1 misses on z. */
+    for (size_t i = 0; i < N; i++)
+        f->vr[i] = (i & 1) ? -f->w[i] * s : f->w[i] * s;
+    f->fam->model_jac_apply(f->ctx, f->vr, f->jv);
+    fftw_execute_r2r(f->fft.fwd, f->jv, f->hc);
+    fftw_execute_r2r(f->fft.fwd, f->vr, f->d);
+    double uz = 0;
+    for (size_t k = 0; k < N; k++)
+        uz += f->r1u[k] * f->d[k];
+    double e2 = 0, z2 = 0;
+    for (size_t k = 0; k < N; k++) {
+        double c = (k == 0 || 2 * k == N ? 1.0 : 2.0);
+        double e = f->hc[k] - f->pm[k] * f->d[k] - f->r1r[k] * uz;
+        e2 += c * e * e;
+        z2 += c * f->d[k] * f->d[k];
+    }
+    f->r1_err = z2 > 0 ? sqrt(e2 / z2) : INFINITY;
+}
+
+/* J1 for the Krylov products while it is close to J at this gamma. */
+static void j1_choose(flow *f, double gamma)
+{
+    f->j1_mode = f->r1_ready && gamma * f->r1_err < FLOW_J1_TOL;
+}
+
 /* Newton-Krylov option.  psetup freezes the family's Jacobians at the
  * current state (gaussian: core/marg's diagonal plus a low-rank part
  * through p(h)); jtimes applies the full Jacobian of the flow with them,
@@ -196,10 +285,10 @@ static int psetup(sunrealtype t, N_Vector yv, N_Vector fy, sunbooleantype jok,
 {
     (void)t;
     (void)fy;
-    (void)gamma;
     flow *f = ud;
     if (jok) {
         *jcur = SUNFALSE;
+        j1_choose(f, gamma);
         return 0;
     }
     *jcur = SUNTRUE;
@@ -215,6 +304,9 @@ static int psetup(sunrealtype t, N_Vector yv, N_Vector fy, sunbooleantype jok,
     if (f->fam->model_jac_setup(f->ctx, f->w, g, f->pm, f->err))
         return -1;
     f->jac_ready = 1;
+    if (f->r1_on)
+        r1_setup(f);
+    j1_choose(f, gamma);
     return 0;
 }
 
@@ -230,6 +322,14 @@ static int jtimes(N_Vector v, N_Vector Jv, sunrealtype t, N_Vector yv, N_Vector 
         return 1; /* recoverable: CVODE calls psetup and tries again */
     const double *vv = N_VGetArrayPointer(v);
     double *out = N_VGetArrayPointer(Jv);
+    if (f->j1_mode) { /* J1 v = (pd - pm - l2) v - r^ (u . v): FLOW_J1_TOL */
+        double uv = 0;
+        for (size_t k = 0; k < f->N; k++)
+            uv += f->r1u[k] * vv[k];
+        for (size_t k = 0; k < f->N; k++)
+            out[k] = (f->pd[k] - f->pm[k] - f->p.l2) * vv[k] - f->r1r[k] * uv;
+        return 0;
+    }
     profiles_to_real(f, vv, f->vr);
     f->fam->model_jac_apply(f->ctx, f->vr, f->jv);
     if (f->fam->data_eval) {
@@ -241,6 +341,35 @@ static int jtimes(N_Vector v, N_Vector Jv, sunrealtype t, N_Vector yv, N_Vector 
     for (size_t k = 0; k < f->MN; k++)
         out[k] = (f->lam[k] - f->p.l2) * vv[k] - out[k];
     return 0;
+}
+
+/* Sherman-Morrison: with P = Dg + gamma r^ u^T (Dg = the diagonal of
+ * psolve, I - gamma J1 = P) and z = Dg^-1 b already in z,
+ *     P^-1 b = z - gamma s (u . z) / (1 + gamma u . s),   s = Dg^-1 r^;
+ * s and u . s are kept for the gamma of the last call (CVODE solves several
+ * Krylov systems at one gamma). */
+static void r1_solve(flow *f, double gamma, double *z)
+{
+    size_t N = f->N;
+    if (!(gamma == f->r1_gamma)) {
+        double su = 0;
+        for (size_t k = 0; k < N; k++) {
+            double den = 1.0 - gamma * (f->pd[k] - f->pm[k] - f->p.l2);
+            f->r1s[k] = f->r1r[k] / (fabs(den) > 1e-12 ? den : 1.0);
+            su += f->r1u[k] * f->r1s[k];
+        }
+        f->r1_su = su;
+        f->r1_gamma = gamma;
+    }
+    double c = 1.0 + gamma * f->r1_su;
+    if (!(fabs(c) > 1e-12))
+        return; /* P singular along r^: the diagonal alone */
+    double uz = 0;
+    for (size_t k = 0; k < N; k++)
+        uz += f->r1u[k] * z[k];
+    double a = gamma * uz / c;
+    for (size_t k = 0; k < N; k++)
+        z[k] -= a * f->r1s[k];
 }
 
 static int psolve(sunrealtype t, N_Vector yv, N_Vector fy, N_Vector r, N_Vector z,
@@ -260,6 +389,8 @@ static int psolve(sunrealtype t, N_Vector yv, N_Vector fy, N_Vector r, N_Vector 
     }
     for (size_t k = f->MN; k < f->n; k++)
         zz[k] = rr[k];
+    if (f->r1_ready)
+        r1_solve(f, gamma, zz);
     return 0;
 }
 
@@ -356,6 +487,12 @@ static int check_params(const flow_params *p, char *err)
         return sym_error(err, SYM_EINVAL, "family %s: a required function is missing",
                          fam->name ? fam->name : "(unnamed)");
     return SYM_OK;
+}
+
+static int rank1_allowed(const flow *f)
+{
+    return f->p.method == FLOW_BDF && f->fam == &flow_family_gaussian && f->M == 1 &&
+           !f->p.learn_fields && f->ls;
 }
 
 int flow_alloc(flow **out, const flow_params *p, const double *w0, const double *g0, char *err)
@@ -500,12 +637,43 @@ int flow_alloc_units(flow **out, const flow_params *p, const flow_hidden *u, con
                           "CVodeSetPreconditioner", err);
         if (!st && !p->learn_fields)
             st = cv_check(f, CVodeSetJacTimes(f->cv, NULL, jtimes), "CVodeSetJacTimes", err);
+
     }
+    if (!st && N >= FLOW_R1_MIN_N && rank1_allowed(f))
+        st = flow_set_rank1(f, 1, err);
     if (st) {
         flow_free(f);
         return st;
     }
     *out = f;
+    return SYM_OK;
+}
+
+int flow_set_rank1(flow *f, int on, char *err)
+{
+    long nst = 0;
+    CVodeGetNumSteps(f->cv, &nst);
+    if (nst > 0 || f->t > 0)
+        return sym_error(err, SYM_EINVAL, "flow_set_rank1: the integration has begun");
+    if (on && !rank1_allowed(f))
+        return sym_error(err, SYM_EINVAL,
+                         "flow_set_rank1: needs BDF, one gaussian unit and fixed fields");
+    if (on && !f->r1u) {
+        size_t N = f->N;
+        f->r1u = fftw_malloc(N * sizeof(double));
+        f->r1r = fftw_malloc(N * sizeof(double));
+        f->r1s = fftw_malloc(N * sizeof(double));
+        if (!f->r1u || !f->r1r || !f->r1s)
+            return sym_error(err, SYM_ENOMEM, "flow_set_rank1: out of memory (N = %zu)", N);
+    }
+    int flag = CVodeSetJacEvalFrequency(f->cv, on ? FLOW_R1_MSBJ : 51L); /* 51: CVODE's default */
+    if (flag < 0)
+        return sym_error(err, SYM_ENUM, "flow_set_rank1: CVodeSetJacEvalFrequency failed (%d)",
+                         flag);
+    f->r1_on = on != 0;
+    f->r1_ready = 0;
+    f->j1_mode = 0;
+    f->jac_ready = 0;
     return SYM_OK;
 }
 
@@ -540,6 +708,9 @@ void flow_free(flow *f)
     fftw_free(f->g);
     fftw_free(f->mv);
     fftw_free(f->hc);
+    fftw_free(f->r1u);
+    fftw_free(f->r1r);
+    fftw_free(f->r1s);
     free(f);
 }
 
@@ -665,6 +836,28 @@ int flow_rhs(flow *f, const double *y, double *dy, char *err)
     return st;
 }
 
+int flow_psolve(flow *f, const double *y, double gamma, const double *r, double *z, char *err)
+{
+    N_Vector yv = N_VMake_Serial((sunindextype)f->n, (double *)y, f->ctx_sun);
+    N_Vector rv = N_VMake_Serial((sunindextype)f->n, (double *)r, f->ctx_sun);
+    N_Vector zv = N_VMake_Serial((sunindextype)f->n, z, f->ctx_sun);
+    int st = SYM_OK;
+    sunbooleantype jcur;
+    f->err[0] = 0;
+    if (!yv || !rv || !zv)
+        st = sym_error(err, SYM_ENOMEM, "flow_psolve: out of memory");
+    else if (psetup(f->t, yv, NULL, SUNFALSE, &jcur, gamma, f) ||
+             psolve(f->t, yv, NULL, rv, zv, gamma, 0.0, 1, f))
+        st = sym_error(err, SYM_ENUM, "flow_psolve: %s", f->err);
+    if (yv)
+        N_VDestroy(yv);
+    if (rv)
+        N_VDestroy(rv);
+    if (zv)
+        N_VDestroy(zv);
+    return st;
+}
+
 int flow_jtimes(flow *f, const double *y, const double *v, double *Jv, char *err)
 {
     if (f->p.learn_fields)
@@ -679,7 +872,7 @@ int flow_jtimes(flow *f, const double *y, const double *v, double *Jv, char *err
     f->err[0] = 0;
     if (!yv || !vv || !jv)
         st = sym_error(err, SYM_ENOMEM, "flow_jtimes: out of memory");
-    else if (psetup(f->t, yv, NULL, SUNFALSE, &jcur, 0.0, f) ||
+    else if (psetup(f->t, yv, NULL, SUNFALSE, &jcur, 0.0, f) || (f->j1_mode = 0) ||
              jtimes(vv, jv, f->t, yv, NULL, f, NULL))
         st = sym_error(err, SYM_ENUM, "flow_jtimes: %s", f->err);
     if (yv)

@@ -125,6 +125,16 @@ int flow_loglik(flow *f, const double *w, const double *g, double *L, char *err)
  * workspace, and flow_jtimes re-freezes the Jacobian, so calling them
  * between two flow_advance calls changes the later integration's bits. */
 int flow_rhs(flow *f, const double *y, double *dy, char *err);
+/* The large-N solver of the gaussian flow (theory/flow.c, FLOW_R1_MIN_N;
+ * BDF, one gaussian unit, fixed fields): flow_alloc turns it on from
+ * N = 10^4 on; flow_set_rank1 turns it on (1) or off (0) at any N, before
+ * the first flow_advance (SYM_EINVAL after it, or on for another flow). */
+int flow_set_rank1(flow *f, int on, char *err);
+
+/* The preconditioner solve z = P^-1 r at y (frozen there) for gamma: P =
+ * I - gamma J1, J1 the Fourier-diagonal part plus, with the large-N solver
+ * (flow_set_rank1), the rank-one term along the weights. */
+int flow_psolve(flow *f, const double *y, double gamma, const double *r, double *z, char *err);
 int flow_jtimes(flow *f, const double *y, const double *v, double *Jv, char *err);
 
 #endif
