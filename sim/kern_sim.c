@@ -341,6 +341,88 @@ void kern_sim_outer(size_t N, size_t M, size_t nr, const double *restrict H,
     }
 }
 
+/* ---- the data term on int8 rows ------------------------------------------
+ * The same loops as kern_sim_inputs_block and kern_sim_outer with the +-1
+ * rows read as int8 and widened in registers: an eighth of the memory
+ * traffic of a double block.  Products with +-1 are exact and every sum
+ * keeps the order of the double kernels, so the results are those of
+ * kern_sim_to_double followed by the double kernels (tested bit for bit in
+ * tests/test_kern_sim.c). */
+
+/* Row pairs widened into the 2N doubles of s (L1-resident) and passed to
+ * kern_sim_inputs_block, which treats each pair (and an odd last row)
+ * independently: the same sums as on a whole double block.  (Widening in
+ * registers inside the reduction loops changes GCC's vectorisation, hence
+ * the order of the sums: measured, not bit for bit.) */
+void kern_sim_inputs_block_i8(size_t N, size_t M, size_t nr, const double *restrict w,
+                              const int8_t *restrict X, double *restrict s, double *restrict I)
+{
+    for (size_t c = 0; c < nr; c += 2) {
+        size_t n = c + 1 < nr ? 2 : 1;
+        kern_sim_to_double(n * N, X + c * N, s);
+        kern_sim_inputs_block(N, M, n, w, s, I + c * M);
+    }
+}
+
+KSIM_CLONES
+void kern_sim_outer_i8(size_t N, size_t M, size_t nr, const double *restrict H,
+                    const int8_t *restrict X, double *restrict acc)
+{
+    size_t c = 0;
+    for (; c + 4 <= nr; c += 4) {
+        const int8_t *restrict x0 = X + c * N, *restrict x1 = x0 + N;
+        const int8_t *restrict x2 = x1 + N, *restrict x3 = x2 + N;
+        size_t mu = 0;
+        /* an odd M ends in a triple, not a pair and a single row: x is
+         * swept once less (M = 5: twice instead of three times) */
+        if (M >= 3 && M % 2) {
+            const double *Ha = H + c * M + M - 3;
+            double a0 = Ha[0], a1 = Ha[M], a2 = Ha[2 * M], a3 = Ha[3 * M];
+            double b0 = Ha[1], b1 = Ha[M + 1], b2 = Ha[2 * M + 1], b3 = Ha[3 * M + 1];
+            double d0 = Ha[2], d1 = Ha[M + 2], d2 = Ha[2 * M + 2], d3 = Ha[3 * M + 2];
+            double *restrict y = acc + (M - 3) * N, *restrict z = y + N, *restrict t = z + N;
+#pragma omp simd
+            for (size_t i = 0; i < N; i++) {
+                double p0 = (double)x0[i], p1 = (double)x1[i], p2 = (double)x2[i], p3 = (double)x3[i];
+                y[i] += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
+                z[i] += (b0 * p0 + b1 * p1) + (b2 * p2 + b3 * p3);
+                t[i] += (d0 * p0 + d1 * p1) + (d2 * p2 + d3 * p3);
+            }
+        }
+        size_t mend = M >= 3 && M % 2 ? M - 3 : M;
+        for (; mu + 2 <= mend; mu += 2) {
+            const double *Ha = H + c * M + mu;
+            double a0 = Ha[0], a1 = Ha[M], a2 = Ha[2 * M], a3 = Ha[3 * M];
+            double b0 = Ha[1], b1 = Ha[M + 1], b2 = Ha[2 * M + 1], b3 = Ha[3 * M + 1];
+            double *restrict y = acc + mu * N, *restrict z = y + N;
+#pragma omp simd
+            for (size_t i = 0; i < N; i++) {
+                double p0 = (double)x0[i], p1 = (double)x1[i], p2 = (double)x2[i], p3 = (double)x3[i];
+                y[i] += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
+                z[i] += (b0 * p0 + b1 * p1) + (b2 * p2 + b3 * p3);
+            }
+        }
+        for (; mu < mend; mu++) {
+            double a0 = H[c * M + mu], a1 = H[(c + 1) * M + mu];
+            double a2 = H[(c + 2) * M + mu], a3 = H[(c + 3) * M + mu];
+            double *restrict y = acc + mu * N;
+#pragma omp simd
+            for (size_t i = 0; i < N; i++)
+                y[i] += (a0 * (double)x0[i] + a1 * (double)x1[i]) + (a2 * (double)x2[i] + a3 * (double)x3[i]);
+        }
+    }
+    for (; c < nr; c++) {
+        const int8_t *restrict x0 = X + c * N;
+        for (size_t mu = 0; mu < M; mu++) {
+            double a0 = H[c * M + mu];
+            double *restrict y = acc + mu * N;
+#pragma omp simd
+            for (size_t i = 0; i < N; i++)
+                y[i] += a0 * (double)x0[i];
+        }
+    }
+}
+
 /* acc[i] += sum_c X[c*N + i] */
 KSIM_CLONES
 void kern_sim_colsum(size_t N, size_t nr, const double *restrict X, double *restrict acc)

@@ -45,6 +45,14 @@ void kern_sim_inputs_block(size_t N, size_t M, size_t nr, const double *w, const
 /* acc[mu*N + i] += sum_{c < nr} H[c*M + mu] X[c*N + i] (rows X of N). */
 void kern_sim_outer(size_t N, size_t M, size_t nr, const double *H, const double *X, double *acc);
 
+/* kern_sim_inputs_block and kern_sim_outer on nr contiguous int8 rows of
+ * +-1 (the data term): bit for bit the results of the double kernels on
+ * kern_sim_to_double of the rows; s is scratch of 2N doubles. */
+void kern_sim_inputs_block_i8(size_t N, size_t M, size_t nr, const double *w, const int8_t *X,
+                              double *s, double *I);
+void kern_sim_outer_i8(size_t N, size_t M, size_t nr, const double *H, const int8_t *X,
+                       double *acc);
+
 /* acc[i] += sum_{c < nr} X[c*N + i]. */
 void kern_sim_colsum(size_t N, size_t nr, const double *X, double *acc);
 

@@ -59,6 +59,7 @@ struct train_ws {
     double *I;        /* TRAIN_BLOCK x M inputs, I[c*M + mu]                */
     double *H;        /* TRAIN_BLOCK x M: Gamma'(I) or sampled h            */
     double *X;        /* TRAIN_BLOCK x N: rows as +-1.0, or E[v | h]        */
+    int8_t *X8;       /* TRAIN_BLOCK x N: the data term's minibatch rows    */
     int8_t *chain;    /* PCD: chains x N persistent; CD: a block scratch    */
     size_t nchain;
     double *Chat;     /* gaussian full batch: N x N empirical correlation   */
@@ -428,6 +429,7 @@ void train_free(train_ws *ws)
     free(ws->I);
     free(ws->H);
     free(ws->X);
+    free(ws->X8);
     free(ws->chain);
     free(ws->Chat);
     free(ws->vbar);
@@ -541,6 +543,7 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     ws->I = malloc(M * BL * sizeof(double));
     ws->H = malloc(M * BL * sizeof(double));
     ws->X = malloc(N * BL * sizeof(double));
+    ws->X8 = malloc(N * BL);
     ws->vbar = calloc(N, sizeof(double));
     ws->gw = malloc(M * N * sizeof(double));
     ws->mw = malloc(M * N * sizeof(double));
@@ -597,7 +600,7 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     int full = c->batch == 0 || c->batch >= B;
     if (c->unit.type->linear && full)
         ws->Chat = malloc(N * N * sizeof(double));
-    if (!ws->I || !ws->H || !ws->X || !ws->vbar || !ws->gw || !ws->mw || !ws->gg ||
+    if (!ws->I || !ws->H || !ws->X || !ws->X8 || !ws->vbar || !ws->gw || !ws->mw || !ws->gg ||
         !ws->mg || !ws->am || !ws->as || !ws->perm || !ws->u || (ws->nchain && (!ws->chain || !ws->wf || !ws->gf || !ws->sf || !ws->Xf)) ||
         (need_marg && !ws->marg) ||
         (c->unit.type->linear && full && !ws->Chat)) {
@@ -744,17 +747,22 @@ static void data_term_rows(train_ws *ws, const int8_t *base, const double *w, co
     if (!idx)
         nb = ws->B;
     memset(dw, 0, M * N * sizeof *dw);
+    /* the rows stay int8 (a minibatch gathered into X8, the full batch in
+     * place): the kernels widen them, with the sums of the double kernels */
     for (size_t b0 = 0; b0 < nb; b0 += TRAIN_BLOCK) {
         size_t nr = nb - b0 < TRAIN_BLOCK ? nb - b0 : TRAIN_BLOCK;
-        for (size_t c = 0; c < nr; c++) {
-            double *xc = ws->X + c * N;
-            if (idx && b0 + c + TRAIN_PREFETCH_ROWS < nb)
-                prefetch_row(base + idx[b0 + c + TRAIN_PREFETCH_ROWS] * N, N);
-            kern_sim_to_double(N, base + (idx ? idx[b0 + c] : b0 + c) * N, xc);
+        const int8_t *xb = base + b0 * N;
+        if (idx) {
+            for (size_t c = 0; c < nr; c++) {
+                if (b0 + c + TRAIN_PREFETCH_ROWS < nb)
+                    prefetch_row(base + idx[b0 + c + TRAIN_PREFETCH_ROWS] * N, N);
+                memcpy(ws->X8 + c * N, base + idx[b0 + c] * N, N);
+            }
+            xb = ws->X8;
         }
-        kern_sim_inputs_block(N, M, nr, w, ws->X, ws->I);
+        kern_sim_inputs_block_i8(N, M, nr, w, xb, ws->X, ws->I);
         block_dgamma(u, nr * M, ws->I, ws->H);
-        kern_sim_outer(N, M, nr, ws->H, ws->X, dw);
+        kern_sim_outer_i8(N, M, nr, ws->H, xb, dw);
     }
     double inv = 1.0 / (double)nb;
     for (size_t k = 0; k < M * N; k++)
