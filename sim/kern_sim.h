@@ -32,6 +32,10 @@ void kern_sim_rng_seed(kern_sim_rng *q, gsl_rng *r);
  * a multiple of KERN_SIM_UCHUNK (u must have room for n'). */
 void kern_sim_uniform(kern_sim_rng *q, double *u, size_t n);
 
+/* The integers k of the uniforms k 2^-32 of kern_sim_uniform (same stream,
+ * same rounding of n). */
+void kern_sim_uniform32(kern_sim_rng *q, uint32_t *u, size_t n);
+
 /* y[i] = x[i] as double, i < n. */
 void kern_sim_to_double(size_t n, const int8_t *x, double *y);
 
@@ -73,6 +77,17 @@ void kern_sim_colsum(size_t N, size_t nr, const double *X, double *acc);
 void kern_sim_visible_f(size_t N, size_t M, const float *w, const float *g, const double *h,
                         const double *u, int8_t *x, float *s, double *f);
 
+/* kern_sim_visible_f with the 32-bit uniforms of kern_sim_uniform32 and
+ * E[v_i | h] = tanh f_i left in s (float, N entries): the same draws, and
+ * in s the values of kern_sim_visible_f's f before widening. */
+void kern_sim_visible_f32(size_t N, size_t M, const float *w, const float *g, const double *h,
+                          const uint32_t *u, int8_t *x, float *s);
+
+/* kern_sim_outer and kern_sim_colsum on float rows X: bit for bit their
+ * results on the rows widened to double. */
+void kern_sim_outer_f(size_t N, size_t M, size_t nr, const double *H, const float *X, double *acc);
+void kern_sim_colsum_f(size_t N, size_t nr, const float *X, double *acc);
+
 /* I[c*M + mu] = sum_i w[mu*N + i] X[c*N + i] for nr rows X of +-1 as float
  * (kern_sim_i8_to_float) against float weights, summed in float: the inputs of the hidden draws of Gibbs
  * chains.  Error <= (N + 1) 2^-24 sum_i |w_i| (recursive-summation bound;
@@ -92,6 +107,9 @@ void kern_sim_to_float(size_t n, const double *x, float *y);
 /* Spin hidden units: h[k] = +1 with probability (1 + tanh(I[k] - theta))/2
  * using u[k], for k < n. */
 void kern_sim_spin_draw(size_t n, double theta, const double *I, const double *u, double *h);
+
+/* kern_sim_spin_draw with the 32-bit uniforms of kern_sim_uniform32. */
+void kern_sim_spin_draw32(size_t n, double theta, const double *I, const uint32_t *u, double *h);
 
 /* out[k] = tanh(I[k] - theta), k < n (Gamma' of a spin unit). */
 void kern_sim_tanh(size_t n, double theta, const double *I, double *out);

@@ -74,9 +74,8 @@ struct train_ws {
     gsl_rng *gq;      /* the benchmark variant: a GSL generator instead     */
 #endif
     float *wf, *gf;   /* w, g rounded to float for the visible half-step    */
-    float *sf;        /* N float scratch of kern_sim_visible_f              */
-    float *Xf;        /* TRAIN_BLOCK x N: chain rows as +-1.0f              */
-    double *u;        /* uniform pool of nu entries, next unused at upos    */
+    float *Xf;        /* TRAIN_BLOCK x N: chain rows as +-1.0f, then E[v|h] */
+    uint32_t *u;      /* uniform pool (k of k 2^-32), next unused at upos   */
     size_t nu, upos;
     /* progress between updates (train_continue, train_save) */
     size_t k;         /* updates done                                       */
@@ -445,7 +444,6 @@ void train_free(train_ws *ws)
     free(ws->u);
     free(ws->wf);
     free(ws->gf);
-    free(ws->sf);
     free(ws->Xf);
     free(ws->bidx);
     free(ws->orow);
@@ -557,7 +555,7 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     nu = nu > TRAIN_UPOOL ? nu : TRAIN_UPOOL;
     ws->nu = (nu + KERN_SIM_UCHUNK - 1) / KERN_SIM_UCHUNK * KERN_SIM_UCHUNK;
     ws->upos = ws->nu;
-    ws->u = malloc(ws->nu * sizeof(double));
+    ws->u = malloc(ws->nu * sizeof(uint32_t));
 #ifdef TRAIN_GSL_UNIFORMS
     ws->gq = gsl_rng_alloc(TRAIN_GSL_UNIFORMS);
     if (!ws->gq) {
@@ -585,7 +583,6 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
         ws->chain = malloc(ws->nchain * N);
         ws->wf = malloc(M * N * sizeof(float));
         ws->gf = malloc(N * sizeof(float));
-        ws->sf = malloc(N * sizeof(float));
         ws->Xf = malloc(N * BL * sizeof(float));
     }
     /* the 1-D integral: the exact model term of M = 1, and its log Z */
@@ -601,7 +598,7 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     if (c->unit.type->linear && full)
         ws->Chat = malloc(N * N * sizeof(double));
     if (!ws->I || !ws->H || !ws->X || !ws->X8 || !ws->vbar || !ws->gw || !ws->mw || !ws->gg ||
-        !ws->mg || !ws->am || !ws->as || !ws->perm || !ws->u || (ws->nchain && (!ws->chain || !ws->wf || !ws->gf || !ws->sf || !ws->Xf)) ||
+        !ws->mg || !ws->am || !ws->as || !ws->perm || !ws->u || (ws->nchain && (!ws->chain || !ws->wf || !ws->gf || !ws->Xf)) ||
         (need_marg && !ws->marg) ||
         (c->unit.type->linear && full && !ws->Chat)) {
         train_free(ws);
@@ -662,19 +659,19 @@ static void prefetch_row(const int8_t *p, size_t N)
 
 /* n uniforms from the pool (n <= ws->nu), refilled from the lanes when short;
  * the unused tail of a pool is discarded (deterministically). */
-static const double *uniforms(train_ws *ws, size_t n)
+static const uint32_t *uniforms(train_ws *ws, size_t n)
 {
     if (ws->nu - ws->upos < n) {
 #ifdef TRAIN_GSL_UNIFORMS
         /* the same 32-bit resolution, one GSL call per uniform */
         for (size_t k = 0; k < ws->nu; k++)
-            ws->u[k] = (double)(gsl_rng_get(ws->gq) & 0xffffffffUL) * 0x1p-32;
+            ws->u[k] = (uint32_t)(gsl_rng_get(ws->gq) & 0xffffffffUL);
 #else
-        kern_sim_uniform(&ws->q, ws->u, ws->nu);
+        kern_sim_uniform32(&ws->q, ws->u, ws->nu);
 #endif
         ws->upos = 0;
     }
-    const double *p = ws->u + ws->upos;
+    const uint32_t *p = ws->u + ws->upos;
     ws->upos += n;
     return p;
 }
@@ -701,7 +698,7 @@ static void block_sample_h(train_ws *ws, size_t n, const double *I, double *h, g
 {
     const unit_params *u = &ws->c.unit;
     if (u->type->binary) {
-        kern_sim_spin_draw(n, u->theta_p, I, uniforms(ws, n), h);
+        kern_sim_spin_draw32(n, u->theta_p, I, uniforms(ws, n), h);
     } else if (u->type->linear) {
         double sd = 1.0 / sqrt(u->gamma_p);
         for (size_t k = 0; k < n; k++)
@@ -795,9 +792,10 @@ static void gibbs_block(train_ws *ws, const double *w, const float *wf, const fl
         kern_sim_i8_to_float(nr * N, x, ws->Xf);
         kern_sim_inputs_block_f(N, M, nr, wf, ws->Xf, ws->I);
         block_sample_h(ws, nr * M, ws->I, ws->H, r);
+        /* the rows of Xf, read by the inputs above, now receive E[v | h] */
         for (size_t c = 0; c < nr; c++)
-            kern_sim_visible_f(N, M, wf, gf, ws->H + c * M, uniforms(ws, N), x + c * N, ws->sf,
-                               ws->X + c * N);
+            kern_sim_visible_f32(N, M, wf, gf, ws->H + c * M, uniforms(ws, N), x + c * N,
+                                 ws->Xf + c * N);
         if (last && ws->c.estimate == TRAIN_EST_HMEAN) {
             /* the sampled v (x), and E[h | v] = Gamma'(I) at it */
             for (size_t c = 0; c < nr; c++)
@@ -808,10 +806,10 @@ static void gibbs_block(train_ws *ws, const double *w, const float *wf, const fl
             if (mg)
                 kern_sim_colsum(N, nr, ws->X, mg);
         } else if (last) {
-            /* X now holds E[v | h] row by row */
-            kern_sim_outer(N, M, nr, ws->H, ws->X, mw);
+            /* Xf now holds E[v | h] row by row (float, widened exactly) */
+            kern_sim_outer_f(N, M, nr, ws->H, ws->Xf, mw);
             if (mg)
-                kern_sim_colsum(N, nr, ws->X, mg);
+                kern_sim_colsum_f(N, nr, ws->Xf, mg);
         }
     }
 }
