@@ -871,14 +871,19 @@ uint32_t kern_sim_threshold(double f)
     return t >= 0x1p32 ? UINT32_MAX : (uint32_t)t;
 }
 
-void kern_sim_planes(size_t n, const uint32_t *t, uint64_t *planes)
+KSIM_CLONES
+void kern_sim_planes(size_t n, const uint32_t *restrict t, uint64_t *restrict planes)
 {
-    /* planes[k] bit l = bit 31 - k of t[l] (most significant plane first) */
-    for (int k = 0; k < KERN_SIM_PLANES; k++) {
-        uint64_t p = 0;
-        for (size_t l = 0; l < n; l++)
-            p |= (uint64_t)((t[l] >> (31 - k)) & 1u) << l;
-        planes[k] = p;
+    /* planes[k] bit l = bit 31 - k of t[l] (most significant plane first);
+     * the planes as the inner loop, which vectorises (32 lanes of 64 bits):
+     * measured 6 % of the bits kernels with the lanes as the inner loop */
+    for (int k = 0; k < KERN_SIM_PLANES; k++)
+        planes[k] = 0;
+    for (size_t l = 0; l < n; l++) {
+        uint64_t tl = t[l];
+#pragma omp simd
+        for (int k = 0; k < KERN_SIM_PLANES; k++)
+            planes[k] |= ((tl >> (31 - k)) & 1u) << l;
     }
 }
 
@@ -896,4 +901,56 @@ void kern_sim_byte_table(size_t N, const double *w, double *T)
         for (unsigned x = 1; x < 256; x++)
             t[x] = t[x & (x - 1)] + wb[__builtin_ctz(x)];
     }
+}
+
+void kern_sim_prod_table(size_t N, const double *w, double *P)
+{
+    /* as kern_sim_byte_table, with products of exp(-4 w_b) for sums */
+    size_t nbyte = (N + 7) / 8;
+    for (size_t j = 0; j < nbyte; j++) {
+        double *t = P + j * 256;
+        double eb[8];
+        for (int b = 0; b < 8; b++)
+            eb[b] = 8 * j + (size_t)b < N ? exp(-4.0 * w[8 * j + (size_t)b]) : 1.0;
+        t[0] = 1.0;
+        for (unsigned x = 1; x < 256; x++)
+            t[x] = t[x & (x - 1)] * eb[__builtin_ctz(x)];
+    }
+}
+
+/* GCC/Clang vector extension: 8 x 64 bits, one zmm with AVX-512, two ymm
+ * with AVX2, four xmm otherwise. */
+typedef uint64_t ksim_v8 __attribute__((vector_size(8 * sizeof(uint64_t))));
+
+KSIM_CLONES
+size_t kern_sim_bern64_lanes(size_t ncfg, const uint64_t *restrict planes, size_t cstride,
+                             const uint8_t *restrict cfg, const uint64_t *restrict lanes,
+                             const uint64_t *restrict r, uint64_t *restrict out)
+{
+    /* kern_sim_bern64 on 8 chains at once, lane l = chain l: its planes
+     * selected per lane by masks (2^M of them), word k of lane l at
+     * r[8k + l]; all lanes take the same words, until none is undecided */
+    ksim_v8 mk[KERN_SIM_LANES_CFG], und, o = {0};
+    for (size_t c = 0; c < ncfg; c++)
+        for (int l = 0; l < KERN_SIM_LANES; l++)
+            mk[c][l] = cfg[l] == c ? ~(uint64_t)0 : 0;
+    memcpy(&und, lanes, sizeof und);
+    size_t k = 0;
+    for (; k < KERN_SIM_PLANES; k++) {
+        if (k >= KERN_SIM_BERN_FIRST) {
+            uint64_t any = 0;
+            for (int l = 0; l < KERN_SIM_LANES; l++)
+                any |= und[l];
+            if (!any)
+                break;
+        }
+        ksim_v8 u, p = mk[0] & planes[k];
+        memcpy(&u, r + KERN_SIM_LANES * k, sizeof u);
+        for (size_t c = 1; c < ncfg; c++)
+            p |= mk[c] & planes[c * cstride + k];
+        o |= ~u & p & und;
+        und &= ~(u ^ p);
+    }
+    memcpy(out, &o, sizeof o);
+    return k;
 }

@@ -165,6 +165,10 @@ static inline uint64_t kern_sim_bern64(const uint64_t *planes, uint64_t lanes, c
      * call, which costs more than the words), then one at a time while any
      * lane is undecided (about one call in five), at most KERN_SIM_PLANES. */
     uint64_t und = lanes, out = 0;
+    /* unrolled: GCC -O2 keeps it a loop otherwise (measured) */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
     for (int k = 0; k < KERN_SIM_BERN_FIRST; k++) {
         uint64_t u = r[k], p = planes[k];
         out |= ~u & p & und;
@@ -198,6 +202,51 @@ static inline double kern_sim_byte_dot(size_t nbyte, const double *T, const uint
     if (j < nbyte)
         s0 += T[j * 256 + v[j]];
     return s0 + s1;
+}
+
+
+/* ---- gibbs = lanes: the bits kernel with one random stream per chain ----
+ * (train.c, TRAIN_GIBBS_LANES).  KERN_SIM_LANES chains step together, chain
+ * l of a group drawing from xoshiro lane l, so that the bit-sliced visible
+ * draws of 8 chains are one vector operation (the bits kernel's word-wise
+ * operations are a chain's serial critical path); and the hidden draw is
+ * U (1 + E) < 1 with E = exp(-2 (I - theta)) as a product of table
+ * entries, no exp. */
+
+/* Largest 2^M of kern_sim_bern64_lanes (masks per configuration). */
+#define KERN_SIM_LANES_CFG 16
+
+/* kern_sim_bern64 for KERN_SIM_LANES chains at once (lane l: chain l, its
+ * hidden configuration cfg[l] < ncfg <= KERN_SIM_LANES_CFG, the planes of
+ * configuration c at planes + c cstride, its active sites lanes[l], result
+ * out[l]); word k of lane l is r[KERN_SIM_LANES k + l] (kern_sim_bits'
+ * layout), every lane takes the same words: at least KERN_SIM_BERN_FIRST,
+ * then one more while any lane is undecided.  Returns the words used
+ * (per lane). */
+size_t kern_sim_bern64_lanes(size_t ncfg, const uint64_t *planes, size_t cstride,
+                             const uint8_t *cfg, const uint64_t *lanes, const uint64_t *r,
+                             uint64_t *out);
+
+/* P[j*256 + x] = exp(-4 sum of w[8j + b] over the bits b set in x) (sites
+ * >= N: factor 1), j < ceil(N/8): exp(-4 sum_{v_i = +1} w_i) of a packed
+ * row is kern_sim_byte_prod.  Each entry is within ~23 2^-53 of its exact
+ * value (relative; 8 exps, 7 products). */
+void kern_sim_prod_table(size_t N, const double *w, double *P);
+
+/* prod_j P[j*256 + v[j]], four independent products. */
+static inline double kern_sim_byte_prod(size_t nbyte, const double *P, const uint8_t *v)
+{
+    double p0 = 1.0, p1 = 1.0, p2 = 1.0, p3 = 1.0;
+    size_t j = 0;
+    for (; j + 3 < nbyte; j += 4) {
+        p0 *= P[j * 256 + v[j]];
+        p1 *= P[(j + 1) * 256 + v[j + 1]];
+        p2 *= P[(j + 2) * 256 + v[j + 2]];
+        p3 *= P[(j + 3) * 256 + v[j + 3]];
+    }
+    for (; j < nbyte; j++)
+        p0 *= P[j * 256 + v[j]];
+    return (p0 * p1) * (p2 * p3);
 }
 
 #endif

@@ -94,6 +94,8 @@ struct train_ws {
     uint64_t *planes; /* 2^M x nw x KERN_SIM_PLANES threshold bit planes    */
     double *ev;       /* 2^M x N: E[v_i | h] = tanh f_i(h)                  */
     double *btab;     /* M x ceil(N/8) x 256 byte tables of w               */
+    double *ptab;     /* lanes: M x ceil(N/8) x 256 product tables          */
+    uint64_t *rl;     /* lanes: a scratch row (nw words) for unused lanes   */
     size_t *ccount;   /* 2^M: chains per final hidden configuration         */
     uint64_t *rb;     /* nrb random words, next unused at rpos              */
     size_t nrb, rpos;
@@ -113,21 +115,21 @@ const char *train_sampling_name(train_sampling m)
     return (unsigned)m < 3 ? sampling_names[m] : "unknown";
 }
 
-static const char *const gibbs_names[] = {"float", "bits"};
+static const char *const gibbs_names[] = {"float", "bits", "lanes"};
 
 const char *train_gibbs_name(train_gibbs g)
 {
-    return (unsigned)g < 2 ? gibbs_names[g] : "unknown";
+    return (unsigned)g < 3 ? gibbs_names[g] : "unknown";
 }
 
 int train_gibbs_parse(const char *s, train_gibbs *g, char *err)
 {
-    for (unsigned k = 0; k < 2; k++)
+    for (unsigned k = 0; k < 3; k++)
         if (s && !strcmp(s, gibbs_names[k])) {
             *g = (train_gibbs)k;
             return SYM_OK;
         }
-    return sym_error(err, SYM_EINVAL, "gibbs '%s': expected float|bits", s ? s : "");
+    return sym_error(err, SYM_EINVAL, "gibbs '%s': expected float|bits|lanes", s ? s : "");
 }
 
 static const char *const estimate_names[] = {"v-mean", "h-mean"};
@@ -334,25 +336,28 @@ int train_config_check(const train_config *c, char *err)
         return sym_error(err, SYM_EINVAL, "unknown optimizer %d", (int)c->opt);
     if ((unsigned)c->sampling > TRAIN_ONLINE)
         return sym_error(err, SYM_EINVAL, "unknown sampling %d", (int)c->sampling);
-    if ((unsigned)c->gibbs > TRAIN_GIBBS_BITS)
+    if ((unsigned)c->gibbs > TRAIN_GIBBS_LANES)
         return sym_error(err, SYM_EINVAL, "unknown gibbs kernel %d", (int)c->gibbs);
     if ((unsigned)c->estimate > TRAIN_EST_HMEAN)
         return sym_error(err, SYM_EINVAL, "unknown model-term estimate %d", (int)c->estimate);
     if (c->estimate == TRAIN_EST_HMEAN && c->term != TRAIN_PCD && c->term != TRAIN_CD)
         return sym_error(err, SYM_EINVAL, "estimate = h-mean: needs model term pcd or cd (not %s)",
                          train_term_name(c->term));
-    if (c->estimate == TRAIN_EST_HMEAN && c->gibbs == TRAIN_GIBBS_BITS)
+    if (c->estimate == TRAIN_EST_HMEAN && c->gibbs != TRAIN_GIBBS_FLOAT)
         return sym_error(err, SYM_EINVAL, "estimate = h-mean: needs gibbs = float");
-    if (c->gibbs == TRAIN_GIBBS_BITS) {
+    if (c->gibbs != TRAIN_GIBBS_FLOAT) {
+        const char *gn = train_gibbs_name(c->gibbs);
         if (c->term != TRAIN_PCD)
-            return sym_error(err, SYM_EINVAL, "gibbs = bits: needs model term pcd (not %s)",
+            return sym_error(err, SYM_EINVAL, "gibbs = %s: needs model term pcd (not %s)", gn,
                              train_term_name(c->term));
         if (!c->unit.type->binary)
-            return sym_error(err, SYM_EINVAL, "gibbs = bits: needs binary hidden units (not %s)",
-                             c->unit.type->name);
+            return sym_error(err, SYM_EINVAL, "gibbs = %s: needs binary hidden units (not %s)",
+                             gn, c->unit.type->name);
         if (c->M > TRAIN_BITS_MMAX)
-            return sym_error(err, SYM_EINVAL, "gibbs = bits: M = %zu: need M <= %d", c->M,
+            return sym_error(err, SYM_EINVAL, "gibbs = %s: M = %zu: need M <= %d", gn, c->M,
                              TRAIN_BITS_MMAX);
+        if (c->gibbs == TRAIN_GIBBS_LANES && ((size_t)1 << c->M) > KERN_SIM_LANES_CFG)
+            return sym_error(err, SYM_EINVAL, "gibbs = lanes: M = %zu: need M <= 4", c->M);
     }
     return train_memory(c, 0, err);
 }
@@ -452,6 +457,8 @@ void train_free(train_ws *ws)
     free(ws->planes);
     free(ws->ev);
     free(ws->btab);
+    free(ws->ptab);
+    free(ws->rl);
     free(ws->ccount);
     free(ws->rb);
     if (ws->rs)
@@ -620,7 +627,7 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     if (c->term == TRAIN_PCD)
         for (size_t k = 0; k < ws->nchain * N; k++)
             ws->chain[k] = gsl_rng_uniform(r) < 0.5 ? -1 : 1;
-    if (c->gibbs == TRAIN_GIBBS_BITS) {
+    if (c->gibbs == TRAIN_GIBBS_BITS || c->gibbs == TRAIN_GIBBS_LANES) {
         size_t ncfg = (size_t)1 << M, nbyte = (N + 7) / 8;
         ws->nw = (N + 63) / 64;
         ws->cb = malloc(ws->nchain * ws->nw * sizeof *ws->cb);
@@ -634,7 +641,18 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
                                                              : TRAIN_RPOOL;
         ws->nrb = (ws->nrb + KERN_SIM_LANES - 1) / KERN_SIM_LANES * KERN_SIM_LANES;
         ws->rb = malloc(ws->nrb * sizeof *ws->rb);
-        if (!ws->cb || !ws->thr || !ws->planes || !ws->ev || !ws->btab || !ws->ccount || !ws->rb) {
+        int lanes = c->gibbs == TRAIN_GIBBS_LANES;
+        if (lanes) {
+            /* the pool: a step's worst case per lane, for all lanes */
+            size_t nl = (M + ws->nw * KERN_SIM_PLANES) * KERN_SIM_LANES;
+            ws->nrb = ws->nrb > nl ? ws->nrb : nl;
+            free(ws->rb);
+            ws->rb = malloc(ws->nrb * sizeof *ws->rb);
+            ws->rl = calloc(ws->nw, sizeof *ws->rl);
+            ws->ptab = malloc(M * nbyte * 256 * sizeof *ws->ptab);
+        }
+        if (!ws->cb || !ws->thr || !ws->planes || !ws->ev || !ws->btab || !ws->ccount || !ws->rb ||
+            (lanes && (!ws->rl || !ws->ptab))) {
             train_free(ws);
             return sym_error(err, SYM_ENOMEM, "out of memory (gibbs = bits, N = %zu, M = %zu)",
                              N, M);
@@ -814,6 +832,52 @@ static void gibbs_block(train_ws *ws, const double *w, const float *wf, const fl
     }
 }
 
+/* bits, lanes: the thresholds, bit planes and E[v | h] of the 2^M hidden
+ * configurations. */
+static void bits_tables(train_ws *ws, const double *w, const double *g)
+{
+    size_t N = ws->c.N, M = ws->c.M, nw = ws->nw;
+    size_t ncfg = (size_t)1 << M, NP = KERN_SIM_PLANES;
+    for (size_t cfg = 0; cfg < ncfg; cfg++) {
+        double *ev = ws->ev + cfg * N;
+        for (size_t i = 0; i < N; i++) {
+            double f = g ? g[i] : 0.0;
+            for (size_t mu = 0; mu < M; mu++)
+                f += (cfg >> mu & 1) ? w[mu * N + i] : -w[mu * N + i];
+            ev[i] = tanh(f);
+            ws->thr[i] = kern_sim_threshold(f);
+        }
+        for (size_t j = 0; j < nw; j++)
+            kern_sim_planes(N - 64 * j < 64 ? N - 64 * j : 64, ws->thr + 64 * j,
+                            ws->planes + (cfg * nw + j) * NP);
+    }
+}
+
+/* bits, lanes: the Rao-Blackwellised estimate from the chains' final
+ * hidden configurations (ws->ccount). */
+static void bits_estimate(train_ws *ws, double *mw, double *mg)
+{
+    size_t N = ws->c.N, M = ws->c.M, ncfg = (size_t)1 << M;
+    double inv = 1.0 / (double)ws->nchain;
+    memset(mw, 0, M * N * sizeof *mw);
+    if (mg)
+        memset(mg, 0, N * sizeof *mg);
+    for (size_t cfg = 0; cfg < ncfg; cfg++) {
+        if (!ws->ccount[cfg])
+            continue;
+        double a = (double)ws->ccount[cfg] * inv;
+        const double *ev = ws->ev + cfg * N;
+        for (size_t mu = 0; mu < M; mu++) {
+            double b = (cfg >> mu & 1) ? a : -a;
+            for (size_t i = 0; i < N; i++)
+                mw[mu * N + i] += b * ev[i];
+        }
+        if (mg)
+            for (size_t i = 0; i < N; i++)
+                mg[i] += a * ev[i];
+    }
+}
+
 /* The PCD model term with gibbs = bits (train.h): per update the 2^M
  * thresholds and E[v | h] of every site and the byte tables of w, then per
  * chain mc_steps steps v -> h -> v on its packed row.  h_mu = +1 with
@@ -828,19 +892,7 @@ static void bits_model_term(train_ws *ws, const double *w, const double *g, doub
     double theta = ws->c.unit.theta_p, wsum[TRAIN_BITS_MMAX];
     const double *btab = ws->btab;
     const uint64_t *planes = ws->planes;
-    for (size_t cfg = 0; cfg < ncfg; cfg++) {
-        double *ev = ws->ev + cfg * N;
-        for (size_t i = 0; i < N; i++) {
-            double f = g ? g[i] : 0.0;
-            for (size_t mu = 0; mu < M; mu++)
-                f += (cfg >> mu & 1) ? w[mu * N + i] : -w[mu * N + i];
-            ev[i] = tanh(f);
-            ws->thr[i] = kern_sim_threshold(f);
-        }
-        for (size_t j = 0; j < nw; j++)
-            kern_sim_planes(N - 64 * j < 64 ? N - 64 * j : 64, ws->thr + 64 * j,
-                            ws->planes + (cfg * nw + j) * NP);
-    }
+    bits_tables(ws, w, g);
     for (size_t mu = 0; mu < M; mu++) {
         kern_sim_byte_table(N, w + mu * N, ws->btab + mu * nbyte * 256);
         wsum[mu] = 0.0;
@@ -883,24 +935,71 @@ static void bits_model_term(train_ws *ws, const double *w, const double *g, doub
         ws->ccount[cfg]++;
     }
     ws->rpos = rpos;
-    double inv = 1.0 / (double)ws->nchain;
-    memset(mw, 0, M * N * sizeof *mw);
-    if (mg)
-        memset(mg, 0, N * sizeof *mg);
-    for (size_t cfg = 0; cfg < ncfg; cfg++) {
-        if (!ws->ccount[cfg])
-            continue;
-        double a = (double)ws->ccount[cfg] * inv;
-        const double *ev = ws->ev + cfg * N;
-        for (size_t mu = 0; mu < M; mu++) {
-            double b = (cfg >> mu & 1) ? a : -a;
-            for (size_t i = 0; i < N; i++)
-                mw[mu * N + i] += b * ev[i];
-        }
-        if (mg)
-            for (size_t i = 0; i < N; i++)
-                mg[i] += a * ev[i];
+    bits_estimate(ws, mw, mg);
+}
+
+/* The PCD model term with gibbs = lanes (train.h): bits_model_term's
+ * tables and estimate, chains in groups of KERN_SIM_LANES stepped side by
+ * side, chain l of a group on random lane l (kern_sim_bits_lanes; a group
+ * refills all its lanes when one runs short, discarding the rest), and the
+ * hidden draw U (1 + E) < 1, E = C prod_j P_j[v_j] (kern_sim_byte_prod;
+ * P(h = +1) = 1/(1 + E) with E = exp(-2 (I - theta)), I = 2 sum_{v_i = +1} w_i
+ * - sum_i w_i, U = (r >> 11) 2^-53). */
+static void lanes_model_term(train_ws *ws, const double *w, const double *g, double *mw, double *mg)
+{
+    size_t N = ws->c.N, M = ws->c.M, nw = ws->nw, nbyte = (N + 7) / 8;
+    size_t ncfg = (size_t)1 << M, NP = KERN_SIM_PLANES, L = KERN_SIM_LANES;
+    size_t nvec = ws->nrb / L;   /* pool words per lane */
+    double theta = ws->c.unit.theta_p, cfac[TRAIN_BITS_MMAX];
+    const double *ptab = ws->ptab;
+    bits_tables(ws, w, g);
+    for (size_t mu = 0; mu < M; mu++) {
+        double wsum = 0.0;
+        for (size_t i = 0; i < N; i++)
+            wsum += w[mu * N + i];
+        kern_sim_prod_table(N, w + mu * N, ws->ptab + mu * nbyte * 256);
+        cfac[mu] = exp(2.0 * wsum + 2.0 * theta);
     }
+    memset(ws->ccount, 0, ncfg * sizeof *ws->ccount);
+    uint64_t last = N % 64 ? ((uint64_t)1 << (N % 64)) - 1 : ~(uint64_t)0;
+    uint64_t *restrict rb = ws->rb;
+    size_t rpos = nvec;   /* in words per lane; a fresh pool per model term */
+    for (size_t c0 = 0; c0 < ws->nchain; c0 += L) {
+        size_t G = ws->nchain - c0 < L ? ws->nchain - c0 : L;
+        uint64_t *row[KERN_SIM_LANES], lm[KERN_SIM_LANES], out[KERN_SIM_LANES];
+        uint8_t cfg[KERN_SIM_LANES] = {0};
+        /* lanes past the last chain: a scratch row, no active sites */
+        for (size_t l = 0; l < L; l++)
+            row[l] = l < G ? ws->cb + (c0 + l) * nw : ws->rl;
+        for (size_t s = 0; s < ws->c.mc_steps; s++) {
+            if (nvec - rpos < M + nw * NP) {
+                kern_sim_bits(&ws->q, rb, ws->nrb);
+                rpos = 0;
+            }
+            for (size_t l = 0; l < G; l++) {
+                size_t h = 0;
+                for (size_t mu = 0; mu < M; mu++) {
+                    double E = cfac[mu] * kern_sim_byte_prod(nbyte, ptab + mu * nbyte * 256,
+                                                             (const uint8_t *)row[l]);
+                    double U = (double)(rb[(rpos + mu) * L + l] >> 11) * 0x1p-53;
+                    h |= (size_t)(U * (1.0 + E) < 1.0) << mu;
+                }
+                cfg[l] = (uint8_t)h;
+            }
+            rpos += M;
+            for (size_t j = 0; j < nw; j++) {
+                for (size_t l = 0; l < L; l++)
+                    lm[l] = l < G ? (j + 1 < nw ? ~(uint64_t)0 : last) : 0;
+                rpos += kern_sim_bern64_lanes(ncfg, ws->planes + j * NP, nw * NP, cfg, lm,
+                                              rb + rpos * L, out);
+                for (size_t l = 0; l < G; l++)
+                    row[l][j] = out[l];
+            }
+        }
+        for (size_t l = 0; l < G; l++)
+            ws->ccount[cfg[l]]++;
+    }
+    bits_estimate(ws, mw, mg);
 }
 
 /* The model term; CD restarts from rows base[idx[b] N ..]. */
@@ -939,7 +1038,10 @@ static int model_term_rows(train_ws *ws, const int8_t *base, const double *w, co
     if (ws->cb) {
         kern_sim_rng_seed(&ws->q, r);
         ws->rpos = ws->nrb;
-        bits_model_term(ws, w, g, mw, mg);
+        if (ws->c.gibbs == TRAIN_GIBBS_LANES)
+            lanes_model_term(ws, w, g, mw, mg);
+        else
+            bits_model_term(ws, w, g, mw, mg);
         return SYM_OK;
     }
 #ifdef TRAIN_GSL_UNIFORMS
