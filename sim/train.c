@@ -959,9 +959,10 @@ static void bits_model_term(train_ws *ws, const double *w, const double *g, doub
 }
 
 /* The PCD model term with gibbs = lanes (train.h): bits_model_term's
- * tables and estimate, chains in groups of KERN_SIM_LANES stepped side by
- * side, chain l of a group on random lane l (kern_sim_bits_lanes; a group
- * refills all its lanes when one runs short, discarding the rest), and the
+ * tables and estimate, chains in groups of KERN_SIM_LANES stepped together,
+ * chain l of a group on lane l of the kern_sim_bits pool (word k of lane l
+ * at rb[8k + l]; every lane takes the same words, refilled for all when
+ * short of a step's worst case), visible draws by kern_sim_bern64_lanes,
  * hidden draw U (1 + E) < 1, E = C prod_j P_j[v_j] (kern_sim_byte_prod;
  * P(h = +1) = 1/(1 + E) with E = exp(-2 (I - theta)), I = 2 sum_{v_i = +1} w_i
  * - sum_i w_i, U = (r >> 11) 2^-53). */

@@ -78,9 +78,9 @@ typedef enum { TRAIN_EPOCH = 0, TRAIN_REPLACE = 1, TRAIN_ONLINE = 2 } train_samp
  *   2^-32 rounding of each P(v_i = +1 | h) (the float kernel's uniforms
  *   have the same resolution; its float field ~1e-7 is coarser), another
  *   random stream, so other numbers: selected explicitly.
- * - TRAIN_GIBBS_LANES: bits with one random stream per chain, so that
- *   KERN_SIM_LANES chains step side by side (the CPU overlaps their serial
- *   steps, which one shared stream forbids), and the hidden draw
+ * - TRAIN_GIBBS_LANES: bits (M <= 4) with one random stream per chain, so
+ *   that the bit-sliced draws of KERN_SIM_LANES chains are one vector
+ *   operation (one shared stream makes them serial), and the hidden draw
  *   U (1 + E) < 1 with E = exp(-2 (I - theta)) from product tables instead
  *   of exp (relative error ~1e-14 in E).  The same chain distribution as
  *   bits, other random numbers: selected explicitly (issue 9, Fig. 5 speed). */
