@@ -117,6 +117,7 @@ int main(int argc, char **argv)
          * cores, is 0.12 ms per update: 0.24 s here */
         {"pcd20_N100_M1_spin_sgd_float", 0.24, 100, 1, &unit_spin, TRAIN_PCD, TRAIN_SGD, 10000, 100, 2000, 0.1, 20, TRAIN_GIBBS_FLOAT},
         {"pcd20_N100_M1_spin_sgd_bits", 0.24, 100, 1, &unit_spin, TRAIN_PCD, TRAIN_SGD, 10000, 100, 2000, 0.1, 20, TRAIN_GIBBS_BITS},
+        {"pcd20_N100_M1_spin_sgd_lanes", 0.24, 100, 1, &unit_spin, TRAIN_PCD, TRAIN_SGD, 10000, 100, 2000, 0.1, 20, TRAIN_GIBBS_LANES},
     };
     int st = 0;
     for (size_t k = 0; k < sizeof cfg / sizeof cfg[0]; k++)

@@ -93,7 +93,7 @@ pu=$(get "$tmp/pgmf" updates)
 su=$(awk -v c="$(get "$tmp/pgmf" fit_cpu_s_min)" -v u="$pu" 'BEGIN{print c / u}')
 printf "%-36s %8s %9.3f %9.3f %12.3g %16s\n" "PGM NUMBA_NUM_THREADS=1 (fit)" "$pu" \
     "$(get "$tmp/pgmf" fit_s_min)" "$(get "$tmp/pgmf" fit_cpu_s_min)" "$su" "$(extra "$su")"
-for gb in float bits; do
+for gb in float bits lanes; do
     read -r w c < <(best "$bin" sim --data-file "$tmp/f.bin" --hidden spin --M 1 --model-term pcd \
         --chains 100 --mc-steps 20 --optimizer sgd --lr 0.1 --batch 100 --epochs 2 --gibbs "$gb" \
         --loglik-rows final --weights-rows final --out "$tmp/f$gb")

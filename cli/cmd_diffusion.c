@@ -61,7 +61,7 @@ int cmd_diffusion(int argc, char **argv, char *err)
         {"model-term", OPT_CHOICE, &term, "model average", "exact|pcd|cd|enum", NULL},
         {"chains", OPT_SIZE, &t->chains, "PCD persistent chains", NULL, NULL},
         {"mc-steps", OPT_SIZE, &t->mc_steps, "Gibbs steps per update (pcd, cd)", NULL, NULL},
-        {"gibbs", OPT_CHOICE, &gibbs, "PCD Gibbs kernel (as sim)", "float|bits", NULL},
+        {"gibbs", OPT_CHOICE, &gibbs, "PCD Gibbs kernel (as sim)", "float|bits|lanes", NULL},
         {"pcd-estimate", OPT_CHOICE, &estimate, "chains' model-term estimate (as sim; h-mean: "
          "PGM's, keeps the chain noise)", "v-mean|h-mean", NULL},
         {"optimizer", OPT_CHOICE, &opt, "optimiser", "sgd|adam", NULL},

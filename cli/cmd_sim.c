@@ -91,7 +91,8 @@ int cmd_sim(int argc, char **argv, char *err)
          "epoch|replace|online", NULL},
         {"gibbs", OPT_CHOICE, &gibbs,
          "PCD Gibbs kernel: float (vector half-steps) or bits (binary hidden units, M <= 8: "
-         "packed chains, precomputed thresholds; another random stream)", "float|bits", NULL},
+         "packed chains, precomputed thresholds; another random stream) or lanes (bits, M <= 4, "
+         "8 chains at once, one random stream each: faster, other numbers)", "float|bits|lanes", NULL},
         {"pcd-estimate", OPT_CHOICE, &estimate,
          "model-term estimate of the chains: E[v|h] h (v-mean) or v E[h|v] (h-mean, PGM's: "
          "keeps the chains' noise)", "v-mean|h-mean", NULL},

@@ -170,6 +170,33 @@ void kern_sim_uniform(kern_sim_rng *restrict q, double *restrict u, size_t n)
         }
 }
 
+/* The same stream as kern_sim_uniform, kept as the 32-bit integers k of
+ * the uniforms k 2^-32: half the memory traffic of the doubles, widened
+ * exactly (u32_to_unit) where they are used. */
+KSIM_CLONES
+void kern_sim_uniform32(kern_sim_rng *restrict q, uint32_t *restrict u, size_t n)
+{
+    for (size_t j = 0; j < n; j += KERN_SIM_UCHUNK)
+        for (int l = 0; l < KERN_SIM_LANES; l++) {
+            uint64_t s0 = q->s[0][l], s1 = q->s[1][l], s2 = q->s[2][l], s3 = q->s[3][l];
+            uint64_t a = s0 + s3;
+            uint64_t res = ((a << 23) | (a >> 41)) + s0;
+            uint64_t t = s1 << 17;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = (s3 << 45) | (s3 >> 19);
+            q->s[0][l] = s0;
+            q->s[1][l] = s1;
+            q->s[2][l] = s2;
+            q->s[3][l] = s3;
+            u[j + l] = (uint32_t)(res >> 32);
+            u[j + KERN_SIM_LANES + l] = (uint32_t)(res & 0xffffffffULL);
+        }
+}
+
 KSIM_CLONES
 void kern_sim_to_double(size_t n, const int8_t *restrict x, double *restrict y)
 {
@@ -341,6 +368,161 @@ void kern_sim_outer(size_t N, size_t M, size_t nr, const double *restrict H,
     }
 }
 
+/* ---- the data term on int8 rows ------------------------------------------
+ * The same loops as kern_sim_inputs_block and kern_sim_outer with the +-1
+ * rows read as int8 and widened in registers: an eighth of the memory
+ * traffic of a double block.  Products with +-1 are exact and every sum
+ * keeps the order of the double kernels, so the results are those of
+ * kern_sim_to_double followed by the double kernels (tested bit for bit in
+ * tests/test_kern_sim.c). */
+
+/* Row pairs widened into the 2N doubles of s (L1-resident) and passed to
+ * kern_sim_inputs_block, which treats each pair (and an odd last row)
+ * independently: the same sums as on a whole double block.  (Widening in
+ * registers inside the reduction loops changes GCC's vectorisation, hence
+ * the order of the sums: measured, not bit for bit.) */
+void kern_sim_inputs_block_i8(size_t N, size_t M, size_t nr, const double *restrict w,
+                              const int8_t *restrict X, double *restrict s, double *restrict I)
+{
+    for (size_t c = 0; c < nr; c += 2) {
+        size_t n = c + 1 < nr ? 2 : 1;
+        kern_sim_to_double(n * N, X + c * N, s);
+        kern_sim_inputs_block(N, M, n, w, s, I + c * M);
+    }
+}
+
+KSIM_CLONES
+void kern_sim_outer_i8(size_t N, size_t M, size_t nr, const double *restrict H,
+                    const int8_t *restrict X, double *restrict acc)
+{
+    size_t c = 0;
+    for (; c + 4 <= nr; c += 4) {
+        const int8_t *restrict x0 = X + c * N, *restrict x1 = x0 + N;
+        const int8_t *restrict x2 = x1 + N, *restrict x3 = x2 + N;
+        size_t mu = 0;
+        /* an odd M ends in a triple, not a pair and a single row: x is
+         * swept once less (M = 5: twice instead of three times) */
+        if (M >= 3 && M % 2) {
+            const double *Ha = H + c * M + M - 3;
+            double a0 = Ha[0], a1 = Ha[M], a2 = Ha[2 * M], a3 = Ha[3 * M];
+            double b0 = Ha[1], b1 = Ha[M + 1], b2 = Ha[2 * M + 1], b3 = Ha[3 * M + 1];
+            double d0 = Ha[2], d1 = Ha[M + 2], d2 = Ha[2 * M + 2], d3 = Ha[3 * M + 2];
+            double *restrict y = acc + (M - 3) * N, *restrict z = y + N, *restrict t = z + N;
+#pragma omp simd
+            for (size_t i = 0; i < N; i++) {
+                double p0 = (double)x0[i], p1 = (double)x1[i], p2 = (double)x2[i], p3 = (double)x3[i];
+                y[i] += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
+                z[i] += (b0 * p0 + b1 * p1) + (b2 * p2 + b3 * p3);
+                t[i] += (d0 * p0 + d1 * p1) + (d2 * p2 + d3 * p3);
+            }
+        }
+        size_t mend = M >= 3 && M % 2 ? M - 3 : M;
+        for (; mu + 2 <= mend; mu += 2) {
+            const double *Ha = H + c * M + mu;
+            double a0 = Ha[0], a1 = Ha[M], a2 = Ha[2 * M], a3 = Ha[3 * M];
+            double b0 = Ha[1], b1 = Ha[M + 1], b2 = Ha[2 * M + 1], b3 = Ha[3 * M + 1];
+            double *restrict y = acc + mu * N, *restrict z = y + N;
+#pragma omp simd
+            for (size_t i = 0; i < N; i++) {
+                double p0 = (double)x0[i], p1 = (double)x1[i], p2 = (double)x2[i], p3 = (double)x3[i];
+                y[i] += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
+                z[i] += (b0 * p0 + b1 * p1) + (b2 * p2 + b3 * p3);
+            }
+        }
+        for (; mu < mend; mu++) {
+            double a0 = H[c * M + mu], a1 = H[(c + 1) * M + mu];
+            double a2 = H[(c + 2) * M + mu], a3 = H[(c + 3) * M + mu];
+            double *restrict y = acc + mu * N;
+#pragma omp simd
+            for (size_t i = 0; i < N; i++)
+                y[i] += (a0 * (double)x0[i] + a1 * (double)x1[i]) + (a2 * (double)x2[i] + a3 * (double)x3[i]);
+        }
+    }
+    for (; c < nr; c++) {
+        const int8_t *restrict x0 = X + c * N;
+        for (size_t mu = 0; mu < M; mu++) {
+            double a0 = H[c * M + mu];
+            double *restrict y = acc + mu * N;
+#pragma omp simd
+            for (size_t i = 0; i < N; i++)
+                y[i] += a0 * (double)x0[i];
+        }
+    }
+}
+
+/* kern_sim_outer on float rows (E[v | h] of kern_sim_visible_f32): the
+ * same sums of the same values as on their double copies. */
+KSIM_CLONES
+void kern_sim_outer_f(size_t N, size_t M, size_t nr, const double *restrict H,
+                    const float *restrict X, double *restrict acc)
+{
+    size_t c = 0;
+    for (; c + 4 <= nr; c += 4) {
+        const float *restrict x0 = X + c * N, *restrict x1 = x0 + N;
+        const float *restrict x2 = x1 + N, *restrict x3 = x2 + N;
+        size_t mu = 0;
+        /* an odd M ends in a triple, not a pair and a single row: x is
+         * swept once less (M = 5: twice instead of three times) */
+        if (M >= 3 && M % 2) {
+            const double *Ha = H + c * M + M - 3;
+            double a0 = Ha[0], a1 = Ha[M], a2 = Ha[2 * M], a3 = Ha[3 * M];
+            double b0 = Ha[1], b1 = Ha[M + 1], b2 = Ha[2 * M + 1], b3 = Ha[3 * M + 1];
+            double d0 = Ha[2], d1 = Ha[M + 2], d2 = Ha[2 * M + 2], d3 = Ha[3 * M + 2];
+            double *restrict y = acc + (M - 3) * N, *restrict z = y + N, *restrict t = z + N;
+#pragma omp simd
+            for (size_t i = 0; i < N; i++) {
+                double p0 = (double)x0[i], p1 = (double)x1[i], p2 = (double)x2[i], p3 = (double)x3[i];
+                y[i] += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
+                z[i] += (b0 * p0 + b1 * p1) + (b2 * p2 + b3 * p3);
+                t[i] += (d0 * p0 + d1 * p1) + (d2 * p2 + d3 * p3);
+            }
+        }
+        size_t mend = M >= 3 && M % 2 ? M - 3 : M;
+        for (; mu + 2 <= mend; mu += 2) {
+            const double *Ha = H + c * M + mu;
+            double a0 = Ha[0], a1 = Ha[M], a2 = Ha[2 * M], a3 = Ha[3 * M];
+            double b0 = Ha[1], b1 = Ha[M + 1], b2 = Ha[2 * M + 1], b3 = Ha[3 * M + 1];
+            double *restrict y = acc + mu * N, *restrict z = y + N;
+#pragma omp simd
+            for (size_t i = 0; i < N; i++) {
+                double p0 = (double)x0[i], p1 = (double)x1[i], p2 = (double)x2[i], p3 = (double)x3[i];
+                y[i] += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
+                z[i] += (b0 * p0 + b1 * p1) + (b2 * p2 + b3 * p3);
+            }
+        }
+        for (; mu < mend; mu++) {
+            double a0 = H[c * M + mu], a1 = H[(c + 1) * M + mu];
+            double a2 = H[(c + 2) * M + mu], a3 = H[(c + 3) * M + mu];
+            double *restrict y = acc + mu * N;
+#pragma omp simd
+            for (size_t i = 0; i < N; i++)
+                y[i] += (a0 * (double)x0[i] + a1 * (double)x1[i]) + (a2 * (double)x2[i] + a3 * (double)x3[i]);
+        }
+    }
+    for (; c < nr; c++) {
+        const float *restrict x0 = X + c * N;
+        for (size_t mu = 0; mu < M; mu++) {
+            double a0 = H[c * M + mu];
+            double *restrict y = acc + mu * N;
+#pragma omp simd
+            for (size_t i = 0; i < N; i++)
+                y[i] += a0 * (double)x0[i];
+        }
+    }
+}
+
+/* kern_sim_colsum on float rows. */
+KSIM_CLONES
+void kern_sim_colsum_f(size_t N, size_t nr, const float *restrict X, double *restrict acc)
+{
+    for (size_t c = 0; c < nr; c++) {
+        const float *restrict x = X + c * N;
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            acc[i] += (double)x[i];
+    }
+}
+
 /* acc[i] += sum_c X[c*N + i] */
 KSIM_CLONES
 void kern_sim_colsum(size_t N, size_t nr, const double *restrict X, double *restrict acc)
@@ -432,6 +614,81 @@ void kern_sim_visible_f(size_t N, size_t M, const float *restrict w, const float
         f[i] = t;
         x[i] = (int8_t)(2.0 * u[i] - 1.0 < t ? 1 : -1);
     }
+}
+
+/* kern_sim_visible_f with 32-bit uniforms and E[v | h] left in s as float
+ * (the double f of kern_sim_visible_f holds the same values): the same
+ * loops, so the same tanh and the same draws. */
+KSIM_CLONES
+void kern_sim_visible_f32(size_t N, size_t M, const float *restrict w, const float *restrict g,
+                          const double *restrict h, const uint32_t *restrict u,
+                          int8_t *restrict x, float *restrict s)
+{
+    const float *base = g;
+    size_t mu = 0;
+    for (; mu + 5 < M; mu += 4) {
+        const float *restrict w0 = w + mu * N, *restrict w1 = w0 + N;
+        const float *restrict w2 = w1 + N, *restrict w3 = w2 + N;
+        float a0 = (float)h[mu], a1 = (float)h[mu + 1], a2 = (float)h[mu + 2], a3 = (float)h[mu + 3];
+        if (base) {
+#pragma omp simd
+            for (size_t i = 0; i < N; i++)
+                s[i] = base[i] + ((a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i]));
+        } else {
+#pragma omp simd
+            for (size_t i = 0; i < N; i++)
+                s[i] = (a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i]);
+        }
+        base = s;
+    }
+    if (!base) {
+        memset(s, 0, N * sizeof *s);
+        base = s;
+    }
+    const float *restrict w0 = w + mu * N, *restrict w1 = w0 + N;
+    const float *restrict w2 = w1 + N, *restrict w3 = w2 + N, *restrict w4 = w3 + N;
+    float a0 = (float)h[mu];
+    switch (M - mu) {
+    case 1:
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            s[i] = tanhf_from(base[i] + a0 * w0[i]);
+        break;
+    case 2: {
+        float a1 = (float)h[mu + 1];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            s[i] = tanhf_from(base[i] + (a0 * w0[i] + a1 * w1[i]));
+        break;
+    }
+    case 3: {
+        float a1 = (float)h[mu + 1], a2 = (float)h[mu + 2];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            s[i] = tanhf_from(base[i] + ((a0 * w0[i] + a1 * w1[i]) + a2 * w2[i]));
+        break;
+    }
+    case 4: {
+        float a1 = (float)h[mu + 1], a2 = (float)h[mu + 2], a3 = (float)h[mu + 3];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            s[i] = tanhf_from(base[i] + ((a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i])));
+        break;
+    }
+    default: {   /* 5: M = 5 (the benchmark) in one sweep, no scratch pass */
+        float a1 = (float)h[mu + 1], a2 = (float)h[mu + 2], a3 = (float)h[mu + 3];
+        float a4 = (float)h[mu + 4];
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            s[i] = tanhf_from(base[i] + (((a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i])) +
+                                         a4 * w4[i]));
+    }
+    }
+    /* x = +1 iff 2u - 1 < tanh f, compared in double: 2u - 1 stays exact
+     * for u = k 2^-32, so the only error is that of the float tanh */
+#pragma omp simd
+    for (size_t i = 0; i < N; i++)
+        x[i] = (int8_t)(2.0 * u32_to_unit(u[i]) - 1.0 < (double)s[i] ? 1 : -1);
 }
 
 /* I for float rows (+-1, exact) against float weights, two rows and four
@@ -557,6 +814,20 @@ void kern_sim_spin_draw(size_t n, double theta, const double *restrict I, const 
     }
 }
 
+/* kern_sim_spin_draw with 32-bit uniforms. */
+KSIM_CLONES
+void kern_sim_spin_draw32(size_t n, double theta, const double *restrict I, const uint32_t *restrict u,
+                        double *restrict h)
+{
+#pragma omp simd
+    for (size_t k = 0; k < n; k++) {
+        double a = I[k] - theta;
+        double q = 1.0 / (1.0 + exp_neg(-2.0 * fabs(a)));
+        double sg = a >= 0.0 ? 1.0 : -1.0;
+        h[k] = u32_to_unit(u[k]) < q ? sg : -sg;
+    }
+}
+
 KSIM_CLONES
 void kern_sim_tanh(size_t n, double theta, const double *restrict I, double *restrict out)
 {
@@ -600,14 +871,19 @@ uint32_t kern_sim_threshold(double f)
     return t >= 0x1p32 ? UINT32_MAX : (uint32_t)t;
 }
 
-void kern_sim_planes(size_t n, const uint32_t *t, uint64_t *planes)
+KSIM_CLONES
+void kern_sim_planes(size_t n, const uint32_t *restrict t, uint64_t *restrict planes)
 {
-    /* planes[k] bit l = bit 31 - k of t[l] (most significant plane first) */
-    for (int k = 0; k < KERN_SIM_PLANES; k++) {
-        uint64_t p = 0;
-        for (size_t l = 0; l < n; l++)
-            p |= (uint64_t)((t[l] >> (31 - k)) & 1u) << l;
-        planes[k] = p;
+    /* planes[k] bit l = bit 31 - k of t[l] (most significant plane first);
+     * the planes as the inner loop, which vectorises (32 lanes of 64 bits):
+     * measured 6 % of the bits kernels with the lanes as the inner loop */
+    for (int k = 0; k < KERN_SIM_PLANES; k++)
+        planes[k] = 0;
+    for (size_t l = 0; l < n; l++) {
+        uint64_t tl = t[l];
+#pragma omp simd
+        for (int k = 0; k < KERN_SIM_PLANES; k++)
+            planes[k] |= ((tl >> (31 - k)) & 1u) << l;
     }
 }
 
@@ -625,4 +901,56 @@ void kern_sim_byte_table(size_t N, const double *w, double *T)
         for (unsigned x = 1; x < 256; x++)
             t[x] = t[x & (x - 1)] + wb[__builtin_ctz(x)];
     }
+}
+
+void kern_sim_prod_table(size_t N, const double *w, double *P)
+{
+    /* as kern_sim_byte_table, with products of exp(-4 w_b) for sums */
+    size_t nbyte = (N + 7) / 8;
+    for (size_t j = 0; j < nbyte; j++) {
+        double *t = P + j * 256;
+        double eb[8];
+        for (int b = 0; b < 8; b++)
+            eb[b] = 8 * j + (size_t)b < N ? exp(-4.0 * w[8 * j + (size_t)b]) : 1.0;
+        t[0] = 1.0;
+        for (unsigned x = 1; x < 256; x++)
+            t[x] = t[x & (x - 1)] * eb[__builtin_ctz(x)];
+    }
+}
+
+/* GCC/Clang vector extension: 8 x 64 bits, one zmm with AVX-512, two ymm
+ * with AVX2, four xmm otherwise. */
+typedef uint64_t ksim_v8 __attribute__((vector_size(8 * sizeof(uint64_t))));
+
+KSIM_CLONES
+size_t kern_sim_bern64_lanes(size_t ncfg, const uint64_t *restrict planes, size_t cstride,
+                             const uint8_t *restrict cfg, const uint64_t *restrict lanes,
+                             const uint64_t *restrict r, uint64_t *restrict out)
+{
+    /* kern_sim_bern64 on 8 chains at once, lane l = chain l: its planes
+     * selected per lane by masks (2^M of them), word k of lane l at
+     * r[8k + l]; all lanes take the same words, until none is undecided */
+    ksim_v8 mk[KERN_SIM_LANES_CFG], und, o = {0};
+    for (size_t c = 0; c < ncfg; c++)
+        for (int l = 0; l < KERN_SIM_LANES; l++)
+            mk[c][l] = cfg[l] == c ? ~(uint64_t)0 : 0;
+    memcpy(&und, lanes, sizeof und);
+    size_t k = 0;
+    for (; k < KERN_SIM_PLANES; k++) {
+        if (k >= KERN_SIM_BERN_FIRST) {
+            uint64_t any = 0;
+            for (int l = 0; l < KERN_SIM_LANES; l++)
+                any |= und[l];
+            if (!any)
+                break;
+        }
+        ksim_v8 u, p = mk[0] & planes[k];
+        memcpy(&u, r + KERN_SIM_LANES * k, sizeof u);
+        for (size_t c = 1; c < ncfg; c++)
+            p |= mk[c] & planes[c * cstride + k];
+        o |= ~u & p & und;
+        und &= ~(u ^ p);
+    }
+    memcpy(out, &o, sizeof o);
+    return k;
 }

@@ -32,6 +32,10 @@ void kern_sim_rng_seed(kern_sim_rng *q, gsl_rng *r);
  * a multiple of KERN_SIM_UCHUNK (u must have room for n'). */
 void kern_sim_uniform(kern_sim_rng *q, double *u, size_t n);
 
+/* The integers k of the uniforms k 2^-32 of kern_sim_uniform (same stream,
+ * same rounding of n). */
+void kern_sim_uniform32(kern_sim_rng *q, uint32_t *u, size_t n);
+
 /* y[i] = x[i] as double, i < n. */
 void kern_sim_to_double(size_t n, const int8_t *x, double *y);
 
@@ -44,6 +48,14 @@ void kern_sim_inputs_block(size_t N, size_t M, size_t nr, const double *w, const
 
 /* acc[mu*N + i] += sum_{c < nr} H[c*M + mu] X[c*N + i] (rows X of N). */
 void kern_sim_outer(size_t N, size_t M, size_t nr, const double *H, const double *X, double *acc);
+
+/* kern_sim_inputs_block and kern_sim_outer on nr contiguous int8 rows of
+ * +-1 (the data term): bit for bit the results of the double kernels on
+ * kern_sim_to_double of the rows; s is scratch of 2N doubles. */
+void kern_sim_inputs_block_i8(size_t N, size_t M, size_t nr, const double *w, const int8_t *X,
+                              double *s, double *I);
+void kern_sim_outer_i8(size_t N, size_t M, size_t nr, const double *H, const int8_t *X,
+                       double *acc);
 
 /* acc[i] += sum_{c < nr} X[c*N + i]. */
 void kern_sim_colsum(size_t N, size_t nr, const double *X, double *acc);
@@ -65,6 +77,17 @@ void kern_sim_colsum(size_t N, size_t nr, const double *X, double *acc);
 void kern_sim_visible_f(size_t N, size_t M, const float *w, const float *g, const double *h,
                         const double *u, int8_t *x, float *s, double *f);
 
+/* kern_sim_visible_f with the 32-bit uniforms of kern_sim_uniform32 and
+ * E[v_i | h] = tanh f_i left in s (float, N entries): the same draws, and
+ * in s the values of kern_sim_visible_f's f before widening. */
+void kern_sim_visible_f32(size_t N, size_t M, const float *w, const float *g, const double *h,
+                          const uint32_t *u, int8_t *x, float *s);
+
+/* kern_sim_outer and kern_sim_colsum on float rows X: bit for bit their
+ * results on the rows widened to double. */
+void kern_sim_outer_f(size_t N, size_t M, size_t nr, const double *H, const float *X, double *acc);
+void kern_sim_colsum_f(size_t N, size_t nr, const float *X, double *acc);
+
 /* I[c*M + mu] = sum_i w[mu*N + i] X[c*N + i] for nr rows X of +-1 as float
  * (kern_sim_i8_to_float) against float weights, summed in float: the inputs of the hidden draws of Gibbs
  * chains.  Error <= (N + 1) 2^-24 sum_i |w_i| (recursive-summation bound;
@@ -84,6 +107,9 @@ void kern_sim_to_float(size_t n, const double *x, float *y);
 /* Spin hidden units: h[k] = +1 with probability (1 + tanh(I[k] - theta))/2
  * using u[k], for k < n. */
 void kern_sim_spin_draw(size_t n, double theta, const double *I, const double *u, double *h);
+
+/* kern_sim_spin_draw with the 32-bit uniforms of kern_sim_uniform32. */
+void kern_sim_spin_draw32(size_t n, double theta, const double *I, const uint32_t *u, double *h);
 
 /* out[k] = tanh(I[k] - theta), k < n (Gamma' of a spin unit). */
 void kern_sim_tanh(size_t n, double theta, const double *I, double *out);
@@ -139,6 +165,10 @@ static inline uint64_t kern_sim_bern64(const uint64_t *planes, uint64_t lanes, c
      * call, which costs more than the words), then one at a time while any
      * lane is undecided (about one call in five), at most KERN_SIM_PLANES. */
     uint64_t und = lanes, out = 0;
+    /* unrolled: GCC -O2 keeps it a loop otherwise (measured) */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
     for (int k = 0; k < KERN_SIM_BERN_FIRST; k++) {
         uint64_t u = r[k], p = planes[k];
         out |= ~u & p & und;
@@ -172,6 +202,51 @@ static inline double kern_sim_byte_dot(size_t nbyte, const double *T, const uint
     if (j < nbyte)
         s0 += T[j * 256 + v[j]];
     return s0 + s1;
+}
+
+
+/* ---- gibbs = lanes: the bits kernel with one random stream per chain ----
+ * (train.c, TRAIN_GIBBS_LANES).  KERN_SIM_LANES chains step together, chain
+ * l of a group drawing from xoshiro lane l, so that the bit-sliced visible
+ * draws of 8 chains are one vector operation (the bits kernel's word-wise
+ * operations are a chain's serial critical path); and the hidden draw is
+ * U (1 + E) < 1 with E = exp(-2 (I - theta)) as a product of table
+ * entries, no exp. */
+
+/* Largest 2^M of kern_sim_bern64_lanes (masks per configuration). */
+#define KERN_SIM_LANES_CFG 16
+
+/* kern_sim_bern64 for KERN_SIM_LANES chains at once (lane l: chain l, its
+ * hidden configuration cfg[l] < ncfg <= KERN_SIM_LANES_CFG, the planes of
+ * configuration c at planes + c cstride, its active sites lanes[l], result
+ * out[l]); word k of lane l is r[KERN_SIM_LANES k + l] (kern_sim_bits'
+ * layout), every lane takes the same words: at least KERN_SIM_BERN_FIRST,
+ * then one more while any lane is undecided.  Returns the words used
+ * (per lane). */
+size_t kern_sim_bern64_lanes(size_t ncfg, const uint64_t *planes, size_t cstride,
+                             const uint8_t *cfg, const uint64_t *lanes, const uint64_t *r,
+                             uint64_t *out);
+
+/* P[j*256 + x] = exp(-4 sum of w[8j + b] over the bits b set in x) (sites
+ * >= N: factor 1), j < ceil(N/8): exp(-4 sum_{v_i = +1} w_i) of a packed
+ * row is kern_sim_byte_prod.  Each entry is within ~23 2^-53 of its exact
+ * value (relative; 8 exps, 7 products). */
+void kern_sim_prod_table(size_t N, const double *w, double *P);
+
+/* prod_j P[j*256 + v[j]], four independent products. */
+static inline double kern_sim_byte_prod(size_t nbyte, const double *P, const uint8_t *v)
+{
+    double p0 = 1.0, p1 = 1.0, p2 = 1.0, p3 = 1.0;
+    size_t j = 0;
+    for (; j + 3 < nbyte; j += 4) {
+        p0 *= P[j * 256 + v[j]];
+        p1 *= P[(j + 1) * 256 + v[j + 1]];
+        p2 *= P[(j + 2) * 256 + v[j + 2]];
+        p3 *= P[(j + 3) * 256 + v[j + 3]];
+    }
+    for (; j < nbyte; j++)
+        p0 *= P[j * 256 + v[j]];
+    return (p0 * p1) * (p2 * p3);
 }
 
 #endif

@@ -59,6 +59,7 @@ struct train_ws {
     double *I;        /* TRAIN_BLOCK x M inputs, I[c*M + mu]                */
     double *H;        /* TRAIN_BLOCK x M: Gamma'(I) or sampled h            */
     double *X;        /* TRAIN_BLOCK x N: rows as +-1.0, or E[v | h]        */
+    int8_t *X8;       /* TRAIN_BLOCK x N: the data term's minibatch rows    */
     int8_t *chain;    /* PCD: chains x N persistent; CD: a block scratch    */
     size_t nchain;
     double *Chat;     /* gaussian full batch: N x N empirical correlation   */
@@ -73,9 +74,8 @@ struct train_ws {
     gsl_rng *gq;      /* the benchmark variant: a GSL generator instead     */
 #endif
     float *wf, *gf;   /* w, g rounded to float for the visible half-step    */
-    float *sf;        /* N float scratch of kern_sim_visible_f              */
-    float *Xf;        /* TRAIN_BLOCK x N: chain rows as +-1.0f              */
-    double *u;        /* uniform pool of nu entries, next unused at upos    */
+    float *Xf;        /* TRAIN_BLOCK x N: chain rows as +-1.0f, then E[v|h] */
+    uint32_t *u;      /* uniform pool (k of k 2^-32), next unused at upos   */
     size_t nu, upos;
     /* progress between updates (train_continue, train_save) */
     size_t k;         /* updates done                                       */
@@ -94,6 +94,8 @@ struct train_ws {
     uint64_t *planes; /* 2^M x nw x KERN_SIM_PLANES threshold bit planes    */
     double *ev;       /* 2^M x N: E[v_i | h] = tanh f_i(h)                  */
     double *btab;     /* M x ceil(N/8) x 256 byte tables of w               */
+    double *ptab;     /* lanes: M x ceil(N/8) x 256 product tables          */
+    uint64_t *rl;     /* lanes: a scratch row (nw words) for unused lanes   */
     size_t *ccount;   /* 2^M: chains per final hidden configuration         */
     uint64_t *rb;     /* nrb random words, next unused at rpos              */
     size_t nrb, rpos;
@@ -113,21 +115,21 @@ const char *train_sampling_name(train_sampling m)
     return (unsigned)m < 3 ? sampling_names[m] : "unknown";
 }
 
-static const char *const gibbs_names[] = {"float", "bits"};
+static const char *const gibbs_names[] = {"float", "bits", "lanes"};
 
 const char *train_gibbs_name(train_gibbs g)
 {
-    return (unsigned)g < 2 ? gibbs_names[g] : "unknown";
+    return (unsigned)g < 3 ? gibbs_names[g] : "unknown";
 }
 
 int train_gibbs_parse(const char *s, train_gibbs *g, char *err)
 {
-    for (unsigned k = 0; k < 2; k++)
+    for (unsigned k = 0; k < 3; k++)
         if (s && !strcmp(s, gibbs_names[k])) {
             *g = (train_gibbs)k;
             return SYM_OK;
         }
-    return sym_error(err, SYM_EINVAL, "gibbs '%s': expected float|bits", s ? s : "");
+    return sym_error(err, SYM_EINVAL, "gibbs '%s': expected float|bits|lanes", s ? s : "");
 }
 
 static const char *const estimate_names[] = {"v-mean", "h-mean"};
@@ -334,25 +336,28 @@ int train_config_check(const train_config *c, char *err)
         return sym_error(err, SYM_EINVAL, "unknown optimizer %d", (int)c->opt);
     if ((unsigned)c->sampling > TRAIN_ONLINE)
         return sym_error(err, SYM_EINVAL, "unknown sampling %d", (int)c->sampling);
-    if ((unsigned)c->gibbs > TRAIN_GIBBS_BITS)
+    if ((unsigned)c->gibbs > TRAIN_GIBBS_LANES)
         return sym_error(err, SYM_EINVAL, "unknown gibbs kernel %d", (int)c->gibbs);
     if ((unsigned)c->estimate > TRAIN_EST_HMEAN)
         return sym_error(err, SYM_EINVAL, "unknown model-term estimate %d", (int)c->estimate);
     if (c->estimate == TRAIN_EST_HMEAN && c->term != TRAIN_PCD && c->term != TRAIN_CD)
         return sym_error(err, SYM_EINVAL, "estimate = h-mean: needs model term pcd or cd (not %s)",
                          train_term_name(c->term));
-    if (c->estimate == TRAIN_EST_HMEAN && c->gibbs == TRAIN_GIBBS_BITS)
+    if (c->estimate == TRAIN_EST_HMEAN && c->gibbs != TRAIN_GIBBS_FLOAT)
         return sym_error(err, SYM_EINVAL, "estimate = h-mean: needs gibbs = float");
-    if (c->gibbs == TRAIN_GIBBS_BITS) {
+    if (c->gibbs != TRAIN_GIBBS_FLOAT) {
+        const char *gn = train_gibbs_name(c->gibbs);
         if (c->term != TRAIN_PCD)
-            return sym_error(err, SYM_EINVAL, "gibbs = bits: needs model term pcd (not %s)",
+            return sym_error(err, SYM_EINVAL, "gibbs = %s: needs model term pcd (not %s)", gn,
                              train_term_name(c->term));
         if (!c->unit.type->binary)
-            return sym_error(err, SYM_EINVAL, "gibbs = bits: needs binary hidden units (not %s)",
-                             c->unit.type->name);
+            return sym_error(err, SYM_EINVAL, "gibbs = %s: needs binary hidden units (not %s)",
+                             gn, c->unit.type->name);
         if (c->M > TRAIN_BITS_MMAX)
-            return sym_error(err, SYM_EINVAL, "gibbs = bits: M = %zu: need M <= %d", c->M,
+            return sym_error(err, SYM_EINVAL, "gibbs = %s: M = %zu: need M <= %d", gn, c->M,
                              TRAIN_BITS_MMAX);
+        if (c->gibbs == TRAIN_GIBBS_LANES && ((size_t)1 << c->M) > KERN_SIM_LANES_CFG)
+            return sym_error(err, SYM_EINVAL, "gibbs = lanes: M = %zu: need M <= 4", c->M);
     }
     return train_memory(c, 0, err);
 }
@@ -428,6 +433,7 @@ void train_free(train_ws *ws)
     free(ws->I);
     free(ws->H);
     free(ws->X);
+    free(ws->X8);
     free(ws->chain);
     free(ws->Chat);
     free(ws->vbar);
@@ -443,7 +449,6 @@ void train_free(train_ws *ws)
     free(ws->u);
     free(ws->wf);
     free(ws->gf);
-    free(ws->sf);
     free(ws->Xf);
     free(ws->bidx);
     free(ws->orow);
@@ -452,6 +457,8 @@ void train_free(train_ws *ws)
     free(ws->planes);
     free(ws->ev);
     free(ws->btab);
+    free(ws->ptab);
+    free(ws->rl);
     free(ws->ccount);
     free(ws->rb);
     if (ws->rs)
@@ -541,6 +548,7 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     ws->I = malloc(M * BL * sizeof(double));
     ws->H = malloc(M * BL * sizeof(double));
     ws->X = malloc(N * BL * sizeof(double));
+    ws->X8 = malloc(N * BL);
     ws->vbar = calloc(N, sizeof(double));
     ws->gw = malloc(M * N * sizeof(double));
     ws->mw = malloc(M * N * sizeof(double));
@@ -554,7 +562,7 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     nu = nu > TRAIN_UPOOL ? nu : TRAIN_UPOOL;
     ws->nu = (nu + KERN_SIM_UCHUNK - 1) / KERN_SIM_UCHUNK * KERN_SIM_UCHUNK;
     ws->upos = ws->nu;
-    ws->u = malloc(ws->nu * sizeof(double));
+    ws->u = malloc(ws->nu * sizeof(uint32_t));
 #ifdef TRAIN_GSL_UNIFORMS
     ws->gq = gsl_rng_alloc(TRAIN_GSL_UNIFORMS);
     if (!ws->gq) {
@@ -582,7 +590,6 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
         ws->chain = malloc(ws->nchain * N);
         ws->wf = malloc(M * N * sizeof(float));
         ws->gf = malloc(N * sizeof(float));
-        ws->sf = malloc(N * sizeof(float));
         ws->Xf = malloc(N * BL * sizeof(float));
     }
     /* the 1-D integral: the exact model term of M = 1, and its log Z */
@@ -597,8 +604,8 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     int full = c->batch == 0 || c->batch >= B;
     if (c->unit.type->linear && full)
         ws->Chat = malloc(N * N * sizeof(double));
-    if (!ws->I || !ws->H || !ws->X || !ws->vbar || !ws->gw || !ws->mw || !ws->gg ||
-        !ws->mg || !ws->am || !ws->as || !ws->perm || !ws->u || (ws->nchain && (!ws->chain || !ws->wf || !ws->gf || !ws->sf || !ws->Xf)) ||
+    if (!ws->I || !ws->H || !ws->X || !ws->X8 || !ws->vbar || !ws->gw || !ws->mw || !ws->gg ||
+        !ws->mg || !ws->am || !ws->as || !ws->perm || !ws->u || (ws->nchain && (!ws->chain || !ws->wf || !ws->gf || !ws->Xf)) ||
         (need_marg && !ws->marg) ||
         (c->unit.type->linear && full && !ws->Chat)) {
         train_free(ws);
@@ -620,7 +627,7 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     if (c->term == TRAIN_PCD)
         for (size_t k = 0; k < ws->nchain * N; k++)
             ws->chain[k] = gsl_rng_uniform(r) < 0.5 ? -1 : 1;
-    if (c->gibbs == TRAIN_GIBBS_BITS) {
+    if (c->gibbs == TRAIN_GIBBS_BITS || c->gibbs == TRAIN_GIBBS_LANES) {
         size_t ncfg = (size_t)1 << M, nbyte = (N + 7) / 8;
         ws->nw = (N + 63) / 64;
         ws->cb = malloc(ws->nchain * ws->nw * sizeof *ws->cb);
@@ -634,7 +641,18 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
                                                              : TRAIN_RPOOL;
         ws->nrb = (ws->nrb + KERN_SIM_LANES - 1) / KERN_SIM_LANES * KERN_SIM_LANES;
         ws->rb = malloc(ws->nrb * sizeof *ws->rb);
-        if (!ws->cb || !ws->thr || !ws->planes || !ws->ev || !ws->btab || !ws->ccount || !ws->rb) {
+        int lanes = c->gibbs == TRAIN_GIBBS_LANES;
+        if (lanes) {
+            /* the pool: a step's worst case per lane, for all lanes */
+            size_t nl = (M + ws->nw * KERN_SIM_PLANES) * KERN_SIM_LANES;
+            ws->nrb = ws->nrb > nl ? ws->nrb : nl;
+            free(ws->rb);
+            ws->rb = malloc(ws->nrb * sizeof *ws->rb);
+            ws->rl = calloc(ws->nw, sizeof *ws->rl);
+            ws->ptab = malloc(M * nbyte * 256 * sizeof *ws->ptab);
+        }
+        if (!ws->cb || !ws->thr || !ws->planes || !ws->ev || !ws->btab || !ws->ccount || !ws->rb ||
+            (lanes && (!ws->rl || !ws->ptab))) {
             train_free(ws);
             return sym_error(err, SYM_ENOMEM, "out of memory (gibbs = bits, N = %zu, M = %zu)",
                              N, M);
@@ -651,6 +669,11 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
  * B = 10^4): ask for them this many rows ahead of use. */
 #define TRAIN_PREFETCH_ROWS 4
 
+/* Rows of at least this many sites go through the data term as int8
+ * (data_term_rows): a TRAIN_BLOCK block of doubles is then >= 64 kB, past
+ * L1. */
+#define TRAIN_I8_NMIN 256
+
 static void prefetch_row(const int8_t *p, size_t N)
 {
     for (size_t i = 0; i < N; i += 64)
@@ -659,19 +682,19 @@ static void prefetch_row(const int8_t *p, size_t N)
 
 /* n uniforms from the pool (n <= ws->nu), refilled from the lanes when short;
  * the unused tail of a pool is discarded (deterministically). */
-static const double *uniforms(train_ws *ws, size_t n)
+static const uint32_t *uniforms(train_ws *ws, size_t n)
 {
     if (ws->nu - ws->upos < n) {
 #ifdef TRAIN_GSL_UNIFORMS
         /* the same 32-bit resolution, one GSL call per uniform */
         for (size_t k = 0; k < ws->nu; k++)
-            ws->u[k] = (double)(gsl_rng_get(ws->gq) & 0xffffffffUL) * 0x1p-32;
+            ws->u[k] = (uint32_t)(gsl_rng_get(ws->gq) & 0xffffffffUL);
 #else
-        kern_sim_uniform(&ws->q, ws->u, ws->nu);
+        kern_sim_uniform32(&ws->q, ws->u, ws->nu);
 #endif
         ws->upos = 0;
     }
-    const double *p = ws->u + ws->upos;
+    const uint32_t *p = ws->u + ws->upos;
     ws->upos += n;
     return p;
 }
@@ -698,7 +721,7 @@ static void block_sample_h(train_ws *ws, size_t n, const double *I, double *h, g
 {
     const unit_params *u = &ws->c.unit;
     if (u->type->binary) {
-        kern_sim_spin_draw(n, u->theta_p, I, uniforms(ws, n), h);
+        kern_sim_spin_draw32(n, u->theta_p, I, uniforms(ws, n), h);
     } else if (u->type->linear) {
         double sd = 1.0 / sqrt(u->gamma_p);
         for (size_t k = 0; k < n; k++)
@@ -744,17 +767,37 @@ static void data_term_rows(train_ws *ws, const int8_t *base, const double *w, co
     if (!idx)
         nb = ws->B;
     memset(dw, 0, M * N * sizeof *dw);
+    /* large rows stay int8 (a minibatch gathered into X8, the full batch in
+     * place): the kernels widen them, with the sums of the double kernels,
+     * saving the traffic of a double block that no longer fits L1; small
+     * rows (a block of doubles within L1) are widened once, which measured
+     * faster there (N = 100: 8%).  The same numbers either way. */
+    int wide = N < TRAIN_I8_NMIN;
     for (size_t b0 = 0; b0 < nb; b0 += TRAIN_BLOCK) {
         size_t nr = nb - b0 < TRAIN_BLOCK ? nb - b0 : TRAIN_BLOCK;
-        for (size_t c = 0; c < nr; c++) {
-            double *xc = ws->X + c * N;
-            if (idx && b0 + c + TRAIN_PREFETCH_ROWS < nb)
-                prefetch_row(base + idx[b0 + c + TRAIN_PREFETCH_ROWS] * N, N);
-            kern_sim_to_double(N, base + (idx ? idx[b0 + c] : b0 + c) * N, xc);
+        const int8_t *xb = base + b0 * N;
+        if (wide) {
+            for (size_t c = 0; c < nr; c++) {
+                if (idx && b0 + c + TRAIN_PREFETCH_ROWS < nb)
+                    prefetch_row(base + idx[b0 + c + TRAIN_PREFETCH_ROWS] * N, N);
+                kern_sim_to_double(N, base + (idx ? idx[b0 + c] : b0 + c) * N, ws->X + c * N);
+            }
+            kern_sim_inputs_block(N, M, nr, w, ws->X, ws->I);
+            block_dgamma(u, nr * M, ws->I, ws->H);
+            kern_sim_outer(N, M, nr, ws->H, ws->X, dw);
+            continue;
         }
-        kern_sim_inputs_block(N, M, nr, w, ws->X, ws->I);
+        if (idx) {
+            for (size_t c = 0; c < nr; c++) {
+                if (b0 + c + TRAIN_PREFETCH_ROWS < nb)
+                    prefetch_row(base + idx[b0 + c + TRAIN_PREFETCH_ROWS] * N, N);
+                memcpy(ws->X8 + c * N, base + idx[b0 + c] * N, N);
+            }
+            xb = ws->X8;
+        }
+        kern_sim_inputs_block_i8(N, M, nr, w, xb, ws->X, ws->I);
         block_dgamma(u, nr * M, ws->I, ws->H);
-        kern_sim_outer(N, M, nr, ws->H, ws->X, dw);
+        kern_sim_outer_i8(N, M, nr, ws->H, xb, dw);
     }
     double inv = 1.0 / (double)nb;
     for (size_t k = 0; k < M * N; k++)
@@ -787,9 +830,10 @@ static void gibbs_block(train_ws *ws, const double *w, const float *wf, const fl
         kern_sim_i8_to_float(nr * N, x, ws->Xf);
         kern_sim_inputs_block_f(N, M, nr, wf, ws->Xf, ws->I);
         block_sample_h(ws, nr * M, ws->I, ws->H, r);
+        /* the rows of Xf, read by the inputs above, now receive E[v | h] */
         for (size_t c = 0; c < nr; c++)
-            kern_sim_visible_f(N, M, wf, gf, ws->H + c * M, uniforms(ws, N), x + c * N, ws->sf,
-                               ws->X + c * N);
+            kern_sim_visible_f32(N, M, wf, gf, ws->H + c * M, uniforms(ws, N), x + c * N,
+                                 ws->Xf + c * N);
         if (last && ws->c.estimate == TRAIN_EST_HMEAN) {
             /* the sampled v (x), and E[h | v] = Gamma'(I) at it */
             for (size_t c = 0; c < nr; c++)
@@ -800,11 +844,57 @@ static void gibbs_block(train_ws *ws, const double *w, const float *wf, const fl
             if (mg)
                 kern_sim_colsum(N, nr, ws->X, mg);
         } else if (last) {
-            /* X now holds E[v | h] row by row */
-            kern_sim_outer(N, M, nr, ws->H, ws->X, mw);
+            /* Xf now holds E[v | h] row by row (float, widened exactly) */
+            kern_sim_outer_f(N, M, nr, ws->H, ws->Xf, mw);
             if (mg)
-                kern_sim_colsum(N, nr, ws->X, mg);
+                kern_sim_colsum_f(N, nr, ws->Xf, mg);
         }
+    }
+}
+
+/* bits, lanes: the thresholds, bit planes and E[v | h] of the 2^M hidden
+ * configurations. */
+static void bits_tables(train_ws *ws, const double *w, const double *g)
+{
+    size_t N = ws->c.N, M = ws->c.M, nw = ws->nw;
+    size_t ncfg = (size_t)1 << M, NP = KERN_SIM_PLANES;
+    for (size_t cfg = 0; cfg < ncfg; cfg++) {
+        double *ev = ws->ev + cfg * N;
+        for (size_t i = 0; i < N; i++) {
+            double f = g ? g[i] : 0.0;
+            for (size_t mu = 0; mu < M; mu++)
+                f += (cfg >> mu & 1) ? w[mu * N + i] : -w[mu * N + i];
+            ev[i] = tanh(f);
+            ws->thr[i] = kern_sim_threshold(f);
+        }
+        for (size_t j = 0; j < nw; j++)
+            kern_sim_planes(N - 64 * j < 64 ? N - 64 * j : 64, ws->thr + 64 * j,
+                            ws->planes + (cfg * nw + j) * NP);
+    }
+}
+
+/* bits, lanes: the Rao-Blackwellised estimate from the chains' final
+ * hidden configurations (ws->ccount). */
+static void bits_estimate(train_ws *ws, double *mw, double *mg)
+{
+    size_t N = ws->c.N, M = ws->c.M, ncfg = (size_t)1 << M;
+    double inv = 1.0 / (double)ws->nchain;
+    memset(mw, 0, M * N * sizeof *mw);
+    if (mg)
+        memset(mg, 0, N * sizeof *mg);
+    for (size_t cfg = 0; cfg < ncfg; cfg++) {
+        if (!ws->ccount[cfg])
+            continue;
+        double a = (double)ws->ccount[cfg] * inv;
+        const double *ev = ws->ev + cfg * N;
+        for (size_t mu = 0; mu < M; mu++) {
+            double b = (cfg >> mu & 1) ? a : -a;
+            for (size_t i = 0; i < N; i++)
+                mw[mu * N + i] += b * ev[i];
+        }
+        if (mg)
+            for (size_t i = 0; i < N; i++)
+                mg[i] += a * ev[i];
     }
 }
 
@@ -822,19 +912,7 @@ static void bits_model_term(train_ws *ws, const double *w, const double *g, doub
     double theta = ws->c.unit.theta_p, wsum[TRAIN_BITS_MMAX];
     const double *btab = ws->btab;
     const uint64_t *planes = ws->planes;
-    for (size_t cfg = 0; cfg < ncfg; cfg++) {
-        double *ev = ws->ev + cfg * N;
-        for (size_t i = 0; i < N; i++) {
-            double f = g ? g[i] : 0.0;
-            for (size_t mu = 0; mu < M; mu++)
-                f += (cfg >> mu & 1) ? w[mu * N + i] : -w[mu * N + i];
-            ev[i] = tanh(f);
-            ws->thr[i] = kern_sim_threshold(f);
-        }
-        for (size_t j = 0; j < nw; j++)
-            kern_sim_planes(N - 64 * j < 64 ? N - 64 * j : 64, ws->thr + 64 * j,
-                            ws->planes + (cfg * nw + j) * NP);
-    }
+    bits_tables(ws, w, g);
     for (size_t mu = 0; mu < M; mu++) {
         kern_sim_byte_table(N, w + mu * N, ws->btab + mu * nbyte * 256);
         wsum[mu] = 0.0;
@@ -877,24 +955,72 @@ static void bits_model_term(train_ws *ws, const double *w, const double *g, doub
         ws->ccount[cfg]++;
     }
     ws->rpos = rpos;
-    double inv = 1.0 / (double)ws->nchain;
-    memset(mw, 0, M * N * sizeof *mw);
-    if (mg)
-        memset(mg, 0, N * sizeof *mg);
-    for (size_t cfg = 0; cfg < ncfg; cfg++) {
-        if (!ws->ccount[cfg])
-            continue;
-        double a = (double)ws->ccount[cfg] * inv;
-        const double *ev = ws->ev + cfg * N;
-        for (size_t mu = 0; mu < M; mu++) {
-            double b = (cfg >> mu & 1) ? a : -a;
-            for (size_t i = 0; i < N; i++)
-                mw[mu * N + i] += b * ev[i];
-        }
-        if (mg)
-            for (size_t i = 0; i < N; i++)
-                mg[i] += a * ev[i];
+    bits_estimate(ws, mw, mg);
+}
+
+/* The PCD model term with gibbs = lanes (train.h): bits_model_term's
+ * tables and estimate, chains in groups of KERN_SIM_LANES stepped together,
+ * chain l of a group on lane l of the kern_sim_bits pool (word k of lane l
+ * at rb[8k + l]; every lane takes the same words, refilled for all when
+ * short of a step's worst case), visible draws by kern_sim_bern64_lanes,
+ * hidden draw U (1 + E) < 1, E = C prod_j P_j[v_j] (kern_sim_byte_prod;
+ * P(h = +1) = 1/(1 + E) with E = exp(-2 (I - theta)), I = 2 sum_{v_i = +1} w_i
+ * - sum_i w_i, U = (r >> 11) 2^-53). */
+static void lanes_model_term(train_ws *ws, const double *w, const double *g, double *mw, double *mg)
+{
+    size_t N = ws->c.N, M = ws->c.M, nw = ws->nw, nbyte = (N + 7) / 8;
+    size_t ncfg = (size_t)1 << M, NP = KERN_SIM_PLANES, L = KERN_SIM_LANES;
+    size_t nvec = ws->nrb / L;   /* pool words per lane */
+    double theta = ws->c.unit.theta_p, cfac[TRAIN_BITS_MMAX];
+    const double *ptab = ws->ptab;
+    bits_tables(ws, w, g);
+    for (size_t mu = 0; mu < M; mu++) {
+        double wsum = 0.0;
+        for (size_t i = 0; i < N; i++)
+            wsum += w[mu * N + i];
+        kern_sim_prod_table(N, w + mu * N, ws->ptab + mu * nbyte * 256);
+        cfac[mu] = exp(2.0 * wsum + 2.0 * theta);
     }
+    memset(ws->ccount, 0, ncfg * sizeof *ws->ccount);
+    uint64_t last = N % 64 ? ((uint64_t)1 << (N % 64)) - 1 : ~(uint64_t)0;
+    uint64_t *restrict rb = ws->rb;
+    size_t rpos = nvec;   /* in words per lane; a fresh pool per model term */
+    for (size_t c0 = 0; c0 < ws->nchain; c0 += L) {
+        size_t G = ws->nchain - c0 < L ? ws->nchain - c0 : L;
+        uint64_t *row[KERN_SIM_LANES], lm[KERN_SIM_LANES], out[KERN_SIM_LANES];
+        uint8_t cfg[KERN_SIM_LANES] = {0};
+        /* lanes past the last chain: a scratch row, no active sites */
+        for (size_t l = 0; l < L; l++)
+            row[l] = l < G ? ws->cb + (c0 + l) * nw : ws->rl;
+        for (size_t s = 0; s < ws->c.mc_steps; s++) {
+            if (nvec - rpos < M + nw * NP) {
+                kern_sim_bits(&ws->q, rb, ws->nrb);
+                rpos = 0;
+            }
+            for (size_t l = 0; l < G; l++) {
+                size_t h = 0;
+                for (size_t mu = 0; mu < M; mu++) {
+                    double E = cfac[mu] * kern_sim_byte_prod(nbyte, ptab + mu * nbyte * 256,
+                                                             (const uint8_t *)row[l]);
+                    double U = (double)(rb[(rpos + mu) * L + l] >> 11) * 0x1p-53;
+                    h |= (size_t)(U * (1.0 + E) < 1.0) << mu;
+                }
+                cfg[l] = (uint8_t)h;
+            }
+            rpos += M;
+            for (size_t j = 0; j < nw; j++) {
+                for (size_t l = 0; l < L; l++)
+                    lm[l] = l < G ? (j + 1 < nw ? ~(uint64_t)0 : last) : 0;
+                rpos += kern_sim_bern64_lanes(ncfg, ws->planes + j * NP, nw * NP, cfg, lm,
+                                              rb + rpos * L, out);
+                for (size_t l = 0; l < G; l++)
+                    row[l][j] = out[l];
+            }
+        }
+        for (size_t l = 0; l < G; l++)
+            ws->ccount[cfg[l]]++;
+    }
+    bits_estimate(ws, mw, mg);
 }
 
 /* The model term; CD restarts from rows base[idx[b] N ..]. */
@@ -933,7 +1059,10 @@ static int model_term_rows(train_ws *ws, const int8_t *base, const double *w, co
     if (ws->cb) {
         kern_sim_rng_seed(&ws->q, r);
         ws->rpos = ws->nrb;
-        bits_model_term(ws, w, g, mw, mg);
+        if (ws->c.gibbs == TRAIN_GIBBS_LANES)
+            lanes_model_term(ws, w, g, mw, mg);
+        else
+            bits_model_term(ws, w, g, mw, mg);
         return SYM_OK;
     }
 #ifdef TRAIN_GSL_UNIFORMS

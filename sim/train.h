@@ -77,8 +77,14 @@ typedef enum { TRAIN_EPOCH = 0, TRAIN_REPLACE = 1, TRAIN_ONLINE = 2 } train_samp
  *   inputs w.v by byte tables.  The same chain distribution up to the
  *   2^-32 rounding of each P(v_i = +1 | h) (the float kernel's uniforms
  *   have the same resolution; its float field ~1e-7 is coarser), another
- *   random stream, so other numbers: selected explicitly. */
-typedef enum { TRAIN_GIBBS_FLOAT = 0, TRAIN_GIBBS_BITS = 1 } train_gibbs;
+ *   random stream, so other numbers: selected explicitly.
+ * - TRAIN_GIBBS_LANES: bits (M <= 4) with one random stream per chain, so
+ *   that the bit-sliced draws of KERN_SIM_LANES chains are one vector
+ *   operation (one shared stream makes them serial), and the hidden draw
+ *   U (1 + E) < 1 with E = exp(-2 (I - theta)) from product tables instead
+ *   of exp (relative error ~1e-14 in E).  The same chain distribution as
+ *   bits, other random numbers: selected explicitly (issue 9, Fig. 5 speed). */
+typedef enum { TRAIN_GIBBS_FLOAT = 0, TRAIN_GIBBS_BITS = 1, TRAIN_GIBBS_LANES = 2 } train_gibbs;
 
 /* The Monte-Carlo estimate of the model term <v_i h_mu> from the chains'
  * last half-steps (PCD, CD):
@@ -132,7 +138,7 @@ const char *train_term_name(train_term t);
 /* "epoch|replace|online" */
 int train_sampling_parse(const char *s, train_sampling *m, char *err);
 const char *train_sampling_name(train_sampling m);
-/* "float|bits" */
+/* "float|bits|lanes" */
 int train_gibbs_parse(const char *s, train_gibbs *g, char *err);
 const char *train_gibbs_name(train_gibbs g);
 /* "v-mean|h-mean" */
