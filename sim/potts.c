@@ -220,21 +220,33 @@ static inline double dgamma(const unit_params *u, double I)
 }
 
 /* I_mu = b_mu + sum_i w_{i mu}(v_i) for the nm units m0.. at once: each
- * sum in its own accumulator, added in site order as a loop per unit would
- * (the same value), but nm independent chains of additions instead of one. */
-#define INPUTS_BLOCK 8
+ * sum in its own register, added in site order as a loop per unit would
+ * (the same value), but four independent chains of additions instead of
+ * one.  A block of fewer than four units repeats unit m0 in the spare
+ * accumulators (read, never stored). */
+#define INPUTS_BLOCK 4
 static inline void inputs(const double *x, const double *b, const int8_t *row, size_t N,
                           size_t P, size_t m0, size_t nm, double *I)
 {
     size_t NP = N * P;
     const double *w0 = x + m0 * NP;
-    for (size_t j = 0; j < nm; j++)
-        I[j] = b[m0 + j];
+    size_t o1 = nm > 1 ? NP : 0, o2 = nm > 2 ? 2 * NP : 0, o3 = nm > 3 ? 3 * NP : 0;
+    double a0 = b[m0], a1 = b[m0 + (o1 ? 1 : 0)], a2 = b[m0 + (o2 ? 2 : 0)],
+           a3 = b[m0 + (o3 ? 3 : 0)];
     for (size_t i = 0; i < N; i++) {
         const double *wi = w0 + i * P + (size_t)row[i];
-        for (size_t j = 0; j < nm; j++)
-            I[j] += wi[j * NP];
+        a0 += wi[0];
+        a1 += wi[o1];
+        a2 += wi[o2];
+        a3 += wi[o3];
     }
+    I[0] = a0;
+    if (nm > 1)
+        I[1] = a1;
+    if (nm > 2)
+        I[2] = a2;
+    if (nm > 3)
+        I[3] = a3;
 }
 
 void potts_data_term(const potts_config *c, const double *x, const int8_t *base,
