@@ -24,6 +24,10 @@ set xrange [-0.5 : N - 0.5]
 set lmargin at screen 0.10
 set rmargin at screen 0.84
 
+# the phase in colour units on the heat map's axis [-0.5, P - 0.5): cyclic,
+# so a phase just below 2 pi is drawn just below colour 0
+cwrap(c) = c >= P - 0.5 ? c - P : c
+
 # one heat map panel per unit, then the phase panel
 do for [term = 0:1] {
     if (term == 0) {
@@ -52,7 +56,7 @@ do for [term = 0:1] {
     set yrange [-0.5 : P - 0.5]
     unset colorbox
     set key top right horizontal font ',10' samplen 1
-    plot for [mu = 0:M-1] sites using ($1 == mu && $7 > 0 ? $2 : 1/0):($4 * P / (2 * pi)) \
+    plot for [mu = 0:M-1] sites using ($1 == mu && $7 > 0 ? $2 : 1/0):(cwrap($4 * P / (2 * pi))) \
         with points pt 7 ps 0.7 lc mu + 1 title (M > 1 ? sprintf('unit %d', mu) : '')
     unset key
     unset multiplot
