@@ -46,6 +46,9 @@ $(BUILD)/core/kern.o: CFLAGS_ALL += -ffast-math -fopenmp-simd
 $(BUILD)/sim/kern_sim.o: CFLAGS_ALL += -fopenmp-simd -ffp-contract=fast -fno-math-errno -fno-trapping-math -mprefer-vector-width=512
 # The Potts Gibbs step's exponentials (sim/kern_potts.h): libmvec as core/kern.o.
 $(BUILD)/sim/kern_potts.o: CFLAGS_ALL += -ffast-math -fopenmp-simd
+# The Potts trainer's element-wise loops (sim/kern_potts_ew.h): vectorised,
+# no contraction, so bit-identical to the scalar loops.
+$(BUILD)/sim/kern_potts_ew.o: CFLAGS_ALL += -fopenmp-simd -ffp-contract=off -fno-trapping-math -mprefer-vector-width=512
 
 $(BUILD)/libsymrbm.a: $(LIB_OBJ)
 	@rm -f $@

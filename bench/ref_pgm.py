@@ -14,6 +14,11 @@ seconds per update (of the fastest fit).
 
 Usage: ref_pgm.py --pgm /tmp/pgm/source --data FILE --M 5 --optimizer ADAM
        --lr 0.01 --batch 100 --chains 100 --mc 1 --epochs 20 --repeats 3
+
+Potts mode (issue 10, bench/pgm_potts.sh): --visible Potts --P 10 reads a
+symrbm `sample --data xy` text file (states 0..P-1) and trains PGM's
+RBM(visible='Potts', n_cv=P, hidden='Spin') the same way; the default
+--visible Spin is the +-1 trainer above, unchanged.
 The thread count is NUMBA_NUM_THREADS, set by the caller.
 """
 import argparse
@@ -34,6 +39,8 @@ def main():
     ap.add_argument("--mc", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--visible", default="Spin", choices=["Spin", "Potts"])
+    ap.add_argument("--P", type=int, default=10, help="Potts states (--visible Potts)")
     a = ap.parse_args()
 
     sys.path.insert(0, a.pgm)
@@ -48,7 +55,11 @@ def main():
     B, N = data.shape
 
     def fit(epochs, seed):
-        r = rbm.RBM(n_v=N, n_h=a.M, visible="Spin", hidden="Spin", random_state=seed)
+        if a.visible == "Potts":
+            r = rbm.RBM(n_v=N, n_h=a.M, visible="Potts", n_cv=a.P, hidden="Spin",
+                        random_state=seed)
+        else:
+            r = rbm.RBM(n_v=N, n_h=a.M, visible="Spin", hidden="Spin", random_state=seed)
         t, c = time.perf_counter(), time.process_time()
         r.fit(data, batch_size=a.batch, learning_rate=a.lr, optimizer=a.optimizer,
               batch_norm=False, CD=False, N_MC=a.mc, nchains=a.chains, n_iter=epochs,
@@ -60,6 +71,7 @@ def main():
     walls = [w for w, _ in runs]
     cpus = [c for _, c in runs]
     updates = a.epochs * -(-B // a.batch)
+    print("visible\t%s" % (a.visible if a.visible == "Spin" else "Potts P=%d" % a.P))
     print("threads\t%s" % os.environ.get("NUMBA_NUM_THREADS", "default"))
     print("N\t%d\nB\t%d\nupdates\t%d" % (N, B, updates))
     print("read_s\t%.3f" % t_read)

@@ -114,6 +114,7 @@ for b in bench_sample bench_sim; do
 done
 
 bench/pgm.sh "$build"   # issue 9: the trainer beside PGM (skipped without numba)
+bench/pgm_potts.sh "$build"   # issue 10: the Potts trainer beside PGM (skipped without numba)
 
 # The gaussian flow at N = 10^6 (issue 8 acceptance; 322 s when the issue was
 # filed, target 60 s): minutes, so only on request.  From N = 10^4 on the

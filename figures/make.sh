@@ -115,6 +115,8 @@ bash figures/diffusion_lr.sh "$bin" "$data" "$out"   # D against nu/b: the commi
 # samples and about a minute per task).
 log "xy configurations"
 bash figures/xy_configs.sh "$bin" "$data" "$out"
+log "xy receptive fields (Figs. 9-10)"
+bash figures/xy_fields.sh "$bin" "$data" "$out"
 log "xy random-matrix sweep"
 if [ "${XY_RMT:-0}" = 1 ]; then
     bash figures/xy_rmt.sh "$bin" "$data" "$out"

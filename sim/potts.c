@@ -22,6 +22,7 @@
 #include "core/rng.h"
 #include "core/visible.h"
 #include "sim/kern_potts.h"
+#include "sim/kern_potts_ew.h"
 #include "sim/kern_sim.h"
 
 struct potts_ws {
@@ -218,6 +219,36 @@ static inline double dgamma(const unit_params *u, double I)
     return unit_dgamma(u, I);
 }
 
+/* I_mu = b_mu + sum_i w_{i mu}(v_i) for the nm units m0.. at once: each
+ * sum in its own register, added in site order as a loop per unit would
+ * (the same value), but four independent chains of additions instead of
+ * one.  A block of fewer than four units repeats unit m0 in the spare
+ * accumulators (read, never stored). */
+#define INPUTS_BLOCK 4
+static inline void inputs(const double *x, const double *b, const int8_t *row, size_t N,
+                          size_t P, size_t m0, size_t nm, double *I)
+{
+    size_t NP = N * P;
+    const double *w0 = x + m0 * NP;
+    size_t o1 = nm > 1 ? NP : 0, o2 = nm > 2 ? 2 * NP : 0, o3 = nm > 3 ? 3 * NP : 0;
+    double a0 = b[m0], a1 = b[m0 + (o1 ? 1 : 0)], a2 = b[m0 + (o2 ? 2 : 0)],
+           a3 = b[m0 + (o3 ? 3 : 0)];
+    for (size_t i = 0; i < N; i++) {
+        const double *wi = w0 + i * P + (size_t)row[i];
+        a0 += wi[0];
+        a1 += wi[o1];
+        a2 += wi[o2];
+        a3 += wi[o3];
+    }
+    I[0] = a0;
+    if (nm > 1)
+        I[1] = a1;
+    if (nm > 2)
+        I[2] = a2;
+    if (nm > 3)
+        I[3] = a3;
+}
+
 void potts_data_term(const potts_config *c, const double *x, const int8_t *base,
                      const size_t *idx, size_t nb, double *d)
 {
@@ -228,16 +259,17 @@ void potts_data_term(const potts_config *c, const double *x, const int8_t *base,
         const int8_t *row = base + (idx ? idx[r] : r) * N;
         for (size_t i = 0; i < N; i++)
             d[MNP + i * P + (size_t)row[i]] += 1.0;
-        for (size_t mu = 0; mu < M; mu++) {
-            const double *wm = x + mu * NP;
-            double I = b[mu];
-            for (size_t i = 0; i < N; i++)
-                I += wm[i * P + (size_t)row[i]];
-            double h = dgamma(&c->unit, I);
-            double *dm = d + mu * NP;
-            for (size_t i = 0; i < N; i++)
-                dm[i * P + (size_t)row[i]] += h;
-            d[MNP + NP + mu] += h;
+        for (size_t m0 = 0; m0 < M; m0 += INPUTS_BLOCK) {
+            size_t nm = M - m0 < INPUTS_BLOCK ? M - m0 : INPUTS_BLOCK;
+            double Iv[INPUTS_BLOCK];
+            inputs(x, b, row, N, P, m0, nm, Iv);
+            for (size_t mu = m0; mu < m0 + nm; mu++) {
+                double h = dgamma(&c->unit, Iv[mu - m0]);
+                double *dm = d + mu * NP;
+                for (size_t i = 0; i < N; i++)
+                    dm[i * P + (size_t)row[i]] += h;
+                d[MNP + NP + mu] += h;
+            }
         }
     }
     double inv = 1.0 / (double)nb;
@@ -271,11 +303,11 @@ void potts_gibbs_h(potts_ws *ws, const double *x, const int8_t *row, double *h, 
     const double *b = x + M * NP + NP;
     const unit_params *u = &c->unit;
     const double *uu = u->type->binary ? uniforms(ws, M) : NULL;
+    double Iv[INPUTS_BLOCK];
     for (size_t mu = 0; mu < M; mu++) {
-        const double *wm = x + mu * NP;
-        double I = b[mu];
-        for (size_t i = 0; i < N; i++)
-            I += wm[i * P + (size_t)row[i]];
+        if (mu % INPUTS_BLOCK == 0)
+            inputs(x, b, row, N, P, mu, M - mu < INPUTS_BLOCK ? M - mu : INPUTS_BLOCK, Iv);
+        double I = Iv[mu % INPUTS_BLOCK];
         if (u->type->binary)
             h[mu] = 2.0 * uu[mu] - 1.0 < tanh(I - u->theta_p) ? 1.0 : -1.0;
         else if (u->type->linear)
@@ -294,13 +326,7 @@ static void softmax_h(potts_ws *ws, const double *x, const double *h, double *p)
     const potts_config *c = &ws->c;
     size_t N = c->N, P = c->P, M = c->M, NP = N * P;
     double *fx = ws->fx;
-    memcpy(fx, x + M * NP, NP * sizeof *fx);
-    for (size_t mu = 0; mu < M; mu++) {
-        const double *wm = x + mu * NP;
-        double hm = h[mu];
-        for (size_t q = 0; q < NP; q++)
-            fx[q] += hm * wm[q];
-    }
+    kern_potts_field(x + M * NP, x, h, M, NP, fx);
     /* every site at once: shift each by its largest field, one vector exp
      * over all N P (sim/kern_potts.h), normalise per site */
     for (size_t i = 0; i < N; i++) {
@@ -374,24 +400,18 @@ int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const si
                 double *pq = ws->pc + conf * 2 * NP, *cdf = pq + NP;
                 if (!ws->have[conf]) {
                     softmax_h(ws, x, h, pq);
-                    /* the running sums of visible_potts_draw, in its order */
+                    /* the running sums of visible_potts_draw, in its order,
+                     * state-major for kern_potts_draw */
                     for (size_t i = 0; i < N; i++) {
                         double a = 0;
                         for (size_t q = 0; q < P; q++)
-                            cdf[i * P + q] = a += pq[i * P + q];
+                            cdf[q * N + i] = a += pq[i * P + q];
                     }
                     ws->have[conf] = 1;
                 }
                 /* the first c with u < cdf_c (the last state if none), as
                  * visible_potts_draw, without its data-dependent branch */
-                const double *uu = uniforms(ws, N);
-                for (size_t i = 0; i < N; i++) {
-                    const double *ci = cdf + i * P;
-                    size_t st = 0;
-                    for (size_t q = 0; q + 1 < P; q++)
-                        st += uu[i] >= ci[q];
-                    row[i] = (int8_t)st;
-                }
+                kern_potts_draw(cdf, uniforms(ws, N), N, P, row);
                 p = pq;
             } else {
                 p = potts_gibbs_v(ws, x, h, row);
@@ -405,26 +425,19 @@ int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const si
             continue;
         }
         for (size_t mu = 0; mu < M; mu++) {
-            double hm = h[mu], *mm = m + mu * NP;
-            for (size_t q = 0; q < NP; q++)
-                mm[q] += hm * p[q];
-            m[MNP + NP + mu] += hm;
+            kern_potts_axpy(h[mu], p, m + mu * NP, NP);
+            m[MNP + NP + mu] += h[mu];
         }
-        for (size_t q = 0; q < NP; q++)
-            m[MNP + q] += p[q];
+        kern_potts_axpy(1.0, p, m + MNP, NP);  /* 1.0 p exact: += p */
     }
     for (size_t conf = 0; conf < nconf; conf++) {
         if (!ws->ccount[conf])
             continue;
         double cnt = (double)ws->ccount[conf];
         const double *p = ws->pc + conf * 2 * NP;
-        for (size_t mu = 0; mu < M; mu++) {
-            double hm = (conf >> mu) & 1 ? cnt : -cnt, *mm = m + mu * NP;
-            for (size_t q = 0; q < NP; q++)
-                mm[q] += hm * p[q];
-        }
-        for (size_t q = 0; q < NP; q++)
-            m[MNP + q] += cnt * p[q];
+        for (size_t mu = 0; mu < M; mu++)
+            kern_potts_axpy((conf >> mu) & 1 ? cnt : -cnt, p, m + mu * NP, NP);
+        kern_potts_axpy(cnt, p, m + MNP, NP);
     }
     double inv = 1.0 / (double)nc;
     for (size_t q = 0; q < ws->n; q++)

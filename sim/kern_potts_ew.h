@@ -1,0 +1,28 @@
+/* kern_potts_ew: the element-wise inner loops of the Potts trainer
+ * (sim/potts.c, SPEC.md 9) - the visible field of a chain, the v-mean
+ * accumulation and the branch-free inverse-CDF draw - vectorised with
+ * `omp simd` and AVX-512/AVX2 clones.  Compiled apart (Makefile) with
+ * -ffp-contract=off and without -ffast-math: every element sees the same
+ * IEEE operations in the same order as the scalar loops they replace, so
+ * the results are bit-identical to them (issue 10, "no silent change"). */
+#ifndef SYM_KERN_POTTS_EW_H
+#define SYM_KERN_POTTS_EW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* f[q] = g[q] + h[0] w[q] + h[1] w[NP + q] + ..., added in that order,
+ * q < NP, the M weight rows of length NP contiguous in w. */
+void kern_potts_field(const double *g, const double *w, const double *h, size_t M,
+                      size_t NP, double *f);
+
+/* y[q] += a x[q], q < n. */
+void kern_potts_axpy(double a, const double *x, double *y, size_t n);
+
+/* row[i] = #{q < P-1 : u[i] >= cdfT[q N + i]}, i < N: cdfT holds the
+ * running sums of the site softmax transposed (state-major), so the count
+ * is the first state whose running sum exceeds u (the last if none), the
+ * draw of core/visible.h visible_potts_draw. */
+void kern_potts_draw(const double *cdfT, const double *u, size_t N, size_t P, int8_t *row);
+
+#endif
