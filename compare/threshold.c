@@ -1008,31 +1008,45 @@ static int task_exec_potts_trained(const sweep *w, size_t t, const char *dir, tr
     return SYM_OK;
 }
 
-/* measured B_c of the seed values y[j ns + s] under the levels lv: the
- * crossing of the seed means (levels from them by lv) and its bootstrap
- * interval */
-static int potts_bc_lv(const threshold_config *c, const double *Bd, const double *mean,
-                       const double *y, size_t nB, const thr_levels *lv, gsl_rng *r,
-                       double bc[3], double lev[2], size_t *nvalid, char *err)
+int threshold_xy_locate(const double *B, const double *ang, const double *sang, const double *R,
+                        size_t nB, size_t ns, size_t P, size_t boot, uint64_t seed,
+                        threshold_xy_bc *out, char *err)
 {
+    if (nB < 2 || ns < 1 || P < 2 || boot < 1)
+        return sym_error(err, SYM_EINVAL, "threshold_xy_locate: nB = %zu, ns = %zu, P = %zu, "
+                         "boot = %zu: need nB >= 2, ns, boot >= 1, P >= 2", nB, ns, P, boot);
+    double *mean = malloc(THRESHOLD_XY_N * nB * sizeof *mean);
+    gsl_rng *r = rng_alloc(seed, RNG_STREAM_AUX);
+    int st = mean && r ? SYM_OK : sym_error(err, SYM_ENOMEM, "out of memory");
+    const double *y[THRESHOLD_XY_N] = {ang, sang, R};
+    for (size_t k = 0; k < THRESHOLD_XY_N && !st; k++)
+        for (size_t j = 0; j < nB; j++) {
+            double sd;
+            sys_mean_sd(y[k] + j * ns, ns, 1, &mean[k * nB + j], &sd);
+        }
+    double smax = -INFINITY;
+    for (size_t j = 0; j < nB && !st; j++)
+        smax = fmax(smax, mean[THRESHOLD_XY_SANG * nB + j]);
+    const thr_levels lv[THRESHOLD_XY_N] = {
+        {0, 1, P > 2 ? 2.0 / (double)(P - 1) : 1.0, NAN},
+        {0, 0, st ? NAN : mean[THRESHOLD_XY_SANG * nB], smax},
+        {1, 1, NAN, NAN}};
     char e2[SYM_ERRLEN];
-    thr_levels_apply(lv, mean, nB, &lev[0], &lev[1]);
-    if (thr_crossing(Bd, mean, nB, lev[0], lev[1], &bc[0], e2) != SYM_OK)
-        bc[0] = NAN;
-    return thr_bootstrap(Bd, y, nB, c->seeds, lv, c->boot, r, &bc[1], &bc[2], nvalid, err);
+    for (size_t k = 0; k < THRESHOLD_XY_N && !st; k++) {
+        const double *mk = mean + k * nB;
+        thr_levels_apply(&lv[k], mk, nB, &out->level_lo[k], &out->level_hi[k]);
+        if (thr_crossing(B, mk, nB, out->level_lo[k], out->level_hi[k], &out->Bc[k], e2) !=
+            SYM_OK)
+            out->Bc[k] = NAN;
+        st = thr_bootstrap(B, y[k], nB, ns, &lv[k], boot, r, &out->ci_lo[k], &out->ci_hi[k],
+                           &out->valid[k], err);
+    }
+    free(mean);
+    if (r)
+        gsl_rng_free(r);
+    return st;
 }
 
-/* The thresholds of the trained sweep from the seed values y[k nt + t]
- * (tx_key order) and the predictions beside them.  Levels:
- *  - angular (ang_frac): from 2 / (P - 1), the p = +-1 share of a random
- *    zero-sum field (the B -> 0 level of a field fitted to noise, held
- *    fixed; 1 for P = 2), to the seed mean at the largest B;
- *  - S_ang (k = 0 only): from the mean at the smallest B to the largest
- *    seed mean of the grid, rising (it falls again once the field
- *    localises: a localised cosine is not uniform in space); fixed levels;
- *  - spatial (R): from the mean at the smallest B to that at the largest
- *    (data levels, resampled in the bootstrap as Q and S of the +-1 sweep):
- *    the grid must reach both plateaus. */
 static int finish_potts_trained(const threshold_config *c, const sweep *w, const double *y,
                                 size_t ntodo, double t0, traj_header *h, const char *out,
                                 char *err)
@@ -1041,15 +1055,12 @@ static int finish_potts_trained(const threshold_config *c, const sweep *w, const
     const ring_model *m = w->m[0];
     double N = (double)m->N;
     rmt_xy *rx = NULL;
-    gsl_rng *raux = NULL;
     double *Bd = malloc(nB * sizeof *Bd), *mean = malloc(TX_N * nB * sizeof *mean);
     double *sd = malloc(TX_N * nB * sizeof *sd);
     int st = Bd && mean && sd ? SYM_OK : sym_error(err, SYM_ENOMEM, "out of memory");
     st = st ? st : rmt_xy_alloc(&rx, w->plam, m->N, m->P, err);
     rmt_xy_pred pr;
     st = st ? st : rmt_xy_predict(rx, &pr, err);
-    if (!st && !(raux = rng_alloc(c->seed, RNG_STREAM_AUX)))
-        st = sym_error(err, SYM_ENOMEM, "out of memory");
     if (st)
         goto done;
     for (size_t j = 0; j < nB; j++) {
@@ -1057,20 +1068,9 @@ static int finish_potts_trained(const threshold_config *c, const sweep *w, const
         for (size_t k = 0; k < TX_N; k++)
             sys_mean_sd(y + k * nt + j * ns, ns, 1, &mean[k * nB + j], &sd[k * nB + j]);
     }
-    double smax = -INFINITY;
-    for (size_t j = 0; j < nB; j++)
-        smax = fmax(smax, mean[TX_SANG * nB + j]);
-    double ang0 = m->P > 2 ? 2.0 / (double)(m->P - 1) : 1.0;
-    thr_levels lva = {0, 1, ang0, NAN}, lvr = {1, 1, NAN, NAN};
-    thr_levels lvs = {0, 0, mean[TX_SANG * nB], smax};
-    double bca[3], bcs[3], bcr[3], la[2], ls[2], lr[2];
-    size_t va, vs, vr;
-    st = potts_bc_lv(c, Bd, mean + TX_ANGF * nB, y + TX_ANGF * nt, nB, &lva, raux, bca, la, &va,
-                     err);
-    st = st ? st : potts_bc_lv(c, Bd, mean + TX_SANG * nB, y + TX_SANG * nt, nB, &lvs, raux, bcs,
-                               ls, &vs, err);
-    st = st ? st : potts_bc_lv(c, Bd, mean + TX_R * nB, y + TX_R * nt, nB, &lvr, raux, bcr, lr,
-                               &vr, err);
+    threshold_xy_bc bc;
+    st = threshold_xy_locate(Bd, y + TX_ANGF * nt, y + TX_SANG * nt, y + TX_R * nt, nB, ns, m->P,
+                             c->boot, c->seed, &bc, err);
     if (!st && (run_stamp(h) || ring_header_set(m, h)))
         st = sym_error(err, SYM_ENOMEM, "out of memory");
     if (st)
@@ -1102,18 +1102,17 @@ static int finish_potts_trained(const threshold_config *c, const sweep *w, const
         run_files_abort(&rf);
         goto done;
     }
-    const char *bn[] = {"ang", "S_ang", "spat"};
-    const double *bv[] = {bca, bcs, bcr}, *lv[] = {la, ls, lr};
-    const size_t nv[] = {va, vs, vr};
-    for (size_t q = 0; q < 3; q++) {
+    const char *bn[THRESHOLD_XY_N] = {"ang", "S_ang", "spat"};
+    for (size_t q = 0; q < THRESHOLD_XY_N; q++) {
         char key[64];
-        summary_bc(fs, bn[q], bv[q], N);
+        const double bv[3] = {bc.Bc[q], bc.ci_lo[q], bc.ci_hi[q]};
+        summary_bc(fs, bn[q], bv, N);
         snprintf(key, sizeof key, "%s_level_lo", bn[q]);
-        traj_summary_num(fs, key, lv[q][0]);
+        traj_summary_num(fs, key, bc.level_lo[q]);
         snprintf(key, sizeof key, "%s_level_hi", bn[q]);
-        traj_summary_num(fs, key, lv[q][1]);
+        traj_summary_num(fs, key, bc.level_hi[q]);
         snprintf(key, sizeof key, "%s_boot_valid", bn[q]);
-        traj_summary_num(fs, key, (double)nv[q]);
+        traj_summary_num(fs, key, (double)bc.valid[q]);
     }
     const char *pk[] = {"Bc_ang_rmt", "Bc_spat_rmt", "Bc_spat_fall_rmt", "Bc_bbp", "Bc_paper"};
     const double pvv[] = {pr.Bc_ang, pr.Bc_spat, pr.Bc_spat_fall, pr.Bc_bbp, pr.Bc_paper};
@@ -1135,8 +1134,6 @@ done:
     free(mean);
     free(sd);
     rmt_xy_free(rx);
-    if (raux)
-        gsl_rng_free(raux);
     return st;
 }
 
