@@ -35,7 +35,7 @@ do for [term = 0:1] {
     set yrange [0:1.05]
     set grid lc rgb '#dddddd'
     set xlabel 'r = N / B'
-    set key bottom left samplen 2 font ',12'
+    set key bottom left samplen 2 font ',12' opaque box
     # (a) angular order
     set ylabel 'angular order'
     set object 1 rect from ok(rang_lo), graph 0 to ok(rang_hi), graph 1 fc rgb '#1b5e9e' fs transparent solid 0.12 noborder behind
@@ -53,7 +53,7 @@ do for [term = 0:1] {
     unset object 1
     unset arrow 1; unset arrow 2; unset arrow 3; unset arrow 4
     set ylabel 'spatial localisation R'
-    set key top left
+    set key top left opaque box
     set object 2 rect from ok(rspat_lo), graph 0 to ok(rspat_hi), graph 1 fc rgb '#c0392b' fs transparent solid 0.12 noborder behind
     set arrow 5 from ok(rspat), graph 0 to ok(rspat), graph 1 nohead lw 2 lc rgb '#c0392b'
     set arrow 6 from rspat_fall_rmt, graph 0 to rspat_fall_rmt, graph 1 nohead dt 2 lc rgb '#e67e22'
