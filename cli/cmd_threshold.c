@@ -18,6 +18,7 @@ static const char synopsis[] =
     "symrbm threshold --data MODEL --N N ... [--hidden gaussian|spin] --Bmin --Bmax --points "
     "--seeds --out DIR\n"
     "       symrbm threshold --data xy --P P --beta X --N N --hidden none --Bmin --Bmax ... --out DIR\n"
+    "       symrbm threshold --data xy --P P --beta X --N N --hidden spin --T T --lr LR ... --out DIR\n"
     "       symrbm threshold --scan beta --beta-min X --beta-max Y --points K --B B ... --out DIR";
 static const char about[] =
     "Critical sample size sweep (SPEC.md 7): linear-regime overlap, trained Q and S\n"
@@ -25,7 +26,9 @@ static const char about[] =
     "eq. 27 predictions, W = |sum w| and the train - test log-likelihood gap; or\n"
     "(--scan beta) Q, S, W against beta on a linear grid at fixed B; or (--hidden none,\n"
     "Potts data: xy) no training, the top eigenvector of the centred one-hot C^ against B:\n"
-    "measured angular and spatial B_c beside their random-matrix predictions.\n"
+    "measured angular and spatial B_c beside their random-matrix predictions; or (xy with\n"
+    "--hidden spin|gaussian) one trained Potts unit per task: angular (ang_frac, S_ang) and\n"
+    "spatial (R) thresholds of its final field beside the same predictions.\n"
     "Resumable: a rerun on the same --out only runs the tasks that have no result.\n"
     "Batch schedulers: --list-tasks, then --task ID per task (any number at once), then\n"
     "a run without either writes the summary; MPI: mpirun -np K symrbm threshold ... --mpi\n"

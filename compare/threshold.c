@@ -15,6 +15,7 @@
 #include "core/sys.h"
 #include "core/task.h"
 #include "sim/lin.h"
+#include "sim/potts_run.h"
 #include "sim/run.h"
 #include "theory/rmt.h"
 #include "theory/flow_family.h"
@@ -229,6 +230,8 @@ static int put(traj_header *res, const char *key, double x)
 }
 
 static int task_exec_potts(const sweep *w, size_t t, traj_header *res, char *err);
+static int task_exec_potts_trained(const sweep *w, size_t t, const char *dir, traj_header *res,
+                                   char *err);
 
 /* One task, in a worker process: data, linear overlap, training. */
 static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, char *err)
@@ -237,6 +240,8 @@ static int task_exec(void *ctx, size_t t, const char *dir, traj_header *res, cha
     const threshold_config *c = w->c;
     if (c->data_only)
         return task_exec_potts(w, t, res, err);
+    if (c->data.type->potts)
+        return task_exec_potts_trained(w, t, dir, res, err);
     size_t j = t / c->seeds;
     const ring_model *m = point_model(w, j);
     size_t B = w->Bs[j], N = m->N;
@@ -630,7 +635,7 @@ static int threshold_run_potts(const threshold_config *c, traj_header *h, const 
 
 int threshold_run(const threshold_config *c, traj_header *h, const char *out, char *err)
 {
-    if (c->data_only)
+    if (c->data_only || c->data.type->potts)
         return threshold_run_potts(c, h, out, err);
     int st = ring_params_require_spin(&c->data, "threshold", err);
     st = st ? st : threshold_config_check(c, err);
@@ -944,6 +949,194 @@ done:
     return st;
 }
 
+/* ---- the trained sweep of Potts data (xy; SPEC.md 7 and 9, issue 10
+ * item 5, the paper's Fig. 11) ----
+ * One binary (or gaussian) hidden unit per task, trained in-process by
+ * sim/potts_run.h at the fixed learning time T with full-batch SGD and the
+ * exact model term; the angular and the spatial order of its final field
+ * give two thresholds. */
+
+/* per-task values, in result.tsv and threshold.tsv order */
+enum { TX_ANGF = 0, TX_SANG = 1, TX_R = 2, TX_NORM2 = 3, TX_PR = 4, TX_LLTR = 5, TX_LLTE = 6,
+       TX_N = 7 };
+static const char *const tx_key[TX_N] = {"ang_frac", "S_ang", "R", "norm2", "pr", "ll_train",
+                                         "ll_test"};
+
+static int task_exec_potts_trained(const sweep *w, size_t t, const char *dir, traj_header *res,
+                                   char *err)
+{
+    const threshold_config *c = w->c;
+    const ring_model *m = w->m[0];
+    size_t B = w->Bs[t / c->seeds];
+    uint64_t ts = task_seed(c->seed, B, t % c->seeds);
+    int8_t *v = NULL, *vt = NULL;
+    char simdir[SYS_PATH];
+    traj_header h;
+    traj_header_init(&h);
+    sim_config sc;
+    sim_config_default(&sc);
+    unit_params_default(&sc.train.unit, c->hidden);
+    sc.train.M = 1;
+    sc.train.lr = c->lr;
+    sc.T = c->T;
+    sc.snapshots = c->snapshots;
+    sc.init_scale = c->init_scale;
+    sc.seed = ts;
+    /* only the final field is used: no log-likelihood or weights rows on
+     * the way (a snapshot's log-likelihood costs a pass over the B rows) */
+    sc.loglik_final = 1;
+    sc.weights_final = 1;
+    sim_potts_result r;
+    int st = sim_potts_draw(m, ts, B, c->B_test, &v, &vt, err);
+    st = st ? st : sys_path(simdir, sizeof simdir, dir, "sim", err);
+    if (!st && run_header(&h, "sim", 0, NULL))
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+    /* learn_theta = 1: the hidden field is learned, which makes the
+     * zero-sum gauge a true gauge (SPEC.md 9; sim's default for Potts) */
+    st = st ? st : sim_potts_run(&sc, 1, m, v, B, vt, c->B_test, &h,
+                                 c->keep_sim ? simdir : NULL, &r, err);
+    free(v);
+    free(vt);
+    traj_header_free(&h);
+    if (st)
+        return sym_context(err, st, "task");
+    const double val[TX_N] = {r.ang_frac, r.final.S_ang, r.final.R, r.final.norm2, r.final.pr,
+                              r.loglik, r.loglik_test};
+    for (size_t k = 0; k < TX_N; k++)
+        if (put(res, tx_key[k], val[k]))
+            return sym_error(err, SYM_ENOMEM, "out of memory");
+    return SYM_OK;
+}
+
+int threshold_xy_locate(const double *B, const double *ang, const double *sang, const double *R,
+                        size_t nB, size_t ns, size_t P, size_t boot, uint64_t seed,
+                        threshold_xy_bc *out, char *err)
+{
+    if (nB < 2 || ns < 1 || P < 2 || boot < 1)
+        return sym_error(err, SYM_EINVAL, "threshold_xy_locate: nB = %zu, ns = %zu, P = %zu, "
+                         "boot = %zu: need nB >= 2, ns, boot >= 1, P >= 2", nB, ns, P, boot);
+    double *mean = malloc(THRESHOLD_XY_N * nB * sizeof *mean);
+    gsl_rng *r = rng_alloc(seed, RNG_STREAM_AUX);
+    int st = mean && r ? SYM_OK : sym_error(err, SYM_ENOMEM, "out of memory");
+    const double *y[THRESHOLD_XY_N] = {ang, sang, R};
+    for (size_t k = 0; k < THRESHOLD_XY_N && !st; k++)
+        for (size_t j = 0; j < nB; j++) {
+            double sd;
+            sys_mean_sd(y[k] + j * ns, ns, 1, &mean[k * nB + j], &sd);
+        }
+    double smax = -INFINITY;
+    for (size_t j = 0; j < nB && !st; j++)
+        smax = fmax(smax, mean[THRESHOLD_XY_SANG * nB + j]);
+    const thr_levels lv[THRESHOLD_XY_N] = {
+        {0, 1, P > 2 ? 2.0 / (double)(P - 1) : 1.0, NAN},
+        {0, 0, st ? NAN : mean[THRESHOLD_XY_SANG * nB], smax},
+        {1, 1, NAN, NAN}};
+    char e2[SYM_ERRLEN];
+    for (size_t k = 0; k < THRESHOLD_XY_N && !st; k++) {
+        const double *mk = mean + k * nB;
+        thr_levels_apply(&lv[k], mk, nB, &out->level_lo[k], &out->level_hi[k]);
+        if (thr_crossing(B, mk, nB, out->level_lo[k], out->level_hi[k], &out->Bc[k], e2) !=
+            SYM_OK)
+            out->Bc[k] = NAN;
+        st = thr_bootstrap(B, y[k], nB, ns, &lv[k], boot, r, &out->ci_lo[k], &out->ci_hi[k],
+                           &out->valid[k], err);
+    }
+    free(mean);
+    if (r)
+        gsl_rng_free(r);
+    return st;
+}
+
+static int finish_potts_trained(const threshold_config *c, const sweep *w, const double *y,
+                                size_t ntodo, double t0, traj_header *h, const char *out,
+                                char *err)
+{
+    size_t nB = w->npt, ns = c->seeds, nt = nB * ns;
+    const ring_model *m = w->m[0];
+    double N = (double)m->N;
+    rmt_xy *rx = NULL;
+    double *Bd = malloc(nB * sizeof *Bd), *mean = malloc(TX_N * nB * sizeof *mean);
+    double *sd = malloc(TX_N * nB * sizeof *sd);
+    int st = Bd && mean && sd ? SYM_OK : sym_error(err, SYM_ENOMEM, "out of memory");
+    st = st ? st : rmt_xy_alloc(&rx, w->plam, m->N, m->P, err);
+    rmt_xy_pred pr;
+    st = st ? st : rmt_xy_predict(rx, &pr, err);
+    if (st)
+        goto done;
+    for (size_t j = 0; j < nB; j++) {
+        Bd[j] = (double)w->Bs[j];
+        for (size_t k = 0; k < TX_N; k++)
+            sys_mean_sd(y + k * nt + j * ns, ns, 1, &mean[k * nB + j], &sd[k * nB + j]);
+    }
+    threshold_xy_bc bc;
+    st = threshold_xy_locate(Bd, y + TX_ANGF * nt, y + TX_SANG * nt, y + TX_R * nt, nB, ns, m->P,
+                             c->boot, c->seed, &bc, err);
+    if (!st && (run_stamp(h) || ring_header_set(m, h)))
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+    if (st)
+        goto done;
+    run_files rf;
+    FILE *f, *fs;
+    if ((st = run_files_init(&rf, out, err)) ||
+        (st = run_files_open(&rf, "threshold.tsv", h, &f, err)))
+        goto done;
+    fprintf(f, "B\tr\tseeds");
+    for (size_t k = 0; k < TX_N; k++)
+        fprintf(f, "\t%s_mean\t%s_sd", tx_key[k], tx_key[k]);
+    fprintf(f, "\tov_ang_rmt\tov_spat_rmt\n");
+    for (size_t j = 0; j < nB && !st; j++) {
+        rmt_xy_top tp;
+        st = rmt_xy_eval(rx, Bd[j], &tp, err);
+        fprintf(f, "%zu", w->Bs[j]);
+        put_tab(f, N / Bd[j]);
+        fprintf(f, "\t%zu", ns);
+        for (size_t k = 0; k < TX_N; k++) {
+            put_tab(f, mean[k * nB + j]);
+            put_tab(f, sd[k * nB + j]);
+        }
+        put_tab(f, st ? NAN : tp.ov_ang);
+        put_tab(f, st ? NAN : tp.ov_spat);
+        fputc('\n', f);
+    }
+    if (st || (st = run_files_open(&rf, "summary.tsv", h, &fs, err))) {
+        run_files_abort(&rf);
+        goto done;
+    }
+    const char *bn[THRESHOLD_XY_N] = {"ang", "S_ang", "spat"};
+    for (size_t q = 0; q < THRESHOLD_XY_N; q++) {
+        char key[64];
+        const double bv[3] = {bc.Bc[q], bc.ci_lo[q], bc.ci_hi[q]};
+        summary_bc(fs, bn[q], bv, N);
+        snprintf(key, sizeof key, "%s_level_lo", bn[q]);
+        traj_summary_num(fs, key, bc.level_lo[q]);
+        snprintf(key, sizeof key, "%s_level_hi", bn[q]);
+        traj_summary_num(fs, key, bc.level_hi[q]);
+        snprintf(key, sizeof key, "%s_boot_valid", bn[q]);
+        traj_summary_num(fs, key, (double)bc.valid[q]);
+    }
+    const char *pk[] = {"Bc_ang_rmt", "Bc_spat_rmt", "Bc_spat_fall_rmt", "Bc_bbp", "Bc_paper"};
+    const double pvv[] = {pr.Bc_ang, pr.Bc_spat, pr.Bc_spat_fall, pr.Bc_bbp, pr.Bc_paper};
+    for (size_t q = 0; q < 5; q++) {
+        traj_summary_num(fs, pk[q], pvv[q]);
+        char key[64];
+        snprintf(key, sizeof key, "r_%s", pk[q] + 3);
+        traj_summary_num(fs, key, N / pvv[q]);
+    }
+    traj_summary_num(fs, "lambda_max", pr.lambda_max);
+    traj_summary_num(fs, "Lambda_xy", pr.Lambda);
+    traj_summary_num(fs, "tasks", (double)nt);
+    traj_summary_num(fs, "tasks_run", (double)ntodo);
+    traj_summary_num(fs, "wall_s", sys_now() - t0);
+    traj_summary_str(fs, "hidden", c->hidden->name);
+    st = run_files_commit(&rf, err);
+done:
+    free(Bd);
+    free(mean);
+    free(sd);
+    rmt_xy_free(rx);
+    return st;
+}
+
 static int threshold_run_potts(const threshold_config *c, traj_header *h, const char *out,
                                char *err)
 {
@@ -953,6 +1146,12 @@ static int threshold_run_potts(const threshold_config *c, traj_header *h, const 
     if (!c->data.type->potts)
         return sym_error(err, SYM_EINVAL, "hidden = none: the data-only sweep is for Potts data "
                          "(xy); data model %s trains a hidden unit", c->data.type->name);
+    if (c->scan != THRESHOLD_SCAN_B)
+        return sym_error(err, SYM_EINVAL, "data %s: the Potts sweep scans B only",
+                         c->data.type->name);
+    int trained = !c->data_only;
+    size_t nk = trained ? TX_N : PX_N;
+    const char *const *keys = trained ? tx_key : px_key;
     double t0 = sys_now();
     size_t ns = c->seeds, npt = 0, ntodo = 0;
     size_t *Bs = malloc(c->points * sizeof *Bs);
@@ -977,7 +1176,7 @@ static int threshold_run_potts(const threshold_config *c, traj_header *h, const 
         goto done;
     size_t nt = npt * ns;
     plam = malloc(m->N * m->P * sizeof *plam);
-    y = malloc(PX_N * nt * sizeof *y);
+    y = malloc(nk * nt * sizeof *y);
     if (!plam || !y) {
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
@@ -996,8 +1195,8 @@ static int threshold_run_potts(const threshold_config *c, traj_header *h, const 
         st = task_load(out, &ts, t, &res, &have, err);
         if (!st && !have)
             st = sym_error(err, SYM_EIO, "left no result");
-        for (size_t k = 0; k < PX_N && !st; k++)
-            st = task_value(&res, px_key[k], &y[k * nt + t], err);
+        for (size_t k = 0; k < nk && !st; k++)
+            st = task_value(&res, keys[k], &y[k * nt + t], err);
         traj_header_free(&res);
         if (st) {
             char name[64];
@@ -1005,7 +1204,9 @@ static int threshold_run_potts(const threshold_config *c, traj_header *h, const 
             st = sym_context(err, st, name);
         }
     }
-    st = st ? st : finish_potts(c, &w, y, ntodo, t0, h, out, err);
+    if (!st)
+        st = trained ? finish_potts_trained(c, &w, y, ntodo, t0, h, out, err)
+                     : finish_potts(c, &w, y, ntodo, t0, h, out, err);
 done:
     sys_unlock(lock);
     free(Bs);

@@ -79,6 +79,45 @@ int threshold_config_check(const threshold_config *c, char *err);
  * its B -> 0 level to the largest seed mean of the grid (rising), and from
  * that peak to 0 (falling, on the grid past the peak). */
 
+/* The trained sweep of Potts data (data xy with --hidden gaussian|spin;
+ * issue 10 item 5, the paper's Fig. 11): per task one hidden unit (M = 1,
+ * exact model term, full-batch SGD at the fixed learning time T, hidden
+ * field learned) trained by sim/potts_run.h sim_potts_run on the task's B
+ * samples; stored: ang_frac (sim_potts_ang_frac: the p = +-1 share of
+ * norm2 at any k), S_ang (k = 0 only), R, norm2, pr, ll_train, ll_test.
+ * DIR/threshold.tsv has their seed means and sd per B beside rmt_xy's
+ * ov_ang and ov_spat; DIR/summary.tsv the measured thresholds of
+ * threshold_xy_locate (Bc_ang, Bc_S_ang, Bc_spat with _lo, _hi and r_*)
+ * and the predictions of rmt_xy (Bc_ang_rmt, Bc_spat_rmt,
+ * Bc_spat_fall_rmt, Bc_bbp, Bc_paper = the paper's eq. 30-31 with the
+ * product edge).  B scan only. */
+
+/* the thresholds of the trained Potts sweep */
+enum { THRESHOLD_XY_ANG = 0, THRESHOLD_XY_SANG = 1, THRESHOLD_XY_SPAT = 2, THRESHOLD_XY_N = 3 };
+
+typedef struct {
+    double Bc[THRESHOLD_XY_N];          /* crossing of the seed means, NAN if none */
+    double ci_lo[THRESHOLD_XY_N], ci_hi[THRESHOLD_XY_N];  /* bootstrap (thr_bootstrap) */
+    double level_lo[THRESHOLD_XY_N], level_hi[THRESHOLD_XY_N];
+    size_t valid[THRESHOLD_XY_N];       /* bootstrap replicates that cross */
+} threshold_xy_bc;
+
+/* The three thresholds from the seed values at increasing B[0..nB-1]
+ * (x[j*ns + s]: seed s at B[j]) of ang_frac, S_ang and R, with boot
+ * bootstrap replicates drawn from RNG_STREAM_AUX of seed.  Half-way
+ * crossings (compare/thr.h) between the levels:
+ *  - ANG (ang_frac): from 2 / (P - 1) (the p = +-1 share of a random
+ *    zero-sum field, the B -> 0 level of a field fitted to noise; 1 for
+ *    P = 2), fixed, to the seed mean at the largest B (resampled);
+ *  - SANG (S_ang, k = 0 only): from the mean at the smallest B to the
+ *    largest seed mean of the grid, rising; fixed (it falls again once the
+ *    field localises: a localised cosine is not uniform in space);
+ *  - SPAT (R): from the mean at the smallest B to that at the largest,
+ *    both resampled (the grid must reach both plateaus). */
+int threshold_xy_locate(const double *B, const double *ang, const double *sang, const double *R,
+                        size_t nB, size_t ns, size_t P, size_t boot, uint64_t seed,
+                        threshold_xy_bc *out, char *err);
+
 /* Run the sweep into out (locked while it runs); h is the caller's header
  * (run_header + options), completed with the model's keys. */
 int threshold_run(const threshold_config *c, traj_header *h, const char *out, char *err);

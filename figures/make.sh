@@ -123,5 +123,7 @@ if [ "${XY_RMT:-0}" = 1 ]; then
 else
     XY_RMT_BMAX="${XY_RMT_BMAX:-1e5}" bash figures/xy_rmt.sh "$bin" "$data" "$out"
 fi
+log "xy trained thresholds (Fig. 11)"
+if [ "${XY_THR:-0}" = 1 ]; then bash figures/xy_thr.sh "$bin" "$data" "$out"; else XY_THR_BMAX="${XY_THR_BMAX:-1e5}" XY_THR_POINTS=9 bash figures/xy_thr.sh "$bin" "$data" "$out"; fi
 
 log "done: $out"

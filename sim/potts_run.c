@@ -218,6 +218,7 @@ int sim_potts_run(const sim_config *c, int learn_theta, const ring_model *m, con
     if (vtest && B_test && (st = potts_loglik(&pc, x, vtest, B_test, &res.loglik_test, err)))
         goto done;
     obs_potts_compute(obs, x, &res.final);
+    res.ang_frac = sim_potts_ang_frac(obs, x, N, P, sites);
     res.t_sb = obs_t_sb(tt, SS, ctx.ns);
     res.wall_s = sys_now() - t0;
     if (out) {
@@ -316,4 +317,17 @@ done:
     free(cen);
     free(sites);
     return st;
+}
+
+double sim_potts_ang_frac(const obs_potts_ws *ws, const double *w, size_t N, size_t P, double *A)
+{
+    obs_potts_sites(ws, w, A, NULL, NULL, NULL);
+    double num = 0, den = 0;
+    for (size_t i = 0; i < N; i++) {
+        num += A[i] * A[i];
+        for (size_t c = 0; c < P; c++)
+            den += w[i * P + c] * w[i * P + c];
+    }
+    num *= (double)P / (P == 2 ? 4.0 : 2.0);
+    return den > 0 ? num / den : NAN;
 }

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "core/obs_potts.h"
 #include "core/ring.h"
 #include "core/traj.h"
 #include "sim/run.h"
@@ -28,7 +29,19 @@ typedef struct {
     double loglik, loglik_test, kl, t_sb, wall_s;
     obs_potts_values final;   /* unit 0 */
     size_t updates;
+    double ang_frac;          /* unit 0: sim_potts_ang_frac of its final profile */
 } sim_potts_result;
+
+/* The fraction of norm2 of one profile w (N x P, w[i*P + c], zero-sum
+ * gauge) in the angular harmonic p = +-1 at any spatial wave number: the
+ * cosine-in-angle order (SPEC.md 9) without S_ang's restriction to k = 0,
+ * so that a localised cosine counts as angularly ordered.  From the site
+ * amplitudes A_i of obs_potts_sites: a cosine A cos(2 pi c / P - phi)
+ * carries A^2 P / 2 of a site's sum_c w_i(c)^2 (P >= 3; P / 4 for P = 2,
+ * where +1 and -1 are one mode).  A[0..N-1] is scratch.  NAN for a zero
+ * profile.  A random zero-sum profile has the expectation 2 / (P - 1)
+ * (P >= 3): two of the P - 1 harmonics. */
+double sim_potts_ang_frac(const obs_potts_ws *ws, const double *w, size_t N, size_t P, double *A);
 
 /* Train on v (B x N states 0..m->P-1); vtest may be NULL.  learn_theta:
  * the hidden fields are learned (the default for Potts, SPEC.md 9).  h is

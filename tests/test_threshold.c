@@ -14,6 +14,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "compare/thr.h"
+#include "compare/threshold.h"
 #include "sim/lin.h"
 #include "core/err.h"
 #include "core/models.h"
@@ -841,13 +842,202 @@ START_TEST(test_cli_beta_scan)
 }
 END_TEST
 
+/* ---- the trained sweep of Potts data (xy) ---- */
+
+/* threshold_xy_locate on a synthetic table whose seed means are linear in
+ * log10 B between grid points, so that the half-way crossings are known in
+ * closed form; seeds spread symmetrically about the mean. */
+START_TEST(test_xy_locate_synthetic)
+{
+    char err[SYM_ERRLEN];
+    enum { NB = 4, NS = 3 };
+    const double B[NB] = {100, 1000, 10000, 100000};
+    /* means: ang_frac from 2/9 (P = 10) to 1; S_ang rises to 0.9 and falls;
+     * R from 0.1 to 0.7 */
+    const double ma[NB] = {2.0 / 9, 0.5, 0.9, 1.0}, ms[NB] = {0.05, 0.6, 0.9, 0.3},
+                 mr[NB] = {0.1, 0.1, 0.2, 0.7};
+    for (int noisy = 0; noisy < 2; noisy++) {
+        double ya[NB * NS], ys[NB * NS], yr[NB * NS];
+        const double d[NS] = {-0.01, 0, 0.01};
+        for (size_t j = 0; j < NB; j++)
+            for (size_t s = 0; s < NS; s++) {
+                double e = noisy ? d[s] : 0;
+                ya[j * NS + s] = ma[j] + e;
+                ys[j * NS + s] = ms[j] + e;
+                yr[j * NS + s] = mr[j] + e;
+            }
+        threshold_xy_bc bc;
+        ck_assert_msg(threshold_xy_locate(B, ya, ys, yr, NB, NS, 10, 400, 7, &bc, err) == SYM_OK,
+                      "%s", err);
+        /* ang: half-way (2/9 + 1)/2 between B = 1e3 (0.5) and 1e4 (0.9) */
+        double h = (2.0 / 9 + 1) / 2, want[3];
+        want[THRESHOLD_XY_ANG] = pow(10, 3 + (h - 0.5) / 0.4);
+        /* S_ang: (0.05 + 0.9)/2 between 1e2 (0.05) and 1e3 (0.6) */
+        want[THRESHOLD_XY_SANG] = pow(10, 2 + (0.475 - 0.05) / 0.55);
+        /* R: 0.4 between 1e4 (0.2) and 1e5 (0.7) */
+        want[THRESHOLD_XY_SPAT] = pow(10, 4 + (0.4 - 0.2) / 0.5);
+        const double wlo[3] = {2.0 / 9, 0.05, 0.1}, whi[3] = {1.0, 0.9, 0.7};
+        for (size_t k = 0; k < THRESHOLD_XY_N; k++) {
+            ck_assert_msg(fabs(bc.Bc[k] / want[k] - 1) < 1e-12, "noisy %d k %zu: Bc %.17g want "
+                          "%.17g", noisy, k, bc.Bc[k], want[k]);
+            ck_assert_msg(fabs(bc.level_lo[k] - wlo[k]) < 1e-12 &&
+                              fabs(bc.level_hi[k] - whi[k]) < 1e-12,
+                          "k %zu levels %g %g", k, bc.level_lo[k], bc.level_hi[k]);
+            ck_assert_uint_eq(bc.valid[k], 400);
+            if (!noisy) {
+                /* every replicate is the data itself */
+                ck_assert_msg(fabs(bc.ci_lo[k] / want[k] - 1) < 1e-12 &&
+                                  fabs(bc.ci_hi[k] / want[k] - 1) < 1e-12,
+                              "k %zu ci %g %g", k, bc.ci_lo[k], bc.ci_hi[k]);
+            } else {
+                ck_assert_msg(bc.ci_lo[k] < want[k] && want[k] < bc.ci_hi[k] &&
+                                  bc.ci_hi[k] < 1.5 * want[k] && bc.ci_lo[k] > want[k] / 1.5,
+                              "k %zu: ci [%g, %g] around %g", k, bc.ci_lo[k], bc.ci_hi[k],
+                              want[k]);
+            }
+        }
+    }
+    /* a flat R never crosses: NAN, no valid replicate */
+    double ya[NB], yr[NB] = {0.3, 0.3, 0.3, 0.3};
+    for (size_t j = 0; j < NB; j++)
+        ya[j] = ma[j];
+    threshold_xy_bc bc;
+    ck_assert_int_eq(threshold_xy_locate(B, ya, ms, yr, NB, 1, 10, 50, 7, &bc, err), SYM_OK);
+    ck_assert(isnan(bc.Bc[THRESHOLD_XY_SPAT]));
+    ck_assert_uint_eq(bc.valid[THRESHOLD_XY_SPAT], 0);
+    ck_assert(isfinite(bc.Bc[THRESHOLD_XY_ANG]));
+    ck_assert_int_eq(threshold_xy_locate(B, ya, ms, yr, 1, 1, 10, 50, 7, &bc, err), SYM_EINVAL);
+}
+END_TEST
+
+/* the summary.tsv values (all but wall_s) and threshold.tsv rows of two
+ * directories agree exactly */
+static void same_outputs(const char *d1, const char *d2)
+{
+    char p1[4200], p2[4200], err[SYM_ERRLEN];
+    snprintf(p1, sizeof p1, "%s/threshold.tsv", d1);
+    snprintf(p2, sizeof p2, "%s/threshold.tsv", d2);
+    traj_table a, b;
+    ck_assert_msg(traj_read(p1, &a, err) == SYM_OK, "%s", err);
+    ck_assert_msg(traj_read(p2, &b, err) == SYM_OK, "%s", err);
+    ck_assert(a.nrow == b.nrow && a.ncol == b.ncol && a.nrow > 0);
+    for (size_t k = 0; k < a.nrow * a.ncol; k++)
+        ck_assert_msg(memcmp(&a.x[k], &b.x[k], sizeof a.x[k]) == 0 || (isnan(a.x[k]) &&
+                      isnan(b.x[k])), "threshold.tsv entry %zu: %.17g vs %.17g", k, a.x[k],
+                      b.x[k]);
+    traj_table_free(&a);
+    traj_table_free(&b);
+    /* summary.tsv as text: the value rows (the header carries argv and
+     * stamps), wall_s left out */
+    snprintf(p1, sizeof p1, "%s/summary.tsv", d1);
+    snprintf(p2, sizeof p2, "%s/summary.tsv", d2);
+    FILE *f1 = fopen(p1, "r"), *f2 = fopen(p2, "r");
+    ck_assert(f1 && f2);
+    char l1[512], l2[512];
+    size_t rows = 0;
+    for (;;) {
+        char *r1 = fgets(l1, sizeof l1, f1);
+        while (r1 && (l1[0] == '#' || strncmp(l1, "wall_s\t", 7) == 0))
+            r1 = fgets(l1, sizeof l1, f1);
+        char *r2 = fgets(l2, sizeof l2, f2);
+        while (r2 && (l2[0] == '#' || strncmp(l2, "wall_s\t", 7) == 0))
+            r2 = fgets(l2, sizeof l2, f2);
+        ck_assert_msg(!r1 == !r2, "summary.tsv: different row counts");
+        if (!r1)
+            break;
+        ck_assert_msg(strcmp(l1, l2) == 0, "summary.tsv: '%s' vs '%s'", l1, l2);
+        rows++;
+    }
+    ck_assert_uint_gt(rows, 20);
+    fclose(f1);
+    fclose(f2);
+}
+
+/* The tiny trained sweep of xy data (N = 8, P = 4, binary unit: p = 2 is
+ * there too, so ang_frac is not 1 by construction): identical
+ * for --jobs 1 and 2; each task's ang_frac, R and norm2 recomputed from its
+ * kept final weights by direct sums (a DFT in colour at each site, the site
+ * power's first spatial harmonic); threshold.tsv's means are the tasks'. */
+START_TEST(test_cli_xy_trained)
+{
+    char *d1 = mkscratch(), *d2 = mkscratch(), errbuf[2048], p[4200], err[SYM_ERRLEN];
+    enum { N = 8, P = 4 };
+    char *argv[] = {NULL, "threshold", "--data", "xy", "--N", "8", "--P", "4", "--beta", "1.0",
+                    "--hidden", "spin", "--Bmin", "20", "--Bmax", "500", "--points", "3",
+                    "--seeds", "2", "--T", "5", "--lr", "0.1", "--boot", "50", "--B-test",
+                    "50", "--keep-sim", "--jobs", "2", "--out", d1, NULL};
+    int rc = tutil_run(argv, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errbuf);
+    argv[30] = "1";
+    argv[32] = d2;
+    rc = tutil_run(argv, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errbuf);
+    same_outputs(d1, d2);
+
+    static const size_t Bs[3] = {20, 100, 500};
+    snprintf(p, sizeof p, "%s/threshold.tsv", d1);
+    traj_table tb;
+    ck_assert_msg(traj_read(p, &tb, err) == SYM_OK, "%s", err);
+    for (size_t j = 0; j < 3; j++) {
+        double mR = 0;
+        for (size_t s = 0; s < 2; s++) {
+            snprintf(p, sizeof p, "%s/tasks/%zu_%zu/sim/weights.tsv", d1, Bs[j], s);
+            traj_table wt;
+            ck_assert_msg(traj_read(p, &wt, err) == SYM_OK, "%s", err);
+            int c0 = traj_table_col(&wt, "w_0"), cc = traj_table_col(&wt, "c");
+            ck_assert(c0 >= 0 && cc >= 0 && wt.nrow == P && wt.ncol == (size_t)c0 + N);
+            double w[N][P];
+            for (size_t c = 0; c < P; c++) {
+                ck_assert(wt.x[c * wt.ncol + (size_t)cc] == (double)c);
+                for (size_t i = 0; i < N; i++)
+                    w[i][c] = wt.x[c * wt.ncol + (size_t)c0 + i];
+            }
+            traj_table_free(&wt);
+            double n2 = 0, pang = 0, zr = 0, zi = 0;
+            for (size_t i = 0; i < N; i++) {
+                double re = 0, im = 0, si = 0;
+                for (size_t c = 0; c < P; c++) {
+                    re += w[i][c] * cos(2 * M_PI * c / P);
+                    im -= w[i][c] * sin(2 * M_PI * c / P);
+                    si += w[i][c] * w[i][c];
+                }
+                /* Parseval in colour: harmonics +1 and -1 carry 2 |z|^2 / P */
+                pang += 2 * (re * re + im * im) / P;
+                n2 += si;
+                zr += si * cos(2 * M_PI * i / N);
+                zi += si * sin(2 * M_PI * i / N);
+            }
+            snprintf(p, sizeof p, "%s/tasks/%zu_%zu/result.tsv", d1, Bs[j], s);
+            double af = summary_get(p, "ang_frac"), R = summary_get(p, "R"),
+                   nn = summary_get(p, "norm2");
+            ck_assert_msg(fabs(af - pang / n2) < 1e-9, "B %zu s %zu: ang_frac %.17g want %.17g",
+                          Bs[j], s, af, pang / n2);
+            ck_assert_msg(fabs(R - hypot(zr, zi) / n2) < 1e-9, "R %.17g want %.17g", R,
+                          hypot(zr, zi) / n2);
+            ck_assert_msg(fabs(nn - n2) < 1e-9 * n2, "norm2 %.17g want %.17g", nn, n2);
+            mR += R / 2;
+        }
+        double got = tab_get(&tb, "R_mean", j);
+        ck_assert_msg(fabs(got - mR) < 1e-12, "B %zu: R_mean %.17g want %.17g", Bs[j], got, mR);
+    }
+    traj_table_free(&tb);
+    /* the predictions beside them: the paper's eq. 30-31 is finite */
+    snprintf(p, sizeof p, "%s/summary.tsv", d1);
+    ck_assert(isfinite(summary_get(p, "Bc_paper")));
+    rm_rf(d1);
+    rm_rf(d2);
+    free(d1);
+    free(d2);
+}
+END_TEST
+
 START_TEST(test_cli_bad_input)
 {
     char *dir = mkscratch(), errbuf[2048];
     static const char *const bad[][4] = {
         {"--Bmin", "0", NULL, NULL},        {"--Bmax", "2", NULL, NULL},
         {"--points", "1", NULL, NULL},      {"--seeds", "0", NULL, NULL},
-        {"--data", "xy", NULL, NULL},       {"--eps", "0.7", NULL, NULL},
+        {"--data", "xy", "--scan", "beta"}, {"--eps", "0.7", NULL, NULL},
         {"--jobs", "0", NULL, NULL},        {"--N", "2", NULL, NULL},
         {"--lr", "-1", NULL, NULL},         {"--frobnicate", "1", NULL, NULL},
         {"--T", "nan", NULL, NULL},         {"--Bmin", "5", "--Bmax", "5.4"},
@@ -893,6 +1083,7 @@ Suite *threshold_suite(void)
     tcase_add_test(tc, test_bootstrap_noiseless);
     tcase_add_test(tc, test_lin_single_configuration);
     tcase_add_test(tc, test_lin_model_data);
+    tcase_add_test(tc, test_xy_locate_synthetic);
     suite_add_tcase(s, tc);
     TCase *tcli = tcase_create("cli");
     tcase_set_timeout(tcli, 300);
@@ -901,6 +1092,7 @@ Suite *threshold_suite(void)
     tcase_add_test(tcli, test_cli_gauss_ll);
     tcase_add_test(tcli, test_cli_beta_scan);
     tcase_add_test(tcli, test_cli_bad_input);
+    tcase_add_test(tcli, test_cli_xy_trained);
     suite_add_tcase(s, tcli);
     return s;
 }
