@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "compare/cmp.h"
+#include "compare/report_potts.h"
 #include "core/err.h"
 #include "core/ring.h"
 #include "core/run.h"
@@ -478,6 +479,10 @@ int report_run(const report_config *c, const char *theory, const char *const *si
 {
     if (nsim < 1)
         return sym_error(err, SYM_EINVAL, "need at least one simulation");
+    int potts = 0;
+    report_potts_detect(theory, &potts);   /* Potts visible units: SPEC 9 */
+    if (potts)
+        return report_potts_run(c, theory, sims_dir, nsim, h, out, err);
     {
         double t0 = sys_now();
         cmp_units thu, *simu = calloc(nsim, sizeof *simu);
