@@ -596,3 +596,25 @@ done:
         cmpp_result_free(res);
     return st;
 }
+
+int cmpp_ref_load(const char *dir, size_t N, size_t P, size_t M, double t, double *w, char *err)
+{
+    cmpp_run r;
+    int st = cmpp_run_load(&r, dir, err);
+    if (st)
+        return st;
+    double *o = malloc(r.M * CMPP_NOBS * sizeof *o);
+    int have = 0;
+    if (!o)
+        st = sym_error(err, SYM_ENOMEM, "out of memory");
+    else if (r.N != N || r.P != P || r.M != M)
+        st = sym_error(err, SYM_EINVAL, "%s has N=%zu P=%zu M=%zu, the simulation N=%zu P=%zu M=%zu", dir, r.N,
+                       r.P, r.M, N, P, M);
+    else if ((st = interp(&r, t, o, w, &have, err)))
+        st = sym_context(err, st, dir);
+    else if (!have)
+        st = sym_error(err, SYM_EINVAL, "%s: no weights at t=%g (theory --weights all, or the same T)", dir, t);
+    free(o);
+    cmpp_run_free(&r);
+    return st;
+}

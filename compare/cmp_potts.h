@@ -98,6 +98,13 @@ typedef struct {
 int cmpp_compare(cmpp_ws *ws, const cmpp_run *th, const cmpp_run *sim, cmpp_result *res, char *err);
 void cmpp_result_free(cmpp_result *res);
 
+/* The theory's profiles of every unit (M x N x P) at time t, interpolated
+ * as compare does (within CMP_T_TOL of a snapshot when the run has
+ * weights at some snapshots only): for sim --theory (Q_theory).  A run
+ * that is not Potts, has another N, P or M, does not reach t or has no
+ * weights there is SYM_EINVAL naming dir. */
+int cmpp_ref_load(const char *dir, size_t N, size_t P, size_t M, double t, double *w, char *err);
+
 /* The circular difference a - b with period p in (-p/2, p/2]; p = 0: a - b. */
 double cmpp_circ_diff(double a, double b, double p);
 
