@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compare/cmp.h"
 #include "compare/cmp_potts.h"
@@ -211,6 +212,26 @@ static int inputs_header(traj_header *h, const cmpp_run *th, const cmpp_run *sim
     return st;
 }
 
+/* At most this many simulation points per curve */
+#define PLOT_POINTS 60
+
+static int plot(const char *out, const char *script_opt, size_t nrow, char *err)
+{
+    char script[SYS_PATH + 32];
+    int st = report_find_script(script_opt, "overlay_potts.gp", script, sizeof script, err);
+    if (st)
+        return st;
+    char th[SYS_PATH], sim[SYS_PATH], png[SYS_PATH], pdf[SYS_PATH], log[SYS_PATH], lname[64];
+    snprintf(lname, sizeof lname, ".gnuplot.log.%ld", (long)getpid());
+    if ((st = sys_path(th, sizeof th, out, "overlay_theory.tsv", err)) ||
+        (st = sys_path(sim, sizeof sim, out, "overlay_sim.tsv", err)) ||
+        (st = sys_path(png, sizeof png, out, "overlay.png", err)) ||
+        (st = sys_path(pdf, sizeof pdf, out, "overlay.pdf", err)) ||
+        (st = sys_path(log, sizeof log, out, lname, err)))
+        return st;
+    return cmp_plot(script, th, sim, (nrow + PLOT_POINTS - 1) / PLOT_POINTS, png, pdf, log, err);
+}
+
 int report_potts_run(const report_config *c, const char *theory, const char *const *sims_dir, size_t nsim,
                      traj_header *h, const char *out, char *err)
 {
@@ -246,6 +267,8 @@ int report_potts_run(const report_config *c, const char *theory, const char *con
         (st = write_overlay(&rf, h, &th, sims, res, nsim, err)) ||
         (st = write_summary(&rf, h, &th, res, nsim, sys_now() - t0, err)) || (st = run_files_commit(&rf, err)))
         goto done;
+    if (c->plot)
+        st = plot(out, c->plot_script, sims[0].n * sims[0].M, err);
 done:
     run_files_abort(&rf);
     for (size_t k = 0; k < nd; k++)

@@ -5,8 +5,9 @@
  * and difference of each SPEC 9 order parameter, compare/cmp_potts.h),
  * overlay_theory.tsv and overlay_sim.tsv (the order parameters over time of
  * either side) and summary.tsv (final Q per unit, mean and sd over seeds,
- * the alignment found, final order parameters of both sides).  No gnuplot
- * figure yet: the overlay script draws the +-1 columns.
+ * the alignment found, final order parameters of both sides), and unless
+ * told not to the figure overlay.png/.pdf (figures/overlay_potts.gp: norm2,
+ * R and S_ang, Q, centre, phase, loglik of unit 0 over time).
  */
 #ifndef SYM_REPORT_POTTS_H
 #define SYM_REPORT_POTTS_H
