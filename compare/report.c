@@ -495,6 +495,12 @@ int report_run(const report_config *c, const char *theory, const char *const *si
     report_potts_detect(theory, &potts);   /* Potts visible units: SPEC 9 */
     if (potts)
         return report_potts_run(c, theory, sims_dir, nsim, h, out, err);
+    for (size_t k = 0; k < nsim; k++) {
+        report_potts_detect(sims_dir[k], &potts);
+        if (potts)
+            return sym_error(err, SYM_EINVAL, "%s has Potts visible units (data xy) but theory %s has "
+                             "+-1 units: compare a Potts theory run with it", sims_dir[k], theory);
+    }
     {
         double t0 = sys_now();
         cmp_units thu, *simu = calloc(nsim, sizeof *simu);
