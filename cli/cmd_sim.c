@@ -8,6 +8,7 @@
 
 #include "cli/cmd.h"
 #include "cli/opts.h"
+#include "compare/cmp_potts.h"
 #include "compare/ref.h"
 #include "core/err.h"
 #include "core/samples.h"
@@ -21,8 +22,8 @@ static const char about[] =
 
 /* Potts visible units (data xy): sim/potts_run.h. */
 static int sim_potts_cmd(sim_config *c, const char *hfields, const opt_common *oc, size_t B,
-                         size_t B_test, int argc, char **argv, const opt_spec *spec, size_t n,
-                         char *err)
+                         size_t B_test, const char *theory, int argc, char **argv,
+                         const opt_spec *spec, size_t n, char *err)
 {
     ring_model *m = NULL;
     int8_t *v = NULL, *vt = NULL;
@@ -30,6 +31,18 @@ static int sim_potts_cmd(sim_config *c, const char *hfields, const opt_common *o
     traj_header_init(&h);
     int st = ring_alloc(&m, &oc->rp, err);
     st = st ? st : sim_potts_draw(m, c->seed, B, B_test, &v, &vt, err);
+    double *u = NULL;   /* --theory: the theory's profiles at t = lr K */
+    size_t K = 0;
+    if (!st && theory) {
+        size_t L = c->train.M * m->N * m->P;
+        if (!(u = malloc(L * sizeof *u)))
+            st = sym_error(err, SYM_ENOMEM, "out of memory");
+        st = st ? st : sim_potts_updates(c, B, &K, err);
+        st = st ? st : cmpp_ref_load(theory, m->N, m->P, c->train.M, c->train.lr * (double)K, u, err);
+        if (st)
+            st = sym_context(err, st, "--theory");
+        c->theory_w = u;
+    }
     if (!st && opt_run_header(&h, "sim", argc, argv, spec, n))
         st = sym_error(err, SYM_ENOMEM, "out of memory");
     st = st ? st : sim_potts_run(c, strcmp(hfields, "fixed") != 0, m, v, B, vt, B_test, &h,
@@ -38,6 +51,7 @@ static int sim_potts_cmd(sim_config *c, const char *hfields, const opt_common *o
     ring_free(m);
     free(v);
     free(vt);
+    free(u);
     return st;
 }
 
@@ -156,7 +170,7 @@ int cmd_sim(int argc, char **argv, char *err)
     c.progress = isatty(2);
 
     if (!data_file && oc.rp.type->potts)
-        return sim_potts_cmd(&c, hfields, &oc, B, B_test, argc, argv, spec, n, err);
+        return sim_potts_cmd(&c, hfields, &oc, B, B_test, theory, argc, argv, spec, n, err);
     if (!strcmp(hfields, "learn"))
         return sym_error(err, SYM_EINVAL, "--hidden-fields learn: Potts visible units (data xy) "
                          "only; +-1 runs hold theta at --theta");

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "compare/cmp.h"
+#include "compare/report_potts.h"
 #include "core/err.h"
 #include "core/ring.h"
 #include "core/run.h"
@@ -20,7 +21,19 @@
 /* The plot script: --plot-script, else $SYMRBM_FIGURES/overlay.gp, else
  * figures/overlay.gp below the working directory, else next to the binary
  * (BIN/../figures/overlay.gp, the layout of a build directory). */
+static int find_script_named(const char *given, const char *name, char *path, size_t cap, char *err);
+
 static int find_script(const char *given, char *path, size_t cap, char *err)
+{
+    return find_script_named(given, "overlay.gp", path, cap, err);
+}
+
+int report_find_script(const char *given, const char *name, char *path, size_t cap, char *err)
+{
+    return find_script_named(given, name, path, cap, err);
+}
+
+static int find_script_named(const char *given, const char *name, char *path, size_t cap, char *err)
 {
     if (given) {
         snprintf(path, cap, "%s", given);
@@ -30,11 +43,11 @@ static int find_script(const char *given, char *path, size_t cap, char *err)
     }
     const char *env = getenv("SYMRBM_FIGURES");
     if (env && *env) {
-        snprintf(path, cap, "%s/overlay.gp", env);
+        snprintf(path, cap, "%s/%s", env, name);
         if (access(path, R_OK) == 0)
             return SYM_OK;
     }
-    snprintf(path, cap, "figures/overlay.gp");
+    snprintf(path, cap, "figures/%s", name);
     if (access(path, R_OK) == 0)
         return SYM_OK;
     char exe[PATH_MAX];
@@ -44,13 +57,13 @@ static int find_script(const char *given, char *path, size_t cap, char *err)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = 0;
-            snprintf(path, cap, "%s/../figures/overlay.gp", exe);
+            snprintf(path, cap, "%s/../figures/%s", exe, name);
             if (access(path, R_OK) == 0)
                 return SYM_OK;
         }
     }
     return sym_error(err, SYM_EINVAL,
-                     "cannot find figures/overlay.gp (give a plot script, set SYMRBM_FIGURES, or draw no plot)");
+                     "cannot find figures/%s (give a plot script, set SYMRBM_FIGURES, or draw no plot)", name);
 }
 
 static int write_compare(run_files *rf, const traj_header *h, const cmp_result *res, size_t nsim,
@@ -478,6 +491,16 @@ int report_run(const report_config *c, const char *theory, const char *const *si
 {
     if (nsim < 1)
         return sym_error(err, SYM_EINVAL, "need at least one simulation");
+    int potts = 0;
+    report_potts_detect(theory, &potts);   /* Potts visible units: SPEC 9 */
+    if (potts)
+        return report_potts_run(c, theory, sims_dir, nsim, h, out, err);
+    for (size_t k = 0; k < nsim; k++) {
+        report_potts_detect(sims_dir[k], &potts);
+        if (potts)
+            return sym_error(err, SYM_EINVAL, "%s has Potts visible units (data xy) but theory %s has "
+                             "+-1 units: compare a Potts theory run with it", sims_dir[k], theory);
+    }
     {
         double t0 = sys_now();
         cmp_units thu, *simu = calloc(nsim, sizeof *simu);

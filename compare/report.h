@@ -28,6 +28,10 @@ typedef struct {
  * as with one unit.  h
  * the caller's header (run_header + options), completed with the inputs,
  * their seeds and the data model's keys. */
+/* The gnuplot script `name`: given when not NULL, else $SYMRBM_FIGURES/name,
+ * figures/name below the working directory, or BIN/../figures/name. */
+int report_find_script(const char *given, const char *name, char *path, size_t cap, char *err);
+
 int report_run(const report_config *c, const char *theory, const char *const *sims, size_t nsim,
                traj_header *h, const char *out, char *err);
 

@@ -14,6 +14,7 @@
 #include "core/size.h"
 #include "core/snap.h"
 #include "core/sys.h"
+#include "compare/cmp_potts.h"   /* --theory: the Potts overlap Q */
 #include "sim/potts.h"
 
 int sim_potts_draw(const ring_model *m, uint64_t seed, size_t B, size_t B_test, int8_t **v,
@@ -124,8 +125,6 @@ static int refuse(const sim_config *c, char *err)
     if (t->estimate != TRAIN_EST_VMEAN)
         return sym_error(err, SYM_EINVAL, "--pcd-estimate h-mean: not available for Potts "
                          "visible units (data xy)");
-    if (c->theory_w)
-        return sym_error(err, SYM_EINVAL, "--theory: no Potts theory profile to compare with yet");
     if (c->resume)
         return sym_error(err, SYM_EINVAL, "--resume: checkpoints are not written for Potts "
                          "visible units (data xy): rerun without --resume");
@@ -135,6 +134,18 @@ static int refuse(const sim_config *c, char *err)
         return sym_error(err, SYM_EINVAL, "snapshots = %zu: need 1 .. %d", c->snapshots,
                          (int)SNAP_MAX);
     return SYM_OK;
+}
+
+int sim_potts_updates(const sim_config *c, size_t B, size_t *K, char *err)
+{
+    if (c->epochs) {
+        size_t per = c->train.batch == 0 || c->train.batch >= B
+                         ? 1 : (B + c->train.batch - 1) / c->train.batch;
+        if (!sym_mul_ok(c->epochs, per, K))
+            return sym_error(err, SYM_EINVAL, "epochs x updates per epoch overflows");
+        return SYM_OK;
+    }
+    return sim_updates(c, B, K, err);
 }
 
 int sim_potts_run(const sim_config *c, int learn_theta, const ring_model *m, const int8_t *v,
@@ -153,14 +164,8 @@ int sim_potts_run(const sim_config *c, int learn_theta, const ring_model *m, con
     if ((st = potts_config_check(&pc, err)))
         return st;
     size_t K, N = pc.N, M = pc.M, P = pc.P, NP = N * P, n = potts_nparam(&pc);
-    if (c->epochs) {
-        size_t per = c->train.batch == 0 || c->train.batch >= B
-                         ? 1 : (B + c->train.batch - 1) / c->train.batch;
-        if (!sym_mul_ok(c->epochs, per, &K))
-            return sym_error(err, SYM_EINVAL, "epochs x updates per epoch overflows");
-    } else if ((st = sim_updates(c, B, &K, err))) {
+    if ((st = sim_potts_updates(c, B, &K, err)))
         return st;
-    }
     size_t nsnap = c->snapshots;
     gsl_rng *rtrain = rng_alloc(c->seed, RNG_STREAM_TRAIN);
     double *x = malloc(n * sizeof *x);
@@ -168,11 +173,13 @@ int sim_potts_run(const sim_config *c, int learn_theta, const ring_model *m, con
     double *tt = malloc((nsnap + 2) * sizeof *tt), *SS = malloc((nsnap + 2) * sizeof *SS);
     double *Xp = malloc(M * sizeof *Xp), *cen = malloc(2 * M * sizeof *cen);
     double *sites = malloc(4 * NP * sizeof *sites);
+    size_t *qperm = malloc(M * sizeof *qperm);   /* --theory: the matching */
+    double *qmu = malloc(M * sizeof *qmu);
     obs_potts_ws *obs = obs_potts_alloc(N, P);
     potts_ws *ws = NULL;
     run_files rf = {0};
     pctx ctx = {0};
-    if (!rtrain || !x || !snap || !tt || !SS || !Xp || !cen || !sites || !obs) {
+    if (!rtrain || !x || !snap || !tt || !SS || !Xp || !cen || !sites || !obs || !qperm || !qmu) {
         st = sym_error(err, SYM_ENOMEM, "out of memory");
         goto done;
     }
@@ -214,7 +221,20 @@ int sim_potts_run(const sim_config *c, int learn_theta, const ring_model *m, con
     if (c->progress)
         fprintf(stderr, "\n");
     sim_potts_result res = {.loglik = ctx.last_ll, .kl = ctx.last_kl, .loglik_test = NAN,
-                            .updates = K};
+                            .updates = K, .Q_theory = NAN};
+    /* --theory: Q of the final profiles against the theory's at t = lr K */
+    for (size_t mu = 0; mu < M; mu++)
+        qmu[mu] = NAN;
+    if (c->theory_w) {
+        const cmp_potts_sym *sym = cmp_potts_sym_find(m->type->name);
+        cmpp_ws *qws = cmpp_ws_alloc(N, P);
+        if (!qws) {
+            st = sym_error(err, SYM_ENOMEM, "out of memory");
+            goto done;
+        }
+        res.Q_theory = cmpp_match(qws, sym, x, c->theory_w, M, qperm, qmu);
+        cmpp_ws_free(qws);
+    }
     if (vtest && B_test && (st = potts_loglik(&pc, x, vtest, B_test, &res.loglik_test, err)))
         goto done;
     obs_potts_compute(obs, x, &res.final);
@@ -264,6 +284,15 @@ int sim_potts_run(const sim_config *c, int learn_theta, const ring_model *m, con
         traj_summary_num(fs, "updates", (double)K);
         traj_summary_num(fs, "S_ang", o->S_ang);
         traj_summary_num(fs, "phase", o->phase);
+        if (c->theory_w) {
+            traj_summary_num(fs, "Q_theory", res.Q_theory);
+            for (size_t mu = 0; M >= 2 && mu < M; mu++) {
+                char key[64];
+                snprintf(key, sizeof key, "Q_theory_mu%zu", mu);
+                traj_summary_num(fs, key, qmu[mu]);
+                fprintf(fs, "theory_match_mu%zu\t%zu\n", mu, qperm[mu]);
+            }
+        }
         /* per unit, then the separations of SPEC 4 and 9 (M >= 2) */
         for (size_t mu = 0; mu < M; mu++) {
             obs_potts_values om;
@@ -316,6 +345,8 @@ done:
     free(Xp);
     free(cen);
     free(sites);
+    free(qperm);
+    free(qmu);
     return st;
 }
 

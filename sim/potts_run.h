@@ -7,9 +7,15 @@
  *
  * The sim_config of sim/run.h carries the options; what the Potts trainer
  * does not have is refused with a line naming it: --sampling other than
- * epoch, --gibbs bits, --pcd-estimate h-mean, --theory, and --resume
+ * epoch, --gibbs bits, --pcd-estimate h-mean, and --resume
  * (checkpoints are not written for Potts runs; the header says
  * checkpoints=none).
+ *
+ * --theory: c->theory_w is then the theory's profiles of all M units at
+ * the run's final time (M x N x P, w[(mu N + i) P + c], cmpp_ref_load of
+ * compare/cmp_potts.h), and summary.tsv gets Q_theory, the mean matched
+ * Potts overlap (spatial shift, colour shift, reflection, sign; units
+ * matched by permutation), and Q_theory_mu per unit.
  */
 #ifndef SYM_POTTS_RUN_H
 #define SYM_POTTS_RUN_H
@@ -30,6 +36,7 @@ typedef struct {
     obs_potts_values final;   /* unit 0 */
     size_t updates;
     double ang_frac;          /* unit 0: sim_potts_ang_frac of its final profile */
+    double Q_theory;          /* NAN without c->theory_w */
 } sim_potts_result;
 
 /* The fraction of norm2 of one profile w (N x P, w[i*P + c], zero-sum
@@ -42,6 +49,10 @@ typedef struct {
  * profile.  A random zero-sum profile has the expectation 2 / (P - 1)
  * (P >= 3): two of the P - 1 harmonics. */
 double sim_potts_ang_frac(const obs_potts_ws *ws, const double *w, size_t N, size_t P, double *A);
+
+/* The number of updates of a Potts run on B samples: --epochs x updates
+ * per epoch, or T / lr (sim_updates); for the --theory time lr x K. */
+int sim_potts_updates(const sim_config *c, size_t B, size_t *K, char *err);
 
 /* Train on v (B x N states 0..m->P-1); vtest may be NULL.  learn_theta:
  * the hidden fields are learned (the default for Potts, SPEC.md 9).  h is
