@@ -195,7 +195,7 @@ int sim_potts_run(const sim_config *c, int learn_theta, const ring_model *m, con
         traj_header_set(h, "gauge", "zero-sum (w and g; w(0) and every gradient projected)") ||
         traj_header_set(h, "hidden-fields", "%s", learn_theta ? "learn" :
                         "fixed (the zero-sum gauge is then a restriction of the model, SPEC 9)") ||
-        traj_header_set(h, "loglik", "%s", ex ? ex : "none (nan)") ||
+        traj_header_set(h, "loglik-method", "%s", ex ? ex : "none (nan)") ||
         traj_header_set(h, "checkpoints", "none (Potts visible units)") ||
         traj_header_set(h, "loglik-rows", "%s", c->loglik_final ? "final" : "all") ||
         traj_header_set(h, "weights-rows", "%s", c->weights_final ? "final" : "all")) {
