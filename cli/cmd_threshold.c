@@ -19,6 +19,7 @@ static const char synopsis[] =
     "--seeds --out DIR\n"
     "       symrbm threshold --data xy --P P --beta X --N N --hidden none --Bmin --Bmax ... --out DIR\n"
     "       symrbm threshold --data xy --P P --beta X --N N --hidden spin --T T --lr LR ... --out DIR\n"
+    "       symrbm threshold --data xy ... --hidden spin --epochs E --batch b --lr LR ... --out DIR\n"
     "       symrbm threshold --scan beta --beta-min X --beta-max Y --points K --B B ... --out DIR";
 static const char about[] =
     "Critical sample size sweep (SPEC.md 7): linear-regime overlap, trained Q and S\n"
@@ -45,6 +46,7 @@ int cmd_threshold(int argc, char **argv, char *err)
     oc.snapshots = c.snapshots;
     unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
     const char *hidden = c.hidden->name, *scan = "B";
+    int seen_e = 0;
     /* the theory families and "none" (the data-only sweep of Potts data) */
     char hidden_choices[256];
     snprintf(hidden_choices, sizeof hidden_choices, "%s|none", theory_family_names());
@@ -70,6 +72,10 @@ int cmd_threshold(int argc, char **argv, char *err)
         {"beta-min", OPT_DOUBLE, &c.beta_min, "smallest beta of the beta scan", NULL, NULL},
         {"beta-max", OPT_DOUBLE, &c.beta_max, "largest beta of the beta scan", NULL, NULL},
         {"B", OPT_SIZE, &c.B, "sample size of the beta scan", NULL, NULL},
+        {"batch", OPT_SIZE, &c.batch, "xy trained sweep: minibatch size, per-epoch reshuffle "
+         "(0: full batch)", NULL, NULL},
+        {"epochs", OPT_SIZE, &c.epochs, "xy trained sweep: training length in epochs (instead "
+         "of --T; the paper's Fig. 11: --epochs 20 --batch 100 --lr 0.1)", NULL, &seen_e},
     };
     for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
         spec[n++] = more[k];
@@ -77,6 +83,10 @@ int cmd_threshold(int argc, char **argv, char *err)
     n += opt_task_spec(&c.sel, spec + n);
     int done, st = opt_parse_or_help(argc, argv, spec, n, synopsis, about, NULL, 0, NULL, &done,
                                      err);
+    if (!st && !done && oc.seen_T && seen_e)
+        st = sym_error(err, SYM_EINVAL, "give either --T or --epochs, not both");
+    if (!st && !done && seen_e && c.epochs < 1)
+        st = sym_error(err, SYM_EINVAL, "--epochs 0: need at least one epoch");
     if (st || done || (st = opt_common_finish(&oc, which, err)) ||
         (!(c.data_only = !strcmp(hidden, "none")) && (st = unit_type_parse(hidden, &c.hidden, err))) ||
         (st = threshold_scan_parse(scan, &c.scan, err)) || (st = opt_task_begin(&c.sel, err)))

@@ -98,7 +98,10 @@ int threshold_config_check(const threshold_config *c, char *err)
         return sym_error(err, SYM_EINVAL, "T = %g: must be > 0", c->T);
     if (!(c->lr > 0) || !isfinite(c->lr))
         return sym_error(err, SYM_EINVAL, "lr = %g: must be > 0", c->lr);
-    if (!(c->T / c->lr >= 0.5))
+    if ((c->batch || c->epochs) && (c->data_only || !c->data.type->potts))
+        return sym_error(err, SYM_EINVAL, "batch/epochs: only the trained sweep of Potts data "
+                         "(xy with --hidden spin|gaussian) trains with minibatches or epochs");
+    if (!c->epochs && !(c->T / c->lr >= 0.5))
         return sym_error(err, SYM_EINVAL, "T = %g with lr = %g is less than one update", c->T,
                          c->lr);
     if (!(c->init_scale > 0) || !isfinite(c->init_scale))
@@ -221,6 +224,12 @@ static int task_params(void *ctx, size_t t, traj_header *h)
     st = st ? st : traj_header_set(h, "task_seed", "%llu",
                                    (unsigned long long)task_seed(c->seed, B, s));
     st = st ? st : traj_header_set(h, "B-test", "%zu", c->B_test);
+    /* only when set: the keys of the default sweep stay as they were, so
+     * its stored task results still match (and resume) */
+    if (c->batch)
+        st = st ? st : traj_header_set(h, "batch", "%zu", c->batch);
+    if (c->epochs)
+        st = st ? st : traj_header_set(h, "epochs", "%zu", c->epochs);
     return st;
 }
 
@@ -979,6 +988,10 @@ static int task_exec_potts_trained(const sweep *w, size_t t, const char *dir, tr
     sc.train.M = 1;
     sc.train.lr = c->lr;
     sc.T = c->T;
+    /* the paper's scheme (batch 100, 20 epochs: t = lr x 20 B / 100) when
+     * set; per-epoch reshuffle is sim_config_default's sampling */
+    sc.train.batch = c->batch;
+    sc.epochs = c->epochs;
     sc.snapshots = c->snapshots;
     sc.init_scale = c->init_scale;
     sc.seed = ts;

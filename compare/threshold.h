@@ -56,6 +56,14 @@ typedef struct {
      * predictions of theory/rmt.h rmt_xy.  B scan only; hidden, T, lr and
      * B_test are not used. */
     int data_only;
+    /* The trained Potts sweep only (the paper's Fig. 11 scheme: minibatch
+     * 100, 20 epochs, so the learning time grows with B): batch > 0 trains
+     * on per-epoch reshuffled minibatches of that size (0: full batch);
+     * epochs > 0 sets the length in epochs instead of T / lr updates.  Both
+     * go to the task's sim_config as `symrbm sim --batch --epochs` and into
+     * the task keys only when nonzero, so 0, 0 (the default) is the sweep
+     * as before. */
+    size_t batch, epochs;
 } threshold_config;
 
 /* "B|beta", for option choices; the scan called name (SYM_EINVAL naming

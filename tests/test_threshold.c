@@ -16,6 +16,7 @@
 #include "compare/thr.h"
 #include "compare/threshold.h"
 #include "sim/lin.h"
+#include "sim/potts_run.h"
 #include "core/err.h"
 #include "core/models.h"
 #include "core/ring.h"
@@ -1071,6 +1072,80 @@ START_TEST(test_cli_bad_input)
 }
 END_TEST
 
+/* --epochs and --batch reach the trainer: every task of a tiny xy sweep
+ * with the paper's scheme (here 3 epochs of minibatches of 7, per-epoch
+ * reshuffle) equals a direct sim_potts_run on the task's samples with the
+ * same settings, bit for bit, and differs from the full-batch run at the
+ * sweep's default T (so options that were dropped would fail here). */
+START_TEST(test_cli_xy_epochs)
+{
+    char *d = mkscratch(), errbuf[2048], p[4200], err[SYM_ERRLEN];
+    char *argv[] = {NULL, "threshold", "--data", "xy", "--N", "8", "--P", "4", "--beta", "1.0",
+                    "--hidden", "spin", "--Bmin", "20", "--Bmax", "100", "--points", "2",
+                    "--seeds", "2", "--epochs", "3", "--batch", "7", "--lr", "0.1",
+                    "--init-scale", "0.05", "--boot", "20", "--B-test", "50", "--jobs", "1",
+                    "--out", d, NULL};
+    int rc = tutil_run(argv, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, errbuf);
+    ring_params rp;
+    ring_params_default(&rp);
+    ck_assert(ring_type_find("xy", &rp.type, err) == SYM_OK);
+    rp.N = 8;
+    ck_assert(ring_params_set(&rp, "P", 4, err) == SYM_OK);
+    ck_assert(ring_params_set(&rp, "beta", 1.0, err) == SYM_OK);
+    ring_model *m;
+    ck_assert_msg(ring_alloc(&m, &rp, err) == SYM_OK, "%s", err);
+    static const size_t Bs[2] = {20, 100};
+    for (size_t j = 0; j < 2; j++)
+        for (size_t s = 0; s < 2; s++) {
+            snprintf(p, sizeof p, "%s/tasks/%zu_%zu/result.tsv", d, Bs[j], s);
+            traj_header kv;
+            ck_assert_msg(traj_read_summary(p, &kv, err) == SYM_OK, "%s", err);
+            const char *tsv = traj_header_get(&kv, "task_seed");
+            ck_assert(tsv != NULL);
+            uint64_t ts = strtoull(tsv, NULL, 10);
+            traj_header_free(&kv);
+            sim_potts_result r[2];
+            for (int full = 0; full < 2; full++) {
+                sim_config c;
+                sim_config_default(&c);
+                unit_params_default(&c.train.unit, &unit_spin);
+                c.train.M = 1;
+                c.train.lr = 0.1;
+                c.T = 40;   /* threshold's default T, used by the full-batch run only */
+                c.train.batch = full ? 0 : 7;
+                c.epochs = full ? 0 : 3;
+                c.snapshots = 1;
+                c.init_scale = 0.05;
+                c.seed = ts;
+                int8_t *v, *vt;
+                ck_assert(sim_potts_draw(m, ts, Bs[j], 50, &v, &vt, err) == SYM_OK);
+                traj_header h;
+                traj_header_init(&h);
+                ck_assert_msg(sim_potts_run(&c, 1, m, v, Bs[j], vt, 50, &h, NULL, &r[full], err) ==
+                              SYM_OK, "%s", err);
+                traj_header_free(&h);
+                free(v);
+                free(vt);
+            }
+            ck_assert_uint_eq(r[0].updates, 3 * ((Bs[j] + 6) / 7));
+            const double want[4] = {r[0].ang_frac, r[0].final.R, r[0].final.norm2, r[0].loglik};
+            const double fullb[4] = {r[1].ang_frac, r[1].final.R, r[1].final.norm2, r[1].loglik};
+            static const char *const key[4] = {"ang_frac", "R", "norm2", "ll_train"};
+            for (size_t k = 0; k < 4; k++) {
+                double got = summary_get(p, key[k]);
+                ck_assert_msg(got == want[k], "B %zu s %zu %s: %.17g want %.17g", Bs[j], s,
+                              key[k], got, want[k]);
+                ck_assert_msg(got != fullb[k], "B %zu s %zu %s: equals the full-batch run's",
+                              Bs[j], s, key[k]);
+            }
+        }
+    ring_free(m);
+    rm_rf(d);
+    free(d);
+}
+END_TEST
+
 Suite *threshold_suite(void)
 {
     Suite *s = suite_create("threshold");
@@ -1093,6 +1168,7 @@ Suite *threshold_suite(void)
     tcase_add_test(tcli, test_cli_beta_scan);
     tcase_add_test(tcli, test_cli_bad_input);
     tcase_add_test(tcli, test_cli_xy_trained);
+    tcase_add_test(tcli, test_cli_xy_epochs);
     suite_add_tcase(s, tcli);
     return s;
 }
