@@ -4,8 +4,10 @@
 # threshold.tsv columns: 1 B, 2 r, 3 seeds, 4-5 ang_frac, 6-7 S_ang, 8-9 R,
 # 10-11 norm2, 12-13 pr, 14-15 ll_train, 16-17 ll_test (mean, sd),
 # 18 ov_ang_rmt, 19 ov_spat_rmt.
-#   gnuplot -e "datadir='figures/data/xy_thr_N100_B1e6'; outdir='figures/out'" figures/xy_thr.gp
-if (!exists("datadir")) datadir = 'figures/data/xy_thr_N100_B1e6'
+# Default data: the paper's training scheme (20 epochs, batch 100, lr 0.1);
+# the earlier fixed-T run is figures/data/xy_thr_N100_B1e6.
+#   gnuplot -e "datadir='figures/data/xy_thr_ep20_N100_B1e5_p12'; outdir='figures/out'" figures/xy_thr.gp
+if (!exists("datadir")) datadir = 'figures/data/xy_thr_ep20_N100_B1e5_p12'
 if (!exists("outdir")) outdir = 'figures/out'
 system('mkdir -p ' . outdir)
 tsv = datadir . '/threshold.tsv'
@@ -18,24 +20,27 @@ rpaper = getnum('r_paper')
 # the paper's Fig. 11 values (its own training: 20 epochs, batch 100, lr 0.1)
 pang = 0.033; pspat = 0.002
 ok(x) = x == x ? x : 1e-30
+# the x range of the grid (r column), half a decade beyond each end
+stats tsv u 2 nooutput
+rlo = STATS_min / 3; rhi = STATS_max * 3
 
 do for [term = 0:1] {
     if (term == 0) {
-        set terminal pngcairo size 1000,1100 enhanced font 'Helvetica,16' linewidth 2
+        set terminal pngcairo size 1000,1500 enhanced font 'Helvetica,16' linewidth 2
         set output outdir . '/fig11_xy_thresholds.png'
     } else {
-        set terminal pdfcairo size 8.5cm,9.4cm enhanced font 'Helvetica,7' linewidth 1
+        set terminal pdfcairo size 8.5cm,12cm enhanced font 'Helvetica,7' linewidth 1
         set output outdir . '/fig11_xy_thresholds.pdf'
     }
     reset
     set multiplot layout 2,1
     set logscale x
     set format x '10^{%L}'
-    set xrange [5e-5:0.5]
+    set xrange [rlo:rhi]
     set yrange [0:1.05]
     set grid lc rgb '#dddddd'
-    set xlabel 'r = N / B'
-    set key bottom left samplen 2 font ',12' opaque box
+    set xlabel 'r = N / B' offset 0,0.6
+    set key below maxcols 1 samplen 2 font ',12' box
     # (a) angular order
     set ylabel 'angular order'
     set object 1 rect from ok(rang_lo), graph 0 to ok(rang_hi), graph 1 fc rgb '#1b5e9e' fs transparent solid 0.12 noborder behind
@@ -53,7 +58,6 @@ do for [term = 0:1] {
     unset object 1
     unset arrow 1; unset arrow 2; unset arrow 3; unset arrow 4
     set ylabel 'spatial localisation R'
-    set key top left opaque box
     set object 2 rect from ok(rspat_lo), graph 0 to ok(rspat_hi), graph 1 fc rgb '#c0392b' fs transparent solid 0.12 noborder behind
     set arrow 5 from ok(rspat), graph 0 to ok(rspat), graph 1 nohead lw 2 lc rgb '#c0392b'
     set arrow 6 from rspat_fall_rmt, graph 0 to rspat_fall_rmt, graph 1 nohead dt 2 lc rgb '#e67e22'
