@@ -204,7 +204,17 @@ static int model_keys(const sweep *w, size_t j, traj_header *h)
 {
     const threshold_config *c = w->c;
     int st = ring_header_set(point_model(w, j), h);
-    st = st ? st : traj_header_set(h, "T", "%.17g", c->T);
+    /* A run by epochs has no fixed learning time.  The T key also tells
+     * the training scheme, so that a default (full-batch, fixed-T) sweep,
+     * which sets no "batch" or "epochs" key to check, refuses results
+     * trained otherwise instead of taking them; the default's value is as
+     * before, so its stored results still resume. */
+    if (c->epochs)
+        st = st ? st : traj_header_set(h, "T", c->batch ? "epochs minibatch" : "epochs");
+    else if (c->batch)
+        st = st ? st : traj_header_set(h, "T", "%.17g minibatch", c->T);
+    else
+        st = st ? st : traj_header_set(h, "T", "%.17g", c->T);
     st = st ? st : traj_header_set(h, "init-scale", "%.17g", c->init_scale);
     st = st ? st : traj_header_set(h, "seed", "%llu", (unsigned long long)c->seed);
     st = st ? st : traj_header_set(h, "hidden", "%s", c->data_only ? "none" : c->hidden->name);

@@ -1141,6 +1141,19 @@ START_TEST(test_cli_xy_epochs)
             }
         }
     ring_free(m);
+    /* the default (full-batch, fixed-T) sweep on the same directory refuses
+     * these results rather than taking them: it sets no batch or epochs key,
+     * so the scheme is in the T key */
+    char *argvd[] = {NULL, "threshold", "--data", "xy", "--N", "8", "--P", "4", "--beta", "1.0",
+                     "--hidden", "spin", "--Bmin", "20", "--Bmax", "100", "--points", "2",
+                     "--seeds", "2", "--lr", "0.1", "--init-scale", "0.05", "--boot", "20",
+                     "--B-test", "50", "--jobs", "1", "--out", d, NULL};
+    rc = tutil_run(argvd, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 2 && strstr(errbuf, "parameter mismatch"), "exit %d: %s", rc, errbuf);
+    /* and so does a full-batch run by epochs */
+    argv[23] = "0";   /* --batch 0 */
+    rc = tutil_run(argv, errbuf, sizeof errbuf);
+    ck_assert_msg(rc == 2 && strstr(errbuf, "parameter mismatch"), "exit %d: %s", rc, errbuf);
     rm_rf(d);
     free(d);
 }
