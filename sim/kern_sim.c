@@ -535,16 +535,12 @@ void kern_sim_colsum(size_t N, size_t nr, const double *restrict X, double *rest
     }
 }
 
-/* The float visible half-step (see kern_sim.h for why float is enough).
- * Structure: groups of four weight rows into
- * the scratch s, the last 1..5 rows fused with tanh, then a double loop
- * for E[v|h] and the draw (a loop of its own so that the int8 store does
- * not set the vector length of the float loops: 16 lanes per AVX-512
- * register against 8 for double). */
-KSIM_CLONES
-void kern_sim_visible_f(size_t N, size_t M, const float *restrict w, const float *restrict g,
-                        const double *restrict h, const double *restrict u, int8_t *restrict x,
-                        float *restrict s, double *restrict f)
+/* s = tanh(g + sum_mu h_mu w_mu) in float, the shared first part of
+ * kern_sim_visible_f and kern_sim_visible_f32 (inlined into each target
+ * clone, so both keep the same loops and the same bits). */
+static inline __attribute__((always_inline)) void
+visible_tanh_f(size_t N, size_t M, const float *restrict w, const float *restrict g,
+               const double *restrict h, float *restrict s)
 {
     const float *base = g;
     size_t mu = 0;
@@ -606,6 +602,20 @@ void kern_sim_visible_f(size_t N, size_t M, const float *restrict w, const float
                                          a4 * w4[i]));
     }
     }
+}
+
+/* The float visible half-step (see kern_sim.h for why float is enough).
+ * Structure: groups of four weight rows into
+ * the scratch s, the last 1..5 rows fused with tanh, then a double loop
+ * for E[v|h] and the draw (a loop of its own so that the int8 store does
+ * not set the vector length of the float loops: 16 lanes per AVX-512
+ * register against 8 for double). */
+KSIM_CLONES
+void kern_sim_visible_f(size_t N, size_t M, const float *restrict w, const float *restrict g,
+                        const double *restrict h, const double *restrict u, int8_t *restrict x,
+                        float *restrict s, double *restrict f)
+{
+    visible_tanh_f(N, M, w, g, h, s);
     /* x = +1 iff 2u - 1 < tanh f, compared in double: 2u - 1 stays exact
      * for u = k 2^-32, so the only error is that of the float tanh */
 #pragma omp simd
@@ -624,66 +634,7 @@ void kern_sim_visible_f32(size_t N, size_t M, const float *restrict w, const flo
                           const double *restrict h, const uint32_t *restrict u,
                           int8_t *restrict x, float *restrict s)
 {
-    const float *base = g;
-    size_t mu = 0;
-    for (; mu + 5 < M; mu += 4) {
-        const float *restrict w0 = w + mu * N, *restrict w1 = w0 + N;
-        const float *restrict w2 = w1 + N, *restrict w3 = w2 + N;
-        float a0 = (float)h[mu], a1 = (float)h[mu + 1], a2 = (float)h[mu + 2], a3 = (float)h[mu + 3];
-        if (base) {
-#pragma omp simd
-            for (size_t i = 0; i < N; i++)
-                s[i] = base[i] + ((a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i]));
-        } else {
-#pragma omp simd
-            for (size_t i = 0; i < N; i++)
-                s[i] = (a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i]);
-        }
-        base = s;
-    }
-    if (!base) {
-        memset(s, 0, N * sizeof *s);
-        base = s;
-    }
-    const float *restrict w0 = w + mu * N, *restrict w1 = w0 + N;
-    const float *restrict w2 = w1 + N, *restrict w3 = w2 + N, *restrict w4 = w3 + N;
-    float a0 = (float)h[mu];
-    switch (M - mu) {
-    case 1:
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            s[i] = tanhf_from(base[i] + a0 * w0[i]);
-        break;
-    case 2: {
-        float a1 = (float)h[mu + 1];
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            s[i] = tanhf_from(base[i] + (a0 * w0[i] + a1 * w1[i]));
-        break;
-    }
-    case 3: {
-        float a1 = (float)h[mu + 1], a2 = (float)h[mu + 2];
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            s[i] = tanhf_from(base[i] + ((a0 * w0[i] + a1 * w1[i]) + a2 * w2[i]));
-        break;
-    }
-    case 4: {
-        float a1 = (float)h[mu + 1], a2 = (float)h[mu + 2], a3 = (float)h[mu + 3];
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            s[i] = tanhf_from(base[i] + ((a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i])));
-        break;
-    }
-    default: {   /* 5: M = 5 (the benchmark) in one sweep, no scratch pass */
-        float a1 = (float)h[mu + 1], a2 = (float)h[mu + 2], a3 = (float)h[mu + 3];
-        float a4 = (float)h[mu + 4];
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            s[i] = tanhf_from(base[i] + (((a0 * w0[i] + a1 * w1[i]) + (a2 * w2[i] + a3 * w3[i])) +
-                                         a4 * w4[i]));
-    }
-    }
+    visible_tanh_f(N, M, w, g, h, s);
     /* x = +1 iff 2u - 1 < tanh f, compared in double: 2u - 1 stays exact
      * for u = k 2^-32, so the only error is that of the float tanh */
 #pragma omp simd
