@@ -15,10 +15,10 @@ BUILD   ?= build
 CC      ?= cc
 OPT     ?= -O2
 WERROR  ?=
-CFLAGS_ALL = -std=c11 $(OPT) -Wall -Wextra $(WERROR) -D_DEFAULT_SOURCE \
+CFLAGS_ALL = -std=c11 $(OPT) -Wall -Wextra $(WERROR) -D_DEFAULT_SOURCE -pthread \
              -I. $(shell pkg-config --cflags gsl fftw3 2>/dev/null) $(EXTRA_CFLAGS)
 LIBS    = $(shell pkg-config --libs gsl fftw3 2>/dev/null || echo -lgsl -lgslcblas -lfftw3) \
-          -lsundials_cvode -lsundials_nvecserial -lsundials_sunlinsolspgmr -lsundials_sunnonlinsolfixedpoint -lm $(EXTRA_LIBS)
+          -lsundials_cvode -lsundials_nvecserial -lsundials_sunlinsolspgmr -lsundials_sunnonlinsolfixedpoint -lm -pthread $(EXTRA_LIBS)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lpthread -lm)
 
 # core/task_mpi.c, the MPI backend of the task engine, only in the MPI

@@ -8,7 +8,9 @@
 #       NUMBA_NUM_THREADS=1 and 2, its fit timed after a compiling warm-up;
 #       symrbm as the full CLI (`symrbm sim --data-file` of a binary sample
 #       file, all outputs written) with the default outputs and lean ones
-#       (--loglik-rows final --weights-rows final), and as the library (bench_sim).
+#       (--loglik-rows final --weights-rows final), the lean CLI with
+#       --threads 2 (set beside PGM's 2 threads, wall against wall), and
+#       as the library (bench_sim).
 #   (b) the paper's Fig. 5 run shortened: N = 100, M = 1, PCD-20, 100
 #       chains (PGM's default: n_chains = batch size), SGD lr 0.1, batch
 #       100; seconds per update of each, extrapolated to 10 seeds x 10^6
@@ -73,6 +75,12 @@ for N in 100 1000; do
     read -r w c < <(best "$bin" sim --data-file "$tmp/d$N.bin" $pcd --loglik-rows final --weights-rows final --out "$tmp/s$N")
     printf "%-6s %-38s %9.3f %9.3f %12s %12s\n" "$N" "symrbm sim (CLI, lean outputs)" "$w" "$c" \
         "$(ratio "$p1" "$w")" "$(ratio "$p1c" "$c")"
+    # shellcheck disable=SC2086
+    read -r w c < <(best "$bin" sim --data-file "$tmp/d$N.bin" $pcd --loglik-rows final --weights-rows final --threads 2 --out "$tmp/s$N")
+    p2=$(get "$tmp/pgm$N.2" fit_s_min)
+    printf "%-6s %-38s %9.3f %9.3f %12s %12s\n" "$N" "symrbm sim (CLI, lean, --threads 2)" "$w" "$c" \
+        "$(ratio "$p1" "$w")" "$(ratio "$p1c" "$c")"
+    printf "%-6s %-38s %9s %9s %12s\n" "$N" "  PGM-2 wall / this (--threads 2) wall" "" "" "$(ratio "$p2" "$w")"
     "$build/bench/bench_sim" "pcd_N${N}_M5_spin" > "$tmp/lib" 2> "$tmp/libcpu"
     lib=$(awk '{print $(NF-4)}' "$tmp/lib") libc=$(awk '{print $3}' "$tmp/libcpu")
     printf "%-6s %-38s %9.3f %9.3f %12s %12s\n" "$N" "symrbm library (bench_sim, best of 3)" "$lib" \

@@ -71,7 +71,7 @@ int cmd_sim(int argc, char **argv, char *err)
     int seen_e = 0, seen_gm = 0, seen_tm = 0, seen_ck = 0;
     const unit_type *ut;
     unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
-    opt_spec spec[OPTC_MAX + 29];
+    opt_spec spec[OPTC_MAX + 30];
     size_t n = opt_common_spec(&oc, which, spec);
     train_config *t = &c.train;
     const opt_spec more[] = {
@@ -123,6 +123,9 @@ int cmd_sim(int argc, char **argv, char *err)
         {"resume", OPT_FLAG, &c.resume,
          "continue from OUT/checkpoint.bin if there (same parameters; else start afresh)", NULL,
          NULL},
+        {"threads", OPT_SIZE, &t->threads,
+         "threads of this run (1: one; the numbers do not depend on it): the data term, and "
+         "the PCD model term with --gibbs float, binary hidden units and v-mean", NULL, NULL},
         {"hidden-fields", OPT_CHOICE, &hfields,
          "hidden fields theta_mu: auto (learned for Potts visible units, SPEC 9; fixed at "
          "--theta for +-1), learn (Potts only) or fixed", "auto|learn|fixed", NULL},
@@ -169,6 +172,9 @@ int cmd_sim(int argc, char **argv, char *err)
     c.linear = !strcmp(spacing, "linear");
     c.progress = isatty(2);
 
+    if (t->threads > 1 && !data_file && oc.rp.type->potts)
+        return sym_error(err, SYM_EINVAL, "--threads %zu: +-1 visible units only (not data %s)",
+                         t->threads, oc.rp.type->name);
     if (!data_file && oc.rp.type->potts)
         return sim_potts_cmd(&c, hfields, &oc, B, B_test, theory, argc, argv, spec, n, err);
     if (!strcmp(hfields, "learn"))

@@ -559,6 +559,12 @@ static int read_bin(FILE *fp, const char *path, size_t *Nout, size_t *Bout, size
         st = sym_error(err, SYM_ENOMEM, "%s: out of memory for B = %zu rows of N = %zu", path, B, N);
         goto done;
     }
+    /* +-1 rows: each byte of bits is 8 spins, looked up (bit j -> site 8k + j) */
+    int8_t spins[256][8];
+    if (!P)
+        for (unsigned x = 0; x < 256; x++)
+            for (unsigned j = 0; j < 8; j++)
+                spins[x][j] = (int8_t)((x >> j) & 1 ? 1 : -1);
     for (size_t b = 0; b < B; b++) {
         if (fread(buf, 1, rb, fp) != rb) {
             st = sym_error(err, SYM_EINVAL, "%s: truncated: row %zu of B = %zu is missing or short (%zu bytes per row)",
@@ -569,7 +575,13 @@ static int read_bin(FILE *fp, const char *path, size_t *Nout, size_t *Bout, size
             st = sym_error(err, SYM_EINVAL, "%s: row %zu has nonzero padding bits", path, b + 1);
             goto done;
         }
-        for (size_t i = 0; i < N; i++) {
+        size_t i0 = 0;
+        if (!P) {
+            for (size_t k = 0; k < N / 8; k++)
+                memcpy(v + b * N + 8 * k, spins[buf[k]], 8);
+            i0 = N / 8 * 8;
+        }
+        for (size_t i = i0; i < N; i++) {
             unsigned x = 0;
             for (size_t j = 0; j < q; j++)
                 x |= (unsigned)((buf[(i * q + j) / 8] >> ((i * q + j) % 8)) & 1) << j;

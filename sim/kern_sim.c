@@ -391,14 +391,15 @@ void kern_sim_inputs_block_i8(size_t N, size_t M, size_t nr, const double *restr
     }
 }
 
-KSIM_CLONES
-void kern_sim_outer_i8(size_t N, size_t M, size_t nr, const double *restrict H,
-                    const int8_t *restrict X, double *restrict acc)
+/* the loops of kern_sim_outer_i8 over columns [0, n) of rows ld apart (n = ld: all) */
+static inline __attribute__((always_inline)) void
+outer_i8_body(size_t n, size_t ld, size_t M, size_t nr, const double *restrict H,
+    const int8_t *restrict X, double *restrict acc)
 {
     size_t c = 0;
     for (; c + 4 <= nr; c += 4) {
-        const int8_t *restrict x0 = X + c * N, *restrict x1 = x0 + N;
-        const int8_t *restrict x2 = x1 + N, *restrict x3 = x2 + N;
+        const int8_t *restrict x0 = X + c * ld, *restrict x1 = x0 + ld;
+        const int8_t *restrict x2 = x1 + ld, *restrict x3 = x2 + ld;
         size_t mu = 0;
         /* an odd M ends in a triple, not a pair and a single row: x is
          * swept once less (M = 5: twice instead of three times) */
@@ -407,9 +408,9 @@ void kern_sim_outer_i8(size_t N, size_t M, size_t nr, const double *restrict H,
             double a0 = Ha[0], a1 = Ha[M], a2 = Ha[2 * M], a3 = Ha[3 * M];
             double b0 = Ha[1], b1 = Ha[M + 1], b2 = Ha[2 * M + 1], b3 = Ha[3 * M + 1];
             double d0 = Ha[2], d1 = Ha[M + 2], d2 = Ha[2 * M + 2], d3 = Ha[3 * M + 2];
-            double *restrict y = acc + (M - 3) * N, *restrict z = y + N, *restrict t = z + N;
+            double *restrict y = acc + (M - 3) * ld, *restrict z = y + ld, *restrict t = z + ld;
 #pragma omp simd
-            for (size_t i = 0; i < N; i++) {
+            for (size_t i = 0; i < n; i++) {
                 double p0 = (double)x0[i], p1 = (double)x1[i], p2 = (double)x2[i], p3 = (double)x3[i];
                 y[i] += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
                 z[i] += (b0 * p0 + b1 * p1) + (b2 * p2 + b3 * p3);
@@ -421,9 +422,9 @@ void kern_sim_outer_i8(size_t N, size_t M, size_t nr, const double *restrict H,
             const double *Ha = H + c * M + mu;
             double a0 = Ha[0], a1 = Ha[M], a2 = Ha[2 * M], a3 = Ha[3 * M];
             double b0 = Ha[1], b1 = Ha[M + 1], b2 = Ha[2 * M + 1], b3 = Ha[3 * M + 1];
-            double *restrict y = acc + mu * N, *restrict z = y + N;
+            double *restrict y = acc + mu * ld, *restrict z = y + ld;
 #pragma omp simd
-            for (size_t i = 0; i < N; i++) {
+            for (size_t i = 0; i < n; i++) {
                 double p0 = (double)x0[i], p1 = (double)x1[i], p2 = (double)x2[i], p3 = (double)x3[i];
                 y[i] += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
                 z[i] += (b0 * p0 + b1 * p1) + (b2 * p2 + b3 * p3);
@@ -432,34 +433,49 @@ void kern_sim_outer_i8(size_t N, size_t M, size_t nr, const double *restrict H,
         for (; mu < mend; mu++) {
             double a0 = H[c * M + mu], a1 = H[(c + 1) * M + mu];
             double a2 = H[(c + 2) * M + mu], a3 = H[(c + 3) * M + mu];
-            double *restrict y = acc + mu * N;
+            double *restrict y = acc + mu * ld;
 #pragma omp simd
-            for (size_t i = 0; i < N; i++)
+            for (size_t i = 0; i < n; i++)
                 y[i] += (a0 * (double)x0[i] + a1 * (double)x1[i]) + (a2 * (double)x2[i] + a3 * (double)x3[i]);
         }
     }
     for (; c < nr; c++) {
-        const int8_t *restrict x0 = X + c * N;
+        const int8_t *restrict x0 = X + c * ld;
         for (size_t mu = 0; mu < M; mu++) {
             double a0 = H[c * M + mu];
-            double *restrict y = acc + mu * N;
+            double *restrict y = acc + mu * ld;
 #pragma omp simd
-            for (size_t i = 0; i < N; i++)
+            for (size_t i = 0; i < n; i++)
                 y[i] += a0 * (double)x0[i];
         }
     }
 }
 
+KSIM_CLONES
+void kern_sim_outer_i8(size_t N, size_t M, size_t nr, const double *restrict H,
+                    const int8_t *restrict X, double *restrict acc)
+{
+    outer_i8_body(N, N, M, nr, H, X, acc);
+}
+
+KSIM_CLONES
+void kern_sim_outer_i8_cols(size_t N, size_t i0, size_t i1, size_t M, size_t nr,
+                    const double *restrict H, const int8_t *restrict X, double *restrict acc)
+{
+    outer_i8_body(i1 - i0, N, M, nr, H, X + i0, acc + i0);
+}
+
 /* kern_sim_outer on float rows (E[v | h] of kern_sim_visible_f32): the
  * same sums of the same values as on their double copies. */
-KSIM_CLONES
-void kern_sim_outer_f(size_t N, size_t M, size_t nr, const double *restrict H,
-                    const float *restrict X, double *restrict acc)
+/* the loops of kern_sim_outer_f over columns [0, n) of rows ld apart (n = ld: all) */
+static inline __attribute__((always_inline)) void
+outer_f_body(size_t n, size_t ld, size_t M, size_t nr, const double *restrict H,
+    const float *restrict X, double *restrict acc)
 {
     size_t c = 0;
     for (; c + 4 <= nr; c += 4) {
-        const float *restrict x0 = X + c * N, *restrict x1 = x0 + N;
-        const float *restrict x2 = x1 + N, *restrict x3 = x2 + N;
+        const float *restrict x0 = X + c * ld, *restrict x1 = x0 + ld;
+        const float *restrict x2 = x1 + ld, *restrict x3 = x2 + ld;
         size_t mu = 0;
         /* an odd M ends in a triple, not a pair and a single row: x is
          * swept once less (M = 5: twice instead of three times) */
@@ -468,9 +484,9 @@ void kern_sim_outer_f(size_t N, size_t M, size_t nr, const double *restrict H,
             double a0 = Ha[0], a1 = Ha[M], a2 = Ha[2 * M], a3 = Ha[3 * M];
             double b0 = Ha[1], b1 = Ha[M + 1], b2 = Ha[2 * M + 1], b3 = Ha[3 * M + 1];
             double d0 = Ha[2], d1 = Ha[M + 2], d2 = Ha[2 * M + 2], d3 = Ha[3 * M + 2];
-            double *restrict y = acc + (M - 3) * N, *restrict z = y + N, *restrict t = z + N;
+            double *restrict y = acc + (M - 3) * ld, *restrict z = y + ld, *restrict t = z + ld;
 #pragma omp simd
-            for (size_t i = 0; i < N; i++) {
+            for (size_t i = 0; i < n; i++) {
                 double p0 = (double)x0[i], p1 = (double)x1[i], p2 = (double)x2[i], p3 = (double)x3[i];
                 y[i] += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
                 z[i] += (b0 * p0 + b1 * p1) + (b2 * p2 + b3 * p3);
@@ -482,9 +498,9 @@ void kern_sim_outer_f(size_t N, size_t M, size_t nr, const double *restrict H,
             const double *Ha = H + c * M + mu;
             double a0 = Ha[0], a1 = Ha[M], a2 = Ha[2 * M], a3 = Ha[3 * M];
             double b0 = Ha[1], b1 = Ha[M + 1], b2 = Ha[2 * M + 1], b3 = Ha[3 * M + 1];
-            double *restrict y = acc + mu * N, *restrict z = y + N;
+            double *restrict y = acc + mu * ld, *restrict z = y + ld;
 #pragma omp simd
-            for (size_t i = 0; i < N; i++) {
+            for (size_t i = 0; i < n; i++) {
                 double p0 = (double)x0[i], p1 = (double)x1[i], p2 = (double)x2[i], p3 = (double)x3[i];
                 y[i] += (a0 * p0 + a1 * p1) + (a2 * p2 + a3 * p3);
                 z[i] += (b0 * p0 + b1 * p1) + (b2 * p2 + b3 * p3);
@@ -493,22 +509,36 @@ void kern_sim_outer_f(size_t N, size_t M, size_t nr, const double *restrict H,
         for (; mu < mend; mu++) {
             double a0 = H[c * M + mu], a1 = H[(c + 1) * M + mu];
             double a2 = H[(c + 2) * M + mu], a3 = H[(c + 3) * M + mu];
-            double *restrict y = acc + mu * N;
+            double *restrict y = acc + mu * ld;
 #pragma omp simd
-            for (size_t i = 0; i < N; i++)
+            for (size_t i = 0; i < n; i++)
                 y[i] += (a0 * (double)x0[i] + a1 * (double)x1[i]) + (a2 * (double)x2[i] + a3 * (double)x3[i]);
         }
     }
     for (; c < nr; c++) {
-        const float *restrict x0 = X + c * N;
+        const float *restrict x0 = X + c * ld;
         for (size_t mu = 0; mu < M; mu++) {
             double a0 = H[c * M + mu];
-            double *restrict y = acc + mu * N;
+            double *restrict y = acc + mu * ld;
 #pragma omp simd
-            for (size_t i = 0; i < N; i++)
+            for (size_t i = 0; i < n; i++)
                 y[i] += a0 * (double)x0[i];
         }
     }
+}
+
+KSIM_CLONES
+void kern_sim_outer_f(size_t N, size_t M, size_t nr, const double *restrict H,
+                    const float *restrict X, double *restrict acc)
+{
+    outer_f_body(N, N, M, nr, H, X, acc);
+}
+
+KSIM_CLONES
+void kern_sim_outer_f_cols(size_t N, size_t i0, size_t i1, size_t M, size_t nr,
+                    const double *restrict H, const float *restrict X, double *restrict acc)
+{
+    outer_f_body(i1 - i0, N, M, nr, H, X + i0, acc + i0);
 }
 
 /* kern_sim_colsum on float rows. */
@@ -519,6 +549,19 @@ void kern_sim_colsum_f(size_t N, size_t nr, const float *restrict X, double *res
         const float *restrict x = X + c * N;
 #pragma omp simd
         for (size_t i = 0; i < N; i++)
+            acc[i] += (double)x[i];
+    }
+}
+
+/* kern_sim_colsum_f on columns [i0, i1) of rows N apart. */
+KSIM_CLONES
+void kern_sim_colsum_f_cols(size_t N, size_t i0, size_t i1, size_t nr, const float *restrict X,
+                            double *restrict acc)
+{
+    for (size_t c = 0; c < nr; c++) {
+        const float *restrict x = X + c * N;
+#pragma omp simd
+        for (size_t i = i0; i < i1; i++)
             acc[i] += (double)x[i];
     }
 }

@@ -88,6 +88,18 @@ void kern_sim_visible_f32(size_t N, size_t M, const float *w, const float *g, co
 void kern_sim_outer_f(size_t N, size_t M, size_t nr, const double *H, const float *X, double *acc);
 void kern_sim_colsum_f(size_t N, size_t nr, const float *X, double *acc);
 
+/* The _cols kernels: kern_sim_outer_i8, kern_sim_outer_f and
+ * kern_sim_colsum_f restricted to the columns [i0, i1) of rows N apart
+ * (acc too), for threads that split the sites (train.c, --threads).  Every
+ * column's sum is the same sequence of operations as in the whole-row
+ * kernel, so each acc[i] comes out bit for bit the same (tested). */
+void kern_sim_outer_i8_cols(size_t N, size_t i0, size_t i1, size_t M, size_t nr, const double *H,
+                            const int8_t *X, double *acc);
+void kern_sim_outer_f_cols(size_t N, size_t i0, size_t i1, size_t M, size_t nr, const double *H,
+                           const float *X, double *acc);
+void kern_sim_colsum_f_cols(size_t N, size_t i0, size_t i1, size_t nr, const float *X,
+                            double *acc);
+
 /* I[c*M + mu] = sum_i w[mu*N + i] X[c*N + i] for nr rows X of +-1 as float
  * (kern_sim_i8_to_float) against float weights, summed in float: the inputs of the hidden draws of Gibbs
  * chains.  Error <= (N + 1) 2^-24 sum_i |w_i| (recursive-summation bound;

@@ -10,7 +10,10 @@
  * and g made per model term; the data term, gradient sums, weights and
  * optimiser are double (sim/kern_sim.h: why float is enough there).
  * Rows are taken in blocks of TRAIN_BLOCK so that the hidden-unit work
- * (Gamma', draws) runs vectorised over a whole block.
+ * (Gamma', draws) runs vectorised over a whole block.  With
+ * train_config.threads >= 2 a thread team (core/team.h) shares the rows and
+ * then the sites of each update (the section "threads" below), with the
+ * numbers of one thread.
  */
 #include "sim/train.h"
 
@@ -26,6 +29,7 @@
 #include "core/rng.h"
 #include "core/size.h"
 #include "core/snap.h"
+#include "core/team.h"
 #include "core/visible.h"
 #include "sim/ckpt.h"
 #include "sim/kern_sim.h"
@@ -50,6 +54,13 @@
  * a chain's Gibbs step takes 8 or more per 64 sites plus one per hidden unit
  * (refilled whenever fewer than a step's worst case, M + 32 per word, are left). */
 #define TRAIN_RPOOL 4096
+
+/* Threads (train_config.threads): rows are handed out in chunks of this
+ * many samples (a multiple of TRAIN_BLOCK, so that the blocks and their
+ * sums are those of one thread), two team runs per chunk (rows, then
+ * sites); chains in chunks whose planned uniforms take about TRAIN_TUBYTES. */
+#define TRAIN_TCHUNK (8 * TRAIN_BLOCK)
+#define TRAIN_TUBYTES ((size_t)8 << 20)
 
 
 struct train_ws {
@@ -99,6 +110,18 @@ struct train_ws {
     size_t *ccount;   /* 2^M: chains per final hidden configuration         */
     uint64_t *rb;     /* nrb random words, next unused at rpos              */
     size_t nrb, rpos;
+    /* threads >= 2 (train_config.threads): the team and the buffers of one
+     * chunk of rows (TRAIN_TCHUNK samples, tmchunk chains) */
+    team *team;
+    double *tI, *tH;  /* TRAIN_TCHUNK x M: data-term inputs, Gamma'(I)       */
+    double *tIm, *tHm;/* tmchunk x M: chains' inputs, sampled h              */
+    int8_t *tX8;      /* TRAIN_TCHUNK x N: the chunk's gathered minibatch rows */
+    float *tXf;       /* tmchunk x N: chain rows as floats, then E[v|h]      */
+    double *tS;       /* threads x 2N: scratch of kern_sim_inputs_block_i8   */
+    size_t tmchunk;   /* chains per chunk (a multiple of TRAIN_BLOCK)        */
+    uint32_t *tU;     /* the chunk's uniform pools, tucap of nu each         */
+    size_t tucap;
+    const uint32_t **tuh, **tuv;  /* per (block, step), (chain, step)      */
 };
 
 static const char *const term_names[] = {"exact", "pcd", "cd", "enum"};
@@ -257,6 +280,10 @@ static int train_memory(const train_config *c, size_t B, char *err)
     budget_add(&bu, "N*TRAIN_BLOCK row buffers", N, TRAIN_BLOCK, sizeof(double) + sizeof(float));
     if (c->term == TRAIN_PCD)
         budget_add(&bu, "chains*N persistent chains", c->chains, N, 1);
+    if (c->threads >= 2) {
+        budget_add(&bu, "N*TRAIN_TCHUNK thread row buffers", N, TRAIN_TCHUNK, 1 + sizeof(float));
+        budget_add(&bu, "uniform pools of a chunk of chains", TRAIN_TUBYTES, 2, 1);
+    }
     if (train_spinx_use(c)) {
         size_t rows, confs;
         spinx_size(N, M, &rows, &confs);
@@ -359,6 +386,8 @@ int train_config_check(const train_config *c, char *err)
         if (c->gibbs == TRAIN_GIBBS_LANES && ((size_t)1 << c->M) > KERN_SIM_LANES_CFG)
             return sym_error(err, SYM_EINVAL, "gibbs = lanes: M = %zu: need M <= 4", c->M);
     }
+    if (c->threads > TEAM_MAX)
+        return sym_error(err, SYM_EINVAL, "threads = %zu: at most %d", c->threads, TEAM_MAX);
     return train_memory(c, 0, err);
 }
 
@@ -461,6 +490,17 @@ void train_free(train_ws *ws)
     free(ws->rl);
     free(ws->ccount);
     free(ws->rb);
+    team_free(ws->team);
+    free(ws->tI);
+    free(ws->tH);
+    free(ws->tIm);
+    free(ws->tHm);
+    free(ws->tX8);
+    free(ws->tXf);
+    free(ws->tS);
+    free(ws->tU);
+    free(ws->tuh);
+    free(ws->tuv);
     if (ws->rs)
         gsl_rng_free(ws->rs);
 #ifdef TRAIN_GSL_UNIFORMS
@@ -658,6 +698,34 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
                              N, M);
         }
         pack_chains(ws);
+    }
+    if (c->threads >= 2) {
+        size_t S = c->mc_steps ? c->mc_steps : 1, T = c->threads;
+        size_t per = S * BL * (N + M) * sizeof(uint32_t), nblk = TRAIN_TUBYTES / per;
+        nblk = nblk < 1 ? 1 : (nblk > 8 ? 8 : nblk);
+        ws->tmchunk = nblk * BL;
+        ws->tI = malloc(TRAIN_TCHUNK * M * sizeof(double));
+        ws->tH = malloc(TRAIN_TCHUNK * M * sizeof(double));
+        ws->tX8 = malloc(TRAIN_TCHUNK * N);
+        ws->tS = malloc(T * 2 * N * sizeof(double));
+        if (ws->nchain) {
+            ws->tIm = malloc(ws->tmchunk * M * sizeof(double));
+            ws->tHm = malloc(ws->tmchunk * M * sizeof(double));
+            ws->tXf = malloc(ws->tmchunk * N * sizeof(float));
+            ws->tuh = malloc(nblk * S * sizeof *ws->tuh);
+            ws->tuv = malloc(ws->tmchunk * S * sizeof *ws->tuv);
+            ws->tucap = 2;
+            ws->tU = malloc(ws->tucap * ws->nu * sizeof *ws->tU);
+        }
+        if (!ws->tI || !ws->tH || !ws->tX8 || !ws->tS ||
+            (ws->nchain && (!ws->tIm || !ws->tHm || !ws->tXf || !ws->tuh || !ws->tuv || !ws->tU))) {
+            train_free(ws);
+            return sym_error(err, SYM_ENOMEM, "out of memory (thread buffers, N = %zu)", N);
+        }
+        if ((st = team_alloc(&ws->team, T, err))) {
+            train_free(ws);
+            return st;
+        }
     }
     *out = ws;
     return SYM_OK;
@@ -1396,6 +1464,295 @@ void train_set_checkpoint(train_ws *ws, size_t every, train_ckpt_fn fn, void *ct
 }
 
 /* Updates ws->k + 1 .. K (train_run, train_continue). */
+/* ---- threads ---------------------------------------------------------------
+ * With train_config.threads = T >= 2 an update runs as chunks of rows, each
+ * in two team runs (core/team.h): first every member takes a contiguous
+ * share of the chunk's rows (gather, inputs, Gamma' or the Gibbs steps of
+ * its chains), then a share of the sites (the outer-product sums of the
+ * gradient, over all rows of the chunk in the block order of one thread).
+ * Shares start at even rows (the inputs kernels pair rows) and blocks stay
+ * those of one thread, so every sum has the same terms in the same order:
+ * the numbers are those of threads = 1, bit for bit (tests/test_train.c).
+ * The Gibbs uniforms still come from one stream in one order: before each
+ * chunk the caller replays the pool of uniforms() (sizes of requests,
+ * refills, discarded tails) and draws the pools the chunk will use, so each
+ * chain finds the very numbers one thread would have given it. */
+
+typedef struct {
+    train_ws *ws;
+    const double *w;
+    /* data part: dn rows of the batch from row d0 (idx NULL: base in place) */
+    const int8_t *base;
+    const size_t *idx;
+    size_t d0, dn;
+    const int8_t *dX;   /* the chunk's rows, contiguous                      */
+    double *dw;
+    /* model part: chains m0 .. m0 + mn - 1 */
+    size_t m0, mn;
+    const float *wf, *gf;
+    double *mw, *mg;
+    /* the end of the update (run_updates), done by each member on its own
+     * sites once the last chunk is summed: the scaling by 1/rows, the
+     * gradient and the optimiser step of w and g; k = 0: not here */
+    size_t k, nb, nc;
+    int last;
+    double *wu, *gu, *dg;
+} tjob;
+
+/* Phase 1, member t: its share of the chunk's rows. */
+static void tjob_rows(void *arg, size_t t, size_t T)
+{
+    tjob *j = arg;
+    train_ws *ws = j->ws;
+    size_t N = ws->c.N, M = ws->c.M, lo, hi;
+    if (j->dn) {
+        team_share(j->dn, 2, t, T, &lo, &hi);
+        if (j->idx) {
+            for (size_t c = lo; c < hi; c++) {
+                if (c + TRAIN_PREFETCH_ROWS < hi)
+                    prefetch_row(j->base + j->idx[j->d0 + c + TRAIN_PREFETCH_ROWS] * N, N);
+                memcpy(ws->tX8 + c * N, j->base + j->idx[j->d0 + c] * N, N);
+            }
+        }
+        if (hi > lo) {
+            kern_sim_inputs_block_i8(N, M, hi - lo, j->w, j->dX + lo * N, ws->tS + t * 2 * N,
+                                     ws->tI + lo * M);
+            block_dgamma(&ws->c.unit, (hi - lo) * M, ws->tI + lo * M, ws->tH + lo * M);
+        }
+    }
+    if (j->mn) {
+        team_share(j->mn, 2, t, T, &lo, &hi);
+        size_t S = ws->c.mc_steps;
+        double theta = ws->c.unit.theta_p;
+        for (size_t a = lo; a < hi;) {
+            /* the rows [a, b) of one block */
+            size_t blk = a / TRAIN_BLOCK, b = (blk + 1) * TRAIN_BLOCK;
+            b = b < hi ? b : hi;
+            int8_t *x = ws->chain + (j->m0 + a) * N;
+            float *xf = ws->tXf + a * N;
+            for (size_t s = 0; s < S; s++) {
+                kern_sim_i8_to_float((b - a) * N, x, xf);
+                kern_sim_inputs_block_f(N, M, b - a, j->wf, xf, ws->tIm + a * M);
+                kern_sim_spin_draw32((b - a) * M, theta, ws->tIm + a * M,
+                                     ws->tuh[blk * S + s] + (a - blk * TRAIN_BLOCK) * M,
+                                     ws->tHm + a * M);
+                for (size_t c = a; c < b; c++)
+                    kern_sim_visible_f32(N, M, j->wf, j->gf, ws->tHm + c * M, ws->tuv[c * S + s],
+                                         ws->chain + (j->m0 + c) * N, ws->tXf + c * N);
+            }
+            a = b;
+        }
+    }
+}
+
+/* The rest of run_updates' update on the sites [i0, i1): the same
+ * operations in the same order on every entry as there (elementwise), so
+ * the same bits. */
+static void tjob_finish(tjob *j, size_t i0, size_t i1)
+{
+    train_ws *ws = j->ws;
+    const train_config *c = &ws->c;
+    size_t N = c->N, M = c->M, n = i1 - i0;
+    double invd = 1.0 / (double)j->nb, invm = 1.0 / (double)j->nc;
+    double *w = j->wu, *g = j->gu;
+    for (size_t mu = 0; mu < M; mu++) {
+        size_t q0 = mu * N + i0;
+        for (size_t q = q0; q < q0 + n; q++) {
+            j->dw[q] *= invd;
+            j->mw[q] *= invm;
+        }
+        for (size_t q = q0; q < q0 + n; q++)
+            ws->gw[q] = ws->gw[q] - ws->mw[q] - c->l2 * w[q];
+    }
+    if (c->learn_fields) {
+        double *dg = j->dg;
+        if (!j->idx) {
+            memcpy(dg + i0, ws->vbar + i0, n * sizeof *dg);
+        } else {
+            memset(dg + i0, 0, n * sizeof *dg);
+            for (size_t b = 0; b < j->nb; b++)
+                for (size_t i = i0; i < i1; i++)
+                    dg[i] += j->base[j->idx[b] * N + i];
+            for (size_t i = i0; i < i1; i++)
+                dg[i] *= invd;
+        }
+        for (size_t i = i0; i < i1; i++)
+            j->mg[i] *= invm;
+    }
+    for (size_t i = i0; i < i1; i++)
+        ws->gg[i] = c->learn_fields ? ws->gg[i] - ws->mg[i] : 0.0;
+    if (c->opt == TRAIN_SGD) {
+        for (size_t mu = 0; mu < M; mu++)
+            for (size_t q = mu * N + i0; q < mu * N + i1; q++)
+                w[q] += c->lr * ws->gw[q];
+        if (c->learn_fields)
+            for (size_t i = i0; i < i1; i++)
+                g[i] += c->lr * ws->gg[i];
+    } else {
+        size_t MN = M * N;
+        for (size_t mu = 0; mu < M; mu++) {
+            size_t q0 = mu * N + i0;
+            train_adam_step(w + q0, ws->gw + q0, ws->am + q0, ws->as + q0, n, j->k, c->lr);
+        }
+        if (c->learn_fields)
+            train_adam_step(g + i0, ws->gg + i0, ws->am + MN + i0, ws->as + MN + i0, n, j->k,
+                            c->lr);
+    }
+}
+
+/* Phase 2, member t: its share of the sites, over every block of the chunk. */
+static void tjob_sites(void *arg, size_t t, size_t T)
+{
+    tjob *j = arg;
+    train_ws *ws = j->ws;
+    size_t N = ws->c.N, M = ws->c.M, i0, i1;
+    /* shares of whole cache lines of the double sums */
+    team_share(N, 8, t, T, &i0, &i1);
+    if (i1 <= i0)
+        return;
+    for (size_t b0 = 0; b0 < j->dn; b0 += TRAIN_BLOCK) {
+        size_t nr = j->dn - b0 < TRAIN_BLOCK ? j->dn - b0 : TRAIN_BLOCK;
+        kern_sim_outer_i8_cols(N, i0, i1, M, nr, ws->tH + b0 * M, j->dX + b0 * N, j->dw);
+    }
+    for (size_t b0 = 0; b0 < j->mn; b0 += TRAIN_BLOCK) {
+        size_t nr = j->mn - b0 < TRAIN_BLOCK ? j->mn - b0 : TRAIN_BLOCK;
+        kern_sim_outer_f_cols(N, i0, i1, M, nr, ws->tHm + b0 * M, ws->tXf + b0 * N, j->mw);
+        if (j->mg)
+            kern_sim_colsum_f_cols(N, i0, i1, nr, ws->tXf + b0 * N, j->mg);
+    }
+    if (j->k && j->last)
+        tjob_finish(j, i0, i1);
+}
+
+/* Replay uniforms() for the mn chains of a chunk: the pointers tuh, tuv
+ * and the pools they point into (slot 0: the pool left by the previous
+ * chunk).  Returns SYM_ENOMEM if the pools cannot grow. */
+static int plan_uniforms(train_ws *ws, size_t mn, size_t *cur)
+{
+    size_t N = ws->c.N, M = ws->c.M, S = ws->c.mc_steps, nu = ws->nu;
+    if (*cur)
+        memcpy(ws->tU, ws->tU + *cur * nu, nu * sizeof *ws->tU);
+    *cur = 0;
+    /* pass 0 counts the pools, pass 1 draws them and sets the pointers */
+    size_t upos0 = ws->upos, need = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t slot = 0, upos = upos0;
+        for (size_t b0 = 0; b0 < mn; b0 += TRAIN_BLOCK) {
+            size_t nr = mn - b0 < TRAIN_BLOCK ? mn - b0 : TRAIN_BLOCK;
+            for (size_t s = 0; s < S; s++) {
+                for (size_t c = 0; c <= nr; c++) {
+                    size_t n = c == 0 ? nr * M : N;   /* the draws of h, then each row */
+                    if (nu - upos < n) {
+                        slot++;
+                        upos = 0;
+                        if (pass)
+                            kern_sim_uniform32(&ws->q, ws->tU + slot * nu, nu);
+                    }
+                    if (pass) {
+                        const uint32_t *p = ws->tU + slot * nu + upos;
+                        if (c == 0)
+                            ws->tuh[(b0 / TRAIN_BLOCK) * S + s] = p;
+                        else
+                            ws->tuv[(b0 + c - 1) * S + s] = p;
+                    }
+                    upos += n;
+                }
+            }
+        }
+        if (!pass) {
+            need = slot + 1;
+            if (need > ws->tucap) {
+                uint32_t *p = realloc(ws->tU, need * nu * sizeof *p);
+                if (!p)
+                    return SYM_ENOMEM;
+                ws->tU = p;
+                ws->tucap = need;
+            }
+        } else {
+            ws->upos = upos;
+            *cur = slot;
+        }
+    }
+    return SYM_OK;
+}
+
+/* Whether this update's model term runs on the team (else on one thread). */
+static int team_model(const train_ws *ws)
+{
+    return ws->team && ws->c.term == TRAIN_PCD && ws->c.gibbs == TRAIN_GIBBS_FLOAT &&
+           ws->c.unit.type->binary && ws->c.estimate == TRAIN_EST_VMEAN;
+}
+
+/* The data term of data_term_rows (minibatch or full batch, not the
+ * gaussian full-batch C^ form) and, with mw, the PCD model term of
+ * model_term_rows, on the team: the same numbers. */
+static int team_terms(train_ws *ws, const int8_t *base, const double *w, const double *g,
+                      const size_t *idx, size_t nb, gsl_rng *r, double *dw, double *dg,
+                      double *mw, double *mg, size_t k, double *wu, double *gu)
+{
+    size_t N = ws->c.N, M = ws->c.M;
+    if (!idx)
+        nb = ws->B;
+    tjob j = {.ws = ws, .w = w, .base = base, .idx = idx, .dw = dw, .mw = mw, .mg = mg,
+              .k = mw ? k : 0, .nb = nb, .nc = mw ? ws->nchain : 0, .wu = wu, .gu = gu, .dg = dg};
+    memset(dw, 0, M * N * sizeof *dw);
+    size_t cur = 0;
+    if (mw) {
+        kern_sim_rng_seed(&ws->q, r);
+        ws->upos = ws->nu;
+        kern_sim_to_float(M * N, w, ws->wf);
+        if (g) {
+            kern_sim_to_float(N, g, ws->gf);
+            j.gf = ws->gf;
+        }
+        j.wf = ws->wf;
+        memset(mw, 0, M * N * sizeof *mw);
+        if (mg)
+            memset(mg, 0, N * sizeof *mg);
+    }
+    size_t nc = mw ? ws->nchain : 0;
+    for (size_t d0 = 0, m0 = 0; d0 < nb || m0 < nc;) {
+        j.d0 = d0;
+        j.dn = nb - d0 < TRAIN_TCHUNK ? nb - d0 : TRAIN_TCHUNK;
+        j.dX = idx ? ws->tX8 : base + d0 * N;
+        j.m0 = m0;
+        j.mn = nc - m0 < ws->tmchunk ? nc - m0 : ws->tmchunk;
+        if (j.mn && plan_uniforms(ws, j.mn, &cur))
+            return SYM_ENOMEM;
+        j.last = d0 + j.dn == nb && m0 + j.mn == nc;
+        team_run(ws->team, tjob_rows, &j);
+        team_run(ws->team, tjob_sites, &j);
+        d0 += j.dn;
+        m0 += j.mn;
+    }
+    if (j.k)
+        return SYM_OK;   /* the members finished the update */
+    double inv = 1.0 / (double)nb;
+    for (size_t k = 0; k < M * N; k++)
+        dw[k] *= inv;
+    if (dg) {
+        if (!idx) {
+            memcpy(dg, ws->vbar, N * sizeof *dg);
+        } else {
+            memset(dg, 0, N * sizeof *dg);
+            for (size_t b = 0; b < nb; b++)
+                for (size_t i = 0; i < N; i++)
+                    dg[i] += base[idx[b] * N + i];
+            for (size_t i = 0; i < N; i++)
+                dg[i] *= inv;
+        }
+    }
+    if (mw) {
+        inv = 1.0 / (double)nc;
+        for (size_t k = 0; k < M * N; k++)
+            mw[k] *= inv;
+        if (mg)
+            for (size_t i = 0; i < N; i++)
+                mg[i] *= inv;
+    }
+    return SYM_OK;
+}
+
 static int run_updates(train_ws *ws, size_t K, const size_t *snap, size_t nsnap, double *w,
                        double *g, gsl_rng *r, train_snap_fn fn, void *ctx, char *err)
 {
@@ -1427,8 +1784,26 @@ static int run_updates(train_ws *ws, size_t K, const size_t *snap, size_t nsnap,
         if (idx)
             for (size_t b = 0; b < nb && b < TRAIN_PREFETCH_ROWS; b++)
                 prefetch_row(base + idx[b] * N, N);
-        data_term_rows(ws, base, w, idx, nb, ws->gw, dg);
-        st = model_term_rows(ws, base, w, g, idx, nb, r, ws->mw, mg, err);
+        int on_team = ws->team && !(!idx && ws->Chat), both = on_team && team_model(ws);
+        if (both) {
+            /* the whole update on the team, the optimiser step included */
+            if ((st = team_terms(ws, base, w, g, idx, nb, r, ws->gw, dg, ws->mw, mg, k, w, g))) {
+                sym_error(err, st, "out of memory (uniforms of the threads)");
+                goto done;
+            }
+            goto stepped;
+        }
+        if (on_team) {
+            /* the data term on the team, the model term here */
+            st = team_terms(ws, base, w, g, idx, nb, r, ws->gw, dg, NULL, NULL, 0, NULL, NULL);
+            if (st)
+                st = sym_error(err, st, "out of memory (uniforms of the threads)");
+            else
+                st = model_term_rows(ws, base, w, g, idx, nb, r, ws->mw, mg, err);
+        } else {
+            data_term_rows(ws, base, w, idx, nb, ws->gw, dg);
+            st = model_term_rows(ws, base, w, g, idx, nb, r, ws->mw, mg, err);
+        }
         if (st) {
             sym_context(err, st, "update");
             goto done;
@@ -1450,6 +1825,7 @@ static int run_updates(train_ws *ws, size_t K, const size_t *snap, size_t nsnap,
             if (ws->c.learn_fields)
                 train_adam_step(g, ws->gg, ws->am + MN, ws->as + MN, N, k, ws->c.lr);
         }
+    stepped:
         ws->k = k;
         /* read-only, so a run that does not blow up is unchanged */
         if ((st = check_state(w, MN, g, N, k, err)))

@@ -127,6 +127,12 @@ typedef struct {
     uint64_t sampling_seed;    /* replace, online: seed of the source stream  */
     train_gibbs gibbs;         /* PCD Gibbs kernel (0: float, as before)      */
     train_estimate estimate;   /* PCD/CD model-term estimate (0: v-mean)      */
+    /* Threads of one run (0 or 1: this one only).  With T >= 2 a team
+     * (core/team.h) splits each update's rows (samples, chains) and sites
+     * between T threads such that every number is the one of one thread:
+     * the data term always, the model term for PCD with gibbs float, binary
+     * hidden units and estimate v-mean (elsewhere it stays on one thread). */
+    size_t threads;
 } train_config;
 
 typedef struct train_ws train_ws;

@@ -10,7 +10,7 @@
     X(err) X(sys) X(run) X(task) X(opts) X(rng) X(ring) X(model) X(unit) X(visible) X(obs) X(obs_potts) X(traj) \
     X(kern) X(marg) X(flow) X(flow_spin) X(phase) X(sample) X(train) X(ckpt) X(spinx) X(rmt) X(compare) \
     X(threshold) X(cli) X(defects) X(smallbeta) X(xy) X(restore) X(diffusion) X(rmtxy) \
-    X(potts_sim) X(pinning) X(flow_potts) X(kern_sim) X(cmp_potts)
+    X(potts_sim) X(pinning) X(flow_potts) X(kern_sim) X(cmp_potts) X(team)
 
 #define SYM_DECLARE(name) Suite *name##_suite(void) __attribute__((weak));
 SYM_SUITE_LIST(SYM_DECLARE)
