@@ -466,6 +466,16 @@ static int xy_header(const ring_model *m, traj_header *h)
     return traj_header_set(h, "states", "%zu", m->P) ? SYM_ENOMEM : SYM_OK;
 }
 
+/* T(a, b) e^{-beta} = e^{beta (cos(2 pi (a - b) / P) - 1)}: no overflow at
+ * any beta. */
+static void xy_transfer(const ring_model *m, double *E)
+{
+    size_t P = m->P;
+    double beta = ring_get(m, "beta");
+    for (size_t d = 0; d < P; d++)
+        E[d] = exp(beta * (cos(2 * M_PI * (double)d / (double)P) - 1.0));
+}
+
 static const ring_param xy_par[] = {
     {"beta", 1.0, "ising coupling (>= 0); xy: the XY coupling", ring_check_beta},
     {"P", 10.0, "xy: number of Potts states (integer, 2 .. 127)", check_P},
@@ -475,6 +485,7 @@ static const ring_potts_ops xy_potts = {
     .nstates = xy_nstates,
     .corr = xy_corr,
     .spectrum = xy_spectrum,
+    .transfer = xy_transfer,
 };
 
 const ring_type ring_xy = {

@@ -62,6 +62,11 @@ typedef struct {
      * lambda[k P + p], k = 0..N-1 spatial wave number, p = 0..P-1 angular
      * harmonic (eigenvector e^{2 pi i (k j / N + p c / P)}). */
     int (*spectrum)(const ring_model *m, double *lambda, char *err);
+    /* A nearest-neighbour chain whose transfer matrix is circulant in
+     * colour, T(a, b) = E[(a - b) mod P] up to a constant: E[0..P-1]
+     * (theory/flow_potts.c's binary data term needs it); NULL for a model
+     * without one. */
+    void (*transfer)(const ring_model *m, double *E);
 } ring_potts_ops;
 
 /* S of SPEC.md 4 from a profile's norm2, R and a_1. */

@@ -598,23 +598,22 @@ void flow_potts_free(flow_potts *f)
     free(f);
 }
 
-/* The xy transfer matrix K = T / lambda_0, T(a, b) = e^{beta cos(2 pi (a -
- * b)/P)}, and tr K^N = sum_p t_p^N from its circulant spectrum.  Only the
- * binary data term needs it, and only the xy chain has it: another Potts
- * model is refused there. */
+/* The chain's transfer matrix K = T / lambda_0 (circulant, from the
+ * model's transfer hook, core/ring.h), and tr K^N = sum_p t_p^N from its
+ * circulant spectrum.  Only the binary data term needs it: a Potts model
+ * without the hook is refused there. */
 static int setup_transfer(flow_potts *f, char *err)
 {
     const ring_model *m = f->p.data;
-    if (strcmp(m->type->name, "xy"))
+    if (!m->type->potts->transfer)
         return sym_error(err, SYM_EINVAL,
-                         "data model %s: the binary-unit Potts data term needs the xy transfer matrix",
-                         m->type->name);
+                         "data model %s: the binary-unit Potts data term needs a circulant "
+                         "nearest-neighbour transfer matrix", m->type->name);
     size_t P = f->P;
-    double beta = ring_get(m, "beta"), E[RING_POTTS_MAX], s = 0;
-    for (size_t d = 0; d < P; d++) {
-        E[d] = exp(beta * (cos(2 * M_PI * (double)d / (double)P) - 1.0));
+    double E[RING_POTTS_MAX], s = 0;
+    m->type->potts->transfer(m, E);
+    for (size_t d = 0; d < P; d++)
         s += E[d];
-    }
     for (size_t a = 0; a < P; a++)
         for (size_t b = 0; b < P; b++)
             f->K[a * P + b] = E[(a + P - b) % P] / s;
