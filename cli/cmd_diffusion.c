@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "cli/opt_train.h"
 #include "cli/opts.h"
 #include "compare/diffusion.h"
 #include "core/err.h"
@@ -39,28 +40,16 @@ int cmd_diffusion(int argc, char **argv, char *err)
     oc.T = c.sim.T;
     oc.snapshots = 0;
     train_config *t = &c.sim.train;
-    const char *hidden = "spin", *fields = "fixed", *term = "exact", *opt = "sgd",
-               *sampling = "online", *gibbs = "float", *estimate = "v-mean";
-    double gamma = 1, theta = 0, gamma_m = 1, theta_m = 0;
-    int seen_e = 0, seen_gm = 0, seen_tm = 0;
+    opt_train ot;
+    opt_train_init(&ot, "spin");
+    const char *opt = "sgd", *sampling = "online", *gibbs = "float", *estimate = "v-mean";
+    int seen_e = 0;
     unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
     opt_spec spec[OPTC_MAX + 27 + OPT_TASK_N];
     size_t n = opt_common_spec(&oc, which, spec);
     /* sim's options (cli/cmd_sim.c), as there */
+    n += opt_train_spec(&ot, t, spec + n);
     const opt_spec more[] = {
-        {"hidden", OPT_CHOICE, &hidden, "hidden-unit kind", unit_type_names(), NULL},
-        {"M", OPT_SIZE, &t->M, "hidden units", NULL, NULL},
-        {"gamma", OPT_DOUBLE, &gamma, "hidden curvature (drelu: h >= 0 side)", NULL, NULL},
-        {"theta", OPT_DOUBLE, &theta, "hidden threshold (drelu: h >= 0 side)", NULL, NULL},
-        {"gamma-m", OPT_DOUBLE, &gamma_m, "drelu curvature on h < 0 (default: --gamma)", NULL,
-         &seen_gm},
-        {"theta-m", OPT_DOUBLE, &theta_m, "drelu threshold on h < 0 (default: --theta)", NULL,
-         &seen_tm},
-        {"fields", OPT_CHOICE, &fields, "visible fields g", "fixed|learn", NULL},
-        {"l2", OPT_DOUBLE, &t->l2, "L2 penalty: dw/dt = dL/dw - l2 w", NULL, NULL},
-        {"model-term", OPT_CHOICE, &term, "model average", "exact|pcd|cd|enum", NULL},
-        {"chains", OPT_SIZE, &t->chains, "PCD persistent chains", NULL, NULL},
-        {"mc-steps", OPT_SIZE, &t->mc_steps, "Gibbs steps per update (pcd, cd)", NULL, NULL},
         {"gibbs", OPT_CHOICE, &gibbs, "PCD Gibbs kernel (as sim)", "float|bits|lanes", NULL},
         {"pcd-estimate", OPT_CHOICE, &estimate, "chains' model-term estimate (as sim; h-mean: "
          "PGM's, keeps the chain noise)", "v-mean|h-mean", NULL},
@@ -98,19 +87,13 @@ int cmd_diffusion(int argc, char **argv, char *err)
     if (seen_e && c.sim.epochs < 1)
         return sym_error(err, SYM_EINVAL, "--epochs 0: need at least one epoch");
     const unit_type *ut;
-    if ((st = opt_common_finish(&oc, which, err)) || (st = unit_type_parse(hidden, &ut, err)) ||
-        (st = train_term_parse(term, &t->term, err)) || (st = train_opt_parse(opt, &t->opt, err)) ||
+    if ((st = opt_common_finish(&oc, which, err)) || (st = opt_train_finish(&ot, t, &ut, err)) ||
+        (st = train_opt_parse(opt, &t->opt, err)) ||
         (st = train_sampling_parse(sampling, &t->sampling, err)) ||
         (st = train_gibbs_parse(gibbs, &t->gibbs, err)) ||
         (st = train_estimate_parse(estimate, &t->estimate, err)) ||
         (st = opt_task_begin(&c.sel, err)))
         return st;
-    unit_params_default(&t->unit, ut);
-    t->unit.gamma_p = gamma;
-    t->unit.theta_p = theta;
-    t->unit.gamma_m = unit_type_param(ut, "gamma-m") && seen_gm ? gamma_m : gamma;
-    t->unit.theta_m = unit_type_param(ut, "theta-m") && seen_tm ? theta_m : theta;
-    t->learn_fields = !strcmp(fields, "learn");
     c.data = oc.rp;
     c.sim.T = oc.T;
     c.sim.init_scale = oc.init_scale;

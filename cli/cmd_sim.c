@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "cli/opt_train.h"
 #include "cli/opts.h"
 #include "compare/cmp_potts.h"
 #include "compare/ref.h"
@@ -62,36 +63,30 @@ int cmd_sim(int argc, char **argv, char *err)
     c.ckpt_seconds = SIM_CKPT_SECONDS_DEFAULT;   /* the library default is none */
     opt_common oc;
     opt_common_init(&oc);
-    const char *data_file = NULL, *hidden = "gaussian", *fields = "fixed", *term = "exact";
+    const char *data_file = NULL;
+    opt_train ot;
+    opt_train_init(&ot, "gaussian");
     const char *opt = "sgd", *theory = NULL, *spacing = "log", *sampling = "epoch";
     const char *gibbs = "float", *estimate = "v-mean", *loglik = "all", *weights = "all";
     const char *hfields = "auto";
     size_t B = 10000, B_test = 1000;
-    double gamma = 1, theta = 0, gamma_m = 1, theta_m = 0;
-    int seen_e = 0, seen_gm = 0, seen_tm = 0, seen_ck = 0;
+    int seen_e = 0, seen_ck = 0;
     const unit_type *ut;
     unsigned which = OPTC_DATA | OPTC_T | OPTC_SEED | OPTC_INIT | OPTC_SNAP | OPTC_OUT;
     opt_spec spec[OPTC_MAX + 30];
     size_t n = opt_common_spec(&oc, which, spec);
     train_config *t = &c.train;
-    const opt_spec more[] = {
+    t->threads = 1;
+    const opt_spec pre[] = {
         {"B", OPT_SIZE, &B, "training samples drawn from the model", NULL, NULL},
         {"B-test", OPT_SIZE, &B_test, "held-out samples for loglik_test (0: none)", NULL, NULL},
         {"data-file", OPT_STRING, &data_file, "train on the samples in this file instead", NULL,
          NULL},
-        {"hidden", OPT_CHOICE, &hidden, "hidden-unit kind", unit_type_names(), NULL},
-        {"M", OPT_SIZE, &t->M, "hidden units", NULL, NULL},
-        {"gamma", OPT_DOUBLE, &gamma, "hidden curvature (drelu: h >= 0 side)", NULL, NULL},
-        {"theta", OPT_DOUBLE, &theta, "hidden threshold (drelu: h >= 0 side)", NULL, NULL},
-        {"gamma-m", OPT_DOUBLE, &gamma_m, "drelu curvature on h < 0 (default: --gamma)", NULL,
-         &seen_gm},
-        {"theta-m", OPT_DOUBLE, &theta_m, "drelu threshold on h < 0 (default: --theta)", NULL,
-         &seen_tm},
-        {"fields", OPT_CHOICE, &fields, "visible fields g", "fixed|learn", NULL},
-        {"l2", OPT_DOUBLE, &t->l2, "L2 penalty: dw/dt = dL/dw - l2 w", NULL, NULL},
-        {"model-term", OPT_CHOICE, &term, "model average", "exact|pcd|cd|enum", NULL},
-        {"chains", OPT_SIZE, &t->chains, "PCD persistent chains", NULL, NULL},
-        {"mc-steps", OPT_SIZE, &t->mc_steps, "Gibbs steps per update (pcd, cd)", NULL, NULL},
+    };
+    for (size_t k = 0; k < sizeof pre / sizeof pre[0]; k++)
+        spec[n++] = pre[k];
+    n += opt_train_spec(&ot, t, spec + n);
+    const opt_spec more[] = {
         {"optimizer", OPT_CHOICE, &opt, "optimiser", "sgd|adam", NULL},
         {"lr", OPT_DOUBLE, &t->lr, "learning rate (t = lr x updates)", NULL, NULL},
         {"batch", OPT_SIZE, &t->batch, "minibatch size (0: full batch)", NULL, NULL},
@@ -142,8 +137,7 @@ int cmd_sim(int argc, char **argv, char *err)
         return sym_error(err, SYM_EINVAL, "--epochs 0: need at least one epoch");
     if ((st = opt_common_finish(&oc, which & ~(unsigned)(data_file ? OPTC_DATA : 0), err)) ||
         (data_file && (st = ring_type_find(oc.data, &oc.rp.type, err))) ||
-        (st = unit_type_parse(hidden, &ut, err)) ||
-        (st = train_term_parse(term, &t->term, err)) || (st = train_opt_parse(opt, &t->opt, err)) ||
+        (st = opt_train_finish(&ot, t, &ut, err)) || (st = train_opt_parse(opt, &t->opt, err)) ||
         (st = train_sampling_parse(sampling, &t->sampling, err)) ||
         (st = train_gibbs_parse(gibbs, &t->gibbs, err)) ||
         (st = train_estimate_parse(estimate, &t->estimate, err)))
@@ -157,14 +151,6 @@ int cmd_sim(int argc, char **argv, char *err)
     if (t->sampling == TRAIN_ONLINE && data_file)
         return sym_error(err, SYM_EINVAL, "--sampling online draws fresh samples from the data "
                          "model: not with --data-file");
-    /* the h < 0 side follows the h >= 0 side unless the kind has its own
-     * parameters for it and they were given */
-    unit_params_default(&t->unit, ut);
-    t->unit.gamma_p = gamma;
-    t->unit.theta_p = theta;
-    t->unit.gamma_m = unit_type_param(ut, "gamma-m") && seen_gm ? gamma_m : gamma;
-    t->unit.theta_m = unit_type_param(ut, "theta-m") && seen_tm ? theta_m : theta;
-    t->learn_fields = !strcmp(fields, "learn");
     c.T = oc.T;
     c.seed = oc.seed;
     c.init_scale = oc.init_scale;
@@ -172,6 +158,8 @@ int cmd_sim(int argc, char **argv, char *err)
     c.linear = !strcmp(spacing, "linear");
     c.progress = isatty(2);
 
+    if (t->threads < 1)
+        return sym_error(err, SYM_EINVAL, "--threads 0: need at least one");
     if (t->threads > 1 && !data_file && oc.rp.type->potts)
         return sym_error(err, SYM_EINVAL, "--threads %zu: +-1 visible units only (not data %s)",
                          t->threads, oc.rp.type->name);

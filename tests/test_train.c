@@ -638,6 +638,9 @@ START_TEST(test_bad_input)
         A("--T", "1", "--epochs", "2"),
         A("--model-term", "pcd", "--chains", "0"),
         A("--model-term", "cd", "--mc-steps", "0"),
+        A("--threads", "0"),
+        A("--threads", "65"),
+        A("--data", "xy", "--threads", "2"),
         /* weights blow up: NaN/Inf during the run */
         A("--N", "8", "--B", "50", "--hidden", "gaussian", "--gamma", "0.05", "--model-term", "enum",
           "--lr", "5", "--T", "5000"),
