@@ -18,6 +18,7 @@
 #include "sim/train.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
@@ -1497,51 +1498,83 @@ typedef struct {
     size_t k, nb, nc;
     int last;
     double *wu, *gu, *dg;
+    /* phase 1: the next work item, the chunk's uniforms drawn (or failed) */
+    atomic_size_t next;
+    atomic_int uready;
+    int failed;
+    size_t *cur;
 } tjob;
 
-/* Phase 1, member t: its share of the chunk's rows. */
+static int plan_uniforms(train_ws *ws, size_t mn, size_t *cur);
+
+/* Rows per work item of phase 1 (a multiple of 2, a divisor of TRAIN_BLOCK). */
+#define TRAIN_TITEM 8
+
+static void tjob_data_item(tjob *j, size_t t, size_t lo, size_t hi)
+{
+    train_ws *ws = j->ws;
+    size_t N = ws->c.N, M = ws->c.M;
+    if (j->idx)
+        for (size_t c = lo; c < hi; c++) {
+            if (c + TRAIN_PREFETCH_ROWS < hi)
+                prefetch_row(j->base + j->idx[j->d0 + c + TRAIN_PREFETCH_ROWS] * N, N);
+            memcpy(ws->tX8 + c * N, j->base + j->idx[j->d0 + c] * N, N);
+        }
+    kern_sim_inputs_block_i8(N, M, hi - lo, j->w, j->dX + lo * N, ws->tS + t * 2 * N,
+                             ws->tI + lo * M);
+    block_dgamma(&ws->c.unit, (hi - lo) * M, ws->tI + lo * M, ws->tH + lo * M);
+}
+
+/* The Gibbs steps of the chunk's chains [a, b), within one block. */
+static void tjob_chain_item(tjob *j, size_t a, size_t b)
+{
+    train_ws *ws = j->ws;
+    size_t N = ws->c.N, M = ws->c.M, S = ws->c.mc_steps, blk = a / TRAIN_BLOCK;
+    double theta = ws->c.unit.theta_p;
+    int8_t *x = ws->chain + (j->m0 + a) * N;
+    float *xf = ws->tXf + a * N;
+    for (size_t s = 0; s < S; s++) {
+        kern_sim_i8_to_float((b - a) * N, x, xf);
+        kern_sim_inputs_block_f(N, M, b - a, j->wf, xf, ws->tIm + a * M);
+        kern_sim_spin_draw32((b - a) * M, theta, ws->tIm + a * M,
+                             ws->tuh[blk * S + s] + (a - blk * TRAIN_BLOCK) * M, ws->tHm + a * M);
+        for (size_t c = a; c < b; c++)
+            kern_sim_visible_f32(N, M, j->wf, j->gf, ws->tHm + c * M, ws->tuv[c * S + s],
+                                 ws->chain + (j->m0 + c) * N, ws->tXf + c * N);
+    }
+}
+
+/* Phase 1, member t: items of TRAIN_TITEM rows taken in turn from a shared
+ * counter, the data rows first, then the chains.  Member 0 first draws the
+ * chunk's uniforms (plan_uniforms), serial by nature, while the others
+ * start on the data rows; chain items wait until the uniforms are there.
+ * Which member takes an item changes nothing: every item writes its own
+ * rows. */
 static void tjob_rows(void *arg, size_t t, size_t T)
 {
     tjob *j = arg;
-    train_ws *ws = j->ws;
-    size_t N = ws->c.N, M = ws->c.M, lo, hi;
-    if (j->dn) {
-        team_share(j->dn, 2, t, T, &lo, &hi);
-        if (j->idx) {
-            for (size_t c = lo; c < hi; c++) {
-                if (c + TRAIN_PREFETCH_ROWS < hi)
-                    prefetch_row(j->base + j->idx[j->d0 + c + TRAIN_PREFETCH_ROWS] * N, N);
-                memcpy(ws->tX8 + c * N, j->base + j->idx[j->d0 + c] * N, N);
-            }
-        }
-        if (hi > lo) {
-            kern_sim_inputs_block_i8(N, M, hi - lo, j->w, j->dX + lo * N, ws->tS + t * 2 * N,
-                                     ws->tI + lo * M);
-            block_dgamma(&ws->c.unit, (hi - lo) * M, ws->tI + lo * M, ws->tH + lo * M);
-        }
+    (void)T;
+    size_t nd = (j->dn + TRAIN_TITEM - 1) / TRAIN_TITEM, nm = (j->mn + TRAIN_TITEM - 1) / TRAIN_TITEM;
+    if (t == 0 && j->mn) {
+        if (plan_uniforms(j->ws, j->mn, j->cur))
+            j->failed = 1;
+        atomic_store_explicit(&j->uready, 1, memory_order_release);
     }
-    if (j->mn) {
-        team_share(j->mn, 2, t, T, &lo, &hi);
-        size_t S = ws->c.mc_steps;
-        double theta = ws->c.unit.theta_p;
-        for (size_t a = lo; a < hi;) {
-            /* the rows [a, b) of one block */
-            size_t blk = a / TRAIN_BLOCK, b = (blk + 1) * TRAIN_BLOCK;
-            b = b < hi ? b : hi;
-            int8_t *x = ws->chain + (j->m0 + a) * N;
-            float *xf = ws->tXf + a * N;
-            for (size_t s = 0; s < S; s++) {
-                kern_sim_i8_to_float((b - a) * N, x, xf);
-                kern_sim_inputs_block_f(N, M, b - a, j->wf, xf, ws->tIm + a * M);
-                kern_sim_spin_draw32((b - a) * M, theta, ws->tIm + a * M,
-                                     ws->tuh[blk * S + s] + (a - blk * TRAIN_BLOCK) * M,
-                                     ws->tHm + a * M);
-                for (size_t c = a; c < b; c++)
-                    kern_sim_visible_f32(N, M, j->wf, j->gf, ws->tHm + c * M, ws->tuv[c * S + s],
-                                         ws->chain + (j->m0 + c) * N, ws->tXf + c * N);
-            }
-            a = b;
+    for (;;) {
+        size_t k = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (k < nd) {
+            size_t lo = k * TRAIN_TITEM, hi = lo + TRAIN_TITEM < j->dn ? lo + TRAIN_TITEM : j->dn;
+            tjob_data_item(j, t, lo, hi);
+            continue;
         }
+        if (k >= nd + nm)
+            return;
+        while (!atomic_load_explicit(&j->uready, memory_order_acquire))
+            ;   /* member 0 is drawing the uniforms: a few microseconds */
+        if (j->failed)
+            return;
+        size_t a = (k - nd) * TRAIN_TITEM, b = a + TRAIN_TITEM < j->mn ? a + TRAIN_TITEM : j->mn;
+        tjob_chain_item(j, a, b);
     }
 }
 
@@ -1693,10 +1726,11 @@ static int team_terms(train_ws *ws, const int8_t *base, const double *w, const d
     size_t N = ws->c.N, M = ws->c.M;
     if (!idx)
         nb = ws->B;
-    tjob j = {.ws = ws, .w = w, .base = base, .idx = idx, .dw = dw, .mw = mw, .mg = mg,
-              .k = mw ? k : 0, .nb = nb, .nc = mw ? ws->nchain : 0, .wu = wu, .gu = gu, .dg = dg};
-    memset(dw, 0, M * N * sizeof *dw);
     size_t cur = 0;
+    tjob j = {.ws = ws, .w = w, .base = base, .idx = idx, .dw = dw, .mw = mw, .mg = mg,
+              .k = mw ? k : 0, .nb = nb, .nc = mw ? ws->nchain : 0, .wu = wu, .gu = gu, .dg = dg,
+              .cur = &cur};
+    memset(dw, 0, M * N * sizeof *dw);
     if (mw) {
         kern_sim_rng_seed(&ws->q, r);
         ws->upos = ws->nu;
@@ -1717,10 +1751,12 @@ static int team_terms(train_ws *ws, const int8_t *base, const double *w, const d
         j.dX = idx ? ws->tX8 : base + d0 * N;
         j.m0 = m0;
         j.mn = nc - m0 < ws->tmchunk ? nc - m0 : ws->tmchunk;
-        if (j.mn && plan_uniforms(ws, j.mn, &cur))
-            return SYM_ENOMEM;
         j.last = d0 + j.dn == nb && m0 + j.mn == nc;
+        atomic_store(&j.next, 0);
+        atomic_store(&j.uready, 0);
         team_run(ws->team, tjob_rows, &j);
+        if (j.failed)
+            return SYM_ENOMEM;
         team_run(ws->team, tjob_sites, &j);
         d0 += j.dn;
         m0 += j.mn;
