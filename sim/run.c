@@ -106,11 +106,17 @@ typedef struct {
     double *X;          /* each unit's last X (SPEC.md 4) */
     /* checkpoints */
     const char *ckpath; /* OUT/checkpoint.bin                             */
-    const char *params; /* the fingerprint text (sim_params)              */
+    char *params;       /* the fingerprint text (sim_params), formed when */
+                        /* first needed: it hashes the whole data set     */
     const traj_header *h;
     gsl_rng *rtrain;
     run_files *rf;
     double ck_last, ck_cost;   /* automatic checkpoints: when, and the cost */
+    /* what sim_params needs besides the above */
+    const train_config *tc;
+    const ring_model *m;
+    const int8_t *vtest;
+    size_t B_test;
 } sim_ctx;
 
 static int snapshot(void *p, size_t k, const double *w, const double *g, char *err)
@@ -290,9 +296,22 @@ static int header_unpack(traj_header *h, const char *b, size_t n, char *err)
 }
 
 /* Write the checkpoint after update k (train_ckpt_fn). */
+/* c->params, formed on first use (a run that never writes or reads a
+ * checkpoint does not hash its data). */
+static int ctx_params(sim_ctx *c, char *err)
+{
+    if (!c->params &&
+        !(c->params = sim_params(c->c, c->tc, c->m, c->v, c->B, c->vtest, c->B_test, c->K)))
+        return sym_error(err, SYM_ENOMEM, "out of memory");
+    return SYM_OK;
+}
+
 static int ckpt_write(void *p, size_t k, const double *w, const double *g, char *err)
 {
     sim_ctx *c = p;
+    int st0 = ctx_params(c, err);
+    if (st0)
+        return st0;
     size_t N = c->N, MN = c->M * N, hn = 0;
     char *hb = header_pack(c->h, &hn);
     if (!hb)
@@ -367,7 +386,9 @@ static int ckpt_resume(ckpt_in *in, sim_ctx *c, double *w, double *g, traj_heade
     size_t N = c->N, MN = c->M * N, n;
     const void *p;
     uint64_t k64, ns;
-    int st = ckpt_get_ptr(in, "sim.params", &p, &n, err);
+    int st = ctx_params(c, err);
+    if (!st)
+        st = ckpt_get_ptr(in, "sim.params", &p, &n, err);
     if (!st)
         st = params_same(c->ckpath, p, n, c->params, err);
     if (st)
@@ -493,7 +514,7 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
     train_ws *tw = NULL;
     run_files rf = {0};
     sim_ctx ctx = {0};
-    char *ckpath = NULL, *params = NULL;
+    char *ckpath = NULL;
     ckpt_in *cin = NULL;
     size_t k0 = 0;
     if (!rtrain || !w || !g || !snap || !tt || !SS || !obs || !Xp ||
@@ -519,18 +540,16 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
     for (size_t mu = 0; mu < M; mu++)
         Xp[mu] = NAN;
     ctx = (sim_ctx){c, type, N, M, K, m ? m->entropy : NAN, tw, v, B, obs, NULL, NULL, tt, SS,
-                    0, NAN, NAN, Xp, NULL, NULL, h, rtrain, &rf, 0, 0};
+                    0, NAN, NAN, Xp, NULL, NULL, h, rtrain, &rf, 0, 0, &tc, m, vtest, B_test};
     int ckpt = out && (c->ckpt_every > 0 || c->ckpt_seconds > 0 || c->resume);
     if (ckpt) {
         size_t lo = strlen(out) + sizeof SIM_CKPT_NAME + 1;
-        if (!(ckpath = malloc(lo)) ||
-            !(params = sim_params(c, &tc, m, v, B, vtest, B_test, K))) {
+        if (!(ckpath = malloc(lo))) {
             st = sym_error(err, SYM_ENOMEM, "out of memory");
             goto done;
         }
         snprintf(ckpath, lo, "%s/%s", out, SIM_CKPT_NAME);
         ctx.ckpath = ckpath;
-        ctx.params = params;
         if (c->resume && ckpt_exists(ckpath)) {
             if ((st = ckpt_in_read(&cin, ckpath, err)) ||
                 (st = ckpt_resume(cin, &ctx, w, g, h, &k0, err))) {
@@ -625,7 +644,7 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
 done:
     ckpt_in_free(cin);
     free(ckpath);
-    free(params);
+    free(ctx.params);
     free(Xp);
     run_files_abort(&rf);
     train_free(tw);
