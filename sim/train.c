@@ -119,6 +119,7 @@ struct train_ws {
     int8_t *tX8;      /* TRAIN_TCHUNK x N: the chunk's gathered minibatch rows */
     float *tXf;       /* tmchunk x N: chain rows as floats, then E[v|h]      */
     double *tS;       /* threads x 2N: scratch of kern_sim_inputs_block_i8   */
+    double *tLI;      /* threads x TRAIN_BLOCK x M: train_loglik's inputs    */
     size_t tmchunk;   /* chains per chunk (a multiple of TRAIN_BLOCK)        */
     uint32_t *tU;     /* the chunk's uniform pools, tucap of nu each         */
     size_t tucap;
@@ -499,6 +500,7 @@ void train_free(train_ws *ws)
     free(ws->tX8);
     free(ws->tXf);
     free(ws->tS);
+    free(ws->tLI);
     free(ws->tU);
     free(ws->tuh);
     free(ws->tuv);
@@ -709,6 +711,7 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
         ws->tH = malloc(TRAIN_TCHUNK * M * sizeof(double));
         ws->tX8 = malloc(TRAIN_TCHUNK * N);
         ws->tS = malloc(T * 2 * N * sizeof(double));
+        ws->tLI = malloc(T * BL * M * sizeof(double));
         if (ws->nchain) {
             ws->tIm = malloc(ws->tmchunk * M * sizeof(double));
             ws->tHm = malloc(ws->tmchunk * M * sizeof(double));
@@ -718,7 +721,7 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
             ws->tucap = 2;
             ws->tU = malloc(ws->tucap * ws->nu * sizeof *ws->tU);
         }
-        if (!ws->tI || !ws->tH || !ws->tX8 || !ws->tS ||
+        if (!ws->tI || !ws->tH || !ws->tX8 || !ws->tS || !ws->tLI ||
             (ws->nchain && (!ws->tIm || !ws->tHm || !ws->tXf || !ws->tuh || !ws->tuv || !ws->tU))) {
             train_free(ws);
             return sym_error(err, SYM_ENOMEM, "out of memory (thread buffers, N = %zu)", N);
@@ -1253,6 +1256,55 @@ int train_enum(size_t N, size_t M, const unit_params *u, const double *w, const 
     return SYM_OK;
 }
 
+/* train_loglik's sum of log 2cosh(I - theta) over the rows of v (binary
+ * units, M >= 2) on the team: blocks of TRAIN_BLOCK rows from a shared
+ * counter, each block's sum kept apart and the sums added in block order,
+ * so the total is the one of one thread. */
+typedef struct {
+    train_ws *ws;
+    const double *w;
+    const int8_t *v;
+    size_t B;
+    double *part;
+    atomic_size_t next;
+} tll_job;
+
+static void tll_run(void *arg, size_t t, size_t T)
+{
+    tll_job *j = arg;
+    train_ws *ws = j->ws;
+    size_t N = ws->c.N, M = ws->c.M, nblk = (j->B + TRAIN_BLOCK - 1) / TRAIN_BLOCK;
+    double *I = ws->tLI + t * TRAIN_BLOCK * M, theta = ws->c.unit.theta_p;
+    (void)T;
+    for (;;) {
+        size_t k = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (k >= nblk)
+            return;
+        size_t b0 = k * TRAIN_BLOCK, nr = j->B - b0 < TRAIN_BLOCK ? j->B - b0 : TRAIN_BLOCK;
+        /* the inputs of kern_sim_to_double + kern_sim_inputs_block, bit for bit */
+        kern_sim_inputs_block_i8(N, M, nr, j->w, j->v + b0 * N, ws->tS + t * 2 * N, I);
+        for (size_t q = 0; q < nr * M; q++)
+            I[q] -= theta;
+        j->part[k] = kern_logcosh_sum(I, NULL, nr * M, 1.0);
+    }
+}
+
+static int team_logcosh(train_ws *ws, const double *w, const int8_t *v, size_t B, double *sg)
+{
+    size_t nblk = (B + TRAIN_BLOCK - 1) / TRAIN_BLOCK;
+    tll_job j = {.ws = ws, .w = w, .v = v, .B = B, .part = malloc(nblk * sizeof(double))};
+    if (!j.part)
+        return SYM_ENOMEM;
+    atomic_store(&j.next, 0);
+    team_run(ws->team, tll_run, &j);
+    double s = 0;
+    for (size_t k = 0; k < nblk; k++)
+        s += j.part[k];
+    free(j.part);
+    *sg = s;
+    return SYM_OK;
+}
+
 int train_loglik(train_ws *ws, const double *w, const double *g, const int8_t *v, size_t B,
                  double *ll, char *err)
 {
@@ -1307,6 +1359,12 @@ int train_loglik(train_ws *ws, const double *w, const double *g, const int8_t *v
         }
         double th = u->theta_p;
         sg = (q - 2 * th * wv + th * th) / (2 * u->gamma_p) + 0.5 * log(2 * M_PI / u->gamma_p);
+    } else if (ws->spinx && ws->team) {
+        /* the same block sums on the team, added here in block order */
+        st = team_logcosh(ws, w, v, B, &sg);
+        if (st)
+            return sym_error(err, st, "log-likelihood: out of memory");
+        sg /= (double)B;
     } else if (ws->spinx) {
         /* binary units (the 2^M path, so no earlier number to keep): Gamma =
          * log 2cosh(I - theta) (core/unit.h) over blocks of rows with the

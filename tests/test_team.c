@@ -5,6 +5,7 @@
  * and chain counts, the int8 and the widened data paths, and the kinds
  * whose model term stays on one thread). */
 #include <check.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -99,7 +100,7 @@ typedef struct {
 } tcase;
 
 /* w and g after K updates with `threads` threads. */
-static void train_with(const tcase *tc, size_t threads, double *w, double *g)
+static void train_with(const tcase *tc, size_t threads, double *w, double *g, double *ll)
 {
     size_t N = tc->N, M = tc->M, B = tc->B;
     gsl_rng *a = rng_alloc(77, RNG_STREAM_AUX);
@@ -134,6 +135,7 @@ static void train_with(const tcase *tc, size_t threads, double *w, double *g)
     ck_assert_msg(train_alloc(&ws, &c, v, B, r, err) == SYM_OK, "train_alloc: %s", err);
     ck_assert_msg(train_run(ws, tc->K, NULL, 0, w, g, r, NULL, NULL, err) == SYM_OK,
                   "train_run: %s", err);
+    ck_assert_msg(train_loglik(ws, w, g, v, B, ll, err) == SYM_OK, "train_loglik: %s", err);
     train_free(ws);
     gsl_rng_free(r);
     free(v);
@@ -150,6 +152,8 @@ START_TEST(test_threads_same_numbers)
         {300, 3, 600, 0, 300, 3, TRAIN_PCD, &unit_spin, 1, TRAIN_EPOCH, TRAIN_EST_VMEAN, 4, 1},
         /* odd chain count, M = 1, sampling with replacement */
         {513, 1, 200, 50, 33, 2, TRAIN_PCD, &unit_spin, 1, TRAIN_REPLACE, TRAIN_EST_VMEAN, 10, 1},
+        /* the log-likelihood of M >= 2 binary units beyond enumeration (2^M sum) */
+        {400, 4, 333, 111, 50, 1, TRAIN_PCD, &unit_spin, 1, TRAIN_EPOCH, TRAIN_EST_VMEAN, 3, 0},
         /* minibatch larger than a chunk */
         {64, 2, 1000, 700, 64, 1, TRAIN_PCD, &unit_spin, 0, TRAIN_EPOCH, TRAIN_EST_VMEAN, 4, 0},
         /* the model term on one thread: CD, h-mean, exact, relu, gaussian */
@@ -163,9 +167,12 @@ START_TEST(test_threads_same_numbers)
         size_t MN = tc->M * tc->N;
         double *w1 = malloc(MN * sizeof *w1), *g1 = malloc(tc->N * sizeof *g1);
         double *wt = malloc(MN * sizeof *wt), *gt = malloc(tc->N * sizeof *gt);
-        train_with(tc, 1, w1, g1);
+        double ll1, llt;
+        train_with(tc, 1, w1, g1, &ll1);
         for (size_t T = 2; T <= 3; T++) {
-            train_with(tc, T, wt, gt);
+            train_with(tc, T, wt, gt, &llt);
+            ck_assert_msg((isnan(ll1) && isnan(llt)) || !memcmp(&ll1, &llt, sizeof ll1),
+                          "case %zu, %zu threads: loglik %.17g vs %.17g", k, T, ll1, llt);
             size_t diff = 0;
             for (size_t q = 0; q < MN; q++)
                 diff += memcmp(&w1[q], &wt[q], sizeof(double)) != 0;
