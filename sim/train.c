@@ -1525,17 +1525,18 @@ void train_set_checkpoint(train_ws *ws, size_t every, train_ckpt_fn fn, void *ct
 /* Updates ws->k + 1 .. K (train_run, train_continue). */
 /* ---- threads ---------------------------------------------------------------
  * With train_config.threads = T >= 2 an update runs as chunks of rows, each
- * in two team runs (core/team.h): first every member takes a contiguous
- * share of the chunk's rows (gather, inputs, Gamma' or the Gibbs steps of
- * its chains), then a share of the sites (the outer-product sums of the
- * gradient, over all rows of the chunk in the block order of one thread).
- * Shares start at even rows (the inputs kernels pair rows) and blocks stay
+ * in two team runs (core/team.h): first the members take items of the
+ * chunk's rows in turn (gather, inputs and Gamma' of data rows, the Gibbs
+ * steps of chains), then each member takes a share of the sites (the
+ * outer-product sums of the gradient over all rows of the chunk, in the
+ * block order of one thread, and at the last chunk the optimiser step).
+ * Items start at even rows (the inputs kernels pair rows) and blocks stay
  * those of one thread, so every sum has the same terms in the same order:
- * the numbers are those of threads = 1, bit for bit (tests/test_train.c).
- * The Gibbs uniforms still come from one stream in one order: before each
- * chunk the caller replays the pool of uniforms() (sizes of requests,
- * refills, discarded tails) and draws the pools the chunk will use, so each
- * chain finds the very numbers one thread would have given it. */
+ * the numbers are those of threads = 1, bit for bit (tests/test_team.c).
+ * The Gibbs uniforms still come from one stream in one order: at each chunk
+ * member 0 replays the pool of uniforms() (sizes of requests, refills,
+ * discarded tails) and draws the pools the chunk will use, so each chain
+ * finds the very numbers one thread would have given it. */
 
 typedef struct {
     train_ws *ws;
