@@ -76,6 +76,10 @@ for N in 100 1000; do
     printf "%-6s %-38s %9.3f %9.3f %12s %12s\n" "$N" "symrbm sim (CLI, lean outputs)" "$w" "$c" \
         "$(ratio "$p1" "$w")" "$(ratio "$p1c" "$c")"
     # shellcheck disable=SC2086
+    read -r w c < <(best "$bin" sim --data-file "$tmp/d$N.bin" $pcd --threads 2 --out "$tmp/s$N")
+    printf "%-6s %-38s %9.3f %9.3f %12s %12s\n" "$N" "symrbm sim (CLI, default, --threads 2)" "$w" "$c" \
+        "$(ratio "$p1" "$w")" "$(ratio "$p1c" "$c")"
+    # shellcheck disable=SC2086
     read -r w c < <(best "$bin" sim --data-file "$tmp/d$N.bin" $pcd --loglik-rows final --weights-rows final --threads 2 --out "$tmp/s$N")
     p2=$(get "$tmp/pgm$N.2" fit_s_min)
     printf "%-6s %-38s %9.3f %9.3f %12s %12s\n" "$N" "symrbm sim (CLI, lean, --threads 2)" "$w" "$c" \
