@@ -43,6 +43,7 @@ typedef struct {
     double lr;
     size_t mc;          /* Gibbs steps per update (0: 1)                    */
     train_gibbs gibbs;
+    size_t threads;     /* train_config.threads (0: one)                    */
 } bench_cfg;
 
 static int bench(const bench_cfg *b)
@@ -70,6 +71,7 @@ static int bench(const bench_cfg *b)
     c.opt = b->opt;
     c.lr = b->lr;
     c.batch = b->batch;
+    c.threads = b->threads;
     double best = 1e300, cpu = 0;
     for (int rep = 0; rep < BENCH_REPS; rep++) {
         gsl_rng *rt = rng_alloc(1, RNG_STREAM_TRAIN);
@@ -107,17 +109,21 @@ int main(int argc, char **argv)
     /* 20 epochs of 10^4 samples in batches of 100: 2000 updates.  Targets
      * are PGM's times on this machine over 10 (0.99, 1.45, 5.6 s). */
     static const bench_cfg cfg[] = {
-        {"pcd_N100_M5_spin_adam", 0.10, 100, 5, &unit_spin, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01, 1, TRAIN_GIBBS_FLOAT},
-        {"pcd_N100_M5_gaussian_adam", 0.145, 100, 5, &unit_gaussian, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01, 1, TRAIN_GIBBS_FLOAT},
-        {"pcd_N1000_M5_spin_adam", 0.56, 1000, 5, &unit_spin, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01, 1, TRAIN_GIBBS_FLOAT},
-        {"exact_N100_B1e5_gaussian_sgd_T40", 0, 100, 1, &unit_gaussian, TRAIN_EXACT, TRAIN_SGD, 100000, 0, 4000, 0.01, 1, TRAIN_GIBBS_FLOAT},
+        {"pcd_N100_M5_spin_adam", 0.10, 100, 5, &unit_spin, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01, 1, TRAIN_GIBBS_FLOAT, 0},
+        {"pcd_N100_M5_gaussian_adam", 0.145, 100, 5, &unit_gaussian, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01, 1, TRAIN_GIBBS_FLOAT, 0},
+        {"pcd_N1000_M5_spin_adam", 0.56, 1000, 5, &unit_spin, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01, 1, TRAIN_GIBBS_FLOAT, 0},
+        {"exact_N100_B1e5_gaussian_sgd_T40", 0, 100, 1, &unit_gaussian, TRAIN_EXACT, TRAIN_SGD, 100000, 0, 4000, 0.01, 1, TRAIN_GIBBS_FLOAT, 0},
         /* issue 9: the paper's Fig. 5 updates (M = 1 spin, PCD-20, 100
          * chains, SGD lr 0.1, batch 100), 2000 of them, both Gibbs kernels;
          * target: 10 seeds x 10^6 updates in 600 s, two at a time on 2
          * cores, is 0.12 ms per update: 0.24 s here */
-        {"pcd20_N100_M1_spin_sgd_float", 0.24, 100, 1, &unit_spin, TRAIN_PCD, TRAIN_SGD, 10000, 100, 2000, 0.1, 20, TRAIN_GIBBS_FLOAT},
-        {"pcd20_N100_M1_spin_sgd_bits", 0.24, 100, 1, &unit_spin, TRAIN_PCD, TRAIN_SGD, 10000, 100, 2000, 0.1, 20, TRAIN_GIBBS_BITS},
-        {"pcd20_N100_M1_spin_sgd_lanes", 0.24, 100, 1, &unit_spin, TRAIN_PCD, TRAIN_SGD, 10000, 100, 2000, 0.1, 20, TRAIN_GIBBS_LANES},
+        {"pcd20_N100_M1_spin_sgd_float", 0.24, 100, 1, &unit_spin, TRAIN_PCD, TRAIN_SGD, 10000, 100, 2000, 0.1, 20, TRAIN_GIBBS_FLOAT, 0},
+        {"pcd20_N100_M1_spin_sgd_bits", 0.24, 100, 1, &unit_spin, TRAIN_PCD, TRAIN_SGD, 10000, 100, 2000, 0.1, 20, TRAIN_GIBBS_BITS, 0},
+        {"pcd20_N100_M1_spin_sgd_lanes", 0.24, 100, 1, &unit_spin, TRAIN_PCD, TRAIN_SGD, 10000, 100, 2000, 0.1, 20, TRAIN_GIBBS_LANES, 0},
+        /* the same on two threads (--threads 2; the same numbers) */
+        {"threads2_N100_M5_spin_pcd_adam", 0.10, 100, 5, &unit_spin, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01, 1, TRAIN_GIBBS_FLOAT, 2},
+        {"threads2_N1000_M5_spin_pcd_adam", 0.56, 1000, 5, &unit_spin, TRAIN_PCD, TRAIN_ADAM, 10000, 100, 2000, 0.01, 1, TRAIN_GIBBS_FLOAT, 2},
+        {"threads2_pcd20_N100_M1_spin_sgd_float", 0.24, 100, 1, &unit_spin, TRAIN_PCD, TRAIN_SGD, 10000, 100, 2000, 0.1, 20, TRAIN_GIBBS_FLOAT, 2},
     };
     int st = 0;
     for (size_t k = 0; k < sizeof cfg / sizeof cfg[0]; k++)
