@@ -1,8 +1,13 @@
 /* kern_potts: the vector inner loop of the Potts Gibbs step (sim/potts.c,
  * SPEC.md 9): the exponentials of a chain's N x P shifted visible fields in
- * one call.  Compiled apart with -ffast-math -fopenmp-simd (Makefile), as
- * core/kern.c, so that GCC calls glibc's vector exp (libmvec): ~4 ulp, the
- * accuracy a draw with 2^-32 uniforms needs many times over. */
+ * one call.  It was glibc's vector exp (libmvec, -ffast-math), whose 2-wide
+ * SSE4 entry GCC calls at baseline x86-64; libmvec's AVX2 and AVX-512
+ * entries are other algorithms (about 1e-4 of results differ in the last
+ * bit).  Here the 2-wide entry's algorithm is written out operation by
+ * operation (a 1024-entry table of 2^(j/1024) and a cubic, < 3 ulp), so
+ * every lane of the AVX-512/AVX2 clones gives its bits: the trainer's
+ * numbers are unchanged and the exponentials ~4x faster (issue 10 speed).
+ * Compiled apart with -ffp-contract=off (Makefile), no -ffast-math. */
 #ifndef SYM_KERN_POTTS_H
 #define SYM_KERN_POTTS_H
 
