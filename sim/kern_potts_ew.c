@@ -52,3 +52,54 @@ void kern_potts_draw(const double *restrict cdfT, const double *restrict u, size
             row[i0 + i] = (int8_t)st[i];
     }
 }
+
+KPE_CLONES
+void kern_potts_inputs(const double *restrict wT, const double *restrict bS, size_t S,
+                       size_t N, size_t P, const int8_t *const *rows, size_t nr,
+                       double *restrict I)
+{
+    /* four rows at once, eight units of each in a vector register: four
+     * independent chains of additions; each lane still adds b and then the
+     * sites in order.  Spare rows repeat row 0 (read, never stored). */
+    const int8_t *r0 = rows[0], *r1 = nr > 1 ? rows[1] : r0, *r2 = nr > 2 ? rows[2] : r0,
+                 *r3 = nr > 3 ? rows[3] : r0;
+    for (size_t l0 = 0; l0 < S; l0 += KERN_POTTS_LANES) {
+        double a0[KERN_POTTS_LANES], a1[KERN_POTTS_LANES], a2[KERN_POTTS_LANES],
+            a3[KERN_POTTS_LANES];
+        for (size_t l = 0; l < KERN_POTTS_LANES; l++)
+            a0[l] = a1[l] = a2[l] = a3[l] = bS[l0 + l];
+        for (size_t i = 0; i < N; i++) {
+            const double *restrict w0 = wT + (i * P + (size_t)r0[i]) * S + l0;
+            const double *restrict w1 = wT + (i * P + (size_t)r1[i]) * S + l0;
+            const double *restrict w2 = wT + (i * P + (size_t)r2[i]) * S + l0;
+            const double *restrict w3 = wT + (i * P + (size_t)r3[i]) * S + l0;
+            for (size_t l = 0; l < KERN_POTTS_LANES; l++) {
+                a0[l] += w0[l];
+                a1[l] += w1[l];
+                a2[l] += w2[l];
+                a3[l] += w3[l];
+            }
+        }
+        for (size_t l = 0; l < KERN_POTTS_LANES; l++) {
+            I[l0 + l] = a0[l];
+            if (nr > 1)
+                I[S + l0 + l] = a1[l];
+            if (nr > 2)
+                I[2 * S + l0 + l] = a2[l];
+            if (nr > 3)
+                I[3 * S + l0 + l] = a3[l];
+        }
+    }
+}
+
+KPE_CLONES
+void kern_potts_scatter(double *restrict dT, size_t S, size_t N, size_t P,
+                        const int8_t *restrict row, const double *restrict hr)
+{
+    for (size_t i = 0; i < N; i++) {
+        double *restrict t = dT + (i * P + (size_t)row[i]) * S;
+#pragma omp simd
+        for (size_t l = 0; l < S; l++)
+            t[l] += hr[l];
+    }
+}

@@ -25,4 +25,19 @@ void kern_potts_axpy(double a, const double *x, double *y, size_t n);
  * draw of core/visible.h visible_potts_draw. */
 void kern_potts_draw(const double *cdfT, const double *u, size_t N, size_t P, int8_t *row);
 
+/* The transposed layout of the data term and the hidden inputs: S, a
+ * multiple of KERN_POTTS_LANES, doubles per (site, state) slot, slot
+ * i P + c holding w_{i mu}(c) at mu < M (zeros after). */
+#define KERN_POTTS_LANES 8
+
+/* I[r S + l] = bS[l] + wT[slot(0, rows[r][0]) S + l] + wT[slot(1, ...)] +
+ * ..., added in site order, l < S, r < nr <= 4 (the inputs of
+ * sim/potts.c's inputs(), for several rows at once). */
+void kern_potts_inputs(const double *wT, const double *bS, size_t S, size_t N, size_t P,
+                       const int8_t *const *rows, size_t nr, double *I);
+
+/* dT[(i P + row[i]) S + l] += hr[l], l < S, i < N. */
+void kern_potts_scatter(double *dT, size_t S, size_t N, size_t P, const int8_t *row,
+                        const double *hr);
+
 #endif

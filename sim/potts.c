@@ -35,6 +35,13 @@ struct potts_ws {
     double *h;         /* chains x M hidden states                         */
     double *fx;        /* N P visible field of one chain                   */
     double *p;         /* N P softmax probabilities of one chain           */
+    /* the transposed weights of data term and hidden inputs (lanes S,
+     * sim/kern_potts_ew.h) at the x of the current gradient */
+    size_t S;
+    double *wT, *bS;   /* N P x S weights, S hidden fields                  */
+    double *dT;        /* N P x S data-term sums                            */
+    double *Ich;       /* chains x S inputs of the chains' rows             */
+    double *Isc;       /* 5 S scratch                                       */
     double *d, *mt, *gr;  /* data term, model term, gradient (n each)       */
     double *am, *as;   /* ADAM moments                                     */
     size_t *perm;      /* minibatch order                                  */
@@ -51,6 +58,31 @@ struct potts_ws {
 
 /* Doubles of the configuration cache at most (32 MB). */
 #define POTTS_CACHE_MAX ((size_t)1 << 22)
+
+/* Lanes of the transposed layout: the M units and the data term's count
+ * (lane M), rounded up to whole vectors. */
+static size_t lanes(size_t M)
+{
+    return (M + KERN_POTTS_LANES) / KERN_POTTS_LANES * KERN_POTTS_LANES;
+}
+
+/* wT[(i P + c) S + mu] = w_{i mu}(c), bS[mu] = b_mu, zero at mu >= M: the
+ * M weights of a (site, state) in one contiguous run, so the inputs of a
+ * row are N vector additions and the data term N vector updates. */
+static void transpose_w(const potts_config *c, const double *x, size_t S, double *wT,
+                        double *bS)
+{
+    size_t NP = c->N * c->P, M = c->M;
+    for (size_t k = 0; k < NP; k++) {
+        double *t = wT + k * S;
+        for (size_t mu = 0; mu < M; mu++)
+            t[mu] = x[mu * NP + k];
+        for (size_t mu = M; mu < S; mu++)
+            t[mu] = 0;
+    }
+    for (size_t mu = 0; mu < S; mu++)
+        bS[mu] = mu < M ? x[M * NP + NP + mu] : 0;
+}
 
 size_t potts_nparam(const potts_config *c)
 {
@@ -116,6 +148,11 @@ void potts_free(potts_ws *ws)
     free(ws->h);
     free(ws->fx);
     free(ws->p);
+    free(ws->wT);
+    free(ws->bS);
+    free(ws->dT);
+    free(ws->Ich);
+    free(ws->Isc);
     free(ws->d);
     free(ws->mt);
     free(ws->gr);
@@ -156,6 +193,12 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
         ws->chain = malloc(ws->nchain * N);
         ws->h = malloc(ws->nchain * c->M * sizeof *ws->h);
     }
+    ws->S = lanes(c->M);
+    ws->wT = malloc(NP * ws->S * sizeof *ws->wT);
+    ws->bS = malloc(ws->S * sizeof *ws->bS);
+    ws->dT = malloc(NP * ws->S * sizeof *ws->dT);
+    ws->Ich = malloc((ws->nchain > 1 ? ws->nchain : 1) * ws->S * sizeof *ws->Ich);
+    ws->Isc = malloc(5 * ws->S * sizeof *ws->Isc);
     ws->fx = malloc(NP * sizeof *ws->fx);
     ws->p = malloc(NP * sizeof *ws->p);
     ws->d = malloc(n * sizeof *ws->d);
@@ -169,7 +212,8 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
     ws->nu = (nu + KERN_SIM_UCHUNK - 1) / KERN_SIM_UCHUNK * KERN_SIM_UCHUNK;
     ws->upos = ws->nu;
     ws->u = malloc(ws->nu * sizeof *ws->u);
-    if ((ws->nchain && (!ws->chain || !ws->h)) || !ws->fx || !ws->p || !ws->d || !ws->mt ||
+    if ((ws->nchain && (!ws->chain || !ws->h)) || !ws->fx || !ws->p ||
+        !ws->wT || !ws->bS || !ws->dT || !ws->Ich || !ws->Isc || !ws->d || !ws->mt ||
         !ws->gr || !ws->am || !ws->as || !ws->perm || !ws->u) {
         potts_free(ws);
         return sym_error(err, SYM_ENOMEM, "out of memory");
@@ -249,32 +293,60 @@ static inline void inputs(const double *x, const double *b, const int8_t *row, s
         I[3] = a3;
 }
 
-void potts_data_term(const potts_config *c, const double *x, const int8_t *base,
-                     const size_t *idx, size_t nb, double *d)
+/* The data term from the transposed weights: per row its inputs (four rows
+ * at once), Gamma' of each, then one vector update of the row's slot at
+ * every site with (Gamma'_0 .. Gamma'_{M-1}, 1, 0 ..).  Every sum gets the
+ * same terms in the same (row) order as the direct scattered sums into d,
+ * so the values are theirs. */
+static void data_term_t(const potts_config *c, const double *wT, const double *bS, size_t S,
+                        const int8_t *base, const size_t *idx, size_t nb, double *dT,
+                        double *sc, double *d)
 {
     size_t N = c->N, P = c->P, M = c->M, NP = N * P, MNP = M * NP;
-    const double *b = x + MNP + NP;
-    memset(d, 0, potts_nparam(c) * sizeof *d);
-    for (size_t r = 0; r < nb; r++) {
-        const int8_t *row = base + (idx ? idx[r] : r) * N;
-        for (size_t i = 0; i < N; i++)
-            d[MNP + i * P + (size_t)row[i]] += 1.0;
-        for (size_t m0 = 0; m0 < M; m0 += INPUTS_BLOCK) {
-            size_t nm = M - m0 < INPUTS_BLOCK ? M - m0 : INPUTS_BLOCK;
-            double Iv[INPUTS_BLOCK];
-            inputs(x, b, row, N, P, m0, nm, Iv);
-            for (size_t mu = m0; mu < m0 + nm; mu++) {
-                double h = dgamma(&c->unit, Iv[mu - m0]);
-                double *dm = d + mu * NP;
-                for (size_t i = 0; i < N; i++)
-                    dm[i * P + (size_t)row[i]] += h;
-                d[MNP + NP + mu] += h;
+    double *Ib = sc, *hr = sc + 4 * S;
+    memset(dT, 0, NP * S * sizeof *dT);
+    double *dh = d + MNP + NP;
+    for (size_t mu = 0; mu < M; mu++)
+        dh[mu] = 0;
+    for (size_t r0 = 0; r0 < nb; r0 += 4) {
+        size_t nr = nb - r0 < 4 ? nb - r0 : 4;
+        const int8_t *rows[4];
+        for (size_t r = 0; r < nr; r++)
+            rows[r] = base + (idx ? idx[r0 + r] : r0 + r) * N;
+        kern_potts_inputs(wT, bS, S, N, P, rows, nr, Ib);
+        for (size_t r = 0; r < nr; r++) {
+            for (size_t mu = 0; mu < M; mu++) {
+                hr[mu] = dgamma(&c->unit, Ib[r * S + mu]);
+                dh[mu] += hr[mu];
             }
+            hr[M] = 1.0;
+            for (size_t l = M + 1; l < S; l++)
+                hr[l] = 0;
+            kern_potts_scatter(dT, S, N, P, rows[r], hr);
         }
     }
     double inv = 1.0 / (double)nb;
-    for (size_t k = 0; k < potts_nparam(c); k++)
-        d[k] *= inv;
+    for (size_t k = 0; k < NP; k++) {
+        const double *t = dT + k * S;
+        for (size_t mu = 0; mu < M; mu++)
+            d[mu * NP + k] = t[mu] * inv;
+        d[MNP + k] = t[M] * inv;
+    }
+    for (size_t mu = 0; mu < M; mu++)
+        dh[mu] *= inv;
+}
+int potts_data_term(const potts_config *c, const double *x, const int8_t *base,
+                    const size_t *idx, size_t nb, double *d)
+{
+    size_t NP = c->N * c->P, S = lanes(c->M);
+    double *buf = malloc((2 * NP * S + 6 * S) * sizeof *buf);
+    if (!buf)
+        return SYM_ENOMEM;
+    double *wT = buf, *dT = buf + NP * S, *bS = dT + NP * S;
+    transpose_w(c, x, S, wT, bS);
+    data_term_t(c, wT, bS, S, base, idx, nb, dT, bS + S, d);
+    free(buf);
+    return SYM_OK;
 }
 
 void potts_gibbs_seed(potts_ws *ws, gsl_rng *r)
@@ -295,27 +367,33 @@ static const double *uniforms(potts_ws *ws, size_t n)
     return u;
 }
 
+/* h | I for one chain (I_mu including b_mu): a draw of the unit's kind. */
+static void draw_h(potts_ws *ws, const double *I, double *h, gsl_rng *r)
+{
+    const unit_params *u = &ws->c.unit;
+    size_t M = ws->c.M;
+    const double *uu = u->type->binary ? uniforms(ws, M) : NULL;
+    for (size_t mu = 0; mu < M; mu++) {
+        if (u->type->binary)
+            h[mu] = 2.0 * uu[mu] - 1.0 < tanh(I[mu] - u->theta_p) ? 1.0 : -1.0;
+        else if (u->type->linear)
+            h[mu] = (I[mu] - u->theta_p) / u->gamma_p +
+                    gsl_ran_gaussian_ziggurat(r, 1.0) / sqrt(u->gamma_p);
+        else
+            h[mu] = unit_sample(u, I[mu], r);
+    }
+}
+
 /* h | v for one chain: I_mu + b_mu, then a draw of the unit's kind. */
 void potts_gibbs_h(potts_ws *ws, const double *x, const int8_t *row, double *h, gsl_rng *r)
 {
     const potts_config *c = &ws->c;
     size_t N = c->N, P = c->P, M = c->M, NP = N * P;
-    const double *b = x + M * NP + NP;
-    const unit_params *u = &c->unit;
-    const double *uu = u->type->binary ? uniforms(ws, M) : NULL;
-    double Iv[INPUTS_BLOCK];
-    for (size_t mu = 0; mu < M; mu++) {
-        if (mu % INPUTS_BLOCK == 0)
-            inputs(x, b, row, N, P, mu, M - mu < INPUTS_BLOCK ? M - mu : INPUTS_BLOCK, Iv);
-        double I = Iv[mu % INPUTS_BLOCK];
-        if (u->type->binary)
-            h[mu] = 2.0 * uu[mu] - 1.0 < tanh(I - u->theta_p) ? 1.0 : -1.0;
-        else if (u->type->linear)
-            h[mu] = (I - u->theta_p) / u->gamma_p +
-                    gsl_ran_gaussian_ziggurat(r, 1.0) / sqrt(u->gamma_p);
-        else
-            h[mu] = unit_sample(u, I, r);
-    }
+    double *I = ws->Isc;
+    for (size_t mu = 0; mu < M; mu += INPUTS_BLOCK)
+        inputs(x, x + M * NP + NP, row, N, P, mu, M - mu < INPUTS_BLOCK ? M - mu : INPUTS_BLOCK,
+               I + mu);
+    draw_h(ws, I, h, r);
 }
 
 /* v | h for one chain: the field g + sum_mu h_mu w_mu, a softmax per site,
@@ -363,8 +441,9 @@ const double *potts_gibbs_v(potts_ws *ws, const double *x, const double *h, int8
     return ws->p;
 }
 
-int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const size_t *idx,
-                     size_t nb, gsl_rng *r, double *m, char *err)
+/* The model term with ws->wT, ws->bS at x. */
+static int model_term_t(potts_ws *ws, const double *x, const int8_t *base, const size_t *idx,
+                        size_t nb, gsl_rng *r, double *m, char *err)
 {
     const potts_config *c = &ws->c;
     if (c->term == TRAIN_EXACT || c->term == TRAIN_ENUM) {
@@ -378,6 +457,15 @@ int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const si
             memcpy(ws->chain + k * N, base + (idx ? idx[k] : k) * N, N);
     }
     potts_gibbs_seed(ws, r);
+    /* the inputs of every chain's first step, four chains at once */
+    size_t S = ws->S;
+    for (size_t k0 = 0; k0 < nc; k0 += 4) {
+        size_t nr = nc - k0 < 4 ? nc - k0 : 4;
+        const int8_t *rows[4];
+        for (size_t k = 0; k < nr; k++)
+            rows[k] = ws->chain + (k0 + k) * N;
+        kern_potts_inputs(ws->wT, ws->bS, S, N, P, rows, nr, ws->Ich + k0 * S);
+    }
     memset(m, 0, ws->n * sizeof *m);
     size_t nconf = ws->pc ? (size_t)1 << M : 0;
     if (nconf) {
@@ -390,7 +478,13 @@ int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const si
         const double *p = ws->p;
         size_t conf = 0;
         for (size_t s = 0; s < c->mc_steps; s++) {
-            potts_gibbs_h(ws, x, row, h, r);
+            const double *I = ws->Ich + k * S;
+            if (s) {
+                const int8_t *rows[1] = {row};
+                kern_potts_inputs(ws->wT, ws->bS, S, N, P, rows, 1, ws->Isc);
+                I = ws->Isc;
+            }
+            draw_h(ws, I, h, r);
             if (nconf) {
                 /* binary units: the softmax of each hidden configuration
                  * once per model term (the weights do not change in it) */
@@ -445,13 +539,23 @@ int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const si
     return SYM_OK;
 }
 
+int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const size_t *idx,
+                     size_t nb, gsl_rng *r, double *m, char *err)
+{
+    if (ws->nchain)
+        transpose_w(&ws->c, x, ws->S, ws->wT, ws->bS);
+    return model_term_t(ws, x, base, idx, nb, r, m, err);
+}
+
 int potts_gradient(potts_ws *ws, const double *x, const int8_t *base, const size_t *idx,
                    size_t nb, gsl_rng *r, const double **grad, char *err)
 {
     const potts_config *c = &ws->c;
     size_t N = c->N, P = c->P, M = c->M, NP = N * P, MNP = M * NP;
-    potts_data_term(c, x, base, idx, nb, ws->d);
-    int st = potts_model_term(ws, x, base, idx, nb, r, ws->mt, err);
+    /* one transposition of the weights for both terms */
+    transpose_w(c, x, ws->S, ws->wT, ws->bS);
+    data_term_t(c, ws->wT, ws->bS, ws->S, base, idx, nb, ws->dT, ws->Isc, ws->d);
+    int st = model_term_t(ws, x, base, idx, nb, r, ws->mt, err);
     if (st)
         return st;
     double *gr = ws->gr;
