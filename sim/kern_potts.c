@@ -76,3 +76,58 @@ void kern_potts_exp(const double *restrict x, double *restrict y, size_t n)
     if (n & 1)
         y[n - 1] = exp(x[n - 1]);
 }
+
+KP_CLONES
+void kern_potts_softmax(double *restrict f, size_t N, size_t P, double *restrict mx,
+                        double *restrict p, double *restrict cdf)
+{
+    size_t NP = N * P;
+    /* each site's largest field (the first of equal ones), subtracted */
+#pragma omp simd
+    for (size_t i = 0; i < N; i++)
+        mx[i] = f[i];
+    for (size_t q = 1; q < P; q++) {
+        const double *restrict fq = f + q * N;
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            mx[i] = fq[i] > mx[i] ? fq[i] : mx[i];
+    }
+    for (size_t q = 0; q < P; q++) {
+        double *restrict fq = f + q * N;
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            fq[i] -= mx[i];
+    }
+    kern_potts_exp(f, p, NP);
+    /* z = 0 + p_0 + p_1 + ... per site in state order, then p / z as p (1/z);
+     * mx now holds 1/z */
+#pragma omp simd
+    for (size_t i = 0; i < N; i++)
+        mx[i] = 0;
+    for (size_t q = 0; q < P; q++) {
+        const double *restrict pq = p + q * N;
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            mx[i] += pq[i];
+    }
+#pragma omp simd
+    for (size_t i = 0; i < N; i++)
+        mx[i] = 1.0 / mx[i];
+    for (size_t q = 0; q < P; q++) {
+        double *restrict pq = p + q * N;
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            pq[i] *= mx[i];
+    }
+    /* the running sums 0 + p_0, + p_1, ... of visible_potts_draw */
+#pragma omp simd
+    for (size_t i = 0; i < N; i++)
+        cdf[i] = 0 + p[i];
+    for (size_t q = 1; q < P; q++) {
+        const double *restrict pq = p + q * N, *restrict cp = cdf + (q - 1) * N;
+        double *restrict cq = cdf + q * N;
+#pragma omp simd
+        for (size_t i = 0; i < N; i++)
+            cq[i] = cp[i] + pq[i];
+    }
+}

@@ -3,10 +3,14 @@
  *
  * Speed (the discipline of sim/kern_sim.h): the inner loops over N x P are
  * plain arithmetic on contiguous rows - the visible field of a chain is M
- * axpy sweeps of length N P, the softmax one direct call per site
- * (core/visible.h), the inputs I_mu a gather of N weights - and the
- * hidden-unit closed forms (gaussian, binary) are inline; only relu/drelu
- * draws call core/unit.h, once per (chain, unit).  Uniforms come from the
+ * axpy sweeps of length N P, its softmax vector arithmetic across sites on
+ * a state-major copy of the parameters (sim/kern_potts.h), the inputs I_mu
+ * and the data term N vector operations per row on a copy of the weights
+ * with each (site, state)'s M weights contiguous (sim/kern_potts_ew.h) -
+ * and the hidden-unit closed forms (gaussian, binary) are inline; only
+ * relu/drelu draws call core/unit.h, once per (chain, unit).  The copies
+ * change no sum's terms or order: the numbers are those of the direct
+ * loops.  Uniforms come from the
  * vector xoshiro lanes of kern_sim, re-seeded from the training stream at
  * every model term (as sim/train.c).
  */
@@ -20,7 +24,6 @@
 #include "core/err.h"
 #include "core/obs_potts.h"
 #include "core/rng.h"
-#include "core/visible.h"
 #include "sim/kern_potts.h"
 #include "sim/kern_potts_ew.h"
 #include "sim/kern_sim.h"
@@ -42,6 +45,11 @@ struct potts_ws {
     double *dT;        /* N P x S data-term sums                            */
     double *Ich;       /* chains x S inputs of the chains' rows             */
     double *Isc;       /* 5 S scratch                                       */
+    /* the softmax, state-major (sim/kern_potts.h): element q N + i */
+    double *gS, *wS;   /* fields, weights (M x N P) at x                    */
+    double *pT, *cdfT; /* one chain's probabilities and running sums        */
+    double *sN;        /* N scratch                                         */
+    double *mT;        /* (M + 1) N P v-mean sums                           */
     double *d, *mt, *gr;  /* data term, model term, gradient (n each)       */
     double *am, *as;   /* ADAM moments                                     */
     size_t *perm;      /* minibatch order                                  */
@@ -153,6 +161,12 @@ void potts_free(potts_ws *ws)
     free(ws->dT);
     free(ws->Ich);
     free(ws->Isc);
+    free(ws->gS);
+    free(ws->wS);
+    free(ws->pT);
+    free(ws->cdfT);
+    free(ws->sN);
+    free(ws->mT);
     free(ws->d);
     free(ws->mt);
     free(ws->gr);
@@ -199,6 +213,12 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
     ws->dT = malloc(NP * ws->S * sizeof *ws->dT);
     ws->Ich = malloc((ws->nchain > 1 ? ws->nchain : 1) * ws->S * sizeof *ws->Ich);
     ws->Isc = malloc(5 * ws->S * sizeof *ws->Isc);
+    ws->gS = malloc(NP * sizeof *ws->gS);
+    ws->wS = malloc(c->M * NP * sizeof *ws->wS);
+    ws->pT = malloc(NP * sizeof *ws->pT);
+    ws->cdfT = malloc(NP * sizeof *ws->cdfT);
+    ws->sN = malloc(N * sizeof *ws->sN);
+    ws->mT = malloc((c->M + 1) * NP * sizeof *ws->mT);
     ws->fx = malloc(NP * sizeof *ws->fx);
     ws->p = malloc(NP * sizeof *ws->p);
     ws->d = malloc(n * sizeof *ws->d);
@@ -213,7 +233,8 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
     ws->upos = ws->nu;
     ws->u = malloc(ws->nu * sizeof *ws->u);
     if ((ws->nchain && (!ws->chain || !ws->h)) || !ws->fx || !ws->p ||
-        !ws->wT || !ws->bS || !ws->dT || !ws->Ich || !ws->Isc || !ws->d || !ws->mt ||
+        !ws->wT || !ws->bS || !ws->dT || !ws->Ich || !ws->Isc ||
+        !ws->gS || !ws->wS || !ws->pT || !ws->cdfT || !ws->sN || !ws->mT || !ws->d || !ws->mt ||
         !ws->gr || !ws->am || !ws->as || !ws->perm || !ws->u) {
         potts_free(ws);
         return sym_error(err, SYM_ENOMEM, "out of memory");
@@ -396,48 +417,40 @@ void potts_gibbs_h(potts_ws *ws, const double *x, const int8_t *row, double *h, 
     draw_h(ws, I, h, r);
 }
 
-/* v | h for one chain: the field g + sum_mu h_mu w_mu, a softmax per site,
- * one uniform per site; the probabilities stay in ws->p. */
-/* p = the N x P softmax of the visible field g + sum_mu h_mu w_mu. */
-static void softmax_h(potts_ws *ws, const double *x, const double *h, double *p)
+/* gS, wS: the fields and weights of x state-major (element q N + i of
+ * each N P block), so that the softmax is vector arithmetic across sites. */
+static void transpose_state(potts_ws *ws, const double *x)
 {
-    const potts_config *c = &ws->c;
-    size_t N = c->N, P = c->P, M = c->M, NP = N * P;
-    double *fx = ws->fx;
-    kern_potts_field(x + M * NP, x, h, M, NP, fx);
-    /* every site at once: shift each by its largest field, one vector exp
-     * over all N P (sim/kern_potts.h), normalise per site */
-    for (size_t i = 0; i < N; i++) {
-        double *f = fx + i * P, mx = f[0];
-        for (size_t q = 1; q < P; q++)
-            mx = f[q] > mx ? f[q] : mx;
-        for (size_t q = 0; q < P; q++)
-            f[q] -= mx;
-    }
-    kern_potts_exp(fx, p, NP);
-    for (size_t i = 0; i < N; i++) {
-        double *pi = p + i * P, z = 0;
-        for (size_t q = 0; q < P; q++)
-            z += pi[q];
-        double iz = 1.0 / z;
-        for (size_t q = 0; q < P; q++)
-            pi[q] *= iz;
+    size_t N = ws->c.N, P = ws->c.P, M = ws->c.M, NP = N * P;
+    for (size_t mu = 0; mu <= M; mu++) {
+        const double *a = x + mu * NP;
+        double *t = mu < M ? ws->wS + mu * NP : ws->gS;
+        for (size_t i = 0; i < N; i++)
+            for (size_t q = 0; q < P; q++)
+                t[q * N + i] = a[i * P + q];
     }
 }
 
-/* a chain's row drawn from p, one uniform per site */
-static void draw_row(potts_ws *ws, const double *p, int8_t *row)
+/* v | h for one chain: the field g + sum_mu h_mu w_mu (gS, wS), its
+ * softmax per site into p and running sums into cdf, state-major. */
+static void softmax_h(potts_ws *ws, const double *h, double *p, double *cdf)
 {
-    size_t N = ws->c.N, P = ws->c.P;
-    const double *uu = uniforms(ws, N);
-    for (size_t i = 0; i < N; i++)
-        row[i] = (int8_t)visible_potts_draw(p + i * P, P, uu[i]);
+    size_t N = ws->c.N, P = ws->c.P, M = ws->c.M, NP = N * P;
+    kern_potts_field(ws->gS, ws->wS, h, M, NP, ws->fx);
+    kern_potts_softmax(ws->fx, N, P, ws->sN, p, cdf);
 }
 
 const double *potts_gibbs_v(potts_ws *ws, const double *x, const double *h, int8_t *row)
 {
-    softmax_h(ws, x, h, ws->p);
-    draw_row(ws, ws->p, row);
+    size_t N = ws->c.N, P = ws->c.P;
+    transpose_state(ws, x);
+    softmax_h(ws, h, ws->pT, ws->cdfT);
+    /* the first c with u < cdf_c (the last state if none), as
+     * visible_potts_draw, without its data-dependent branch */
+    kern_potts_draw(ws->cdfT, uniforms(ws, N), N, P, row);
+    for (size_t i = 0; i < N; i++)
+        for (size_t q = 0; q < P; q++)
+            ws->p[i * P + q] = ws->pT[q * N + i];
     return ws->p;
 }
 
@@ -466,6 +479,10 @@ static int model_term_t(potts_ws *ws, const double *x, const int8_t *base, const
             rows[k] = ws->chain + (k0 + k) * N;
         kern_potts_inputs(ws->wT, ws->bS, S, N, P, rows, nr, ws->Ich + k0 * S);
     }
+    transpose_state(ws, x);
+    /* the v-mean sums state-major in mT, the hidden means in m */
+    double *mT = ws->mT;
+    memset(mT, 0, (M + 1) * NP * sizeof *mT);
     memset(m, 0, ws->n * sizeof *m);
     size_t nconf = ws->pc ? (size_t)1 << M : 0;
     if (nconf) {
@@ -475,7 +492,7 @@ static int model_term_t(potts_ws *ws, const double *x, const int8_t *base, const
     for (size_t k = 0; k < nc; k++) {
         int8_t *row = ws->chain + k * N;
         double *h = ws->h + k * M;
-        const double *p = ws->p;
+        const double *p = ws->pT;
         size_t conf = 0;
         for (size_t s = 0; s < c->mc_steps; s++) {
             const double *I = ws->Ich + k * S;
@@ -493,22 +510,15 @@ static int model_term_t(potts_ws *ws, const double *x, const int8_t *base, const
                     conf |= (size_t)(h[mu] > 0) << mu;
                 double *pq = ws->pc + conf * 2 * NP, *cdf = pq + NP;
                 if (!ws->have[conf]) {
-                    softmax_h(ws, x, h, pq);
-                    /* the running sums of visible_potts_draw, in its order,
-                     * state-major for kern_potts_draw */
-                    for (size_t i = 0; i < N; i++) {
-                        double a = 0;
-                        for (size_t q = 0; q < P; q++)
-                            cdf[q * N + i] = a += pq[i * P + q];
-                    }
+                    softmax_h(ws, h, pq, cdf);
                     ws->have[conf] = 1;
                 }
-                /* the first c with u < cdf_c (the last state if none), as
-                 * visible_potts_draw, without its data-dependent branch */
+                /* as potts_gibbs_v */
                 kern_potts_draw(cdf, uniforms(ws, N), N, P, row);
                 p = pq;
             } else {
-                p = potts_gibbs_v(ws, x, h, row);
+                softmax_h(ws, h, ws->pT, ws->cdfT);
+                kern_potts_draw(ws->cdfT, uniforms(ws, N), N, P, row);
             }
         }
         /* v-mean estimate: E[[v_i = c] | h] h_mu at the chain's last h */
@@ -519,10 +529,10 @@ static int model_term_t(potts_ws *ws, const double *x, const int8_t *base, const
             continue;
         }
         for (size_t mu = 0; mu < M; mu++) {
-            kern_potts_axpy(h[mu], p, m + mu * NP, NP);
+            kern_potts_axpy(h[mu], p, mT + mu * NP, NP);
             m[MNP + NP + mu] += h[mu];
         }
-        kern_potts_axpy(1.0, p, m + MNP, NP);  /* 1.0 p exact: += p */
+        kern_potts_axpy(1.0, p, mT + MNP, NP);  /* 1.0 p exact: += p */
     }
     for (size_t conf = 0; conf < nconf; conf++) {
         if (!ws->ccount[conf])
@@ -530,12 +540,19 @@ static int model_term_t(potts_ws *ws, const double *x, const int8_t *base, const
         double cnt = (double)ws->ccount[conf];
         const double *p = ws->pc + conf * 2 * NP;
         for (size_t mu = 0; mu < M; mu++)
-            kern_potts_axpy((conf >> mu) & 1 ? cnt : -cnt, p, m + mu * NP, NP);
-        kern_potts_axpy(cnt, p, m + MNP, NP);
+            kern_potts_axpy((conf >> mu) & 1 ? cnt : -cnt, p, mT + mu * NP, NP);
+        kern_potts_axpy(cnt, p, mT + MNP, NP);
     }
     double inv = 1.0 / (double)nc;
-    for (size_t q = 0; q < ws->n; q++)
-        m[q] *= inv;
+    for (size_t mu = 0; mu <= M; mu++) {
+        const double *t = mT + mu * NP;
+        double *a = m + mu * NP;
+        for (size_t i = 0; i < N; i++)
+            for (size_t q = 0; q < P; q++)
+                a[i * P + q] = t[q * N + i] * inv;
+    }
+    for (size_t mu = 0; mu < M; mu++)
+        m[MNP + NP + mu] *= inv;
     return SYM_OK;
 }
 
