@@ -40,4 +40,11 @@ void kern_potts_inputs(const double *wT, const double *bS, size_t S, size_t N, s
 void kern_potts_scatter(double *dT, size_t S, size_t N, size_t P, const int8_t *row,
                         const double *hr);
 
+/* y[r n + k] += coef[j Rp + r] p[j][k], for j = 0, 1, .. nl-1 in turn,
+ * r < R, k < n, Rp = R rounded up to a multiple of 4 (coef zero-padded):
+ * R axpy sweeps per array p[j], fused.  y has Rp rows of n, the last Rp -
+ * R scratch. */
+void kern_potts_vmean(const double *const *p, const double *coef, size_t nl, size_t R,
+                      size_t n, double *y);
+
 #endif

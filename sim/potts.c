@@ -49,7 +49,7 @@ struct potts_ws {
     double *gS, *wS;   /* fields, weights (M x N P) at x                    */
     double *pT, *cdfT; /* one chain's probabilities and running sums        */
     double *sN;        /* N scratch                                         */
-    double *mT;        /* (M + 1) N P v-mean sums                           */
+    double *mT;        /* (M + 1) N P v-mean sums (+ scratch rows)          */
     double *d, *mt, *gr;  /* data term, model term, gradient (n each)       */
     double *am, *as;   /* ADAM moments                                     */
     size_t *perm;      /* minibatch order                                  */
@@ -62,6 +62,8 @@ struct potts_ws {
     double *pc;        /* 2^M x (N P probabilities, N P running sums)     */
     unsigned char *have;
     size_t *ccount;    /* chains ending in each configuration              */
+    const double **vp; /* the probabilities of the configurations met      */
+    double *vcoef;     /* and their coefficients (kern_potts_vmean)         */
 };
 
 /* Doubles of the configuration cache at most (32 MB). */
@@ -177,6 +179,8 @@ void potts_free(potts_ws *ws)
     free(ws->pc);
     free(ws->have);
     free(ws->ccount);
+    free(ws->vp);
+    free(ws->vcoef);
     free(ws);
 }
 
@@ -218,7 +222,7 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
     ws->pT = malloc(NP * sizeof *ws->pT);
     ws->cdfT = malloc(NP * sizeof *ws->cdfT);
     ws->sN = malloc(N * sizeof *ws->sN);
-    ws->mT = malloc((c->M + 1) * NP * sizeof *ws->mT);
+    ws->mT = malloc((c->M + 1 + 3) / 4 * 4 * NP * sizeof *ws->mT);  /* kern_potts_vmean */
     ws->fx = malloc(NP * sizeof *ws->fx);
     ws->p = malloc(NP * sizeof *ws->p);
     ws->d = malloc(n * sizeof *ws->d);
@@ -245,7 +249,9 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
         ws->pc = malloc(nconf * 2 * NP * sizeof *ws->pc);
         ws->have = malloc(nconf);
         ws->ccount = malloc(nconf * sizeof *ws->ccount);
-        if (!ws->pc || !ws->have || !ws->ccount) {
+        ws->vp = malloc(nconf * sizeof *ws->vp);
+        ws->vcoef = malloc(nconf * ((c->M + 1 + 3) / 4 * 4) * sizeof *ws->vcoef);
+        if (!ws->pc || !ws->have || !ws->ccount || !ws->vp || !ws->vcoef) {
             potts_free(ws);
             return sym_error(err, SYM_ENOMEM, "out of memory");
         }
@@ -534,15 +540,22 @@ static int model_term_t(potts_ws *ws, const double *x, const int8_t *base, const
         }
         kern_potts_axpy(1.0, p, mT + MNP, NP);  /* 1.0 p exact: += p */
     }
+    /* the configurations met, ascending, each (count x +-1 per unit, count)
+     * times its probabilities - the axpy of each in turn, fused */
+    size_t nl = 0, Rp = (M + 1 + 3) / 4 * 4;
     for (size_t conf = 0; conf < nconf; conf++) {
         if (!ws->ccount[conf])
             continue;
-        double cnt = (double)ws->ccount[conf];
-        const double *p = ws->pc + conf * 2 * NP;
+        double cnt = (double)ws->ccount[conf], *cf = ws->vcoef + nl * Rp;
         for (size_t mu = 0; mu < M; mu++)
-            kern_potts_axpy((conf >> mu) & 1 ? cnt : -cnt, p, mT + mu * NP, NP);
-        kern_potts_axpy(cnt, p, mT + MNP, NP);
+            cf[mu] = (conf >> mu) & 1 ? cnt : -cnt;
+        cf[M] = cnt;
+        for (size_t l = M + 1; l < Rp; l++)
+            cf[l] = 0;
+        ws->vp[nl++] = ws->pc + conf * 2 * NP;
     }
+    if (nl)
+        kern_potts_vmean(ws->vp, ws->vcoef, nl, M + 1, NP, mT);
     double inv = 1.0 / (double)nc;
     for (size_t mu = 0; mu <= M; mu++) {
         const double *t = mT + mu * NP;
