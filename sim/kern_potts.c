@@ -77,57 +77,101 @@ void kern_potts_exp(const double *restrict x, double *restrict y, size_t n)
         y[n - 1] = exp(x[n - 1]);
 }
 
-KP_CLONES
-void kern_potts_softmax(double *restrict f, size_t N, size_t P, double *restrict mx,
-                        double *restrict p, double *restrict cdf)
+/* The field of sites i0 .. i0+L-1 in state q into a. */
+#define KP_BLOCK 8
+static inline __attribute__((always_inline)) void
+kp_field(const double *restrict g, const double *restrict w, const double *restrict h,
+         size_t M, size_t NP, size_t o, size_t L, double *restrict a)
+{
+    for (size_t l = 0; l < L; l++)
+        a[l] = g[o + l];
+    for (size_t mu = 0; mu < M; mu++) {
+        const double *restrict wq = w + mu * NP + o;
+        double hm = h[mu];
+        for (size_t l = 0; l < L; l++)
+            a[l] += hm * wq[l];
+    }
+}
+
+/* The field of sites i0 .. i0+L-1 in every state, stored in f and shifted
+ * by each site's largest; L = KP_BLOCK (inlined with a constant: the
+ * block in registers) or N < KP_BLOCK.  Idempotent: a block may be done
+ * twice. */
+static inline __attribute__((always_inline)) void
+kp_field_shift(const double *restrict g, const double *restrict w, const double *restrict h,
+               size_t M, size_t N, size_t P, size_t i0, size_t L, double *restrict f)
 {
     size_t NP = N * P;
-    /* each site's largest field (the first of equal ones), subtracted */
-#pragma omp simd
-    for (size_t i = 0; i < N; i++)
-        mx[i] = f[i];
+    double mx[KP_BLOCK], a[KP_BLOCK];
+    kp_field(g, w, h, M, NP, i0, L, a);
+    for (size_t l = 0; l < L; l++)
+        f[i0 + l] = mx[l] = a[l];
     for (size_t q = 1; q < P; q++) {
-        const double *restrict fq = f + q * N;
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            mx[i] = fq[i] > mx[i] ? fq[i] : mx[i];
+        size_t o = q * N + i0;
+        kp_field(g, w, h, M, NP, o, L, a);
+        for (size_t l = 0; l < L; l++) {
+            f[o + l] = a[l];
+            mx[l] = a[l] > mx[l] ? a[l] : mx[l];
+        }
     }
-    for (size_t q = 0; q < P; q++) {
-        double *restrict fq = f + q * N;
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            fq[i] -= mx[i];
+    for (size_t q = 0; q < P; q++)
+        for (size_t l = 0; l < L; l++)
+            f[q * N + i0 + l] -= mx[l];
+}
+
+/* p = the exponentials e / their site sum, cdf the running sums of p,
+ * sites i0 .. i0+L-1 (as kp_field_shift; idempotent too) */
+static inline __attribute__((always_inline)) void
+kp_normalise(size_t N, size_t P, size_t i0, size_t L, const double *restrict e,
+             double *restrict p, double *restrict cdf)
+{
+    double z[KP_BLOCK], c[KP_BLOCK];
+    for (size_t l = 0; l < L; l++)
+        z[l] = 0;
+    for (size_t q = 0; q < P; q++)
+        for (size_t l = 0; l < L; l++)
+            z[l] += e[q * N + i0 + l];
+    for (size_t l = 0; l < L; l++) {
+        z[l] = 1.0 / z[l];
+        c[l] = 0;
     }
-    kern_potts_exp(f, p, NP);
-    /* z = 0 + p_0 + p_1 + ... per site in state order, then p / z as p (1/z);
-     * mx now holds 1/z */
-#pragma omp simd
-    for (size_t i = 0; i < N; i++)
-        mx[i] = 0;
-    for (size_t q = 0; q < P; q++) {
-        const double *restrict pq = p + q * N;
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            mx[i] += pq[i];
+    for (size_t q = 0; q < P; q++)
+        for (size_t l = 0; l < L; l++) {
+            size_t k = q * N + i0 + l;
+            double v = e[k] * z[l];
+            p[k] = v;
+            cdf[k] = c[l] += v;
+        }
+}
+
+KP_CLONES
+void kern_potts_softmax(const double *restrict g, const double *restrict w,
+                        const double *restrict h, size_t M, size_t N, size_t P,
+                        double *restrict f, double *restrict p, double *restrict cdf)
+{
+    /* blocks of KP_BLOCK sites, each value computed once in a register:
+     * the field (g, then + h_mu w_mu in unit order), the running maximum
+     * (the first of equal ones), the shift; one vector exp over all; the
+     * site sums 0 + e_0 + e_1 ... in state order, p = e times 1/z, the
+     * running sums 0 + p_0, + p_1, ... of visible_potts_draw.  The last
+     * N mod KP_BLOCK sites: the block ending at site N-1 again. */
+    size_t NP = N * P, i0;
+    double *e = f + NP;
+    if (N < KP_BLOCK)
+        kp_field_shift(g, w, h, M, N, P, 0, N, f);
+    else {
+        for (i0 = 0; i0 + KP_BLOCK <= N; i0 += KP_BLOCK)
+            kp_field_shift(g, w, h, M, N, P, i0, KP_BLOCK, f);
+        if (i0 < N)
+            kp_field_shift(g, w, h, M, N, P, N - KP_BLOCK, KP_BLOCK, f);
     }
-#pragma omp simd
-    for (size_t i = 0; i < N; i++)
-        mx[i] = 1.0 / mx[i];
-    for (size_t q = 0; q < P; q++) {
-        double *restrict pq = p + q * N;
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            pq[i] *= mx[i];
-    }
-    /* the running sums 0 + p_0, + p_1, ... of visible_potts_draw */
-#pragma omp simd
-    for (size_t i = 0; i < N; i++)
-        cdf[i] = 0 + p[i];
-    for (size_t q = 1; q < P; q++) {
-        const double *restrict pq = p + q * N, *restrict cp = cdf + (q - 1) * N;
-        double *restrict cq = cdf + q * N;
-#pragma omp simd
-        for (size_t i = 0; i < N; i++)
-            cq[i] = cp[i] + pq[i];
+    kern_potts_exp(f, e, NP);
+    if (N < KP_BLOCK)
+        kp_normalise(N, P, 0, N, e, p, cdf);
+    else {
+        for (i0 = 0; i0 + KP_BLOCK <= N; i0 += KP_BLOCK)
+            kp_normalise(N, P, i0, KP_BLOCK, e, p, cdf);
+        if (i0 < N)
+            kp_normalise(N, P, N - KP_BLOCK, KP_BLOCK, e, p, cdf);
     }
 }

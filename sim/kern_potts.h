@@ -17,13 +17,15 @@
  * largest field, so no overflow). */
 void kern_potts_exp(const double *x, double *y, size_t n);
 
-/* The softmax of one chain's visible field, state-major (element q N + i
- * the state q of site i): f (destroyed) shifted by each site's largest
- * field, p = exp(f) / z (z the site's sum, added in state order, applied
- * as the product with 1 / z) and cdf its running sums in state order (the
- * draw of core/visible.h visible_potts_draw, for kern_potts_draw).  Each
- * element sees the operations of the site-by-site loops they replace, in
- * their order; mx is N doubles of scratch. */
-void kern_potts_softmax(double *f, size_t N, size_t P, double *mx, double *p, double *cdf);
+/* The softmax of one chain's visible field f = g + h_0 w_0 + h_1 w_1 + ...
+ * (added in that order; w the M state-major blocks of N P), state-major
+ * (element q N + i the state q of site i): f (2 N P scratch) shifted by each
+ * site's largest field, p = exp(f) / z (z the site's sum, added in state
+ * order, applied as the product with 1 / z) and cdf its running sums in
+ * state order (the draw of core/visible.h visible_potts_draw, for
+ * kern_potts_draw).  Each element sees the operations of the site-by-site
+ * loops they replace, in their order. */
+void kern_potts_softmax(const double *g, const double *w, const double *h, size_t M, size_t N,
+                        size_t P, double *f, double *p, double *cdf);
 
 #endif

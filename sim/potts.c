@@ -36,7 +36,7 @@ struct potts_ws {
     int8_t *chain;     /* PCD: chains x N persistent; CD: batch x N scratch */
     size_t nchain;
     double *h;         /* chains x M hidden states                         */
-    double *fx;        /* N P visible field of one chain                   */
+    double *fx;        /* 2 N P softmax scratch of one chain               */
     double *p;         /* N P softmax probabilities of one chain           */
     /* the transposed weights of data term and hidden inputs (lanes S,
      * sim/kern_potts_ew.h) at the x of the current gradient */
@@ -48,7 +48,6 @@ struct potts_ws {
     /* the softmax, state-major (sim/kern_potts.h): element q N + i */
     double *gS, *wS;   /* fields, weights (M x N P) at x                    */
     double *pT, *cdfT; /* one chain's probabilities and running sums        */
-    double *sN;        /* N scratch                                         */
     double *mT;        /* (M + 1) N P v-mean sums (+ scratch rows)          */
     double *d, *mt, *gr;  /* data term, model term, gradient (n each)       */
     double *am, *as;   /* ADAM moments                                     */
@@ -167,7 +166,6 @@ void potts_free(potts_ws *ws)
     free(ws->wS);
     free(ws->pT);
     free(ws->cdfT);
-    free(ws->sN);
     free(ws->mT);
     free(ws->d);
     free(ws->mt);
@@ -221,9 +219,8 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
     ws->wS = malloc(c->M * NP * sizeof *ws->wS);
     ws->pT = malloc(NP * sizeof *ws->pT);
     ws->cdfT = malloc(NP * sizeof *ws->cdfT);
-    ws->sN = malloc(N * sizeof *ws->sN);
     ws->mT = malloc((c->M + 1 + 3) / 4 * 4 * NP * sizeof *ws->mT);  /* kern_potts_vmean */
-    ws->fx = malloc(NP * sizeof *ws->fx);
+    ws->fx = malloc(2 * NP * sizeof *ws->fx);
     ws->p = malloc(NP * sizeof *ws->p);
     ws->d = malloc(n * sizeof *ws->d);
     ws->mt = malloc(n * sizeof *ws->mt);
@@ -238,7 +235,7 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
     ws->u = malloc(ws->nu * sizeof *ws->u);
     if ((ws->nchain && (!ws->chain || !ws->h)) || !ws->fx || !ws->p ||
         !ws->wT || !ws->bS || !ws->dT || !ws->Ich || !ws->Isc ||
-        !ws->gS || !ws->wS || !ws->pT || !ws->cdfT || !ws->sN || !ws->mT || !ws->d || !ws->mt ||
+        !ws->gS || !ws->wS || !ws->pT || !ws->cdfT || !ws->mT || !ws->d || !ws->mt ||
         !ws->gr || !ws->am || !ws->as || !ws->perm || !ws->u) {
         potts_free(ws);
         return sym_error(err, SYM_ENOMEM, "out of memory");
@@ -441,9 +438,8 @@ static void transpose_state(potts_ws *ws, const double *x)
  * softmax per site into p and running sums into cdf, state-major. */
 static void softmax_h(potts_ws *ws, const double *h, double *p, double *cdf)
 {
-    size_t N = ws->c.N, P = ws->c.P, M = ws->c.M, NP = N * P;
-    kern_potts_field(ws->gS, ws->wS, h, M, NP, ws->fx);
-    kern_potts_softmax(ws->fx, N, P, ws->sN, p, cdf);
+    size_t N = ws->c.N, P = ws->c.P, M = ws->c.M;
+    kern_potts_softmax(ws->gS, ws->wS, h, M, N, P, ws->fx, p, cdf);
 }
 
 const double *potts_gibbs_v(potts_ws *ws, const double *x, const double *h, int8_t *row)
