@@ -175,3 +175,18 @@ void kern_potts_softmax(const double *restrict g, const double *restrict w,
             kp_normalise(N, P, N - KP_BLOCK, KP_BLOCK, e, p, cdf);
     }
 }
+
+KP_CLONES
+void kern_potts_tanh_est(const double *restrict I, double theta, size_t n, double *restrict t,
+                         double *restrict sc)
+{
+#pragma omp simd
+    for (size_t k = 0; k < n; k++)
+        sc[k] = 2 * fabs(I[k] - theta);
+    kern_potts_exp(sc, t, n);
+#pragma omp simd
+    for (size_t k = 0; k < n; k++) {
+        double a = 1 - 2 / (t[k] + 1);
+        t[k] = I[k] - theta < 0 ? -a : a;
+    }
+}

@@ -44,6 +44,7 @@ struct potts_ws {
     double *wT, *bS;   /* N P x S weights, S hidden fields                  */
     double *dT;        /* N P x S data-term sums                            */
     double *Ich;       /* chains x S inputs of the chains' rows             */
+    double *Tch, *Tsc; /* binary units: their tanh estimates, scratch       */
     double *Isc;       /* 5 S scratch                                       */
     /* the softmax, state-major (sim/kern_potts.h): element q N + i */
     double *gS, *wS;   /* fields, weights (M x N P) at x                    */
@@ -161,6 +162,8 @@ void potts_free(potts_ws *ws)
     free(ws->bS);
     free(ws->dT);
     free(ws->Ich);
+    free(ws->Tch);
+    free(ws->Tsc);
     free(ws->Isc);
     free(ws->gS);
     free(ws->wS);
@@ -215,6 +218,8 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
     ws->dT = malloc(NP * ws->S * sizeof *ws->dT);
     ws->Ich = malloc((ws->nchain > 1 ? ws->nchain : 1) * ws->S * sizeof *ws->Ich);
     ws->Isc = malloc(5 * ws->S * sizeof *ws->Isc);
+    ws->Tch = malloc((ws->nchain > 1 ? ws->nchain : 1) * ws->S * sizeof *ws->Tch);
+    ws->Tsc = malloc((ws->nchain > 1 ? ws->nchain : 1) * ws->S * sizeof *ws->Tsc);
     ws->gS = malloc(NP * sizeof *ws->gS);
     ws->wS = malloc(c->M * NP * sizeof *ws->wS);
     ws->pT = malloc(NP * sizeof *ws->pT);
@@ -234,7 +239,7 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
     ws->upos = ws->nu;
     ws->u = malloc(ws->nu * sizeof *ws->u);
     if ((ws->nchain && (!ws->chain || !ws->h)) || !ws->fx || !ws->p ||
-        !ws->wT || !ws->bS || !ws->dT || !ws->Ich || !ws->Isc ||
+        !ws->wT || !ws->bS || !ws->dT || !ws->Ich || !ws->Isc || !ws->Tch || !ws->Tsc ||
         !ws->gS || !ws->wS || !ws->pT || !ws->cdfT || !ws->mT || !ws->d || !ws->mt ||
         !ws->gr || !ws->am || !ws->as || !ws->perm || !ws->u) {
         potts_free(ws);
@@ -391,16 +396,32 @@ static const double *uniforms(potts_ws *ws, size_t n)
     return u;
 }
 
-/* h | I for one chain (I_mu including b_mu): a draw of the unit's kind. */
-static void draw_h(potts_ws *ws, const double *I, double *h, gsl_rng *r)
+/* Binary units: the draw 2u - 1 < tanh(I - theta) decided from an
+ * estimate te of the tanh (kern_potts_tanh_est, error < 3e-15; glibc's
+ * tanh is within 3 ulp, < 7e-16) wherever 2u - 1 (exact: u a multiple of
+ * 2^-32) is farther than POTTS_TMARGIN from it - the comparison with the
+ * true tanh then has the same outcome - and from tanh itself elsewhere
+ * (about once in 10^12 draws; NaN included): the same h as tanh every
+ * time, at the cost of one vector exp per chain instead of M tanh calls. */
+#define POTTS_TMARGIN 0x1p-40
+
+/* h | I for one chain (I_mu including b_mu): a draw of the unit's kind;
+ * te the tanh estimates of binary units (NULL: tanh). */
+static void draw_h(potts_ws *ws, const double *I, const double *te, double *h, gsl_rng *r)
 {
     const unit_params *u = &ws->c.unit;
     size_t M = ws->c.M;
     const double *uu = u->type->binary ? uniforms(ws, M) : NULL;
     for (size_t mu = 0; mu < M; mu++) {
-        if (u->type->binary)
-            h[mu] = 2.0 * uu[mu] - 1.0 < tanh(I[mu] - u->theta_p) ? 1.0 : -1.0;
-        else if (u->type->linear)
+        if (u->type->binary) {
+            double v = 2.0 * uu[mu] - 1.0, d = te ? v - te[mu] : 0;
+            if (d < -POTTS_TMARGIN)
+                h[mu] = 1.0;
+            else if (d > POTTS_TMARGIN)
+                h[mu] = -1.0;
+            else
+                h[mu] = v < tanh(I[mu] - u->theta_p) ? 1.0 : -1.0;
+        } else if (u->type->linear)
             h[mu] = (I[mu] - u->theta_p) / u->gamma_p +
                     gsl_ran_gaussian_ziggurat(r, 1.0) / sqrt(u->gamma_p);
         else
@@ -417,7 +438,7 @@ void potts_gibbs_h(potts_ws *ws, const double *x, const int8_t *row, double *h, 
     for (size_t mu = 0; mu < M; mu += INPUTS_BLOCK)
         inputs(x, x + M * NP + NP, row, N, P, mu, M - mu < INPUTS_BLOCK ? M - mu : INPUTS_BLOCK,
                I + mu);
-    draw_h(ws, I, h, r);
+    draw_h(ws, I, NULL, h, r);
 }
 
 /* gS, wS: the fields and weights of x state-major (element q N + i of
@@ -481,6 +502,9 @@ static int model_term_t(potts_ws *ws, const double *x, const int8_t *base, const
             rows[k] = ws->chain + (k0 + k) * N;
         kern_potts_inputs(ws->wT, ws->bS, S, N, P, rows, nr, ws->Ich + k0 * S);
     }
+    int bin = c->unit.type->binary;
+    if (bin)
+        kern_potts_tanh_est(ws->Ich, c->unit.theta_p, nc * S, ws->Tch, ws->Tsc);
     transpose_state(ws, x);
     /* the v-mean sums state-major in mT, the hidden means in m */
     double *mT = ws->mT;
@@ -497,13 +521,18 @@ static int model_term_t(potts_ws *ws, const double *x, const int8_t *base, const
         const double *p = ws->pT;
         size_t conf = 0;
         for (size_t s = 0; s < c->mc_steps; s++) {
-            const double *I = ws->Ich + k * S;
+            const double *I = ws->Ich + k * S, *te = ws->Tch + k * S;
             if (s) {
                 const int8_t *rows[1] = {row};
                 kern_potts_inputs(ws->wT, ws->bS, S, N, P, rows, 1, ws->Isc);
                 I = ws->Isc;
+                te = NULL;
+                if (bin) {
+                    kern_potts_tanh_est(I, c->unit.theta_p, S, ws->Isc + S, ws->Isc + 2 * S);
+                    te = ws->Isc + S;
+                }
             }
-            draw_h(ws, I, h, r);
+            draw_h(ws, I, te, h, r);
             if (nconf) {
                 /* binary units: the softmax of each hidden configuration
                  * once per model term (the weights do not change in it) */
