@@ -11,22 +11,6 @@
 #endif
 
 KPE_CLONES
-void kern_potts_field(const double *restrict g, const double *restrict w,
-                      const double *restrict h, size_t M, size_t NP, double *restrict f)
-{
-#pragma omp simd
-    for (size_t q = 0; q < NP; q++)
-        f[q] = g[q];
-    for (size_t mu = 0; mu < M; mu++) {
-        const double *restrict wm = w + mu * NP;
-        double hm = h[mu];
-#pragma omp simd
-        for (size_t q = 0; q < NP; q++)
-            f[q] += hm * wm[q];
-    }
-}
-
-KPE_CLONES
 void kern_potts_axpy(double a, const double *restrict x, double *restrict y, size_t n)
 {
 #pragma omp simd

@@ -1,7 +1,7 @@
 /* kern_potts_ew: the element-wise inner loops of the Potts trainer
- * (sim/potts.c, SPEC.md 9) - the visible field of a chain, the v-mean
- * accumulation and the branch-free inverse-CDF draw - vectorised with
- * `omp simd` and AVX-512/AVX2 clones.  Compiled apart (Makefile) with
+ * (sim/potts.c, SPEC.md 9) - the v-mean accumulation, the branch-free
+ * inverse-CDF draw, the hidden inputs and the data-term sums - vectorised
+ * with `omp simd` and AVX-512/AVX2 clones.  Compiled apart (Makefile) with
  * -ffp-contract=off and without -ffast-math: every element sees the same
  * IEEE operations in the same order as the scalar loops they replace, so
  * the results are bit-identical to them (issue 10, "no silent change"). */
@@ -10,11 +10,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* f[q] = g[q] + h[0] w[q] + h[1] w[NP + q] + ..., added in that order,
- * q < NP, the M weight rows of length NP contiguous in w. */
-void kern_potts_field(const double *g, const double *w, const double *h, size_t M,
-                      size_t NP, double *f);
 
 /* y[q] += a x[q], q < n. */
 void kern_potts_axpy(double a, const double *x, double *y, size_t n);

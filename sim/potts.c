@@ -224,7 +224,7 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
     ws->wS = malloc(c->M * NP * sizeof *ws->wS);
     ws->pT = malloc(NP * sizeof *ws->pT);
     ws->cdfT = malloc(NP * sizeof *ws->cdfT);
-    ws->mT = malloc((c->M + 1 + 3) / 4 * 4 * NP * sizeof *ws->mT);  /* kern_potts_vmean */
+    ws->mT = calloc((c->M + 1 + 3) / 4 * 4 * NP, sizeof *ws->mT);  /* kern_potts_vmean */
     ws->fx = malloc(2 * NP * sizeof *ws->fx);
     ws->p = malloc(NP * sizeof *ws->p);
     ws->d = malloc(n * sizeof *ws->d);
@@ -364,6 +364,7 @@ static void data_term_t(const potts_config *c, const double *wT, const double *b
     for (size_t mu = 0; mu < M; mu++)
         dh[mu] *= inv;
 }
+
 int potts_data_term(const potts_config *c, const double *x, const int8_t *base,
                     const size_t *idx, size_t nb, double *d)
 {
@@ -396,13 +397,14 @@ static const double *uniforms(potts_ws *ws, size_t n)
     return u;
 }
 
-/* Binary units: the draw 2u - 1 < tanh(I - theta) decided from an
+/* Binary units: the draw v = 2u - 1 < tanh(I - theta) decided from an
  * estimate te of the tanh (kern_potts_tanh_est, error < 3e-15; glibc's
- * tanh is within 3 ulp, < 7e-16) wherever 2u - 1 (exact: u a multiple of
- * 2^-32) is farther than POTTS_TMARGIN from it - the comparison with the
- * true tanh then has the same outcome - and from tanh itself elsewhere
- * (about once in 10^12 draws; NaN included): the same h as tanh every
- * time, at the cost of one vector exp per chain instead of M tanh calls. */
+ * tanh is within 3 ulp, < 7e-16) wherever v is farther than
+ * POTTS_TMARGIN from te - the comparison with glibc's tanh then has the
+ * same outcome - and with that tanh itself elsewhere (NaN included; u a
+ * multiple of 2^-32, at most one of its 2^32 values per estimate): the
+ * same h as before every time, at the cost of one vector exp per chain
+ * instead of M tanh calls. */
 #define POTTS_TMARGIN 0x1p-40
 
 /* h | I for one chain (I_mu including b_mu): a draw of the unit's kind;
