@@ -1,13 +1,17 @@
-/* kern_potts: the vector inner loop of the Potts Gibbs step (sim/potts.c,
- * SPEC.md 9): the exponentials of a chain's N x P shifted visible fields in
- * one call.  It was glibc's vector exp (libmvec, -ffast-math), whose 2-wide
- * SSE4 entry GCC calls at baseline x86-64; libmvec's AVX2 and AVX-512
- * entries are other algorithms (about 1e-4 of results differ in the last
- * bit).  Here the 2-wide entry's algorithm is written out operation by
- * operation (a 1024-entry table of 2^(j/1024) and a cubic, < 3 ulp), so
- * every lane of the AVX-512/AVX2 clones gives its bits: the trainer's
- * numbers are unchanged and the exponentials ~4x faster (issue 10 speed).
- * Compiled apart with -ffp-contract=off (Makefile), no -ffast-math. */
+/* kern_potts: the vector inner loops of the Potts Gibbs step (sim/potts.c,
+ * SPEC.md 9) that need an exponential: the softmax of a chain's N x P
+ * visible field and the tanh estimate of the binary hidden draw.
+ *
+ * The exponential was glibc's vector exp (libmvec, -ffast-math), whose
+ * 2-wide SSE4 entry GCC calls at baseline x86-64; libmvec's AVX2 and
+ * AVX-512 entries are other algorithms (about 1e-4 of results differ in
+ * the last bit).  Here the 2-wide entry's algorithm (glibc 2.36) is written
+ * out operation by operation (a 1024-entry table of 2^(j/1024) and a
+ * cubic, < 3 ulp), so every lane of the AVX-512/AVX2 clones gives its
+ * bits: the trainer's numbers on x86-64 are unchanged and the
+ * exponentials ~4x faster (issue 10 speed); other architectures, whose
+ * libmvec differs, now run the same operations.  Compiled apart with
+ * -ffp-contract=off (Makefile), no -ffast-math. */
 #ifndef SYM_KERN_POTTS_H
 #define SYM_KERN_POTTS_H
 
