@@ -44,8 +44,9 @@ $(BUILD)/core/kern.o: CFLAGS_ALL += -ffast-math -fopenmp-simd
 # which would cancel the rounding step of their exp; AVX-512/AVX2 clones are
 # chosen at load time.
 $(BUILD)/sim/kern_sim.o: CFLAGS_ALL += -fopenmp-simd -ffp-contract=fast -fno-math-errno -fno-trapping-math -mprefer-vector-width=512
-# The Potts Gibbs step's exponentials (sim/kern_potts.h): libmvec as core/kern.o.
-$(BUILD)/sim/kern_potts.o: CFLAGS_ALL += -ffast-math -fopenmp-simd
+# The Potts Gibbs step's exponentials (sim/kern_potts.h): libmvec's 2-wide
+# exp written out, vectorised at AVX-512/AVX2 width, no contraction.
+$(BUILD)/sim/kern_potts.o: CFLAGS_ALL += -fopenmp-simd -ffp-contract=off -fno-trapping-math -mprefer-vector-width=512
 # The Potts trainer's element-wise loops (sim/kern_potts_ew.h): vectorised,
 # no contraction, so bit-identical to the scalar loops.
 $(BUILD)/sim/kern_potts_ew.o: CFLAGS_ALL += -fopenmp-simd -ffp-contract=off -fno-trapping-math -mprefer-vector-width=512

@@ -3,10 +3,14 @@
  *
  * Speed (the discipline of sim/kern_sim.h): the inner loops over N x P are
  * plain arithmetic on contiguous rows - the visible field of a chain is M
- * axpy sweeps of length N P, the softmax one direct call per site
- * (core/visible.h), the inputs I_mu a gather of N weights - and the
- * hidden-unit closed forms (gaussian, binary) are inline; only relu/drelu
- * draws call core/unit.h, once per (chain, unit).  Uniforms come from the
+ * axpy sweeps of length N P, its softmax vector arithmetic across sites on
+ * a state-major copy of the parameters (sim/kern_potts.h), the inputs I_mu
+ * and the data term N vector operations per row on a copy of the weights
+ * with each (site, state)'s M weights contiguous (sim/kern_potts_ew.h) -
+ * and the hidden-unit closed forms (gaussian, binary) are inline; only
+ * relu/drelu draws call core/unit.h, once per (chain, unit).  The copies
+ * change no sum's terms or order: the numbers are those of the direct
+ * loops.  Uniforms come from the
  * vector xoshiro lanes of kern_sim, re-seeded from the training stream at
  * every model term (as sim/train.c).
  */
@@ -20,7 +24,6 @@
 #include "core/err.h"
 #include "core/obs_potts.h"
 #include "core/rng.h"
-#include "core/visible.h"
 #include "sim/kern_potts.h"
 #include "sim/kern_potts_ew.h"
 #include "sim/kern_sim.h"
@@ -33,8 +36,20 @@ struct potts_ws {
     int8_t *chain;     /* PCD: chains x N persistent; CD: batch x N scratch */
     size_t nchain;
     double *h;         /* chains x M hidden states                         */
-    double *fx;        /* N P visible field of one chain                   */
+    double *fx;        /* 2 N P softmax scratch of one chain               */
     double *p;         /* N P softmax probabilities of one chain           */
+    /* the transposed weights of data term and hidden inputs (lanes S,
+     * sim/kern_potts_ew.h) at the x of the current gradient */
+    size_t S;
+    double *wT, *bS;   /* N P x S weights, S hidden fields                  */
+    double *dT;        /* N P x S data-term sums                            */
+    double *Ich;       /* chains x S inputs of the chains' rows             */
+    double *Tch, *Tsc; /* binary units: their tanh estimates, scratch       */
+    double *Isc;       /* 5 S scratch                                       */
+    /* the softmax, state-major (sim/kern_potts.h): element q N + i */
+    double *gS, *wS;   /* fields, weights (M x N P) at x                    */
+    double *pT, *cdfT; /* one chain's probabilities and running sums        */
+    double *mT;        /* (M + 1) N P v-mean sums (+ scratch rows)          */
     double *d, *mt, *gr;  /* data term, model term, gradient (n each)       */
     double *am, *as;   /* ADAM moments                                     */
     size_t *perm;      /* minibatch order                                  */
@@ -47,10 +62,37 @@ struct potts_ws {
     double *pc;        /* 2^M x (N P probabilities, N P running sums)     */
     unsigned char *have;
     size_t *ccount;    /* chains ending in each configuration              */
+    const double **vp; /* the probabilities of the configurations met      */
+    double *vcoef;     /* and their coefficients (kern_potts_vmean)         */
 };
 
 /* Doubles of the configuration cache at most (32 MB). */
 #define POTTS_CACHE_MAX ((size_t)1 << 22)
+
+/* Lanes of the transposed layout: the M units and the data term's count
+ * (lane M), rounded up to whole vectors. */
+static size_t lanes(size_t M)
+{
+    return (M + KERN_POTTS_LANES) / KERN_POTTS_LANES * KERN_POTTS_LANES;
+}
+
+/* wT[(i P + c) S + mu] = w_{i mu}(c), bS[mu] = b_mu, zero at mu >= M: the
+ * M weights of a (site, state) in one contiguous run, so the inputs of a
+ * row are N vector additions and the data term N vector updates. */
+static void transpose_w(const potts_config *c, const double *x, size_t S, double *wT,
+                        double *bS)
+{
+    size_t NP = c->N * c->P, M = c->M;
+    for (size_t k = 0; k < NP; k++) {
+        double *t = wT + k * S;
+        for (size_t mu = 0; mu < M; mu++)
+            t[mu] = x[mu * NP + k];
+        for (size_t mu = M; mu < S; mu++)
+            t[mu] = 0;
+    }
+    for (size_t mu = 0; mu < S; mu++)
+        bS[mu] = mu < M ? x[M * NP + NP + mu] : 0;
+}
 
 size_t potts_nparam(const potts_config *c)
 {
@@ -116,6 +158,18 @@ void potts_free(potts_ws *ws)
     free(ws->h);
     free(ws->fx);
     free(ws->p);
+    free(ws->wT);
+    free(ws->bS);
+    free(ws->dT);
+    free(ws->Ich);
+    free(ws->Tch);
+    free(ws->Tsc);
+    free(ws->Isc);
+    free(ws->gS);
+    free(ws->wS);
+    free(ws->pT);
+    free(ws->cdfT);
+    free(ws->mT);
     free(ws->d);
     free(ws->mt);
     free(ws->gr);
@@ -126,6 +180,8 @@ void potts_free(potts_ws *ws)
     free(ws->pc);
     free(ws->have);
     free(ws->ccount);
+    free(ws->vp);
+    free(ws->vcoef);
     free(ws);
 }
 
@@ -156,7 +212,20 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
         ws->chain = malloc(ws->nchain * N);
         ws->h = malloc(ws->nchain * c->M * sizeof *ws->h);
     }
-    ws->fx = malloc(NP * sizeof *ws->fx);
+    ws->S = lanes(c->M);
+    ws->wT = malloc(NP * ws->S * sizeof *ws->wT);
+    ws->bS = malloc(ws->S * sizeof *ws->bS);
+    ws->dT = malloc(NP * ws->S * sizeof *ws->dT);
+    ws->Ich = malloc((ws->nchain > 1 ? ws->nchain : 1) * ws->S * sizeof *ws->Ich);
+    ws->Isc = malloc(5 * ws->S * sizeof *ws->Isc);
+    ws->Tch = malloc((ws->nchain > 1 ? ws->nchain : 1) * ws->S * sizeof *ws->Tch);
+    ws->Tsc = malloc((ws->nchain > 1 ? ws->nchain : 1) * ws->S * sizeof *ws->Tsc);
+    ws->gS = malloc(NP * sizeof *ws->gS);
+    ws->wS = malloc(c->M * NP * sizeof *ws->wS);
+    ws->pT = malloc(NP * sizeof *ws->pT);
+    ws->cdfT = malloc(NP * sizeof *ws->cdfT);
+    ws->mT = calloc((c->M + 1 + 3) / 4 * 4 * NP, sizeof *ws->mT);  /* kern_potts_vmean */
+    ws->fx = malloc(2 * NP * sizeof *ws->fx);
     ws->p = malloc(NP * sizeof *ws->p);
     ws->d = malloc(n * sizeof *ws->d);
     ws->mt = malloc(n * sizeof *ws->mt);
@@ -169,7 +238,9 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
     ws->nu = (nu + KERN_SIM_UCHUNK - 1) / KERN_SIM_UCHUNK * KERN_SIM_UCHUNK;
     ws->upos = ws->nu;
     ws->u = malloc(ws->nu * sizeof *ws->u);
-    if ((ws->nchain && (!ws->chain || !ws->h)) || !ws->fx || !ws->p || !ws->d || !ws->mt ||
+    if ((ws->nchain && (!ws->chain || !ws->h)) || !ws->fx || !ws->p ||
+        !ws->wT || !ws->bS || !ws->dT || !ws->Ich || !ws->Isc || !ws->Tch || !ws->Tsc ||
+        !ws->gS || !ws->wS || !ws->pT || !ws->cdfT || !ws->mT || !ws->d || !ws->mt ||
         !ws->gr || !ws->am || !ws->as || !ws->perm || !ws->u) {
         potts_free(ws);
         return sym_error(err, SYM_ENOMEM, "out of memory");
@@ -180,7 +251,9 @@ int potts_alloc(potts_ws **out, const potts_config *c, const int8_t *v, size_t B
         ws->pc = malloc(nconf * 2 * NP * sizeof *ws->pc);
         ws->have = malloc(nconf);
         ws->ccount = malloc(nconf * sizeof *ws->ccount);
-        if (!ws->pc || !ws->have || !ws->ccount) {
+        ws->vp = malloc(nconf * sizeof *ws->vp);
+        ws->vcoef = malloc(nconf * ((c->M + 1 + 3) / 4 * 4) * sizeof *ws->vcoef);
+        if (!ws->pc || !ws->have || !ws->ccount || !ws->vp || !ws->vcoef) {
             potts_free(ws);
             return sym_error(err, SYM_ENOMEM, "out of memory");
         }
@@ -249,32 +322,61 @@ static inline void inputs(const double *x, const double *b, const int8_t *row, s
         I[3] = a3;
 }
 
-void potts_data_term(const potts_config *c, const double *x, const int8_t *base,
-                     const size_t *idx, size_t nb, double *d)
+/* The data term from the transposed weights: per row its inputs (four rows
+ * at once), Gamma' of each, then one vector update of the row's slot at
+ * every site with (Gamma'_0 .. Gamma'_{M-1}, 1, 0 ..).  Every sum gets the
+ * same terms in the same (row) order as the direct scattered sums into d,
+ * so the values are theirs. */
+static void data_term_t(const potts_config *c, const double *wT, const double *bS, size_t S,
+                        const int8_t *base, const size_t *idx, size_t nb, double *dT,
+                        double *sc, double *d)
 {
     size_t N = c->N, P = c->P, M = c->M, NP = N * P, MNP = M * NP;
-    const double *b = x + MNP + NP;
-    memset(d, 0, potts_nparam(c) * sizeof *d);
-    for (size_t r = 0; r < nb; r++) {
-        const int8_t *row = base + (idx ? idx[r] : r) * N;
-        for (size_t i = 0; i < N; i++)
-            d[MNP + i * P + (size_t)row[i]] += 1.0;
-        for (size_t m0 = 0; m0 < M; m0 += INPUTS_BLOCK) {
-            size_t nm = M - m0 < INPUTS_BLOCK ? M - m0 : INPUTS_BLOCK;
-            double Iv[INPUTS_BLOCK];
-            inputs(x, b, row, N, P, m0, nm, Iv);
-            for (size_t mu = m0; mu < m0 + nm; mu++) {
-                double h = dgamma(&c->unit, Iv[mu - m0]);
-                double *dm = d + mu * NP;
-                for (size_t i = 0; i < N; i++)
-                    dm[i * P + (size_t)row[i]] += h;
-                d[MNP + NP + mu] += h;
+    double *Ib = sc, *hr = sc + 4 * S;
+    memset(dT, 0, NP * S * sizeof *dT);
+    double *dh = d + MNP + NP;
+    for (size_t mu = 0; mu < M; mu++)
+        dh[mu] = 0;
+    for (size_t r0 = 0; r0 < nb; r0 += 4) {
+        size_t nr = nb - r0 < 4 ? nb - r0 : 4;
+        const int8_t *rows[4];
+        for (size_t r = 0; r < nr; r++)
+            rows[r] = base + (idx ? idx[r0 + r] : r0 + r) * N;
+        kern_potts_inputs(wT, bS, S, N, P, rows, nr, Ib);
+        for (size_t r = 0; r < nr; r++) {
+            for (size_t mu = 0; mu < M; mu++) {
+                hr[mu] = dgamma(&c->unit, Ib[r * S + mu]);
+                dh[mu] += hr[mu];
             }
+            hr[M] = 1.0;
+            for (size_t l = M + 1; l < S; l++)
+                hr[l] = 0;
+            kern_potts_scatter(dT, S, N, P, rows[r], hr);
         }
     }
     double inv = 1.0 / (double)nb;
-    for (size_t k = 0; k < potts_nparam(c); k++)
-        d[k] *= inv;
+    for (size_t k = 0; k < NP; k++) {
+        const double *t = dT + k * S;
+        for (size_t mu = 0; mu < M; mu++)
+            d[mu * NP + k] = t[mu] * inv;
+        d[MNP + k] = t[M] * inv;
+    }
+    for (size_t mu = 0; mu < M; mu++)
+        dh[mu] *= inv;
+}
+
+int potts_data_term(const potts_config *c, const double *x, const int8_t *base,
+                    const size_t *idx, size_t nb, double *d)
+{
+    size_t NP = c->N * c->P, S = lanes(c->M);
+    double *buf = malloc((2 * NP * S + 6 * S) * sizeof *buf);
+    if (!buf)
+        return SYM_ENOMEM;
+    double *wT = buf, *dT = buf + NP * S, *bS = dT + NP * S;
+    transpose_w(c, x, S, wT, bS);
+    data_term_t(c, wT, bS, S, base, idx, nb, dT, bS + S, d);
+    free(buf);
+    return SYM_OK;
 }
 
 void potts_gibbs_seed(potts_ws *ws, gsl_rng *r)
@@ -295,76 +397,91 @@ static const double *uniforms(potts_ws *ws, size_t n)
     return u;
 }
 
+/* Binary units: the draw v = 2u - 1 < tanh(I - theta) decided from an
+ * estimate te of the tanh (kern_potts_tanh_est, error < 3e-15; glibc's
+ * tanh is within 3 ulp, < 7e-16) wherever v is farther than
+ * POTTS_TMARGIN from te - the comparison with glibc's tanh then has the
+ * same outcome - and with that tanh itself elsewhere (NaN included; u a
+ * multiple of 2^-32, at most one of its 2^32 values per estimate): the
+ * same h as before every time, at the cost of one vector exp per chain
+ * instead of M tanh calls. */
+#define POTTS_TMARGIN 0x1p-40
+
+/* h | I for one chain (I_mu including b_mu): a draw of the unit's kind;
+ * te the tanh estimates of binary units (NULL: tanh). */
+static void draw_h(potts_ws *ws, const double *I, const double *te, double *h, gsl_rng *r)
+{
+    const unit_params *u = &ws->c.unit;
+    size_t M = ws->c.M;
+    const double *uu = u->type->binary ? uniforms(ws, M) : NULL;
+    for (size_t mu = 0; mu < M; mu++) {
+        if (u->type->binary) {
+            double v = 2.0 * uu[mu] - 1.0, d = te ? v - te[mu] : 0;
+            if (d < -POTTS_TMARGIN)
+                h[mu] = 1.0;
+            else if (d > POTTS_TMARGIN)
+                h[mu] = -1.0;
+            else
+                h[mu] = v < tanh(I[mu] - u->theta_p) ? 1.0 : -1.0;
+        } else if (u->type->linear)
+            h[mu] = (I[mu] - u->theta_p) / u->gamma_p +
+                    gsl_ran_gaussian_ziggurat(r, 1.0) / sqrt(u->gamma_p);
+        else
+            h[mu] = unit_sample(u, I[mu], r);
+    }
+}
+
 /* h | v for one chain: I_mu + b_mu, then a draw of the unit's kind. */
 void potts_gibbs_h(potts_ws *ws, const double *x, const int8_t *row, double *h, gsl_rng *r)
 {
     const potts_config *c = &ws->c;
     size_t N = c->N, P = c->P, M = c->M, NP = N * P;
-    const double *b = x + M * NP + NP;
-    const unit_params *u = &c->unit;
-    const double *uu = u->type->binary ? uniforms(ws, M) : NULL;
-    double Iv[INPUTS_BLOCK];
-    for (size_t mu = 0; mu < M; mu++) {
-        if (mu % INPUTS_BLOCK == 0)
-            inputs(x, b, row, N, P, mu, M - mu < INPUTS_BLOCK ? M - mu : INPUTS_BLOCK, Iv);
-        double I = Iv[mu % INPUTS_BLOCK];
-        if (u->type->binary)
-            h[mu] = 2.0 * uu[mu] - 1.0 < tanh(I - u->theta_p) ? 1.0 : -1.0;
-        else if (u->type->linear)
-            h[mu] = (I - u->theta_p) / u->gamma_p +
-                    gsl_ran_gaussian_ziggurat(r, 1.0) / sqrt(u->gamma_p);
-        else
-            h[mu] = unit_sample(u, I, r);
+    double *I = ws->Isc;
+    for (size_t mu = 0; mu < M; mu += INPUTS_BLOCK)
+        inputs(x, x + M * NP + NP, row, N, P, mu, M - mu < INPUTS_BLOCK ? M - mu : INPUTS_BLOCK,
+               I + mu);
+    draw_h(ws, I, NULL, h, r);
+}
+
+/* gS, wS: the fields and weights of x state-major (element q N + i of
+ * each N P block), so that the softmax is vector arithmetic across sites. */
+static void transpose_state(potts_ws *ws, const double *x)
+{
+    size_t N = ws->c.N, P = ws->c.P, M = ws->c.M, NP = N * P;
+    for (size_t mu = 0; mu <= M; mu++) {
+        const double *a = x + mu * NP;
+        double *t = mu < M ? ws->wS + mu * NP : ws->gS;
+        for (size_t i = 0; i < N; i++)
+            for (size_t q = 0; q < P; q++)
+                t[q * N + i] = a[i * P + q];
     }
 }
 
-/* v | h for one chain: the field g + sum_mu h_mu w_mu, a softmax per site,
- * one uniform per site; the probabilities stay in ws->p. */
-/* p = the N x P softmax of the visible field g + sum_mu h_mu w_mu. */
-static void softmax_h(potts_ws *ws, const double *x, const double *h, double *p)
+/* v | h for one chain: the field g + sum_mu h_mu w_mu (gS, wS), its
+ * softmax per site into p and running sums into cdf, state-major. */
+static void softmax_h(potts_ws *ws, const double *h, double *p, double *cdf)
 {
-    const potts_config *c = &ws->c;
-    size_t N = c->N, P = c->P, M = c->M, NP = N * P;
-    double *fx = ws->fx;
-    kern_potts_field(x + M * NP, x, h, M, NP, fx);
-    /* every site at once: shift each by its largest field, one vector exp
-     * over all N P (sim/kern_potts.h), normalise per site */
-    for (size_t i = 0; i < N; i++) {
-        double *f = fx + i * P, mx = f[0];
-        for (size_t q = 1; q < P; q++)
-            mx = f[q] > mx ? f[q] : mx;
-        for (size_t q = 0; q < P; q++)
-            f[q] -= mx;
-    }
-    kern_potts_exp(fx, p, NP);
-    for (size_t i = 0; i < N; i++) {
-        double *pi = p + i * P, z = 0;
-        for (size_t q = 0; q < P; q++)
-            z += pi[q];
-        double iz = 1.0 / z;
-        for (size_t q = 0; q < P; q++)
-            pi[q] *= iz;
-    }
-}
-
-/* a chain's row drawn from p, one uniform per site */
-static void draw_row(potts_ws *ws, const double *p, int8_t *row)
-{
-    size_t N = ws->c.N, P = ws->c.P;
-    const double *uu = uniforms(ws, N);
-    for (size_t i = 0; i < N; i++)
-        row[i] = (int8_t)visible_potts_draw(p + i * P, P, uu[i]);
+    size_t N = ws->c.N, P = ws->c.P, M = ws->c.M;
+    kern_potts_softmax(ws->gS, ws->wS, h, M, N, P, ws->fx, p, cdf);
 }
 
 const double *potts_gibbs_v(potts_ws *ws, const double *x, const double *h, int8_t *row)
 {
-    softmax_h(ws, x, h, ws->p);
-    draw_row(ws, ws->p, row);
+    size_t N = ws->c.N, P = ws->c.P;
+    transpose_state(ws, x);
+    softmax_h(ws, h, ws->pT, ws->cdfT);
+    /* the first c with u < cdf_c (the last state if none), as
+     * visible_potts_draw, without its data-dependent branch */
+    kern_potts_draw(ws->cdfT, uniforms(ws, N), N, P, row);
+    for (size_t i = 0; i < N; i++)
+        for (size_t q = 0; q < P; q++)
+            ws->p[i * P + q] = ws->pT[q * N + i];
     return ws->p;
 }
 
-int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const size_t *idx,
-                     size_t nb, gsl_rng *r, double *m, char *err)
+/* The model term with ws->wT, ws->bS at x. */
+static int model_term_t(potts_ws *ws, const double *x, const int8_t *base, const size_t *idx,
+                        size_t nb, gsl_rng *r, double *m, char *err)
 {
     const potts_config *c = &ws->c;
     if (c->term == TRAIN_EXACT || c->term == TRAIN_ENUM) {
@@ -378,6 +495,22 @@ int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const si
             memcpy(ws->chain + k * N, base + (idx ? idx[k] : k) * N, N);
     }
     potts_gibbs_seed(ws, r);
+    /* the inputs of every chain's first step, four chains at once */
+    size_t S = ws->S;
+    for (size_t k0 = 0; k0 < nc; k0 += 4) {
+        size_t nr = nc - k0 < 4 ? nc - k0 : 4;
+        const int8_t *rows[4];
+        for (size_t k = 0; k < nr; k++)
+            rows[k] = ws->chain + (k0 + k) * N;
+        kern_potts_inputs(ws->wT, ws->bS, S, N, P, rows, nr, ws->Ich + k0 * S);
+    }
+    int bin = c->unit.type->binary;
+    if (bin)
+        kern_potts_tanh_est(ws->Ich, c->unit.theta_p, nc * S, ws->Tch, ws->Tsc);
+    transpose_state(ws, x);
+    /* the v-mean sums state-major in mT, the hidden means in m */
+    double *mT = ws->mT;
+    memset(mT, 0, (M + 1) * NP * sizeof *mT);
     memset(m, 0, ws->n * sizeof *m);
     size_t nconf = ws->pc ? (size_t)1 << M : 0;
     if (nconf) {
@@ -387,10 +520,21 @@ int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const si
     for (size_t k = 0; k < nc; k++) {
         int8_t *row = ws->chain + k * N;
         double *h = ws->h + k * M;
-        const double *p = ws->p;
+        const double *p = ws->pT;
         size_t conf = 0;
         for (size_t s = 0; s < c->mc_steps; s++) {
-            potts_gibbs_h(ws, x, row, h, r);
+            const double *I = ws->Ich + k * S, *te = ws->Tch + k * S;
+            if (s) {
+                const int8_t *rows[1] = {row};
+                kern_potts_inputs(ws->wT, ws->bS, S, N, P, rows, 1, ws->Isc);
+                I = ws->Isc;
+                te = NULL;
+                if (bin) {
+                    kern_potts_tanh_est(I, c->unit.theta_p, S, ws->Isc + S, ws->Isc + 2 * S);
+                    te = ws->Isc + S;
+                }
+            }
+            draw_h(ws, I, te, h, r);
             if (nconf) {
                 /* binary units: the softmax of each hidden configuration
                  * once per model term (the weights do not change in it) */
@@ -399,22 +543,15 @@ int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const si
                     conf |= (size_t)(h[mu] > 0) << mu;
                 double *pq = ws->pc + conf * 2 * NP, *cdf = pq + NP;
                 if (!ws->have[conf]) {
-                    softmax_h(ws, x, h, pq);
-                    /* the running sums of visible_potts_draw, in its order,
-                     * state-major for kern_potts_draw */
-                    for (size_t i = 0; i < N; i++) {
-                        double a = 0;
-                        for (size_t q = 0; q < P; q++)
-                            cdf[q * N + i] = a += pq[i * P + q];
-                    }
+                    softmax_h(ws, h, pq, cdf);
                     ws->have[conf] = 1;
                 }
-                /* the first c with u < cdf_c (the last state if none), as
-                 * visible_potts_draw, without its data-dependent branch */
+                /* as potts_gibbs_v */
                 kern_potts_draw(cdf, uniforms(ws, N), N, P, row);
                 p = pq;
             } else {
-                p = potts_gibbs_v(ws, x, h, row);
+                softmax_h(ws, h, ws->pT, ws->cdfT);
+                kern_potts_draw(ws->cdfT, uniforms(ws, N), N, P, row);
             }
         }
         /* v-mean estimate: E[[v_i = c] | h] h_mu at the chain's last h */
@@ -425,24 +562,46 @@ int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const si
             continue;
         }
         for (size_t mu = 0; mu < M; mu++) {
-            kern_potts_axpy(h[mu], p, m + mu * NP, NP);
+            kern_potts_axpy(h[mu], p, mT + mu * NP, NP);
             m[MNP + NP + mu] += h[mu];
         }
-        kern_potts_axpy(1.0, p, m + MNP, NP);  /* 1.0 p exact: += p */
+        kern_potts_axpy(1.0, p, mT + MNP, NP);  /* 1.0 p exact: += p */
     }
+    /* the configurations met, ascending, each (count x +-1 per unit, count)
+     * times its probabilities - the axpy of each in turn, fused */
+    size_t nl = 0, Rp = (M + 1 + 3) / 4 * 4;
     for (size_t conf = 0; conf < nconf; conf++) {
         if (!ws->ccount[conf])
             continue;
-        double cnt = (double)ws->ccount[conf];
-        const double *p = ws->pc + conf * 2 * NP;
+        double cnt = (double)ws->ccount[conf], *cf = ws->vcoef + nl * Rp;
         for (size_t mu = 0; mu < M; mu++)
-            kern_potts_axpy((conf >> mu) & 1 ? cnt : -cnt, p, m + mu * NP, NP);
-        kern_potts_axpy(cnt, p, m + MNP, NP);
+            cf[mu] = (conf >> mu) & 1 ? cnt : -cnt;
+        cf[M] = cnt;
+        for (size_t l = M + 1; l < Rp; l++)
+            cf[l] = 0;
+        ws->vp[nl++] = ws->pc + conf * 2 * NP;
     }
+    if (nl)
+        kern_potts_vmean(ws->vp, ws->vcoef, nl, M + 1, NP, mT);
     double inv = 1.0 / (double)nc;
-    for (size_t q = 0; q < ws->n; q++)
-        m[q] *= inv;
+    for (size_t mu = 0; mu <= M; mu++) {
+        const double *t = mT + mu * NP;
+        double *a = m + mu * NP;
+        for (size_t i = 0; i < N; i++)
+            for (size_t q = 0; q < P; q++)
+                a[i * P + q] = t[q * N + i] * inv;
+    }
+    for (size_t mu = 0; mu < M; mu++)
+        m[MNP + NP + mu] *= inv;
     return SYM_OK;
+}
+
+int potts_model_term(potts_ws *ws, const double *x, const int8_t *base, const size_t *idx,
+                     size_t nb, gsl_rng *r, double *m, char *err)
+{
+    if (ws->nchain)
+        transpose_w(&ws->c, x, ws->S, ws->wT, ws->bS);
+    return model_term_t(ws, x, base, idx, nb, r, m, err);
 }
 
 int potts_gradient(potts_ws *ws, const double *x, const int8_t *base, const size_t *idx,
@@ -450,8 +609,10 @@ int potts_gradient(potts_ws *ws, const double *x, const int8_t *base, const size
 {
     const potts_config *c = &ws->c;
     size_t N = c->N, P = c->P, M = c->M, NP = N * P, MNP = M * NP;
-    potts_data_term(c, x, base, idx, nb, ws->d);
-    int st = potts_model_term(ws, x, base, idx, nb, r, ws->mt, err);
+    /* one transposition of the weights for both terms */
+    transpose_w(c, x, ws->S, ws->wT, ws->bS);
+    data_term_t(c, ws->wT, ws->bS, ws->S, base, idx, nb, ws->dT, ws->Isc, ws->d);
+    int st = model_term_t(ws, x, base, idx, nb, r, ws->mt, err);
     if (st)
         return st;
     double *gr = ws->gr;

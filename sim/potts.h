@@ -88,8 +88,9 @@ void potts_free(potts_ws *ws);
 int potts_init(const potts_config *c, uint64_t seed, double s0, double *x, char *err);
 
 /* Data term over rows idx[0..nb-1] of base (idx NULL: rows 0..nb-1):
- * d[w] = <[v_i = c] Gamma'_mu>, d[g] = <[v_i = c]>, d[b] = <Gamma'_mu>. */
-void potts_data_term(const potts_config *c, const double *x, const int8_t *base,
+ * d[w] = <[v_i = c] Gamma'_mu>, d[g] = <[v_i = c]>, d[b] = <Gamma'_mu>.
+ * SYM_ENOMEM when its scratch cannot be allocated. */
+int potts_data_term(const potts_config *c, const double *x, const int8_t *base,
                      const size_t *idx, size_t nb, double *d);
 
 /* Model term m (layout of x) by the configured method: <[v_i=c] h_mu>,

@@ -12,17 +12,26 @@
  *     state counts), and the binary hidden step against (1 + tanh)/2;
  *   - PCD with many chains against the exact model term;
  *   - an end-to-end sim on xy data with the exact model term: the final
- *     log-likelihood is above the initial one, and the gauge holds. */
+ *     log-likelihood is above the initial one, and the gauge holds;
+ *   - the kernels (sim/kern_potts.h, sim/kern_potts_ew.h) against the
+ *     direct loops they replace, bit for bit (softmax, draw, inputs, the
+ *     fused v-mean sums, the data term), the exponential against expl
+ *     (and, on x86-64 glibc with SSE4.1, libmvec's 2-wide exp bit for bit)
+ *     and the tanh estimate against tanh within its stated bound. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "core/err.h"
 #include "core/ring.h"
 #include "core/rng.h"
 #include "core/unit.h"
+#include "core/visible.h"
+#include "sim/kern_potts.h"
+#include "sim/kern_potts_ew.h"
 #include "sim/potts.h"
 #include "sim/potts_run.h"
 #include "tests/suites.h"
@@ -556,6 +565,242 @@ START_TEST(test_cli_refusals)
 }
 END_TEST
 
+/* ---- kernels ---------------------------------------------------------- */
+
+#if defined(__x86_64__) && defined(__GLIBC__)
+#include <emmintrin.h>
+__m128d _ZGVbN2v_exp(__m128d x);   /* libmvec, the old kern_potts_exp */
+#define HAVE_MVEC2 1
+#endif
+
+static double rand_in(gsl_rng *r, double lo, double hi)
+{
+    return lo + (hi - lo) * gsl_rng_uniform(r);
+}
+
+START_TEST(test_kern_exp)
+{
+    gsl_rng *r = rng_alloc(91, RNG_STREAM_AUX);
+    size_t n = 200001;   /* odd: the scalar last element */
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    const double sc[] = {1e-300, 1e-8, 1, 10, 100, 700, 745, 800};
+    for (size_t a = 0; a < sizeof sc / sizeof sc[0]; a++) {
+        for (size_t k = 0; k < n; k++)
+            x[k] = rand_in(r, -sc[a], sc[a] < 700 ? sc[a] : 709);
+        x[0] = 0, x[1] = -0.0, x[2] = INFINITY, x[3] = -INFINITY, x[4] = NAN;
+        x[5] = 708.39563088221371, x[6] = -708.4, x[7] = -1e-320;
+        kern_potts_exp(x, y, n);
+        for (size_t k = 0; k < n; k++) {
+            if (isnan(x[k])) {
+                ck_assert(isnan(y[k]));
+                continue;
+            }
+            long double e = expl((long double)x[k]);
+            double ulp = nextafter((double)e, INFINITY) - (double)e;
+            if (isinf(e) || e < 0x1p-1022L) {   /* the scalar exp's range */
+                ck_assert_msg(y[k] == exp(x[k]), "x %a: %a vs exp %a", x[k], y[k], exp(x[k]));
+                continue;
+            }
+            ck_assert_msg(fabsl((long double)y[k] - e) <= 3 * (long double)ulp,
+                          "x %a: %a vs expl %La", x[k], y[k], e);
+        }
+#ifdef HAVE_MVEC2
+        if (__builtin_cpu_supports("sse4.1"))
+            for (size_t k = 0; k + 1 < n; k += 2) {
+                double z[2];
+                _mm_storeu_pd(z, _ZGVbN2v_exp(_mm_loadu_pd(x + k)));
+                ck_assert_msg(!memcmp(z, y + k, sizeof z) || (isnan(z[0]) && isnan(y[k])),
+                              "x %a %a: libmvec %a %a, kern %a %a", x[k], x[k + 1], z[0], z[1],
+                              y[k], y[k + 1]);
+            }
+#endif
+    }
+    free(x);
+    free(y);
+    gsl_rng_free(r);
+}
+END_TEST
+
+START_TEST(test_kern_tanh_est)
+{
+    gsl_rng *r = rng_alloc(92, RNG_STREAM_AUX);
+    size_t n = 100003;
+    double *I = malloc(n * sizeof *I), *t = malloc(n * sizeof *t), *sc = malloc(n * sizeof *sc);
+    const double span[] = {1e-12, 1e-4, 0.1, 1, 5, 20, 400};
+    for (size_t a = 0; a < sizeof span / sizeof span[0]; a++) {
+        for (size_t k = 0; k < n; k++)
+            I[k] = rand_in(r, -span[a], span[a]);
+        kern_potts_tanh_est(I, 0.3, n, t, sc);
+        for (size_t k = 0; k < n; k++)
+            ck_assert_msg(fabs(t[k] - tanh(I[k] - 0.3)) < 3e-15, "I %a: %a vs tanh %a", I[k],
+                          t[k], tanh(I[k] - 0.3));
+    }
+    free(I);
+    free(t);
+    free(sc);
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* The softmax, draw, inputs and fused v-mean kernels against the site-major
+ * loops they replace (sim/potts.c before them), memcmp. */
+START_TEST(test_kern_bitwise)
+{
+    gsl_rng *r = rng_alloc(93, RNG_STREAM_AUX);
+    const size_t Ns[] = {1, 3, 7, 8, 9, 16, 17, 37, 100}, Ps[] = {2, 3, 10};
+    for (size_t a = 0; a < sizeof Ns / sizeof Ns[0]; a++)
+        for (size_t b = 0; b < sizeof Ps / sizeof Ps[0]; b++)
+            for (size_t M = 1; M <= 9; M += 4) {
+                size_t N = Ns[a], P = Ps[b], NP = N * P;
+                double *g = malloc(NP * sizeof *g), *w = malloc(M * NP * sizeof *w);
+                double *gS = malloc(NP * sizeof *gS), *wS = malloc(M * NP * sizeof *wS);
+                double *f = malloc(NP * sizeof *f), *p1 = malloc(NP * sizeof *p1);
+                double *fs = malloc(2 * NP * sizeof *fs), *pT = malloc(NP * sizeof *pT);
+                double *cdf = malloc(NP * sizeof *cdf), *u = malloc(N * sizeof *u), h[9];
+                for (size_t k = 0; k < NP; k++)
+                    g[k] = 3 * gsl_ran_gaussian(r, 1.0);
+                for (size_t k = 0; k < M * NP; k++)
+                    w[k] = 3 * gsl_ran_gaussian(r, 1.0);
+                for (size_t mu = 0; mu < M; mu++)
+                    h[mu] = gsl_rng_uniform(r) < 0.5 ? 1.0 : -gsl_rng_uniform(r);
+                for (size_t i = 0; i < N; i++)
+                    for (size_t q = 0; q < P; q++) {
+                        gS[q * N + i] = g[i * P + q];
+                        for (size_t mu = 0; mu < M; mu++)
+                            wS[mu * NP + q * N + i] = w[mu * NP + i * P + q];
+                    }
+                /* the direct loops: field, shift per site, exp, normalise */
+                for (size_t k = 0; k < NP; k++) {
+                    f[k] = g[k];
+                    for (size_t mu = 0; mu < M; mu++)
+                        f[k] += h[mu] * w[mu * NP + k];
+                }
+                for (size_t i = 0; i < N; i++) {
+                    double *fi = f + i * P, mx = fi[0];
+                    for (size_t q = 1; q < P; q++)
+                        mx = fi[q] > mx ? fi[q] : mx;
+                    for (size_t q = 0; q < P; q++)
+                        fi[q] -= mx;
+                }
+                kern_potts_exp(f, p1, NP);
+                for (size_t i = 0; i < N; i++) {
+                    double *pi = p1 + i * P, z = 0;
+                    for (size_t q = 0; q < P; q++)
+                        z += pi[q];
+                    double iz = 1.0 / z;
+                    for (size_t q = 0; q < P; q++)
+                        pi[q] *= iz;
+                }
+                kern_potts_softmax(gS, wS, h, M, N, P, fs, pT, cdf);
+                for (size_t i = 0; i < N; i++)
+                    for (size_t q = 0; q < P; q++)
+                        ck_assert_msg(!memcmp(&p1[i * P + q], &pT[q * N + i], sizeof *p1),
+                                      "softmax N %zu P %zu M %zu site %zu state %zu", N, P, M,
+                                      i, q);
+                /* the draw: every uniform, and ones on the running sums */
+                int8_t row[100];
+                for (size_t rep = 0; rep < 20; rep++) {
+                    for (size_t i = 0; i < N; i++)
+                        u[i] = rep < 10 ? gsl_rng_uniform(r)
+                                        : cdf[(gsl_rng_uniform_int(r, P)) * N + i];
+                    kern_potts_draw(cdf, u, N, P, row);
+                    for (size_t i = 0; i < N; i++)
+                        ck_assert_int_eq(row[i], (int)visible_potts_draw(p1 + i * P, P, u[i]));
+                }
+                /* the fused v-mean sums against an axpy per (array, row) */
+                size_t nl = 5, R = M + 1, Rp = (R + 3) / 4 * 4;
+                const double *pl[5];
+                double *cf = calloc(nl * Rp, sizeof *cf);
+                double *y1 = malloc(Rp * NP * sizeof *y1), *y2 = malloc(Rp * NP * sizeof *y2);
+                for (size_t j = 0; j < nl; j++) {
+                    pl[j] = j % 2 ? pT : p1;
+                    for (size_t l = 0; l < R; l++)
+                        cf[j * Rp + l] = gsl_ran_gaussian(r, 2.0);
+                }
+                for (size_t k = 0; k < R * NP; k++)
+                    y1[k] = y2[k] = gsl_ran_gaussian(r, 1.0);
+                for (size_t j = 0; j < nl; j++)
+                    for (size_t l = 0; l < R; l++)
+                        kern_potts_axpy(cf[j * Rp + l], pl[j], y1 + l * NP, NP);
+                kern_potts_vmean(pl, cf, nl, R, NP, y2);
+                ck_assert_msg(!memcmp(y1, y2, R * NP * sizeof *y1), "vmean N %zu P %zu M %zu",
+                              N, P, M);
+                /* the inputs of 1..4 rows against the sums in site order */
+                size_t S = (M + KERN_POTTS_LANES) / KERN_POTTS_LANES * KERN_POTTS_LANES;
+                double *wT = calloc(NP * S, sizeof *wT), bS[16] = {0}, I[4 * 16];
+                int8_t rv[4][100];
+                const int8_t *rows[4] = {rv[0], rv[1], rv[2], rv[3]};
+                for (size_t k = 0; k < NP; k++)
+                    for (size_t mu = 0; mu < M; mu++)
+                        wT[k * S + mu] = w[mu * NP + k];
+                for (size_t mu = 0; mu < M; mu++)
+                    bS[mu] = gsl_ran_gaussian(r, 1.0);
+                for (size_t nr = 1; nr <= 4; nr++) {
+                    for (size_t k = 0; k < nr; k++)
+                        for (size_t i = 0; i < N; i++)
+                            rv[k][i] = (int8_t)gsl_rng_uniform_int(r, P);
+                    kern_potts_inputs(wT, bS, S, N, P, rows, nr, I);
+                    for (size_t k = 0; k < nr; k++)
+                        for (size_t mu = 0; mu < M; mu++) {
+                            double e = bS[mu];
+                            for (size_t i = 0; i < N; i++)
+                                e += w[mu * NP + i * P + (size_t)rv[k][i]];
+                            ck_assert_msg(!memcmp(&e, &I[k * S + mu], sizeof e),
+                                          "inputs N %zu P %zu M %zu nr %zu", N, P, M, nr);
+                        }
+                }
+                free(g), free(w), free(gS), free(wS), free(f), free(p1), free(fs), free(pT);
+                free(cdf), free(u), free(cf), free(y1), free(y2), free(wT);
+            }
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* potts_data_term against the direct scattered sums (sim/potts.c before
+ * the transposed layout), memcmp, for each hidden kind and M across a
+ * lane block. */
+START_TEST(test_data_term_bitwise)
+{
+    const unit_type *ts[] = {&unit_spin, &unit_gaussian, &unit_relu};
+    for (size_t a = 0; a < 3; a++)
+        for (size_t M = 1; M <= 9; M += 4) {
+            potts_config c;
+            cfg_init(&c, ts[a], M);
+            c.unit.theta_p = 0.2;
+            double *x = rand_params(&c, 60 + M, 1.0);
+            size_t N = TN, P = TP, NP = N * P, MNP = M * NP, n = potts_nparam(&c), B = 37;
+            int8_t *v = rand_samples(B, 61 + M);
+            size_t idx[37];
+            for (size_t r = 0; r < B; r++)
+                idx[r] = (r * 7) % B;
+            double *d1 = calloc(n, sizeof *d1), *d2 = malloc(n * sizeof *d2);
+            for (size_t r = 0; r < B; r++) {
+                const int8_t *row = v + idx[r] * N;
+                for (size_t i = 0; i < N; i++)
+                    d1[MNP + i * P + (size_t)row[i]] += 1.0;
+                for (size_t mu = 0; mu < M; mu++) {
+                    double I = x[MNP + NP + mu];
+                    for (size_t i = 0; i < N; i++)
+                        I += x[mu * NP + i * P + (size_t)row[i]];
+                    double hv = ts[a] == &unit_spin       ? tanh(I - c.unit.theta_p)
+                                : ts[a] == &unit_gaussian ? (I - c.unit.theta_p) / c.unit.gamma_p
+                                                          : unit_dgamma(&c.unit, I);
+                    for (size_t i = 0; i < N; i++)
+                        d1[mu * NP + i * P + (size_t)row[i]] += hv;
+                    d1[MNP + NP + mu] += hv;
+                }
+            }
+            for (size_t k = 0; k < n; k++)
+                d1[k] *= 1.0 / (double)B;
+            ck_assert_int_eq(potts_data_term(&c, x, v, idx, B, d2), SYM_OK);
+            for (size_t k = 0; k < n; k++)
+                ck_assert_msg(!memcmp(&d1[k], &d2[k], sizeof *d1), "%s M %zu k %zu: %a vs %a",
+                              ts[a]->name, M, k, d1[k], d2[k]);
+            free(x), free(v), free(d1), free(d2);
+        }
+}
+END_TEST
+
 Suite *potts_sim_suite(void)
 {
     Suite *s = suite_create("potts_sim");
@@ -573,5 +818,12 @@ Suite *potts_sim_suite(void)
     tcase_add_test(tc, test_sim_xy);
     tcase_add_test(tc, test_cli_refusals);
     suite_add_tcase(s, tc);
+    TCase *tk = tcase_create("kernels");
+    tcase_set_timeout(tk, 120);
+    tcase_add_test(tk, test_kern_exp);
+    tcase_add_test(tk, test_kern_tanh_est);
+    tcase_add_test(tk, test_kern_bitwise);
+    tcase_add_test(tk, test_data_term_bitwise);
+    suite_add_tcase(s, tk);
     return s;
 }
