@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/err.h"
 
@@ -27,8 +28,10 @@ struct team {
     /* the job: read by members after they see gen change */
     team_fn fn;
     void *ctx;
-    atomic_uint gen;       /* bumped once per team_run                   */
-    atomic_size_t done;    /* members (other than 0) finished this run   */
+    /* on lines of their own: members spin on gen, the caller on done */
+    _Alignas(64) atomic_uint gen;       /* bumped once per team_run        */
+    _Alignas(64) atomic_size_t done;    /* members (other than 0) finished */
+    char pad_[64 - sizeof(atomic_size_t)];
     atomic_int quit;
     atomic_int sleepers;
     pthread_mutex_t mu;
@@ -91,7 +94,12 @@ int team_alloc(team **out, size_t T, char *err)
     if (T < 2 || T > TEAM_MAX)
         return sym_error(err, SYM_EINVAL, "threads = %zu: need 2 to %d (1: no team)", T,
                          TEAM_MAX);
-    team *tm = calloc(1, sizeof *tm);
+    /* the alignment of its cache-line fields (C11 aligned_alloc: a size in
+     * whole multiples of the alignment) */
+    size_t bytes = (sizeof(team) + 63) / 64 * 64;
+    team *tm = aligned_alloc(64, bytes);
+    if (tm)
+        memset(tm, 0, bytes);
     member *mem = calloc(T, sizeof *mem);
     if (!tm || !mem) {
         free(tm);

@@ -560,6 +560,14 @@ static void unpack_chains(const train_ws *ws)
             ws->chain[c * N + i] = (ws->cb[c * ws->nw + i / 64] >> (i % 64)) & 1 ? 1 : -1;
 }
 
+/* Buffers that threads write side by side start on a cache line (and the
+ * items they are cut into are whole lines where the sizes allow), so that
+ * two threads do not write one line; freed with free(). */
+static void *line_alloc(size_t bytes)
+{
+    return aligned_alloc(64, (bytes + 63) / 64 * 64);
+}
+
 int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B, gsl_rng *r,
                 char *err)
 {
@@ -593,8 +601,8 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     ws->X = malloc(N * BL * sizeof(double));
     ws->X8 = malloc(N * BL);
     ws->vbar = calloc(N, sizeof(double));
-    ws->gw = malloc(M * N * sizeof(double));
-    ws->mw = malloc(M * N * sizeof(double));
+    ws->gw = line_alloc(M * N * sizeof(double));
+    ws->mw = line_alloc(M * N * sizeof(double));
     ws->gg = malloc(N * sizeof(double));
     ws->mg = malloc(N * sizeof(double));
     ws->am = calloc(M * N + N, sizeof(double));
@@ -630,7 +638,7 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
     }
     ws->nchain = c->term == TRAIN_PCD ? c->chains : (c->term == TRAIN_CD ? BL : 0);
     if (ws->nchain) {
-        ws->chain = malloc(ws->nchain * N);
+        ws->chain = line_alloc(ws->nchain * N);
         ws->wf = malloc(M * N * sizeof(float));
         ws->gf = malloc(N * sizeof(float));
         ws->Xf = malloc(N * BL * sizeof(float));
@@ -707,15 +715,15 @@ int train_alloc(train_ws **out, const train_config *c, const int8_t *v, size_t B
         size_t per = S * BL * (N + M) * sizeof(uint32_t), nblk = TRAIN_TUBYTES / per;
         nblk = nblk < 1 ? 1 : (nblk > 8 ? 8 : nblk);
         ws->tmchunk = nblk * BL;
-        ws->tI = malloc(TRAIN_TCHUNK * M * sizeof(double));
-        ws->tH = malloc(TRAIN_TCHUNK * M * sizeof(double));
-        ws->tX8 = malloc(TRAIN_TCHUNK * N);
-        ws->tS = malloc(T * 2 * N * sizeof(double));
-        ws->tLI = malloc(T * BL * M * sizeof(double));
+        ws->tI = line_alloc(TRAIN_TCHUNK * M * sizeof(double));
+        ws->tH = line_alloc(TRAIN_TCHUNK * M * sizeof(double));
+        ws->tX8 = line_alloc(TRAIN_TCHUNK * N);
+        ws->tS = line_alloc(T * 2 * N * sizeof(double));
+        ws->tLI = line_alloc(T * BL * M * sizeof(double));
         if (ws->nchain) {
-            ws->tIm = malloc(ws->tmchunk * M * sizeof(double));
-            ws->tHm = malloc(ws->tmchunk * M * sizeof(double));
-            ws->tXf = malloc(ws->tmchunk * N * sizeof(float));
+            ws->tIm = line_alloc(ws->tmchunk * M * sizeof(double));
+            ws->tHm = line_alloc(ws->tmchunk * M * sizeof(double));
+            ws->tXf = line_alloc(ws->tmchunk * N * sizeof(float));
             ws->tuh = malloc(nblk * S * sizeof *ws->tuh);
             ws->tuv = malloc(ws->tmchunk * S * sizeof *ws->tuv);
             ws->tucap = 2;
@@ -1266,7 +1274,8 @@ typedef struct {
     const int8_t *v;
     size_t B;
     double *part;
-    atomic_size_t next;
+    _Alignas(64) atomic_size_t next;   /* a line of its own (tjob) */
+    char pad_[64 - sizeof(atomic_size_t)];
 } tll_job;
 
 static void tll_run(void *arg, size_t t, size_t T)
@@ -1527,9 +1536,11 @@ void train_set_checkpoint(train_ws *ws, size_t every, train_ckpt_fn fn, void *ct
  * With train_config.threads = T >= 2 an update runs as chunks of rows, each
  * in two team runs (core/team.h): first the members take items of the
  * chunk's rows in turn (gather, inputs and Gamma' of data rows, the Gibbs
- * steps of chains), then each member takes a share of the sites (the
- * outer-product sums of the gradient over all rows of the chunk, in the
- * block order of one thread, and at the last chunk the optimiser step).
+ * steps of chains), then items of sites in turn (the outer-product sums of
+ * the gradient over all rows of the chunk, in the block order of one
+ * thread, and at the last chunk the optimiser step there).  Items rather
+ * than fixed shares: on a shared machine one member is often slowed down,
+ * and then it simply takes fewer.
  * Items start at even rows (the inputs kernels pair rows) and blocks stay
  * those of one thread, so every sum has the same terms in the same order:
  * the numbers are those of threads = 1, bit for bit (tests/test_team.c).
@@ -1557,17 +1568,22 @@ typedef struct {
     size_t k, nb, nc;
     int last;
     double *wu, *gu, *dg;
-    /* phase 1: the next work item, the chunk's uniforms drawn (or failed) */
-    atomic_size_t next;
-    atomic_int uready;
+    /* the next work item, the chunk's uniforms drawn (or failed): each on
+     * a cache line of its own, away from the fields every member reads */
+    _Alignas(64) atomic_size_t next;
+    _Alignas(64) atomic_int uready;
+    char pad_[64 - sizeof(atomic_int)];
     int failed;
     size_t *cur;
 } tjob;
 
 static int plan_uniforms(train_ws *ws, size_t mn, size_t *cur);
 
-/* Rows per work item of phase 1 (a multiple of 2, a divisor of TRAIN_BLOCK). */
-#define TRAIN_TITEM 8
+/* Rows per work item of phase 1: a multiple of 2 and a divisor of
+ * TRAIN_BLOCK; 16 rows of N int8 spins are whole cache lines when 4 | N
+ * (measured: 8-row items, 12.5 lines at N = 100, made PCD-20 at N = 100
+ * slower on two threads than on one). */
+#define TRAIN_TITEM 16
 
 static void tjob_data_item(tjob *j, size_t t, size_t lo, size_t hi)
 {
@@ -1692,28 +1708,35 @@ static void tjob_finish(tjob *j, size_t i0, size_t i1)
     }
 }
 
-/* Phase 2, member t: its share of the sites, over every block of the chunk. */
+/* Phase 2, member t: items of sites, each over every block of the chunk. */
 static void tjob_sites(void *arg, size_t t, size_t T)
 {
     tjob *j = arg;
     train_ws *ws = j->ws;
-    size_t N = ws->c.N, M = ws->c.M, i0, i1;
-    /* shares of whole cache lines of the double sums */
-    team_share(N, 8, t, T, &i0, &i1);
-    if (i1 <= i0)
-        return;
-    for (size_t b0 = 0; b0 < j->dn; b0 += TRAIN_BLOCK) {
-        size_t nr = j->dn - b0 < TRAIN_BLOCK ? j->dn - b0 : TRAIN_BLOCK;
-        kern_sim_outer_i8_cols(N, i0, i1, M, nr, ws->tH + b0 * M, j->dX + b0 * N, j->dw);
+    size_t N = ws->c.N, M = ws->c.M;
+    (void)t;
+    /* items of whole cache lines of the double sums, about 8 per member, so
+     * that a member the machine slows down takes fewer */
+    size_t L = (N + 8 * T - 1) / (8 * T);
+    L = L < 16 ? 16 : (L + 7) / 8 * 8;
+    for (;;) {
+        size_t i0 = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed) * L;
+        if (i0 >= N)
+            return;
+        size_t i1 = i0 + L < N ? i0 + L : N;
+        for (size_t b0 = 0; b0 < j->dn; b0 += TRAIN_BLOCK) {
+            size_t nr = j->dn - b0 < TRAIN_BLOCK ? j->dn - b0 : TRAIN_BLOCK;
+            kern_sim_outer_i8_cols(N, i0, i1, M, nr, ws->tH + b0 * M, j->dX + b0 * N, j->dw);
+        }
+        for (size_t b0 = 0; b0 < j->mn; b0 += TRAIN_BLOCK) {
+            size_t nr = j->mn - b0 < TRAIN_BLOCK ? j->mn - b0 : TRAIN_BLOCK;
+            kern_sim_outer_f_cols(N, i0, i1, M, nr, ws->tHm + b0 * M, ws->tXf + b0 * N, j->mw);
+            if (j->mg)
+                kern_sim_colsum_f_cols(N, i0, i1, nr, ws->tXf + b0 * N, j->mg);
+        }
+        if (j->k && j->last)
+            tjob_finish(j, i0, i1);
     }
-    for (size_t b0 = 0; b0 < j->mn; b0 += TRAIN_BLOCK) {
-        size_t nr = j->mn - b0 < TRAIN_BLOCK ? j->mn - b0 : TRAIN_BLOCK;
-        kern_sim_outer_f_cols(N, i0, i1, M, nr, ws->tHm + b0 * M, ws->tXf + b0 * N, j->mw);
-        if (j->mg)
-            kern_sim_colsum_f_cols(N, i0, i1, nr, ws->tXf + b0 * N, j->mg);
-    }
-    if (j->k && j->last)
-        tjob_finish(j, i0, i1);
 }
 
 /* Replay uniforms() for the mn chains of a chunk: the pointers tuh, tuv
@@ -1816,6 +1839,7 @@ static int team_terms(train_ws *ws, const int8_t *base, const double *w, const d
         team_run(ws->team, tjob_rows, &j);
         if (j.failed)
             return SYM_ENOMEM;
+        atomic_store(&j.next, 0);
         team_run(ws->team, tjob_sites, &j);
         d0 += j.dn;
         m0 += j.mn;
