@@ -99,7 +99,10 @@ int cmd_threshold(int argc, char **argv, char *err)
     c.progress = isatty(2);
     traj_header h;
     traj_header_init(&h);
-    st = opt_run_header(&h, "threshold", argc, argv, spec, nhead)
+    /* by epochs there is no fixed learning time: the header says so as the
+     * task keys do (compare/threshold.c), not the --T default */
+    st = opt_run_header(&h, "threshold", argc, argv, spec, nhead) ||
+                 (seen_e && traj_header_set(&h, "T", c.batch ? "epochs minibatch" : "epochs"))
              ? sym_error(err, SYM_ENOMEM, "out of memory")
              : threshold_run(&c, &h, oc.out, err);
     traj_header_free(&h);

@@ -977,6 +977,9 @@ int diffusion_run(const diffusion_config *c, traj_header *h, const char *out, ch
     if (run_stamp(h) || ring_header_set(m, h) ||
         traj_header_set(h, "sim-snapshots", "%zu", nsnap) ||
         traj_header_set(h, "updates", "%zu", K) ||
+        /* by epochs, each seed's learning time is lr x updates, not the --T
+         * default the command line's record holds */
+        (c->sim.epochs && traj_header_set(h, "T", "%.17g", c->sim.train.lr * (double)K)) ||
         /* the seeds' sim runs compute loglik and kl at the final snapshot
          * only (sim's loglik_final: their O(B N) cost per snapshot would
          * dominate); sim's own spelling of the key */

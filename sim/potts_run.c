@@ -190,6 +190,8 @@ int sim_potts_run(const sim_config *c, int learn_theta, const ring_model *m, con
     const char *ex = potts_exact_name(&pc);
     if (run_stamp(h) || traj_header_set(h, "N", "%zu", N) || ring_header_set(m, h) ||
         traj_header_set(h, "B", "%zu", B) || traj_header_set(h, "updates", "%zu", K) ||
+        /* by epochs, the learning time is lr x updates (as sim/run.c) */
+        (c->epochs && traj_header_set(h, "T", "%.17g", pc.lr * (double)K)) ||
         traj_header_set(h, "clock", "t = lr x updates") ||
         traj_header_set(h, "visible", "potts") ||
         traj_header_set(h, "gauge", "zero-sum (w and g; w(0) and every gradient projected)") ||

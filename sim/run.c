@@ -528,6 +528,9 @@ int sim_run(const sim_config *c, const ring_type *type, const ring_model *m, con
 
     if (run_stamp(h) || traj_header_set(h, "N", "%zu", N) || (m && ring_header_set(m, h)) ||
         traj_header_set(h, "B", "%zu", B) || traj_header_set(h, "updates", "%zu", K) ||
+        /* by epochs, the learning time is lr x updates, not the --T default
+         * the command line's record holds */
+        (c->epochs && traj_header_set(h, "T", "%.17g", tc.lr * (double)K)) ||
         traj_header_set(h, "clock", "t = lr x updates") ||
         traj_header_set(h, "sampling", "%s", train_sampling_name(tc.sampling)) ||
         traj_header_set(h, "gibbs", "%s", train_gibbs_name(tc.gibbs)) ||
