@@ -166,11 +166,3 @@ void team_run(team *tm, team_fn fn, void *ctx)
             sched_yield();
     }
 }
-
-void team_share(size_t n, size_t align, size_t t, size_t T, size_t *lo, size_t *hi)
-{
-    size_t units = (n + align - 1) / align;
-    size_t a = units * t / T * align, b = units * (t + 1) / T * align;
-    *lo = a < n ? a : n;
-    *hi = t + 1 == T || b > n ? n : b;
-}

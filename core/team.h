@@ -31,8 +31,5 @@ void team_free(team *tm);
 size_t team_size(const team *tm);
 /* fn(ctx, t, T) on every member, the caller as member 0; returns after all. */
 void team_run(team *tm, team_fn fn, void *ctx);
-/* [lo, hi) of member t's share of n items, in units of `align` items
- * (the last share takes the remainder): contiguous, in member order. */
-void team_share(size_t n, size_t align, size_t t, size_t T, size_t *lo, size_t *hi);
 
 #endif

@@ -466,8 +466,8 @@ void kern_sim_outer_i8_cols(size_t N, size_t i0, size_t i1, size_t M, size_t nr,
 }
 
 /* kern_sim_outer on float rows (E[v | h] of kern_sim_visible_f32): the
- * same sums of the same values as on their double copies. */
-/* the loops of kern_sim_outer_f over columns [0, n) of rows ld apart (n = ld: all) */
+ * same sums of the same values as on their double copies; its loops over
+ * columns [0, n) of rows ld apart (n = ld: all). */
 static inline __attribute__((always_inline)) void
 outer_f_body(size_t n, size_t ld, size_t M, size_t nr, const double *restrict H,
     const float *restrict X, double *restrict acc)

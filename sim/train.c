@@ -826,6 +826,29 @@ void train_data_term(train_ws *ws, const double *w, const double *g, const size_
     data_term_rows(ws, ws->data, w, idx, nb, dw, dg);
 }
 
+/* The end of a data term: dw, the sums over nb rows, divided by nb, and dg
+ * = <v> over the rows (idx NULL: all B, from vbar). */
+static void data_term_scale(const train_ws *ws, const int8_t *base, const size_t *idx, size_t nb,
+                            double *dw, double *dg)
+{
+    size_t N = ws->c.N, M = ws->c.M;
+    double inv = 1.0 / (double)nb;
+    for (size_t k = 0; k < M * N; k++)
+        dw[k] *= inv;
+    if (dg) {
+        if (!idx) {
+            memcpy(dg, ws->vbar, N * sizeof *dg);
+        } else {
+            memset(dg, 0, N * sizeof *dg);
+            for (size_t b = 0; b < nb; b++)
+                for (size_t i = 0; i < N; i++)
+                    dg[i] += base[idx[b] * N + i];
+            for (size_t i = 0; i < N; i++)
+                dg[i] *= inv;
+        }
+    }
+}
+
 static void data_term_rows(train_ws *ws, const int8_t *base, const double *w, const size_t *idx,
                            size_t nb, double *dw, double *dg)
 {
@@ -879,21 +902,7 @@ static void data_term_rows(train_ws *ws, const int8_t *base, const double *w, co
         block_dgamma(u, nr * M, ws->I, ws->H);
         kern_sim_outer_i8(N, M, nr, ws->H, xb, dw);
     }
-    double inv = 1.0 / (double)nb;
-    for (size_t k = 0; k < M * N; k++)
-        dw[k] *= inv;
-    if (dg) {
-        if (!idx) {
-            memcpy(dg, ws->vbar, N * sizeof *dg);
-        } else {
-            memset(dg, 0, N * sizeof *dg);
-            for (size_t b = 0; b < nb; b++)
-                for (size_t i = 0; i < N; i++)
-                    dg[i] += base[idx[b] * N + i];
-            for (size_t i = 0; i < N; i++)
-                dg[i] *= inv;
-        }
-    }
+    data_term_scale(ws, base, idx, nb, dw, dg);
 }
 
 /* mc_steps Gibbs steps v -> h -> v on the nr int8 rows x, accumulating
@@ -1846,23 +1855,9 @@ static int team_terms(train_ws *ws, const int8_t *base, const double *w, const d
     }
     if (j.k)
         return SYM_OK;   /* the members finished the update */
-    double inv = 1.0 / (double)nb;
-    for (size_t k = 0; k < M * N; k++)
-        dw[k] *= inv;
-    if (dg) {
-        if (!idx) {
-            memcpy(dg, ws->vbar, N * sizeof *dg);
-        } else {
-            memset(dg, 0, N * sizeof *dg);
-            for (size_t b = 0; b < nb; b++)
-                for (size_t i = 0; i < N; i++)
-                    dg[i] += base[idx[b] * N + i];
-            for (size_t i = 0; i < N; i++)
-                dg[i] *= inv;
-        }
-    }
+    data_term_scale(ws, base, idx, nb, dw, dg);
     if (mw) {
-        inv = 1.0 / (double)nc;
+        double inv = 1.0 / (double)nc;
         for (size_t k = 0; k < M * N; k++)
             mw[k] *= inv;
         if (mg)

@@ -20,28 +20,6 @@
 #include "sim/train.h"
 #include "tests/suites.h"
 
-/* team_share: contiguous, in order, covering, aligned. */
-START_TEST(test_share)
-{
-    size_t ns[] = {0, 1, 2, 7, 100, 101, 1000, 1003};
-    for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
-        for (size_t al = 1; al <= 8; al *= 2)
-            for (size_t T = 1; T <= 5; T++) {
-                size_t prev = 0;
-                for (size_t t = 0; t < T; t++) {
-                    size_t lo, hi;
-                    team_share(ns[a], al, t, T, &lo, &hi);
-                    ck_assert_msg(lo == prev && hi >= lo, "n %zu T %zu t %zu: [%zu, %zu) after %zu",
-                                  ns[a], T, t, lo, hi, prev);
-                    ck_assert_msg(lo % al == 0 || lo == ns[a], "share start %zu not aligned to %zu",
-                                  lo, al);
-                    prev = hi;
-                }
-                ck_assert_uint_eq(prev, ns[a]);
-            }
-}
-END_TEST
-
 typedef struct {
     atomic_size_t hits[8];
     size_t run;
@@ -194,7 +172,6 @@ Suite *team_suite(void)
     Suite *s = suite_create("team");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_share);
     tcase_add_test(tc, test_fork_join);
     tcase_add_test(tc, test_threads_same_numbers);
     suite_add_tcase(s, tc);
