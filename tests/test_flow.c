@@ -413,6 +413,59 @@ START_TEST(test_jtimes_gaussian)
 }
 END_TEST
 
+/* From N = 10^4 on the flow's transforms are r2c / c2r with the
+ * half-complex packing done by the flow (theory/flow.c, FLOW_RC_MIN_N).
+ * The modes it integrates must still be FFTW's r2hc spectrum: flow_rhs on
+ * the r2hc modes of w (computed here by FFTW's own r2hc) equals the r2hc
+ * of the real-space gradient, for even N (a Nyquist mode) and odd N, on
+ * either side of the threshold.  A slot swapped between Re and Im, or a
+ * Nyquist mode lost, moves the weights the model term sees. */
+START_TEST(test_rhs_packing_large_n)
+{
+    const size_t Ns[] = {9999, 10000, 10001};
+    char err[SYM_ERRLEN];
+    for (size_t c = 0; c < sizeof Ns / sizeof *Ns; c++) {
+        size_t N = Ns[c];
+        ring_model *rm = ising(N, 1.0);
+        double *w = malloc(N * sizeof *w), *y = malloc(N * sizeof *y);
+        double *dw = malloc(N * sizeof *dw), *ref = malloc(N * sizeof *ref);
+        double *dy = malloc(N * sizeof *dy);
+        /* a profile with every mode, the Nyquist one included */
+        for (size_t i = 0; i < N; i++)
+            w[i] = 0.02 * exp(-0.5 * pow(((double)i - 0.3 * (double)N) / 40.0, 2)) +
+                   1e-4 * sin(0.37 * (double)i * (double)i) + ((i & 1) ? 1e-4 : -1e-4);
+        flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL};
+        flow *f;
+        ck_assert_msg(flow_alloc(&f, &fp, w, NULL, err) == SYM_OK, "%s", err);
+        ck_assert_msg(flow_gradient(f, w, NULL, dw, NULL, err) == SYM_OK, "%s", err);
+        modes_of(N, w, y);
+        modes_of(N, dw, ref);
+        ck_assert_msg(flow_rhs(f, y, dy, err) == SYM_OK, "%s", err);
+        double big = 0, dmax = 0;
+        for (size_t k = 0; k < N; k++) {
+            big = fmax(big, fabs(ref[k]));
+            dmax = fmax(dmax, fabs(dy[k] - ref[k]));
+        }
+        ck_assert_msg(dmax < 1e-11 * big, "N = %zu: flow_rhs off the r2hc of the gradient by %g "
+                      "(largest mode %g)", N, dmax, big);
+        /* and the state flow_alloc builds from w is those modes */
+        double *ws = malloc(N * sizeof *ws);
+        flow_state(f, ws, NULL);
+        for (size_t i = 0; i < N; i++)
+            ck_assert_msg(fabs(ws[i] - w[i]) < 1e-15, "N = %zu: state w_%zu = %.17g, w0 %.17g",
+                          N, i, ws[i], w[i]);
+        free(ws);
+        flow_free(f);
+        free(w);
+        free(y);
+        free(dw);
+        free(ref);
+        free(dy);
+        ring_free(rm);
+    }
+}
+END_TEST
+
 /* ---- the large-N solver (flow_set_rank1) ---------------------------------- */
 
 /* dense solve of (I - gamma J) x = r, J from flow_jtimes columns (GSL LU) */
@@ -1064,6 +1117,7 @@ Suite *flow_suite(void)
     tcase_add_test(tc, test_methods_agree);
     tcase_add_test(tc, test_jtimes_gaussian);
     tcase_add_test(tc, test_gaussian_family_jacobian);
+    tcase_add_test(tc, test_rhs_packing_large_n);
     tcase_add_test(tc, test_rank1_psolve);
     tcase_add_test(tc, test_rank1_integration);
     tcase_add_test(tc, test_family_two_units_closed_form);

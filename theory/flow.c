@@ -63,9 +63,60 @@
 /* Krylov subspace dimension for the BDF/Newton-Krylov option. */
 #define FLOW_KRYLOV_DIM 20
 
+/* From this N on the transforms run as r2c / c2r with the half-complex
+ * packing done here: FFTW's r2hc codelets are not vectorised, and at N =
+ * 10^6 (FFTW_ESTIMATE, this machine, 3 December) r2hc + hc2r take 17.6 +
+ * 21.8 ms against 7.1 + 8.2 ms for r2c + c2r.  The two round differently,
+ * so the threshold is that of the large-N solver, whose numbers already
+ * differ from the small-N path within the integration tolerance; below it
+ * every transform is r2hc, bit for bit as before. */
+#define FLOW_RC_MIN_N FLOW_R1_MIN_N
+
 struct flow_fft {
     fftw_plan fwd, bwd;     /* r2hc / hc2r of length N, FFTW_UNALIGNED      */
+    fftw_plan fwdc, bwdc;   /* r2c / c2r instead (N >= FLOW_RC_MIN_N)       */
+    fftw_complex *c;        /* their N/2 + 1 modes                          */
+    size_t N;
 };
+
+/* x (N reals) -> half-complex hc (x intact) */
+static void fft_fwd(const flow_fft *t, const double *x, double *hc)
+{
+    if (!t->fwdc) {
+        fftw_execute_r2r(t->fwd, (double *)x, hc);
+        return;
+    }
+    size_t N = t->N;
+    fftw_execute_dft_r2c(t->fwdc, (double *)x, t->c);
+    hc[0] = t->c[0][0];
+    for (size_t k = 1; 2 * k < N; k++) {
+        hc[k] = t->c[k][0];
+        hc[N - k] = t->c[k][1];
+    }
+    if (N % 2 == 0)
+        hc[N / 2] = t->c[N / 2][0];
+}
+
+/* half-complex hc -> N reals x, unnormalised; hc may be overwritten */
+static void fft_bwd(const flow_fft *t, double *hc, double *x)
+{
+    if (!t->bwdc) {
+        fftw_execute_r2r(t->bwd, hc, x);
+        return;
+    }
+    size_t N = t->N;
+    t->c[0][0] = hc[0];
+    t->c[0][1] = 0.0;
+    for (size_t k = 1; 2 * k < N; k++) {
+        t->c[k][0] = hc[k];
+        t->c[k][1] = hc[N - k];
+    }
+    if (N % 2 == 0) {
+        t->c[N / 2][0] = hc[N / 2];
+        t->c[N / 2][1] = 0.0;
+    }
+    fftw_execute_dft_c2r(t->bwdc, t->c, x);
+}
 
 struct flow {
     flow_params p;
@@ -101,14 +152,18 @@ struct flow {
 
 void flow_fft_forward(const flow_fft *t, const double *x, double *hc)
 {
-    fftw_execute_r2r(t->fwd, (double *)x, hc); /* r2hc leaves its input intact */
+    fft_fwd(t, x, hc); /* leaves its input intact */
 }
 
 /* half-complex -> real space, normalised (FFTW's hc2r is unnormalised) */
 static void to_real(flow *f, const double *hc, double *x)
 {
-    memcpy(f->hc, hc, f->N * sizeof(double));
-    fftw_execute_r2r(f->fft.bwd, f->hc, x);
+    if (!f->fft.bwdc) {
+        memcpy(f->hc, hc, f->N * sizeof(double));
+        fft_bwd(&f->fft, f->hc, x);
+    } else {
+        fft_bwd(&f->fft, (double *)hc, x); /* the packing reads hc only */
+    }
     double s = 1.0 / (double)f->N;
     for (size_t i = 0; i < f->N; i++)
         x[i] *= s;
@@ -124,7 +179,7 @@ static void profiles_to_real(flow *f, const double *y, double *w)
 static void profiles_to_modes(flow *f, double *x, double *y)
 {
     for (size_t mu = 0; mu < f->M; mu++)
-        fftw_execute_r2r(f->fft.fwd, x + mu * f->N, y + mu * f->N);
+        fft_fwd(&f->fft, x + mu * f->N, y + mu * f->N);
 }
 
 /* norm2 = sum_i w_i^2 of profile mu from its modes (Parseval): slot 0 and
@@ -162,10 +217,10 @@ int flow_gradient(flow *f, const double *w, const double *g, double *dw, double 
     /* the linear data term through the spectrum: FFT, multiply by Lambda,
      * inverse FFT (gaussian: C w) */
     for (size_t mu = 0; mu < f->M; mu++) {
-        fftw_execute_r2r(f->fft.fwd, (double *)w + mu * N, f->hc);
+        fft_fwd(&f->fft, w + mu * N, f->hc);
         for (size_t k = 0; k < N; k++)
             f->hc[k] *= f->lam[mu * N + k] / (double)N;
-        fftw_execute_r2r(f->fft.bwd, f->hc, dw + mu * N);
+        fft_bwd(&f->fft, f->hc, dw + mu * N);
     }
     if (f->fam->data_eval) {
         st = f->fam->data_eval(f->ctx, w, f->d, err);
@@ -205,7 +260,7 @@ static int rhs(sunrealtype t, N_Vector yv, N_Vector ydot, void *ud)
     if (g) {
         for (size_t i = 0; i < N; i++)
             f->mv[i] = f->p.data->mean - f->mv[i];
-        fftw_execute_r2r(f->fft.fwd, f->mv, dy + MN);
+        fft_fwd(&f->fft, f->mv, dy + MN);
     }
     return 0;
 }
@@ -234,8 +289,8 @@ static void r1_setup(flow *f)
     for (size_t i = 0; i < N; i++)
         f->vr[i] = f->w[i] * s;
     f->fam->model_jac_apply(f->ctx, f->vr, f->jv);
-    fftw_execute_r2r(f->fft.fwd, f->jv, f->r1r);
-    fftw_execute_r2r(f->fft.fwd, f->vr, f->r1u);
+    fft_fwd(&f->fft, f->jv, f->r1r);
+    fft_fwd(&f->fft, f->vr, f->r1u);
     for (size_t k = 0; k < N; k++) {
         f->r1r[k] -= f->pm[k] * f->r1u[k];
         f->r1u[k] *= (k == 0 || 2 * k == N ? 1.0 : 2.0) / (double)N;
@@ -249,8 +304,8 @@ static void r1_setup(flow *f)
     for (size_t i = 0; i < N; i++)
         f->vr[i] = (i & 1) ? -f->w[i] * s : f->w[i] * s;
     f->fam->model_jac_apply(f->ctx, f->vr, f->jv);
-    fftw_execute_r2r(f->fft.fwd, f->jv, f->hc);
-    fftw_execute_r2r(f->fft.fwd, f->vr, f->d);
+    fft_fwd(&f->fft, f->jv, f->hc);
+    fft_fwd(&f->fft, f->vr, f->d);
     double uz = 0;
     for (size_t k = 0; k < N; k++)
         uz += f->r1u[k] * f->d[k];
@@ -392,6 +447,154 @@ static int psolve(sunrealtype t, N_Vector yv, N_Vector fy, N_Vector r, N_Vector 
     if (f->r1_ready)
         r1_solve(f, gamma, zz);
     return 0;
+}
+
+/* CVODE's weighted RMS norm, sqrt(sum (x_i w_i)^2 / n), several times per
+ * step.  The serial NVector sums in one chain, bound by the latency of
+ * the adds (6.5 ms at n = 10^6, against 2.7 ms for a linear sum that moves
+ * more memory); eight partial sums in a fixed order cut that chain.  The
+ * order differs from the serial one, so, as the r2c transforms, it is
+ * installed from FLOW_RC_MIN_N on only (on f->y before CVodeInit: CVODE
+ * clones every vector it makes from it, operations included). */
+static sunrealtype wrms_norm8(N_Vector xv, N_Vector wv)
+{
+    const double *x = N_VGetArrayPointer(xv), *w = N_VGetArrayPointer(wv);
+    size_t n = (size_t)N_VGetLength(xv), i = 0;
+    double s[8] = {0};
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) {
+            double p = x[i + j] * w[i + j];
+            s[j] += p * p;
+        }
+    for (; i < n; i++) {
+        double p = x[i] * w[i];
+        s[0] += p * p;
+    }
+    double t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    return sqrt(t / (double)n);
+}
+
+/* The linear solver CVODE sees: SPGMR, except while the Newton iteration
+ * runs with J1 (j1_mode).  Then the preconditioner P = I - gamma J1 is the
+ * system matrix itself (Sherman-Morrison makes P^-1 exact), so one
+ * application of psolve is the solution, and SPGMR's set-up of the same
+ * answer (scaling, a zero-iteration residual test, one Arnoldi step with
+ * its Gram-Schmidt and norms, ~12 passes over the state) is skipped: at
+ * N = 10^6 those passes over 8 MB vectors were a fifth of the run
+ * (perf, 3 December).  The result is the exact solve where SPGMR returned
+ * it to rounding (or returned 0 when b already passed its test), so the
+ * numbers change within the integration tolerance; j1_mode exists only
+ * with the large-N solver (FLOW_R1_MIN_N), below it every call goes to
+ * SPGMR unchanged.  One direct solve counts as one Krylov iteration. */
+typedef struct {
+    SUNLinearSolver spgmr;
+    flow *f;
+    void *pdata;
+    SUNPSolveFn psol;
+    int direct;             /* the last solve was direct                   */
+    sunindextype flag;
+} flow_ls;
+
+static flow_ls *fls(SUNLinearSolver S) { return S->content; }
+static SUNLinearSolver_Type fls_type(SUNLinearSolver S)
+{
+    (void)S;
+    return SUNLINEARSOLVER_ITERATIVE;
+}
+static SUNLinearSolver_ID fls_id(SUNLinearSolver S)
+{
+    (void)S;
+    return SUNLINEARSOLVER_CUSTOM;
+}
+static int fls_atimes(SUNLinearSolver S, void *d, SUNATimesFn a)
+{
+    return SUNLinSolSetATimes(fls(S)->spgmr, d, a);
+}
+static int fls_prec(SUNLinearSolver S, void *d, SUNPSetupFn ps, SUNPSolveFn pv)
+{
+    fls(S)->pdata = d;
+    fls(S)->psol = pv;
+    return SUNLinSolSetPreconditioner(fls(S)->spgmr, d, ps, pv);
+}
+static int fls_scale(SUNLinearSolver S, N_Vector s1, N_Vector s2)
+{
+    return SUNLinSolSetScalingVectors(fls(S)->spgmr, s1, s2);
+}
+static int fls_zero(SUNLinearSolver S, sunbooleantype on)
+{
+    return SUNLinSolSetZeroGuess(fls(S)->spgmr, on);
+}
+static int fls_init(SUNLinearSolver S) { return SUNLinSolInitialize(fls(S)->spgmr); }
+static int fls_setup(SUNLinearSolver S, SUNMatrix A) { return SUNLinSolSetup(fls(S)->spgmr, A); }
+static int fls_solve(SUNLinearSolver S, SUNMatrix A, N_Vector x, N_Vector b, sunrealtype tol)
+{
+    flow_ls *c = fls(S);
+    c->direct = c->f->j1_mode && c->psol;
+    if (!c->direct)
+        return SUNLinSolSolve(c->spgmr, A, x, b, tol);
+    int st = c->psol(c->pdata, b, x, tol, SUN_PREC_LEFT);
+    c->flag = st == 0 ? SUNLS_SUCCESS : st > 0 ? SUNLS_PSOLVE_FAIL_REC : SUNLS_PSOLVE_FAIL_UNREC;
+    return (int)c->flag;
+}
+static int fls_iters(SUNLinearSolver S)
+{
+    return fls(S)->direct ? 1 : SUNLinSolNumIters(fls(S)->spgmr);
+}
+static sunrealtype fls_resnorm(SUNLinearSolver S)
+{
+    return fls(S)->direct ? 0.0 : SUNLinSolResNorm(fls(S)->spgmr);
+}
+static N_Vector fls_resid(SUNLinearSolver S) { return SUNLinSolResid(fls(S)->spgmr); }
+static sunindextype fls_lastflag(SUNLinearSolver S)
+{
+    return fls(S)->direct ? fls(S)->flag : SUNLinSolLastFlag(fls(S)->spgmr);
+}
+static int fls_free(SUNLinearSolver S)
+{
+    if (!S)
+        return 0;
+    if (S->content) {
+        SUNLinSolFree(fls(S)->spgmr);
+        free(S->content);
+        S->content = NULL;
+    }
+    SUNLinSolFreeEmpty(S);
+    return 0;
+}
+
+/* the wrapper around a new SPGMR; NULL when out of memory */
+static SUNLinearSolver fls_new(flow *f)
+{
+    SUNLinearSolver in = SUNLinSol_SPGMR(f->y, SUN_PREC_LEFT, FLOW_KRYLOV_DIM, f->ctx_sun);
+    if (!in)
+        return NULL;
+    SUNLinearSolver S = SUNLinSolNewEmpty(f->ctx_sun);
+    flow_ls *c = calloc(1, sizeof *c);
+    if (!S || !c) {
+        free(c);
+        if (S)
+            SUNLinSolFreeEmpty(S);
+        SUNLinSolFree(in);
+        return NULL;
+    }
+    c->spgmr = in;
+    c->f = f;
+    S->content = c;
+    S->ops->gettype = fls_type;
+    S->ops->getid = fls_id;
+    S->ops->setatimes = fls_atimes;
+    S->ops->setpreconditioner = fls_prec;
+    S->ops->setscalingvectors = fls_scale;
+    S->ops->setzeroguess = fls_zero;
+    S->ops->initialize = fls_init;
+    S->ops->setup = fls_setup;
+    S->ops->solve = fls_solve;
+    S->ops->numiters = fls_iters;
+    S->ops->resnorm = fls_resnorm;
+    S->ops->resid = fls_resid;
+    S->ops->lastflag = fls_lastflag;
+    S->ops->free = fls_free;
+    return S;
 }
 
 /* SUNDIALS' error handler: its messages become ours, nothing is printed.
@@ -556,7 +759,17 @@ int flow_alloc_units(flow **out, const flow_params *p, const flow_hidden *u, con
         fftw_plan_r2r_1d((int)N, f->w, f->hc, FFTW_R2HC, FLOW_FFTW_PLAN | FFTW_UNALIGNED);
     f->fft.bwd =
         fftw_plan_r2r_1d((int)N, f->hc, f->w, FFTW_HC2R, FLOW_FFTW_PLAN | FFTW_UNALIGNED);
-    if (!f->fft.fwd || !f->fft.bwd) {
+    f->fft.N = N;
+    if (N >= FLOW_RC_MIN_N) {
+        f->fft.c = fftw_malloc((N / 2 + 1) * sizeof(fftw_complex));
+        if (f->fft.c) {
+            f->fft.fwdc = fftw_plan_dft_r2c_1d((int)N, f->w, f->fft.c,
+                                               FLOW_FFTW_PLAN | FFTW_UNALIGNED);
+            f->fft.bwdc = fftw_plan_dft_c2r_1d((int)N, f->fft.c, f->w,
+                                               FLOW_FFTW_PLAN | FFTW_UNALIGNED);
+        }
+    }
+    if (!f->fft.fwd || !f->fft.bwd || (N >= FLOW_RC_MIN_N && (!f->fft.fwdc || !f->fft.bwdc))) {
         flow_free(f);
         return sym_error(err, SYM_ENOMEM, "flow_alloc: FFTW planning failed (N = %zu)", N);
     }
@@ -590,13 +803,15 @@ int flow_alloc_units(flow **out, const flow_params *p, const flow_hidden *u, con
         flow_free(f);
         return sym_error(err, SYM_ENOMEM, "flow_alloc: out of memory");
     }
+    if (N >= FLOW_RC_MIN_N)
+        f->y->ops->nvwrmsnorm = wrms_norm8;
     double *y = N_VGetArrayPointer(f->y);
     memcpy(f->w, w0, mn);
     profiles_to_modes(f, f->w, y);
     if (p->learn_fields) {
         for (size_t i = 0; i < N; i++)
             f->g[i] = g0 ? g0[i] : 0.0;
-        fftw_execute_r2r(f->fft.fwd, f->g, y + f->MN);
+        fft_fwd(&f->fft, f->g, y + f->MN);
     }
     st = check_state(f, 0.0, err);
     if (st) {
@@ -626,7 +841,7 @@ int flow_alloc_units(flow **out, const flow_params *p, const flow_hidden *u, con
                           err);
     }
     if (!st && p->method == FLOW_BDF) {
-        f->ls = SUNLinSol_SPGMR(f->y, SUN_PREC_LEFT, FLOW_KRYLOV_DIM, f->ctx_sun);
+        f->ls = fls_new(f);
         if (!f->ls)
             st = sym_error(err, SYM_ENOMEM, "flow_alloc: SUNLinSol_SPGMR failed");
         if (!st)
@@ -695,6 +910,11 @@ void flow_free(flow *f)
         fftw_destroy_plan(f->fft.fwd);
     if (f->fft.bwd)
         fftw_destroy_plan(f->fft.bwd);
+    if (f->fft.fwdc)
+        fftw_destroy_plan(f->fft.fwdc);
+    if (f->fft.bwdc)
+        fftw_destroy_plan(f->fft.bwdc);
+    fftw_free(f->fft.c);
     if (f->ctx)
         f->fam->free(f->ctx);
     fftw_free(f->lam);

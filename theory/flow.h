@@ -128,7 +128,13 @@ int flow_rhs(flow *f, const double *y, double *dy, char *err);
 /* The large-N solver of the gaussian flow (theory/flow.c, FLOW_R1_MIN_N;
  * BDF, one gaussian unit, fixed fields): flow_alloc turns it on from
  * N = 10^4 on; flow_set_rank1 turns it on (1) or off (0) at any N, before
- * the first flow_advance (SYM_EINVAL after it, or on for another flow). */
+ * the first flow_advance (SYM_EINVAL after it, or on for another flow).
+ * While its J1 is the Newton matrix, each linear solve is one exact
+ * preconditioner solve instead of an SPGMR iteration.  Independently of
+ * it, every flow from N = 10^4 on (any family) transforms by r2c / c2r and
+ * forms CVODE's error norm in eight partial sums (theory/flow.c,
+ * FLOW_RC_MIN_N): faster at large N, the same numbers within the
+ * integration tolerance, not bit for bit those of the small-N path. */
 int flow_set_rank1(flow *f, int on, char *err);
 
 /* The preconditioner solve z = P^-1 r at y (frozen there) for gamma: P =
