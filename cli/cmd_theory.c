@@ -53,6 +53,9 @@ int cmd_theory(int argc, char **argv, char *err)
                            "bdf|adams", NULL};
     spec[n++] = (opt_spec){"spacing", OPT_CHOICE, &spacing, "snapshot spacing", "log|linear",
                            NULL};
+    spec[n++] = (opt_spec){"threads", OPT_SIZE, &c.threads,
+                           "threads of the gaussian model term's site loops from N = 4096 on "
+                           "(1: one; the numbers do not depend on it)", NULL, NULL};
     spec[n++] = (opt_spec){"weights", OPT_CHOICE, &weights,
                            "weights.tsv rows: every snapshot, first and last, or no file",
                            "all|final|none", NULL};

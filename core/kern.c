@@ -25,7 +25,33 @@ static inline double kern_tanh(double x)
 
 /* Elements per block of the log-product: prod (1 + e_i) <= 2^64 cannot
  * overflow, and one log per block replaces a log1p per element. */
-#define KERN_BLOCK 64
+#define KERN_BLOCK KERN_LOGCOSH_BLOCK
+
+/* One block [b, e) of the log-product: s = sum |x_i|, the return value
+ * log prod (1 + e^{-2|x_i|}).  Inlined into both callers' clones, so the
+ * sum and its parts are formed by the same instructions. */
+static inline __attribute__((always_inline)) double
+logcosh_block(const double *w, const double *g, size_t b, size_t e, double h, double *sum)
+{
+    double prod = 1.0, s = 0.0;
+    if (g) {
+#pragma omp simd reduction(* : prod) reduction(+ : s)
+        for (size_t i = b; i < e; i++) {
+            double a = fabs(g[i] + w[i] * h);
+            s += a;
+            prod *= 1.0 + exp(-2.0 * a);
+        }
+    } else {
+#pragma omp simd reduction(* : prod) reduction(+ : s)
+        for (size_t i = b; i < e; i++) {
+            double a = fabs(w[i] * h);
+            s += a;
+            prod *= 1.0 + exp(-2.0 * a);
+        }
+    }
+    *sum = s;
+    return log(prod);
+}
 
 KERN_CLONES
 double kern_logcosh_sum(const double *w, const double *g, size_t N, double h)
@@ -34,26 +60,22 @@ double kern_logcosh_sum(const double *w, const double *g, size_t N, double h)
     double sa = 0.0, sl = 0.0;
     for (size_t b = 0; b < N; b += KERN_BLOCK) {
         size_t e = (b + KERN_BLOCK < N) ? b + KERN_BLOCK : N;
-        double prod = 1.0, s = 0.0;
-        if (g) {
-#pragma omp simd reduction(* : prod) reduction(+ : s)
-            for (size_t i = b; i < e; i++) {
-                double a = fabs(g[i] + w[i] * h);
-                s += a;
-                prod *= 1.0 + exp(-2.0 * a);
-            }
-        } else {
-#pragma omp simd reduction(* : prod) reduction(+ : s)
-            for (size_t i = b; i < e; i++) {
-                double a = fabs(w[i] * h);
-                s += a;
-                prod *= 1.0 + exp(-2.0 * a);
-            }
-        }
+        double s, l = logcosh_block(w, g, b, e, h, &s);
         sa += s;
-        sl += log(prod);
+        sl += l;
     }
     return sa + sl;
+}
+
+/* kern_logcosh_sum's blocks, their two sums stored instead of added */
+KERN_CLONES
+void kern_logcosh_parts(const double *w, const double *g, size_t N, double h, double *sb,
+                        double *lb)
+{
+    for (size_t b = 0; b < N; b += KERN_BLOCK) {
+        size_t e = (b + KERN_BLOCK < N) ? b + KERN_BLOCK : N;
+        lb[b / KERN_BLOCK] = logcosh_block(w, g, b, e, h, &sb[b / KERN_BLOCK]);
+    }
 }
 
 KERN_CLONES

@@ -15,6 +15,16 @@
 /* sum_i log(2 cosh(g_i + w_i h)) */
 double kern_logcosh_sum(const double *w, const double *g, size_t N, double h);
 
+/* The same sum in its blocks of KERN_LOGCOSH_BLOCK sites: for block b
+ * (sites [64 b, 64 b + 64) of these N), s[b] = sum |x_i| and l[b] =
+ * log prod (1 + e^{-2|x_i|}).  kern_logcosh_sum is (sum_b s[b]) + (sum_b
+ * l[b]), each summed in block order, bit for bit: a caller that splits the
+ * sites at block boundaries over threads and adds the parts in that order
+ * gets the one-thread number (core/marg with a team). */
+#define KERN_LOGCOSH_BLOCK 64
+void kern_logcosh_parts(const double *w, const double *g, size_t N, double h, double *s,
+                        double *l);
+
 /* s1 = sum_i w_i tanh(x_i), s2 = sum_i w_i^2 sech^2(x_i), x_i = g_i + w_i h */
 void kern_tanh_sums(const double *w, const double *g, size_t N, double h, double *s1, double *s2);
 

@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "core/kern.h"
+#include "core/team.h"
 
 /* ---- precision knobs (all in one place) -------------------------------- */
 
@@ -70,7 +71,103 @@ struct marg_ws {
                                           a.v, node weights (frozen copies) */
     size_t jn, jcap;         /* nodes in the table, its capacity          */
     gsl_integration_glfixed_table *gl;
+    team *tm;                /* marg_set_team (not owned), or NULL         */
+    double *bs, *bl;         /* kern_logcosh_parts per block, for the team */
 };
+
+/* The site loops of a team: from this N on (below it a fork and join,
+ * ~1 us, is a sizeable part of a 10 us loop). */
+#define MARG_TEAM_MIN_N 4096
+
+/* sites [i0, i1) of member t of T: whole KERN_LOGCOSH_BLOCK blocks, so
+ * that every member's loops see the addresses and the block boundaries
+ * of the one-thread loop */
+static void team_range(size_t N, size_t t, size_t T, size_t *i0, size_t *i1)
+{
+    size_t nb = (N + KERN_LOGCOSH_BLOCK - 1) / KERN_LOGCOSH_BLOCK;
+    size_t b0 = nb * t / T, b1 = nb * (t + 1) / T;
+    *i0 = b0 * KERN_LOGCOSH_BLOCK;
+    *i1 = b1 * KERN_LOGCOSH_BLOCK < N ? b1 * KERN_LOGCOSH_BLOCK : N;
+}
+
+typedef struct {
+    const double *w, *g;
+    size_t N;
+    double h;
+    double *bs, *bl;
+} lc_job;
+
+static void lc_member(void *ctx, size_t t, size_t T)
+{
+    const lc_job *j = ctx;
+    size_t i0, i1;
+    team_range(j->N, t, T, &i0, &i1);
+    if (i0 < i1)
+        kern_logcosh_parts(j->w + i0, j->g ? j->g + i0 : NULL, i1 - i0, j->h,
+                           j->bs + i0 / KERN_LOGCOSH_BLOCK, j->bl + i0 / KERN_LOGCOSH_BLOCK);
+}
+
+/* kern_logcosh_sum, split over the team when there is one: the same bits
+ * (the parts added in block order, as kern_logcosh_sum adds them) */
+static double logcosh_sum(const marg_ws *ws, const double *w, const double *g, size_t N, double h)
+{
+    if (!ws->tm || N < MARG_TEAM_MIN_N)
+        return kern_logcosh_sum(w, g, N, h);
+    lc_job j = {w, g, N, h, ws->bs, ws->bl};
+    team_run(ws->tm, lc_member, &j);
+    size_t nb = (N + KERN_LOGCOSH_BLOCK - 1) / KERN_LOGCOSH_BLOCK;
+    double sa = 0.0, sl = 0.0;
+    for (size_t b = 0; b < nb; b++) {
+        sa += ws->bs[b];
+        sl += ws->bl[b];
+    }
+    return sa + sl;
+}
+
+typedef struct {
+    const double *w, *g;
+    size_t N;
+    const double *h, *c1, *c0, *c2;
+    size_t n;
+    double *m, *mv, *d;
+} ns_job;
+
+static void ns_member(void *ctx, size_t t, size_t T)
+{
+    const ns_job *j = ctx;
+    size_t i0, i1;
+    team_range(j->N, t, T, &i0, &i1);
+    if (i0 < i1)
+        kern_node_sums(j->w + i0, j->g ? j->g + i0 : NULL, i1 - i0, j->h, j->c1, j->c0, j->c2,
+                       j->n, j->m + i0, j->mv ? j->mv + i0 : NULL, j->d ? j->d + i0 : NULL);
+}
+
+/* kern_node_sums over the team's sites: every site's sums are its own, so
+ * the bits are those of one thread */
+static void node_sums(const marg_ws *ws, const double *w, const double *g, size_t N,
+                      const double *h, const double *c1, const double *c0, const double *c2,
+                      size_t n, double *m, double *mv, double *d)
+{
+    if (!ws->tm || N < MARG_TEAM_MIN_N) {
+        kern_node_sums(w, g, N, h, c1, c0, c2, n, m, mv, d);
+        return;
+    }
+    ns_job j = {w, g, N, h, c1, c0, c2, n, m, mv, d};
+    team_run(ws->tm, ns_member, &j);
+}
+
+int marg_set_team(marg_ws *ws, team *tm)
+{
+    if (tm && !ws->bs) {
+        size_t nb = ws->N / KERN_LOGCOSH_BLOCK + 1;
+        ws->bs = malloc(nb * sizeof(double));
+        ws->bl = malloc(nb * sizeof(double));
+        if (!ws->bs || !ws->bl)
+            return SYM_ENOMEM;
+    }
+    ws->tm = tm;
+    return SYM_OK;
+}
 
 marg_ws *marg_alloc(size_t N)
 {
@@ -111,6 +208,8 @@ void marg_free(marg_ws *ws)
     free(ws->jm);
     free(ws->jAv);
     free(ws->jp);
+    free(ws->bs);
+    free(ws->bl);
     if (ws->gl)
         gsl_integration_glfixed_table_free(ws->gl);
     free(ws);
@@ -154,12 +253,13 @@ typedef struct {
     const double *w, *g;
     size_t N;
     double s, gamma, theta;
+    const marg_ws *ws;
 } piece;
 
 static double piece_phi(const piece *pc, double y)
 {
     return -0.5 * pc->gamma * y * y - pc->s * pc->theta * y +
-           kern_logcosh_sum(pc->w, pc->g, pc->N, pc->s * y);
+           logcosh_sum(pc->ws, pc->w, pc->g, pc->N, pc->s * y);
 }
 
 /* phi'(y), phi''(y) on the piece (d/dy) */
@@ -393,7 +493,7 @@ static int eval_points(marg_ws *ws, const unit_params *u, const double *w, const
     for (size_t k = 0; k < np; k++) {
         double h = pt[k];
         ws->h[k] = h;
-        ws->lw[k] = -unit_potential(u, h) + kern_logcosh_sum(w, g, N, h);
+        ws->lw[k] = -unit_potential(u, h) + logcosh_sum(ws, w, g, N, h);
         ref = fmax(ref, ws->lw[k]);
     }
     ws->n = np;
@@ -409,9 +509,9 @@ static int eval_points(marg_ws *ws, const unit_params *u, const double *w, const
         h2 += ws->c1[k] * ws->h[k];
     }
     if (m)
-        kern_node_sums(w, g, N, ws->h, ws->c1, ws->c0, NULL, np, m, mv, NULL);
+        node_sums(ws, w, g, N, ws->h, ws->c1, ws->c0, NULL, np, m, mv, NULL);
     else if (mv)
-        kern_node_sums(w, g, N, ws->h, ws->c1, ws->c0, NULL, np, ws->mscratch, mv, NULL);
+        node_sums(ws, w, g, N, ws->h, ws->c1, ws->c0, NULL, np, ws->mscratch, mv, NULL);
     if (st) {
         st->logZ = ref + log(z);
         st->h1 = h1;
@@ -447,7 +547,7 @@ int marg_eval(marg_ws *ws, const unit_params *u, const double *w, const double *
     if (symmetric)
         npc = 1;   /* up[0] is the h >= 0 side */
     for (int c = 0; c < npc; c++)
-        pcs[c] = (piece){w, gg, N, up[c].s, up[c].gamma, up[c].theta};
+        pcs[c] = (piece){w, gg, N, up[c].s, up[c].gamma, up[c].theta, ws};
 
     double peaks[UNIT_MAX_PIECES][MARG_MAX_PEAKS], phipk[UNIT_MAX_PIECES][MARG_MAX_PEAKS];
     int npk[UNIT_MAX_PIECES];
@@ -520,7 +620,7 @@ int marg_eval(marg_ws *ws, const unit_params *u, const double *w, const double *
         h1 = 0.0;
     if (m || mv) {
         /* a symmetric problem has <v_i> = 0 exactly: skip that sum */
-        kern_node_sums(w, gg, N, ws->h, ws->c1, ws->c0, NULL, n, m ? m : ws->mscratch,
+        node_sums(ws, w, gg, N, ws->h, ws->c1, ws->c0, NULL, n, m ? m : ws->mscratch,
                        symmetric ? NULL : mv, NULL);
         if (mv && symmetric)
             memset(mv, 0, N * sizeof *mv);

@@ -30,6 +30,14 @@ typedef struct {
 marg_ws *marg_alloc(size_t N);
 void marg_free(marg_ws *ws);
 
+/* Split the site loops of marg_eval (the log-density at every node and
+ * the node sums) over a team of threads (core/team.h; not owned, NULL: one
+ * thread) from N = 4096 on, with the one-thread bits: the sites are cut at
+ * the log-product's blocks and the block sums added in order.  SYM_ENOMEM
+ * if the block buffers cannot be had. */
+struct team;
+int marg_set_team(marg_ws *ws, struct team *tm);
+
 /* m[i] = <v_i h>, mv[i] = <v_i> (either may be NULL), g may be NULL (= 0).
  * Fills st (may be NULL).  Returns SYM_OK or SYM_ENUM with a message. */
 int marg_eval(marg_ws *ws, const unit_params *u, const double *w, const double *g,

@@ -1,5 +1,6 @@
 /* team: a fixed set of threads that run one function together, for the
- * trainer's opt-in --threads (SPEC.md 1; issue 9 "threads over chains").
+ * trainer's opt-in --threads (SPEC.md 1; issue 9 "threads over chains") and
+ * for the site loops of the theory's gaussian model term (core/marg).
  *
  * team_run(tm, fn, ctx) calls fn(ctx, t, T) on every member t < T (member
  * 0 is the caller) and returns when all have returned: a fork and a join,

@@ -109,7 +109,7 @@ static void check_gradient(const ring_params *rp, int with_fields, double scale)
         w[i] = scale * (0.3 + cos(2.0 * M_PI * (double)i / (double)N + 0.4) + 0.2 * sin(3.0 * i));
         g[i] = with_fields ? 0.3 * sin(2.0 * M_PI * (double)i / (double)N) - 0.1 : 0.0;
     }
-    flow_params fp = {rm, with_fields, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL};
+    flow_params fp = {rm, with_fields, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL, 0};
     flow *f;
     ck_assert_int_eq(flow_alloc(&f, &fp, w, with_fields ? g : NULL, err), SYM_OK);
     ck_assert_msg(flow_gradient(f, w, with_fields ? g : NULL, dw, with_fields ? dg : NULL, err) ==
@@ -206,7 +206,7 @@ START_TEST(test_linear_regime)
     double *w0 = fftw_malloc(N * sizeof *w0), *w1 = fftw_malloc(N * sizeof *w1);
     double *h0 = fftw_malloc(N * sizeof *h0), *h1 = fftw_malloc(N * sizeof *h1);
     rng_init_weights(7, N, 1, 1e-7, w0);
-    flow_params fp = {rm, 0, 0.0, 1e-10, 1e-20, FLOW_BDF, NULL};
+    flow_params fp = {rm, 0, 0.0, 1e-10, 1e-20, FLOW_BDF, NULL, 0};
     flow *f;
     ck_assert_int_eq(flow_alloc(&f, &fp, w0, NULL, err), SYM_OK);
     double t = 1.0;
@@ -246,7 +246,7 @@ START_TEST(test_methods_agree)
     double w0[40], wa[40], wb[40];
     rng_init_weights(3, 40, 1, 0.01, w0);
     flow *fa, *fb;
-    flow_params pa = {rm, 0, 0.0, 1e-10, 1e-12, FLOW_ADAMS, NULL}, pb = pa;
+    flow_params pa = {rm, 0, 0.0, 1e-10, 1e-12, FLOW_ADAMS, NULL, 0}, pb = pa;
     pb.method = FLOW_BDF;
     ck_assert_int_eq(flow_alloc(&fa, &pa, w0, NULL, err), SYM_OK);
     ck_assert_int_eq(flow_alloc(&fb, &pb, w0, NULL, err), SYM_OK);
@@ -390,7 +390,7 @@ START_TEST(test_jtimes_gaussian)
     const double scales[] = {0.02, 0.3}; /* one peak of p(h); two peaks */
     for (size_t s = 0; s < 2; s++) {
         bump_profile(N, scales[s], w);
-        flow_params fp = {rm, 0, 0.05, 1e-8, 1e-10, FLOW_BDF, &flow_family_gaussian};
+        flow_params fp = {rm, 0, 0.05, 1e-8, 1e-10, FLOW_BDF, &flow_family_gaussian, 0};
         flow *f;
         ck_assert_msg(flow_alloc(&f, &fp, w, NULL, err) == SYM_OK, "%s", err);
         ck_assert_uint_eq(flow_units(f), 1);
@@ -401,7 +401,7 @@ START_TEST(test_jtimes_gaussian)
         flow_free(f);
     }
     /* learned fields: CVODE takes difference quotients, no analytic J v */
-    flow_params fl = {rm, 1, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL};
+    flow_params fl = {rm, 1, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL, 0};
     flow *f;
     ck_assert_msg(flow_alloc(&f, &fl, w, NULL, err) == SYM_OK, "%s", err);
     double yy[80], vv[80], jv[80];
@@ -434,7 +434,7 @@ START_TEST(test_rhs_packing_large_n)
         for (size_t i = 0; i < N; i++)
             w[i] = 0.02 * exp(-0.5 * pow(((double)i - 0.3 * (double)N) / 40.0, 2)) +
                    1e-4 * sin(0.37 * (double)i * (double)i) + ((i & 1) ? 1e-4 : -1e-4);
-        flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL};
+        flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL, 0};
         flow *f;
         ck_assert_msg(flow_alloc(&f, &fp, w, NULL, err) == SYM_OK, "%s", err);
         ck_assert_msg(flow_gradient(f, w, NULL, dw, NULL, err) == SYM_OK, "%s", err);
@@ -461,6 +461,45 @@ START_TEST(test_rhs_packing_large_n)
         free(dw);
         free(ref);
         free(dy);
+        ring_free(rm);
+    }
+}
+END_TEST
+
+/* flow_params.threads: the model term's site loops over a team give the
+ * one-thread integration bit for bit (N = 5000: above marg's 4096
+ * threshold, below the large-N path), and a localised profile with the
+ * large-N path (N = 10^4) too. */
+START_TEST(test_threads_same_bits)
+{
+    const size_t Ns[] = {5000, 10000};
+    char err[SYM_ERRLEN];
+    for (size_t c = 0; c < 2; c++) {
+        size_t N = Ns[c];
+        ring_model *rm = ising(N, 1.0);
+        double *w0 = malloc(N * sizeof *w0), *w[2];
+        for (size_t i = 0; i < N; i++) {
+            double x = ((double)i - 0.5 * (double)N) / 25.0;
+            w0[i] = c ? 1.2 * exp(-0.5 * x * x) / 5.0 : 0.01 * sin(0.1 * (double)i) / 70.0;
+        }
+        flow_counters fc[2];
+        for (int r = 0; r < 2; r++) {
+            w[r] = malloc(N * sizeof **w);
+            flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL, r ? 2 : 1};
+            flow *f;
+            ck_assert_msg(flow_alloc(&f, &fp, w0, NULL, err) == SYM_OK, "%s", err);
+            ck_assert_msg(flow_advance(f, c ? 0.5 : 2.0, err) == SYM_OK, "%s", err);
+            flow_state(f, w[r], NULL);
+            flow_stats(f, &fc[r]);
+            flow_free(f);
+        }
+        ck_assert_msg(memcmp(w[0], w[1], N * sizeof **w) == 0 && fc[0].rhs == fc[1].rhs,
+                      "N = %zu: two threads changed the integration (%ld vs %ld rhs)", N,
+                      fc[0].rhs, fc[1].rhs);
+        ck_assert_msg(fc[0].rhs > 10, "N = %zu: only %ld right-hand sides", N, fc[0].rhs);
+        free(w[0]);
+        free(w[1]);
+        free(w0);
         ring_free(rm);
     }
 }
@@ -521,7 +560,7 @@ START_TEST(test_rank1_psolve)
     modes_of(N, w, y);
     double err_on = 0, err_off = 0, gen_on = 0, gen_off = 0;
     for (int on = 0; on < 2; on++) {
-        flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL};
+        flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL, 0};
         flow *f;
         ck_assert_msg(flow_alloc(&f, &fp, w, NULL, err) == SYM_OK, "%s", err);
         ck_assert_msg(flow_set_rank1(f, on, err) == SYM_OK, "%s", err);
@@ -560,13 +599,13 @@ START_TEST(test_rank1_integration)
     rng_init_weights(7, N, 1, 0.01, w0);
     flow_counters c[2];
     flow *f;
-    flow_params ref = {rm, 0, 0.0, 1e-11, 1e-14, FLOW_BDF, NULL};
+    flow_params ref = {rm, 0, 0.0, 1e-11, 1e-14, FLOW_BDF, NULL, 0};
     ck_assert_msg(flow_alloc(&f, &ref, w0, NULL, err) == SYM_OK, "%s", err);
     ck_assert_msg(flow_advance(f, 150.0, err) == SYM_OK, "%s", err);
     flow_state(f, wr, NULL);
     flow_free(f);
     for (int on = 0; on < 2; on++) {
-        flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL};
+        flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL, 0};
         ck_assert_msg(flow_alloc(&f, &fp, w0, NULL, err) == SYM_OK, "%s", err);
         ck_assert_msg(flow_set_rank1(f, on, err) == SYM_OK, "%s", err);
         ck_assert_msg(flow_advance(f, 150.0, err) == SYM_OK, "%s", err);
@@ -587,7 +626,7 @@ START_TEST(test_rank1_integration)
                   "rank-one solver off the reference by %g (diagonal: %g)", e1, e0);
     ck_assert_msg(c[1].krylov < c[0].krylov, "Krylov iterations %ld (rank one) vs %ld",
                   c[1].krylov, c[0].krylov);
-    flow_params fa = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_ADAMS, NULL};
+    flow_params fa = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_ADAMS, NULL, 0};
     ck_assert_msg(flow_alloc(&f, &fa, w0, NULL, err) == SYM_OK, "%s", err);
     ck_assert_int_eq(flow_set_rank1(f, 1, err), SYM_EINVAL);
     flow_free(f);
@@ -604,7 +643,7 @@ START_TEST(test_gaussian_family_jacobian)
     ring_model *rm = ising(N, 0.8);
     char err[SYM_ERRLEN];
     unit_params u = {&unit_gaussian, 1.0, 0.0, 1.0, 0.0};
-    flow_family_args a = {rm, &u, NULL, 0, NULL};
+    flow_family_args a = {rm, &u, NULL, 0, NULL, NULL};
     const flow_family *fam = &flow_family_gaussian;
     void *ctx;
     ck_assert_msg(fam->alloc(&ctx, &a, err) == SYM_OK, "%s", err);
@@ -824,7 +863,7 @@ START_TEST(test_family_two_units_closed_form)
     for (int method = 0; method < 2; method++) {
         /* linear: exp((a_mu - l2) t), unit by unit */
         flow_params fp = {rm, 0, 0.25, 1e-10, 1e-12, method ? FLOW_BDF : FLOW_ADAMS,
-                          &toy_linear2};
+                          &toy_linear2, 0};
         flow *f;
         ck_assert_msg(flow_alloc(&f, &fp, w0, NULL, err) == SYM_OK, "%s", err);
         ck_assert_uint_eq(flow_units(f), 2);
@@ -869,7 +908,7 @@ static void expect_refused(ring_model *rm, double rtol, double atol, double l2, 
     size_t N = rm->N;
     double *w = malloc(N * sizeof *w);
     rng_init_weights(1, N, 1, 0.01, w);
-    flow_params fp = {rm, 0, l2, rtol, atol, FLOW_BDF, NULL};
+    flow_params fp = {rm, 0, l2, rtol, atol, FLOW_BDF, NULL, 0};
     flow *f = (flow *)&fp; /* must be reset to NULL */
     char err[SYM_ERRLEN] = "";
     ck_assert_int_eq(flow_alloc(&f, &fp, w, NULL, err), SYM_EINVAL);
@@ -895,7 +934,7 @@ START_TEST(test_silly_tolerances_refused)
     /* the floors themselves are accepted */
     double w[100];
     rng_init_weights(1, 100, 1, 0.01, w);
-    flow_params fp = {rm, 0, 0.0, FLOW_RTOL_MIN, 1e-16, FLOW_BDF, NULL};
+    flow_params fp = {rm, 0, 0.0, FLOW_RTOL_MIN, 1e-16, FLOW_BDF, NULL, 0};
     flow *f;
     char err[SYM_ERRLEN];
     ck_assert_msg(flow_alloc(&f, &fp, w, NULL, err) == SYM_OK, "%s", err);
@@ -911,7 +950,7 @@ START_TEST(test_huge_init_scale)
     ring_model *rm = ising(N, 1.0);
     char err[SYM_ERRLEN];
     double w[100];
-    flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL};
+    flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL, 0};
     flow *f;
     double t0 = now();
     rng_init_weights(1, N, 1, 1e10, w);
@@ -955,7 +994,7 @@ START_TEST(test_divergence)
         q0 += w0[i] * w0[i];
     /* the closed form crosses the bound at t_x */
     double tx = log(FLOW_N_NORM2_MAX / (double)N / q0) / (2 * toy_a[0]);
-    flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, &toy_linear2};
+    flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, &toy_linear2, 0};
     flow *f;
     ck_assert_msg(flow_alloc(&f, &fp, w0, NULL, err) == SYM_OK, "%s", err);
     ck_assert_msg(flow_advance(f, 0.9 * tx, err) == SYM_OK, "%s", err);
@@ -982,7 +1021,7 @@ START_TEST(test_crawl_atol)
         char err[SYM_ERRLEN], text[512];
         double w[100];
         rng_init_weights(1, 100, 1, 0.01, w);
-        flow_params fp = {rm, 0, 0.0, 1e-8, atols[a], FLOW_BDF, NULL};
+        flow_params fp = {rm, 0, 0.0, 1e-8, atols[a], FLOW_BDF, NULL, 0};
         flow *f;
         stderr_capture cap;
         stderr_begin(&cap);
@@ -1034,7 +1073,7 @@ START_TEST(test_crawl_step_collapse)
     for (int run = 0; run < 4; run++) {
         int method = run & 1;
         flow_params fp = {rm, 0, 0.0, run < 2 ? 1e-8 : 1e-11, run < 2 ? 1e-10 : 1e-13,
-                          method ? FLOW_BDF : FLOW_ADAMS, &toy_sign2};
+                          method ? FLOW_BDF : FLOW_ADAMS, &toy_sign2, 0};
         flow *f;
         stderr_capture cap;
         stderr_begin(&cap);
@@ -1087,7 +1126,7 @@ START_TEST(test_sundials_message_in_err)
     for (size_t i = 0; i < 2 * N; i++)
         w0[i] = 0.3 * sin(1.3 * (double)i + 0.5);
     for (int method = 0; method < 2; method++) {
-        flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, method ? FLOW_BDF : FLOW_ADAMS, &toy_nan2};
+        flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, method ? FLOW_BDF : FLOW_ADAMS, &toy_nan2, 0};
         flow *f;
         stderr_capture cap;
         stderr_begin(&cap);
@@ -1118,6 +1157,7 @@ Suite *flow_suite(void)
     tcase_add_test(tc, test_jtimes_gaussian);
     tcase_add_test(tc, test_gaussian_family_jacobian);
     tcase_add_test(tc, test_rhs_packing_large_n);
+    tcase_add_test(tc, test_threads_same_bits);
     tcase_add_test(tc, test_rank1_psolve);
     tcase_add_test(tc, test_rank1_integration);
     tcase_add_test(tc, test_family_two_units_closed_form);

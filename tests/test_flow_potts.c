@@ -394,7 +394,7 @@ START_TEST(test_p2_spin_flow)
             wp[2 * i + 1] = ws[i];
             wp[2 * i] = -ws[i];
         }
-        flow_params fp = {is, 0, 0.0, 1e-11, 1e-14, FLOW_BDF, spin ? &flow_family_spin : &flow_family_gaussian};
+        flow_params fp = {is, 0, 0.0, 1e-11, 1e-14, FLOW_BDF, spin ? &flow_family_spin : &flow_family_gaussian, 0};
         flow_hidden hu = {1, NULL};
         flow *fs = NULL;
         ck_assert_msg(flow_alloc_units(&fs, &fp, &hu, ws, NULL, err) == SYM_OK, "%s", err);

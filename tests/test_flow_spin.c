@@ -293,7 +293,7 @@ static void *family_ctx(const ring_model *m, size_t M, const double *theta)
     unit_params u;
     unit_params_default(&u, &unit_spin);
     flow_hidden hu = {M, theta};
-    flow_family_args a = {m, &u, NULL, 0, &hu};
+    flow_family_args a = {m, &u, NULL, 0, &hu, NULL};
     void *ctx;
     char err[SYM_ERRLEN];
     ck_assert_msg(flow_family_spin.alloc(&ctx, &a, err) == SYM_OK, "%s", err);
@@ -629,7 +629,7 @@ static void check_gradient(const ring_model *m, size_t M, int fields)
         w[k] = 0.5 * cos(0.8 * (double)k) + 0.15 * (double)(k % 3);
     for (size_t i = 0; i < N; i++)
         g[i] = fields ? 0.2 * sin((double)i) : 0.0;
-    flow_params fp = {m, fields, 0.0, 1e-8, 1e-10, FLOW_BDF, &flow_family_spin};
+    flow_params fp = {m, fields, 0.0, 1e-8, 1e-10, FLOW_BDF, &flow_family_spin, 0};
     flow_hidden hu = {M, theta};
     flow *f;
     char err[SYM_ERRLEN];
@@ -717,7 +717,7 @@ START_TEST(test_linear_regime)
         double *w0 = fftw_malloc(N * sizeof *w0), *w1 = fftw_malloc(N * sizeof *w1);
         double *h0 = fftw_malloc(N * sizeof *h0), *h1 = fftw_malloc(N * sizeof *h1);
         rng_init_weights(5, N, 1, 1e-7, w0);
-        flow_params fp = {m, 0, 0.0, 1e-10, 1e-20, FLOW_BDF, &flow_family_spin};
+        flow_params fp = {m, 0, 0.0, 1e-10, 1e-20, FLOW_BDF, &flow_family_spin, 0};
         flow_hidden hu = {1, &theta};
         flow *f;
         char err[SYM_ERRLEN];
@@ -784,7 +784,7 @@ START_TEST(test_fixed_point)
     ring_model *m = model(&ring_ising, N, 1.0, 0.5, 0.0);
     double *w = malloc(N * sizeof *w), *dw = malloc(N * sizeof *dw);
     rng_init_weights(1, N, 1, 0.01, w);
-    flow_params fp = {m, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, &flow_family_spin};
+    flow_params fp = {m, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, &flow_family_spin, 0};
     flow *f;
     char err[SYM_ERRLEN];
     ck_assert_msg(flow_alloc_units(&f, &fp, NULL, w, NULL, err) == SYM_OK, "%s", err);
@@ -842,18 +842,18 @@ START_TEST(test_refused)
     rp.N = 10;
     ring_model *m2;
     ck_assert_msg(ring_alloc(&m2, &rp, err) == SYM_OK, "%s", err);
-    flow_family_args a = {m2, &u, NULL, 0, NULL};
+    flow_family_args a = {m2, &u, NULL, 0, NULL, NULL};
     ck_assert_int_eq(flow_family_spin.alloc(&ctx, &a, err), SYM_EINVAL);
     ck_assert_msg(strstr(err, "ising2"), "%s", err);
     ring_free(m2);
     ring_model *m = model(&ring_ising, 10, 1.0, 0.5, 0.0);
     flow_hidden big = {17, NULL};
-    a = (flow_family_args){m, &u, NULL, 0, &big};
+    a = (flow_family_args){m, &u, NULL, 0, &big, NULL};
     ck_assert_int_eq(flow_family_spin.alloc(&ctx, &a, err), SYM_EINVAL);
     ck_assert_msg(strstr(err, "M = 17"), "%s", err);
     double th[2] = {0.0, NAN};
     flow_hidden bad = {2, th};
-    a = (flow_family_args){m, &u, NULL, 0, &bad};
+    a = (flow_family_args){m, &u, NULL, 0, &bad, NULL};
     ck_assert_int_eq(flow_family_spin.alloc(&ctx, &a, err), SYM_EINVAL);
     ck_assert_msg(strstr(err, "theta[1]"), "%s", err);
     double w[10];

@@ -5,6 +5,7 @@
  * and without fields, for every hidden-unit kind. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
@@ -12,6 +13,7 @@
 
 #include "core/err.h"
 #include "core/marg.h"
+#include "core/team.h"
 #include "tests/suites.h"
 
 /* SPEC.md 3 asks for 1e-10 relative accuracy of m(w). */
@@ -363,6 +365,70 @@ START_TEST(test_no_overflow_large_N)
 }
 END_TEST
 
+/* marg_set_team: the same bits as one thread (the sites cut at the
+ * log-product's blocks, the block sums added in order), for teams of 2
+ * and 3, N on either side of the 4096 threshold and not a multiple of the
+ * block, every continuous kind and a discrete one, with and without
+ * fields, a spread and a localised profile (one peak, two peaks). */
+START_TEST(test_team_same_bits)
+{
+    const size_t Ns[] = {4000, 4097, 10000, 20011};
+    const unit_type *kinds[] = {&unit_gaussian, &unit_relu, &unit_drelu, &unit_spin};
+    char err[SYM_ERRLEN];
+    team *tms[2];
+    ck_assert_int_eq(team_alloc(&tms[0], 2, err), SYM_OK);
+    ck_assert_int_eq(team_alloc(&tms[1], 3, err), SYM_OK);
+    size_t cases = 0;
+    for (size_t a = 0; a < sizeof Ns / sizeof *Ns; a++) {
+        size_t N = Ns[a];
+        double *w = malloc(N * sizeof *w), *g = malloc(N * sizeof *g);
+        double *m[2], *mv[2];
+        for (int r = 0; r < 2; r++) {
+            m[r] = malloc(N * sizeof **m);
+            mv[r] = malloc(N * sizeof **mv);
+        }
+        for (int prof = 0; prof < 2; prof++) {
+            for (size_t i = 0; i < N; i++) {
+                double x = ((double)i - 0.4 * (double)N) / 30.0;
+                w[i] = prof ? 1.5 * exp(-0.5 * x * x) / sqrt(30.0) + 1e-3 * sin(0.3 * (double)i)
+                            : (0.9 + 0.2 * sin(0.01 * (double)i)) / sqrt((double)N);
+                g[i] = 0.05 * cos(0.7 * (double)i);
+            }
+            for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+                for (int withg = 0; withg < 2; withg++)
+                    for (int t = 0; t < 2; t++) {
+                        unit_params u = {kinds[k], 1.0, 0.0, 1.0, 0.0};
+                        marg_stats st[2];
+                        for (int r = 0; r < 2; r++) {
+                            marg_ws *ws = marg_alloc(N);
+                            ck_assert_ptr_nonnull(ws);
+                            ck_assert_int_eq(marg_set_team(ws, r ? tms[t] : NULL), SYM_OK);
+                            ck_assert_msg(marg_eval(ws, &u, w, withg ? g : NULL, m[r], mv[r],
+                                                    &st[r], err) == SYM_OK, "%s", err);
+                            marg_free(ws);
+                        }
+                        ck_assert_msg(memcmp(m[0], m[1], N * sizeof **m) == 0 &&
+                                          memcmp(mv[0], mv[1], N * sizeof **mv) == 0 &&
+                                          st[0].logZ == st[1].logZ && st[0].nodes == st[1].nodes,
+                                      "%s N = %zu profile %d fields %d team %d: not the "
+                                      "one-thread bits (logZ %.17g vs %.17g)", kinds[k]->name, N,
+                                      prof, withg, t + 2, st[0].logZ, st[1].logZ);
+                        cases++;
+                    }
+        }
+        free(w);
+        free(g);
+        for (int r = 0; r < 2; r++) {
+            free(m[r]);
+            free(mv[r]);
+        }
+    }
+    ck_assert_uint_eq(cases, 4 * 2 * 4 * 2 * 2);
+    team_free(tms[0]);
+    team_free(tms[1]);
+}
+END_TEST
+
 START_TEST(test_nonfinite_rejected)
 {
     double w[4] = {0.1, NAN, 0.2, 0.3};
@@ -385,6 +451,7 @@ Suite *marg_suite(void)
     tcase_add_test(tc, test_dense_reference);
     tcase_add_test(tc, test_no_overflow_large_N);
     tcase_add_test(tc, test_nonfinite_rejected);
+    tcase_add_test(tc, test_team_same_bits);
     suite_add_tcase(s, tc);
     return s;
 }

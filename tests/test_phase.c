@@ -98,7 +98,7 @@ static double final_R(size_t N, double beta, double T)
     double *w = malloc(N * sizeof *w);
     char err[SYM_ERRLEN];
     rng_init_weights(1, N, 1, 0.01, w);
-    flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL};
+    flow_params fp = {rm, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, NULL, 0};
     flow *f;
     ck_assert_int_eq(flow_alloc(&f, &fp, w, NULL, err), SYM_OK);
     ck_assert_msg(flow_advance(f, T, err) == SYM_OK, "%s", err);

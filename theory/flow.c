@@ -13,6 +13,7 @@
 #include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
 
 #include "core/err.h"
+#include "core/team.h"
 
 /* CVODE's step budget per CVode call.  flow_advance calls CVode again
  * after each chunk (CVODE resumes exactly where it stopped: the same steps
@@ -64,18 +65,24 @@
 #define FLOW_KRYLOV_DIM 20
 
 /* From this N on the transforms run as r2c / c2r with the half-complex
- * packing done here: FFTW's r2hc codelets are not vectorised, and at N =
+ * packing done here: FFTW's r2hc codelets are not vectorised.  At N =
  * 10^6 (FFTW_ESTIMATE, this machine, 3 December) r2hc + hc2r take 17.6 +
- * 21.8 ms against 7.1 + 8.2 ms for r2c + c2r.  The two round differently,
- * so the threshold is that of the large-N solver, whose numbers already
- * differ from the small-N path within the integration tolerance; below it
- * every transform is r2hc, bit for bit as before. */
+ * 21.8 ms, r2c + c2r 7.1 + 8.2 ms on aligned arrays but 17-19 ms each when
+ * planned FFTW_UNALIGNED (no SIMD codelets).  CVODE's vectors come from
+ * malloc (16-byte aligned), so the plans are made on aligned arrays and an
+ * array FFTW would see misaligned is copied through the aligned scratch r
+ * (~1 ms at 10^6).  The two transforms round differently, so the threshold
+ * is that of the large-N solver, whose numbers already differ from the
+ * small-N path within the integration tolerance; below it every transform
+ * is r2hc, bit for bit as before. */
 #define FLOW_RC_MIN_N FLOW_R1_MIN_N
 
 struct flow_fft {
     fftw_plan fwd, bwd;     /* r2hc / hc2r of length N, FFTW_UNALIGNED      */
     fftw_plan fwdc, bwdc;   /* r2c / c2r instead (N >= FLOW_RC_MIN_N)       */
     fftw_complex *c;        /* their N/2 + 1 modes                          */
+    double *r;              /* aligned real scratch                         */
+    int align;              /* fftw_alignment_of the arrays planned on      */
     size_t N;
 };
 
@@ -87,6 +94,10 @@ static void fft_fwd(const flow_fft *t, const double *x, double *hc)
         return;
     }
     size_t N = t->N;
+    if (fftw_alignment_of((double *)x) != t->align) {
+        memcpy(t->r, x, N * sizeof(double));
+        x = t->r;
+    }
     fftw_execute_dft_r2c(t->fwdc, (double *)x, t->c);
     hc[0] = t->c[0][0];
     for (size_t k = 1; 2 * k < N; k++) {
@@ -115,7 +126,12 @@ static void fft_bwd(const flow_fft *t, double *hc, double *x)
         t->c[N / 2][0] = hc[N / 2];
         t->c[N / 2][1] = 0.0;
     }
-    fftw_execute_dft_c2r(t->bwdc, t->c, x);
+    if (fftw_alignment_of(x) == t->align) {
+        fftw_execute_dft_c2r(t->bwdc, t->c, x);
+        return;
+    }
+    fftw_execute_dft_c2r(t->bwdc, t->c, t->r);
+    memcpy(x, t->r, N * sizeof(double));
 }
 
 struct flow {
@@ -137,6 +153,7 @@ struct flow {
     double r1_err;          /* |(J - J1) z| / |z| on the probe z            */
     int j1_mode;            /* jtimes applies J1: CVODE's Newton with J1   */
     struct flow_fft fft;
+    team *tm;               /* flow_params.threads > 1, or NULL             */
     unit_params unit;
     SUNContext ctx_sun;
     N_Vector y;
@@ -718,7 +735,14 @@ int flow_alloc_units(flow **out, const flow_params *p, const flow_hidden *u, con
     f->N = N;
     f->fam = p->family ? p->family : &flow_family_gaussian;
     f->unit = (unit_params){&unit_gaussian, 1.0, 0.0, 1.0, 0.0};
-    flow_family_args fa = {p->data, &f->unit, &f->fft, p->learn_fields, u};
+    if (p->threads > 1) {
+        st = team_alloc(&f->tm, p->threads, err);
+        if (st) {
+            flow_free(f);
+            return sym_context(err, st, "flow_alloc");
+        }
+    }
+    flow_family_args fa = {p->data, &f->unit, &f->fft, p->learn_fields, u, f->tm};
     st = f->fam->alloc(&f->ctx, &fa, err);
     if (st) {
         flow_free(f);
@@ -762,11 +786,11 @@ int flow_alloc_units(flow **out, const flow_params *p, const flow_hidden *u, con
     f->fft.N = N;
     if (N >= FLOW_RC_MIN_N) {
         f->fft.c = fftw_malloc((N / 2 + 1) * sizeof(fftw_complex));
-        if (f->fft.c) {
-            f->fft.fwdc = fftw_plan_dft_r2c_1d((int)N, f->w, f->fft.c,
-                                               FLOW_FFTW_PLAN | FFTW_UNALIGNED);
-            f->fft.bwdc = fftw_plan_dft_c2r_1d((int)N, f->fft.c, f->w,
-                                               FLOW_FFTW_PLAN | FFTW_UNALIGNED);
+        f->fft.r = fftw_malloc(N * sizeof(double));
+        if (f->fft.c && f->fft.r) {
+            f->fft.align = fftw_alignment_of(f->fft.r);
+            f->fft.fwdc = fftw_plan_dft_r2c_1d((int)N, f->fft.r, f->fft.c, FLOW_FFTW_PLAN);
+            f->fft.bwdc = fftw_plan_dft_c2r_1d((int)N, f->fft.c, f->fft.r, FLOW_FFTW_PLAN);
         }
     }
     if (!f->fft.fwd || !f->fft.bwd || (N >= FLOW_RC_MIN_N && (!f->fft.fwdc || !f->fft.bwdc))) {
@@ -915,8 +939,10 @@ void flow_free(flow *f)
     if (f->fft.bwdc)
         fftw_destroy_plan(f->fft.bwdc);
     fftw_free(f->fft.c);
+    fftw_free(f->fft.r);
     if (f->ctx)
         f->fam->free(f->ctx);
+    team_free(f->tm);
     fftw_free(f->lam);
     fftw_free(f->pd);
     fftw_free(f->pm);

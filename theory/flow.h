@@ -36,6 +36,9 @@ typedef struct {
                                * atol >= FLOW_ATOL_MIN)                       */
     flow_method method;
     const flow_family *family; /* hidden units; NULL: flow_family_gaussian    */
+    size_t threads;           /* 0 or 1: one; more: the gaussian model term's
+                               * site loops over a team (core/marg), from
+                               * N = 4096 on, with the one-thread numbers    */
 } flow_params;
 
 /* Tolerances below what double precision delivers are refused.  rtol:

@@ -53,6 +53,8 @@ typedef struct {
                                * from the first call after alloc             */
     int learn_fields;         /* the state carries the fields g              */
     const flow_hidden *units; /* M and theta; NULL: the family's defaults    */
+    struct team *tm;          /* threads for the model term's site loops
+                               * (flow_params.threads; not owned), or NULL   */
 } flow_family_args;
 
 typedef struct flow_family {

@@ -54,7 +54,7 @@ static int gauss_alloc(void **ctx, const flow_family_args *a, char *err)
     c->mw = marg_alloc(N);
     c->m = malloc(N * sizeof *c->m);
     c->hc = malloc(N * sizeof *c->hc);
-    if (!c->mw || !c->m || !c->hc) {
+    if (!c->mw || !c->m || !c->hc || marg_set_team(c->mw, a->tm)) {
         gauss_free(c);
         return sym_error(err, SYM_ENOMEM, "out of memory (N = %zu)", N);
     }

@@ -1150,7 +1150,7 @@ static int hook_ctx(spin_ctx **c, const ring_model *m, char *err)
 {
     unit_params u;
     unit_params_default(&u, &unit_spin);
-    flow_family_args a = {m, &u, NULL, 0, NULL};
+    flow_family_args a = {m, &u, NULL, 0, NULL, NULL};
     void *ctx;
     int st = spin_alloc(&ctx, &a, err);
     *c = ctx;

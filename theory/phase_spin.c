@@ -54,7 +54,7 @@ int phase_uniform_spin(const ring_model *m, phase_point *pt, double *mu, char *e
     if (!(m->lambda[0] > 1))
         return sym_error(err, SYM_EINVAL, "lambda_0 = %.17g <= 1: no uniform fixed point besides "
                          "w = 0", m->lambda[0]);
-    flow_params fp = {m, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, &flow_family_spin};
+    flow_params fp = {m, 0, 0.0, 1e-8, 1e-10, FLOW_BDF, &flow_family_spin, 0};
     flow_hidden hu = {1, NULL};
     uni_ctx c = {NULL, N, calloc(N, sizeof(double)), calloc(N, sizeof(double)), SYM_OK, err};
     double *v = calloc(N, sizeof *v), *jv = calloc(N, sizeof *jv), *w0 = calloc(N, sizeof *w0);

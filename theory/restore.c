@@ -79,7 +79,7 @@ static int open_flow(const ring_model *m, const unit_params *u, const double *w,
     int st = unit_family(u, &fam, err);
     if (st)
         return st;
-    flow_params fp = {m, 0, 0.0, rtol, atol, FLOW_BDF, fam};
+    flow_params fp = {m, 0, 0.0, rtol, atol, FLOW_BDF, fam, 0};
     double theta = u->theta_p;
     flow_hidden hu = {1, &theta};
     return flow_alloc_units(f, &fp, &hu, w, NULL, err);

@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "core/rng.h"
 #include "core/run.h"
+#include "core/team.h"
 #include "core/size.h"
 #include "core/snap.h"
 #include "core/sys.h"
@@ -38,7 +39,8 @@ void theory_config_default(theory_config *c)
 {
     *c = (theory_config){.family = &flow_family_gaussian, .M = 1, .seed = 1, .init_scale = 0.01, .T = 40.0, .snapshots = 200,
                          .linear = 0, .learn_fields = 0, .l2 = 0.0, .rtol = 1e-8,
-                         .atol = 1e-10, .method = FLOW_BDF, .weights = THEORY_W_ALL};
+                         .atol = 1e-10, .method = FLOW_BDF, .weights = THEORY_W_ALL,
+                         .threads = 1};
     restore_config_default(&c->rc);
     c->landscape_points = 1600;
 }
@@ -49,6 +51,9 @@ int theory_config_check(const theory_config *c, char *err)
         return sym_error(err, SYM_EINVAL, "T = %g: need 0 < T < infinity", c->T);
     if (c->snapshots < 1)
         return sym_error(err, SYM_EINVAL, "snapshots = 0: need at least 1");
+    if (c->threads < 1 || c->threads > TEAM_MAX)
+        return sym_error(err, SYM_EINVAL, "threads = %zu: need 1 <= threads <= %d", c->threads,
+                         TEAM_MAX);
     if (c->snapshots > SNAP_MAX)
         return sym_error(err, SYM_EINVAL, "snapshots = %zu: at most %d", c->snapshots,
                          (int)SNAP_MAX);
@@ -277,7 +282,8 @@ int theory_run(const theory_config *c, const ring_model *m, traj_header *h, cons
         st = sym_error(err, SYM_ENOMEM, "out of memory drawing w(0)");
         goto done;
     }
-    flow_params fp = {m, c->learn_fields, c->l2, c->rtol, c->atol, c->method, c->family};
+    flow_params fp = {m, c->learn_fields, c->l2, c->rtol, c->atol, c->method, c->family,
+                      c->threads};
     flow_hidden hu = {M, NULL};
     if ((st = flow_alloc_units(&f, &fp, &hu, w, NULL, err)))
         goto done;

@@ -33,6 +33,7 @@ typedef struct {
     theory_weights weights; /* rows of weights.tsv                          */
     int spectrum_only;      /* write spectrum.tsv only                      */
     int progress;           /* progress line on stderr                      */
+    size_t threads;         /* >= 1 (flow_params.threads): the same numbers  */
     /* Symmetry restoration at the final profile (SPEC.md 8, theory/restore.h;
      * M = 1).  restore: D_pred and the rest of restore_result into
      * summary.tsv, for SGD step rc.lr, minibatch rc.batch, rc.B samples per
