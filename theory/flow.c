@@ -81,7 +81,7 @@ struct flow_fft {
     fftw_plan fwd, bwd;     /* r2hc / hc2r of length N, FFTW_UNALIGNED      */
     fftw_plan fwdc, bwdc;   /* r2c / c2r instead (N >= FLOW_RC_MIN_N)       */
     fftw_complex *c;        /* their N/2 + 1 modes                          */
-    double *r;              /* aligned real scratch                         */
+    double *r;              /* aligned real scratch (every N)               */
     int align;              /* fftw_alignment_of the arrays planned on      */
     size_t N;
 };
@@ -108,14 +108,16 @@ static void fft_fwd(const flow_fft *t, const double *x, double *hc)
         hc[N / 2] = t->c[N / 2][0];
 }
 
-/* half-complex hc -> N reals x, unnormalised; hc may be overwritten */
-static void fft_bwd(const flow_fft *t, double *hc, double *x)
+/* half-complex hc -> N reals x, unnormalised (hc intact: hc2r destroys
+ * its input, so it runs on a copy) */
+static void fft_bwd(const flow_fft *t, const double *hc, double *x)
 {
+    size_t N = t->N;
     if (!t->bwdc) {
-        fftw_execute_r2r(t->bwd, hc, x);
+        memcpy(t->r, hc, N * sizeof(double));
+        fftw_execute_r2r(t->bwd, t->r, x);
         return;
     }
-    size_t N = t->N;
     t->c[0][0] = hc[0];
     t->c[0][1] = 0.0;
     for (size_t k = 1; 2 * k < N; k++) {
@@ -175,12 +177,7 @@ void flow_fft_forward(const flow_fft *t, const double *x, double *hc)
 /* half-complex -> real space, normalised (FFTW's hc2r is unnormalised) */
 static void to_real(flow *f, const double *hc, double *x)
 {
-    if (!f->fft.bwdc) {
-        memcpy(f->hc, hc, f->N * sizeof(double));
-        fft_bwd(&f->fft, f->hc, x);
-    } else {
-        fft_bwd(&f->fft, (double *)hc, x); /* the packing reads hc only */
-    }
+    fft_bwd(&f->fft, hc, x);
     double s = 1.0 / (double)f->N;
     for (size_t i = 0; i < f->N; i++)
         x[i] *= s;
@@ -501,8 +498,9 @@ static sunrealtype wrms_norm8(N_Vector xv, N_Vector wv)
  * (perf, 3 December).  The result is the exact solve where SPGMR returned
  * it to rounding (or returned 0 when b already passed its test), so the
  * numbers change within the integration tolerance; j1_mode exists only
- * with the large-N solver (FLOW_R1_MIN_N), below it every call goes to
- * SPGMR unchanged.  One direct solve counts as one Krylov iteration. */
+ * with the large-N solver (flow_set_rank1, on by default from
+ * FLOW_R1_MIN_N), without it every call goes to SPGMR unchanged.  One
+ * direct solve counts as one Krylov iteration. */
 typedef struct {
     SUNLinearSolver spgmr;
     flow *f;
@@ -784,16 +782,17 @@ int flow_alloc_units(flow **out, const flow_params *p, const flow_hidden *u, con
     f->fft.bwd =
         fftw_plan_r2r_1d((int)N, f->hc, f->w, FFTW_HC2R, FLOW_FFTW_PLAN | FFTW_UNALIGNED);
     f->fft.N = N;
+    f->fft.r = fftw_malloc(N * sizeof(double));
     if (N >= FLOW_RC_MIN_N) {
         f->fft.c = fftw_malloc((N / 2 + 1) * sizeof(fftw_complex));
-        f->fft.r = fftw_malloc(N * sizeof(double));
         if (f->fft.c && f->fft.r) {
             f->fft.align = fftw_alignment_of(f->fft.r);
             f->fft.fwdc = fftw_plan_dft_r2c_1d((int)N, f->fft.r, f->fft.c, FLOW_FFTW_PLAN);
             f->fft.bwdc = fftw_plan_dft_c2r_1d((int)N, f->fft.c, f->fft.r, FLOW_FFTW_PLAN);
         }
     }
-    if (!f->fft.fwd || !f->fft.bwd || (N >= FLOW_RC_MIN_N && (!f->fft.fwdc || !f->fft.bwdc))) {
+    if (!f->fft.r || !f->fft.fwd || !f->fft.bwd ||
+        (N >= FLOW_RC_MIN_N && (!f->fft.fwdc || !f->fft.bwdc))) {
         flow_free(f);
         return sym_error(err, SYM_ENOMEM, "flow_alloc: FFTW planning failed (N = %zu)", N);
     }
